@@ -1,0 +1,64 @@
+#include <iostream>
+
+#include <apps/mycelium/commands.hpp>
+#include <apps/mycelium/file_io.hpp>
+#include <core/manifest/manifest.hpp>
+
+namespace mycelium::cli {
+
+int run_validate(const ValidateOptions& options) {
+  manifest::Diagnostics diagnostics;
+  std::vector<manifest::LoadedObject> all_objects;
+  std::size_t unreadable = 0;
+  for (const std::string& file : options.files) {
+    std::string text;
+    try {
+      text = read_text_file(file, kMaxInputBytes);
+    } catch (const UserError& error) {
+      std::cerr << "mycelium validate: " << error.what() << '\n';
+      ++unreadable;
+      continue;
+    }
+    manifest::LoadResult result = manifest::load_manifests(text, file);
+    diagnostics.append(result.diagnostics);
+    if (!options.quiet && result.ok()) {
+      for (const manifest::LoadedObject& loaded : result.objects) {
+        std::cout << file << ": " << manifest::kind_of(loaded.object) << '/'
+                  << manifest::metadata_of(loaded.object).name << " valid\n";
+      }
+    }
+    for (manifest::LoadedObject& loaded : result.objects)
+      all_objects.push_back(std::move(loaded));
+  }
+  // Names must be unique across all files given together, as they would be deployed together.
+  manifest::Diagnostics cross_file;
+  std::vector<manifest::LoadedObject> kept;
+  manifest::check_unique_names(all_objects, cross_file);
+  // Duplicates inside one file were already reported by load_manifests; report only new ones.
+  for (const manifest::Diagnostic& diagnostic : cross_file.kept()) {
+    bool already = false;
+    for (const manifest::Diagnostic& earlier : diagnostics.kept()) {
+      already =
+          already || (earlier.where == diagnostic.where && earlier.message == diagnostic.message);
+    }
+    if (!already) diagnostics.error(diagnostic.where, diagnostic.field_path, diagnostic.message);
+  }
+
+  std::cerr << diagnostics.format();
+  if (!diagnostics.empty() || unreadable > 0) {
+    std::cerr << "mycelium validate: " << diagnostics.count() << " error"
+              << (diagnostics.count() == 1 ? "" : "s") << " in " << options.files.size() << " file"
+              << (options.files.size() == 1 ? "" : "s");
+    if (unreadable > 0) std::cerr << " (" << unreadable << " unreadable)";
+    std::cerr << '\n';
+    return kExitUserError;
+  }
+  if (!options.quiet) {
+    std::cout << all_objects.size() << " object" << (all_objects.size() == 1 ? "" : "s") << " in "
+              << options.files.size() << " file" << (options.files.size() == 1 ? "" : "s")
+              << " valid\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace mycelium::cli

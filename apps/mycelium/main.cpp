@@ -1,0 +1,93 @@
+// mycelium: the command line of the framework. Exit codes: 0 success, 1 internal error,
+// 2 user error (bad arguments or input), each with a message and never a stack trace.
+
+#include <algorithm>
+#include <exception>
+#include <iostream>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include <apps/mycelium/commands.hpp>
+#include <apps/mycelium/file_io.hpp>
+#include <core/manifest/did_you_mean.hpp>
+
+namespace {
+
+int run(int argc, char** argv) {
+  using namespace mycelium::cli;
+  CLI::App app{"Mycelium: fault-tolerant applications on a decentralized cluster, simulation first",
+               "mycelium"};
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 success, 1 internal error, 2 user error.\n"
+      "Documentation: docs/cli.md, docs/manifests.md");
+
+  ValidateOptions validate;
+  CLI::App* validate_command =
+      app.add_subcommand("validate",
+                         "Check manifests (EndomyceteService, EndophyteVM, Application); "
+                         "report every error as file:line:col: field: expected");
+  validate_command->add_option("files", validate.files, "Manifest files (YAML, multi-document)")
+      ->required();
+  validate_command->add_flag("-q,--quiet", validate.quiet, "Print only errors");
+
+  RecommendOptions recommend;
+  CLI::App* recommend_command = app.add_subcommand(
+      "recommend",
+      "Recommend a deployment model (Endomycete, Endophyte, StandardKubernetes) for an "
+      "Application description, with its rationale and a generated manifest");
+  recommend_command
+      ->add_option("application", recommend.application_file,
+                   "Application description (YAML, kind: Application)")
+      ->required();
+  recommend_command->add_option("-o,--output", recommend.output_file,
+                                "Write the generated manifest here (atomically) instead of stdout");
+
+  CLI::App* version_command = app.add_subcommand(
+      "version", "Print the version of mycelium and of the libraries it runs on");
+
+  if (argc <= 1) {
+    std::cerr << app.help();
+    return kExitUserError;
+  }
+  // CLI11 reports an unknown command only as "a subcommand is required": name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string_view> commands;
+    for (const CLI::App* command : app.get_subcommands({}))
+      commands.push_back(command->get_name());
+    if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+      std::cerr << "mycelium: unknown command \"" << argv[1] << "\""
+                << mycelium::manifest::did_you_mean_suffix(argv[1], commands)
+                << "; expected one of validate, recommend, version (see mycelium --help)\n";
+      return kExitUserError;
+    }
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);  // prints help, or the error and a hint
+    return code == 0 ? kExitOk : kExitUserError;
+  }
+
+  if (validate_command->parsed()) return run_validate(validate);
+  if (recommend_command->parsed()) return run_recommend(recommend);
+  if (version_command->parsed()) return run_version();
+  return kExitUserError;  // unreachable: require_subcommand(1)
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const mycelium::cli::UserError& error) {
+    std::cerr << "mycelium: " << error.what() << '\n';
+    return mycelium::cli::kExitUserError;
+  } catch (const std::exception& error) {
+    std::cerr << "mycelium: internal error: " << error.what() << '\n';
+    return mycelium::cli::kExitInternalError;
+  }
+}

@@ -1,0 +1,31 @@
+# Every third-party dependency, found once, from Debian 12 packages (installed by scripts/setup).
+# Imported targets are used everywhere so include paths stay SYSTEM and out of -Werror.
+
+find_package(PkgConfig REQUIRED)
+
+# Discrete-event simulator (sim/).
+pkg_check_modules(SimGrid REQUIRED IMPORTED_TARGET simgrid>=3.32)
+# KVM through the libvirt C API (real/vm).
+pkg_check_modules(Libvirt REQUIRED IMPORTED_TARGET libvirt>=9.0)
+# Asio and Beast are header-only in Boost 1.74 (real/).
+find_package(Boost 1.74 REQUIRED)
+# Manifests and scenarios (core/manifest).
+find_package(yaml-cpp 0.7 REQUIRED)
+# Statistics in analysis/.
+find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+# Result files (analysis/).
+find_package(HDF5 1.10 REQUIRED COMPONENTS C CXX)
+# Command line of the mycelium tool.
+find_package(CLI11 2.1 REQUIRED)
+# Tests and benchmarks.
+find_package(Catch2 2.13 REQUIRED)
+find_package(benchmark 1.7 REQUIRED)
+
+# HDF5's FindHDF5 yields variables, not a target: wrap them so consumers link one name.
+if(NOT TARGET mycelium::hdf5)
+  add_library(mycelium_hdf5 INTERFACE)
+  add_library(mycelium::hdf5 ALIAS mycelium_hdf5)
+  target_include_directories(mycelium_hdf5 SYSTEM INTERFACE ${HDF5_INCLUDE_DIRS})
+  target_link_libraries(mycelium_hdf5 INTERFACE ${HDF5_LIBRARIES})
+  target_compile_definitions(mycelium_hdf5 INTERFACE ${HDF5_DEFINITIONS})
+endif()

@@ -1,0 +1,33 @@
+#pragma once
+// A message between nodes. The payload is the encoded protocol message; the core encodes and
+// decodes it. Bulk data (guest RAM pages) is not carried by the core: `bulk_bytes` says how much
+// the backend transfers with the message (the simulator charges it to the network; the real
+// backend attaches the pages from guest memory).
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <core/env/node_id.hpp>
+
+namespace mycelium {
+
+// Demultiplexes protocols on a node, like a UDP port: spores on one, replication on another.
+struct Port {
+  std::uint16_t value = 0;
+  constexpr auto operator<=>(const Port&) const = default;
+};
+
+struct Message {
+  NodeId from;
+  NodeId to;
+  Port port;
+  std::vector<std::uint8_t> payload;
+  std::uint64_t bulk_bytes = 0;
+
+  std::uint64_t wire_bytes() const { return payload.size() + bulk_bytes; }
+};
+
+using MessageHandler = std::function<void(const Message&)>;
+
+}  // namespace mycelium

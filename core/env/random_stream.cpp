@@ -1,0 +1,103 @@
+#include <cmath>
+
+#include <core/assert.hpp>
+#include <core/env/random_stream.hpp>
+
+namespace mycelium {
+
+namespace {
+
+constexpr std::uint64_t rotate_left(std::uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
+
+// FNV-1a, 64 bits: a stable hash of the purpose string.
+constexpr std::uint64_t fnv1a(std::string_view text) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+RandomStream::RandomStream(std::uint64_t seed) {
+  std::uint64_t mixer = seed;
+  for (std::uint64_t& word : state_)
+    word = splitmix64(mixer);
+}
+
+RandomStream RandomStream::from_state(const std::array<std::uint64_t, 4>& state) {
+  MYCELIUM_ASSERT((state[0] | state[1] | state[2] | state[3]) != 0);
+  RandomStream stream;
+  stream.state_ = state;
+  return stream;
+}
+
+RandomStream RandomStream::derive(std::uint64_t scenario_seed, NodeId node,
+                                  std::string_view purpose) {
+  // Each ingredient goes through splitmix64 so nearby seeds and node ids give unrelated streams.
+  std::uint64_t mixer = scenario_seed;
+  std::uint64_t seed = splitmix64(mixer);
+  mixer = seed ^ (static_cast<std::uint64_t>(node.value) * 0x9e3779b97f4a7c15ULL);
+  seed = splitmix64(mixer);
+  mixer = seed ^ fnv1a(purpose);
+  return RandomStream(splitmix64(mixer));
+}
+
+std::uint64_t RandomStream::next_u64() {
+  const std::uint64_t result = rotate_left(state_[1] * 5, 7) * 9;
+  const std::uint64_t t = state_[1] << 17;
+  state_[2] ^= state_[0];
+  state_[3] ^= state_[1];
+  state_[1] ^= state_[2];
+  state_[0] ^= state_[3];
+  state_[2] ^= t;
+  state_[3] = rotate_left(state_[3], 45);
+  return result;
+}
+
+std::uint64_t RandomStream::uniform_int(std::uint64_t low, std::uint64_t high) {
+  MYCELIUM_ASSERT(low <= high);
+  const std::uint64_t span = high - low;
+  if (span == UINT64_MAX) return next_u64();
+  const std::uint64_t range = span + 1;
+  // Lemire: multiply into 128 bits, reject the few low products that would bias the result.
+  unsigned __int128 product = static_cast<unsigned __int128>(next_u64()) * range;
+  auto low_bits = static_cast<std::uint64_t>(product);
+  if (low_bits < range) {
+    const std::uint64_t threshold = (0 - range) % range;
+    while (low_bits < threshold) {
+      product = static_cast<unsigned __int128>(next_u64()) * range;
+      low_bits = static_cast<std::uint64_t>(product);
+    }
+  }
+  return low + static_cast<std::uint64_t>(product >> 64);
+}
+
+double RandomStream::uniform_real() {
+  return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
+
+bool RandomStream::bernoulli(double probability) {
+  if (probability <= 0.0) return false;
+  if (probability >= 1.0) return true;
+  return uniform_real() < probability;
+}
+
+double RandomStream::exponential(double mean) {
+  MYCELIUM_ASSERT(mean > 0.0);
+  // 1 - u is in (0, 1], so the logarithm is finite.
+  return -mean * std::log(1.0 - uniform_real());
+}
+
+}  // namespace mycelium

@@ -1,0 +1,20 @@
+# Fails when any file under core/ includes or names something that would tie the core to one
+# backend: SimGrid, Asio/Beast, libvirt, sockets, threads, HDF5 or a wall clock.
+file(GLOB_RECURSE sources "${CORE_DIR}/*.hpp" "${CORE_DIR}/*.cpp" "${CORE_DIR}/*.h")
+set(forbidden_pattern
+    "#include[ ]*[<\"](simgrid|boost/asio|boost/beast|libvirt|sys/socket|netinet|arpa/inet|thread>|mutex>|future>|hdf5|H5Cpp|ctime>|time\\.h|unistd\\.h)|system_clock|steady_clock|high_resolution_clock|std::thread")
+set(violations "")
+foreach(source IN LISTS sources)
+  file(STRINGS "${source}" lines REGEX "${forbidden_pattern}")
+  foreach(line IN LISTS lines)
+    string(APPEND violations "${source}: ${line}\n")
+  endforeach()
+endforeach()
+list(LENGTH sources count)
+if(count EQUAL 0)
+  message(FATAL_ERROR "no sources found under ${CORE_DIR}")
+endif()
+if(violations)
+  message(FATAL_ERROR "core/ must stay sans-IO; forbidden includes or clocks:\n${violations}")
+endif()
+message(STATUS "core/ is sans-IO: ${count} files checked")

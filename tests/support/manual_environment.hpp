@@ -1,0 +1,283 @@
+#pragma once
+// Header-only Environment for unit tests: a clock turned by hand, an outbox instead of a network,
+// metrics kept in maps for assertions, and a fake guest. ManualNetwork wires several of them
+// together with a fixed one-way latency, for protocol tests across nodes.
+//
+//   ManualEnvironment env(NodeId{1});
+//   Heartbeat heartbeat(env);           // a core component under test
+//   env.advance(std::chrono::seconds(1));
+//   CHECK(env.outbox().size() == 10);
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <core/assert.hpp>
+#include <core/env/environment.hpp>
+
+namespace mycelium::testing {
+
+class RecordingMetrics : public MetricsSink {
+ public:
+  void add_counter(std::string_view name, std::int64_t delta) override {
+    counters[std::string(name)] += delta;
+  }
+  void set_gauge(std::string_view name, double value) override {
+    gauges[std::string(name)] = value;
+  }
+  void record(std::string_view name, TimePoint at, double value) override {
+    series[std::string(name)].emplace_back(at, value);
+  }
+
+  std::int64_t counter(const std::string& name) const {
+    const auto it = counters.find(name);
+    return it == counters.end() ? 0 : it->second;
+  }
+
+  std::map<std::string, std::int64_t> counters;
+  std::map<std::string, double> gauges;
+  std::map<std::string, std::vector<std::pair<TimePoint, double>>> series;
+};
+
+// A guest whose dirty pages the test sets; it remembers what the protocol did to it.
+class FakeVm : public VmActuator {
+ public:
+  explicit FakeVm(std::uint64_t memory_bytes = 1ULL << 30) : memory_bytes_(memory_bytes) {}
+
+  void set_throttle_intensity(double intensity) override {
+    MYCELIUM_ASSERT(intensity >= 0.0 && intensity <= 1.0);
+    intensity_ = intensity;
+    ++throttle_changes;
+  }
+  double throttle_intensity() const override { return intensity_; }
+  void pause() override { paused_ = true; }
+  void resume() override { paused_ = false; }
+  bool is_paused() const override { return paused_; }
+  DirtyPages read_dirty_pages() override {
+    DirtyPages pages{4096, std::move(dirty_)};
+    std::sort(pages.pages.begin(), pages.pages.end());
+    pages.pages.erase(std::unique(pages.pages.begin(), pages.pages.end()), pages.pages.end());
+    dirty_.clear();
+    return pages;
+  }
+  std::uint64_t memory_bytes() const override { return memory_bytes_; }
+
+  void dirty(std::uint64_t page) { dirty_.push_back(page); }
+
+  int throttle_changes = 0;
+
+ private:
+  std::uint64_t memory_bytes_;
+  double intensity_ = 0.0;
+  bool paused_ = false;
+  std::vector<std::uint64_t> dirty_;
+};
+
+class ManualEnvironment : public Environment {
+ public:
+  // Bounds every run loop: a test that schedules timers forever fails instead of hanging.
+  static constexpr std::size_t kMaxEventsPerAdvance = 10'000'000;
+
+  explicit ManualEnvironment(NodeId self, std::uint64_t scenario_seed = 1)
+      : self_(self), random_(RandomStream::derive(scenario_seed, self, "node")) {}
+
+  // --- Environment ---
+  NodeId self() const override { return self_; }
+  TimePoint now() const override { return now_; }
+
+  TimerId schedule_once(Duration delay, TimerCallback callback) override {
+    MYCELIUM_ASSERT(delay >= Duration::zero());
+    return insert(now_ + delay, Duration::zero(), std::move(callback), TimerId{++last_timer_id_});
+  }
+  TimerId schedule_periodic(Duration period, TimerCallback callback) override {
+    MYCELIUM_ASSERT(period > Duration::zero());
+    return insert(now_ + period, period, std::move(callback), TimerId{++last_timer_id_});
+  }
+  bool cancel_timer(TimerId timer) override {
+    const auto it = key_by_id_.find(timer.value);
+    if (it == key_by_id_.end()) return false;
+    queue_.erase(it->second);
+    key_by_id_.erase(it);
+    return true;
+  }
+
+  void bind(Port port, MessageHandler handler) override { handlers_[port] = std::move(handler); }
+  void unbind(Port port) override { handlers_.erase(port); }
+  void send(Message message) override {
+    message.from = self_;
+    outbox_.push_back(std::move(message));
+  }
+
+  RandomStream& random() override { return random_; }
+  MetricsSink& metrics() override { return metrics_; }
+  VmActuator* vm() override { return vm_ ? &*vm_ : nullptr; }
+
+  // --- test controls ---
+  // Moves the clock forward by `by`, firing every timer due on the way at its own deadline.
+  void advance(Duration by) {
+    MYCELIUM_ASSERT(by >= Duration::zero());
+    advance_to(now_ + by);
+  }
+  void advance_to(TimePoint until) {
+    MYCELIUM_ASSERT(until >= now_);
+    for (std::size_t fired = 0; fire_next_due(until); ++fired) {
+      MYCELIUM_ASSERT(fired < kMaxEventsPerAdvance);
+    }
+    now_ = until;
+  }
+  // Fires the earliest timer if it is due at or before `until`, moving the clock to it.
+  bool fire_next_due(TimePoint until) {
+    if (queue_.empty() || queue_.begin()->first.first > until) return false;
+    auto node = queue_.extract(queue_.begin());
+    Timer& timer = node.mapped();
+    key_by_id_.erase(timer.id.value);
+    now_ = node.key().first;
+    TimerCallback callback = timer.callback;
+    // Re-arm a periodic timer before its callback runs, so the callback can cancel it.
+    if (timer.period > Duration::zero()) {
+      insert(now_ + timer.period, timer.period, std::move(timer.callback), timer.id);
+    }
+    callback();
+    return true;
+  }
+  std::optional<TimePoint> next_deadline() const {
+    if (queue_.empty()) return std::nullopt;
+    return queue_.begin()->first.first;
+  }
+  std::size_t pending_timers() const { return queue_.size(); }
+  // Only for a shared clock (ManualNetwork); never moves time backwards.
+  void set_now(TimePoint at) {
+    MYCELIUM_ASSERT(at >= now_);
+    now_ = at;
+  }
+
+  // Hands a message to the handler bound to its port; unbound ports drop and count it.
+  bool deliver(const Message& message) {
+    const auto it = handlers_.find(message.port);
+    if (it == handlers_.end()) {
+      metrics_.add_counter("messages_dropped_unbound_total", 1);
+      return false;
+    }
+    MessageHandler handler = it->second;  // the handler may rebind its own port
+    handler(message);
+    return true;
+  }
+
+  const std::vector<Message>& outbox() const { return outbox_; }
+  std::vector<Message> take_outbox() { return std::exchange(outbox_, {}); }
+
+  RecordingMetrics& recorded_metrics() { return metrics_; }
+  FakeVm& attach_vm(std::uint64_t memory_bytes = 1ULL << 30) {
+    vm_.emplace(memory_bytes);
+    return *vm_;
+  }
+
+ private:
+  struct Timer {
+    TimerId id;
+    Duration period;  // zero for one-shot
+    TimerCallback callback;
+  };
+  // Ordered by deadline, then by the order of scheduling.
+  using Key = std::pair<TimePoint, std::uint64_t>;
+
+  TimerId insert(TimePoint deadline, Duration period, TimerCallback callback, TimerId id) {
+    const Key key{deadline, ++last_sequence_};
+    queue_.emplace(key, Timer{id, period, std::move(callback)});
+    key_by_id_[id.value] = key;
+    return id;
+  }
+
+  NodeId self_;
+  TimePoint now_{};
+  RandomStream random_;
+  RecordingMetrics metrics_;
+  std::optional<FakeVm> vm_;
+  std::map<Key, Timer> queue_;
+  std::map<std::uint64_t, Key> key_by_id_;
+  std::uint64_t last_timer_id_ = 0;
+  std::uint64_t last_sequence_ = 0;
+  std::map<Port, MessageHandler> handlers_;
+  std::vector<Message> outbox_;
+};
+
+// Several ManualEnvironments on one clock, joined by a network with a fixed one-way latency and
+// no loss. Events run in time order; at equal times messages before timers, each in the order
+// they arose, so runs are deterministic.
+class ManualNetwork {
+ public:
+  ManualNetwork(std::size_t node_count, Duration one_way_latency, std::uint64_t scenario_seed = 1)
+      : latency_(one_way_latency) {
+    MYCELIUM_ASSERT(latency_ >= Duration::zero());
+    nodes_.reserve(node_count);
+    for (std::size_t i = 0; i < node_count; ++i) {
+      nodes_.emplace_back(NodeId{static_cast<std::uint32_t>(i)}, scenario_seed);
+    }
+  }
+
+  ManualEnvironment& node(std::size_t index) { return nodes_.at(index); }
+  std::size_t size() const { return nodes_.size(); }
+  TimePoint now() const { return now_; }
+  std::size_t in_flight() const { return in_flight_.size(); }
+  std::uint64_t delivered() const { return delivered_; }
+
+  void advance(Duration by) { run_until(now_ + by); }
+
+  void run_until(TimePoint until) {
+    for (std::size_t events = 0;; ++events) {
+      MYCELIUM_ASSERT(events < ManualEnvironment::kMaxEventsPerAdvance);
+      collect_outboxes();
+      const std::optional<TimePoint> next_message =
+          in_flight_.empty() ? std::nullopt : std::optional(in_flight_.begin()->first.first);
+      std::optional<std::pair<TimePoint, std::size_t>> next_timer;
+      for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        const auto deadline = nodes_[i].next_deadline();
+        if (deadline && (!next_timer || *deadline < next_timer->first))
+          next_timer = {{*deadline, i}};
+      }
+      const bool message_first =
+          next_message && (!next_timer || *next_message <= next_timer->first);
+      const std::optional<TimePoint> next = message_first ? next_message
+                                            : next_timer  ? std::optional(next_timer->first)
+                                                          : std::nullopt;
+      if (!next || *next > until) break;
+      set_all_clocks(*next);
+      if (message_first) {
+        auto in_flight = in_flight_.extract(in_flight_.begin());
+        const Message& message = in_flight.mapped();
+        MYCELIUM_ASSERT(message.to.value < nodes_.size());
+        nodes_[message.to.value].deliver(message);
+        ++delivered_;
+      } else {
+        nodes_[next_timer->second].fire_next_due(*next);
+      }
+    }
+    set_all_clocks(until);
+  }
+
+ private:
+  void set_all_clocks(TimePoint at) {
+    now_ = at;
+    for (ManualEnvironment& node : nodes_)
+      node.set_now(at);
+  }
+  void collect_outboxes() {
+    for (ManualEnvironment& node : nodes_) {
+      for (Message& message : node.take_outbox()) {
+        in_flight_.emplace(std::pair{now_ + latency_, ++last_sequence_}, std::move(message));
+      }
+    }
+  }
+
+  Duration latency_;
+  TimePoint now_{};
+  std::vector<ManualEnvironment> nodes_;
+  std::map<std::pair<TimePoint, std::uint64_t>, Message> in_flight_;
+  std::uint64_t last_sequence_ = 0;
+  std::uint64_t delivered_ = 0;
+};
+
+}  // namespace mycelium::testing
