@@ -1,7 +1,10 @@
-#include <simgrid/version.h>
-#include <xbt/base.h>  // version.h uses its export macros without including it
-
 #include <sim/simgrid_version.hpp>
+
+// simgrid/version.h uses xbt's export macros without including them: keep this order.
+// clang-format off
+#include <xbt/base.h>
+#include <simgrid/version.h>
+// clang-format on
 
 namespace mycelium::sim {
 
