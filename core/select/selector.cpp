@@ -34,6 +34,10 @@ std::string duration(nanoseconds value) {
   return manifest::format_duration(value);
 }
 
+std::string plural(std::uint32_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 bool is_tight(const std::optional<nanoseconds>& budget, nanoseconds bound) {
   return budget && *budget < bound;
 }
@@ -65,9 +69,11 @@ manifest::Object endomycete_for(const Application& app, std::vector<std::string>
   const bool majority_quorum =
       app.consensus == ConsensusProtocol::kRaft || app.consensus == ConsensusProtocol::kPaxos;
   if (majority_quorum && replicas % 2 == 0) {
+    // A majority quorum of n tolerates (n - 1) / 2 failures: n and n - 1 tolerate the same.
     decisions.push_back("Note: " + std::to_string(replicas) + " replicas with " +
-                        name_of(app.consensus) + " tolerate no more failures than " +
-                        std::to_string(replicas - 1) + "; an odd count is cheaper.");
+                        name_of(app.consensus) + " tolerate " +
+                        plural((replicas - 1) / 2, "failure") + ", as " +
+                        std::to_string(replicas - 1) + " would; an odd count is cheaper.");
   }
   if (app.consensus == ConsensusProtocol::kPbft && replicas < 4) {
     decisions.push_back(

@@ -88,7 +88,7 @@ TEST_CASE("Endomycete replica count follows the consensus protocol", "[select]")
       "  replicas: 4\n"));
   CHECK(std::get<EndomyceteService>(even_raft.configuration).distribution_strategy.shard_count ==
         4);
-  CHECK(mentions(even_raft, "an odd count is cheaper"));
+  CHECK(mentions(even_raft, "4 replicas with raft tolerate 1 failure, as 3 would"));
   require_valid(even_raft);
 }
 
