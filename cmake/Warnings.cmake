@@ -15,3 +15,9 @@ endif()
 function(mycelium_target_defaults target)
   target_link_libraries(${target} PRIVATE mycelium_warnings mycelium_sanitizers)
 endfunction()
+
+# Fuzz builds instrument all our code for coverage, not only the fuzz target's own file, so
+# libFuzzer can see its way into the parsers.
+if(MYCELIUM_FUZZ)
+  target_compile_options(mycelium_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
+endif()

@@ -1,7 +1,7 @@
 #pragma once
-// Time as the core sees it: nanosecond durations and time points on the Environment's own
-// clock. The clock type has no now(): only the Environment says what time it is, so the same
-// code runs on simulated time and on a monotonic wall clock.
+// Time as the core sees it: integer nanoseconds, on the Environment's own clock. The clock type
+// has no now(): only the Environment says what time it is, so the same code runs on simulated
+// time (sim/) and on a monotonic clock (real/), and no protocol can read a wall clock by mistake.
 
 #include <chrono>
 #include <cstdint>
@@ -9,9 +9,11 @@
 
 namespace mycelium {
 
+// Integer nanoseconds: exact, so simulated runs are bit for bit reproducible. Covers ±292 years.
 using Duration = std::chrono::nanoseconds;
 
-// Tag type for time points on an Environment's clock (simulation start or process start = 0).
+// Tag type for time points on an Environment's clock. Its epoch is the simulation start (sim/)
+// or the process start (real/). Deliberately no now(): ask Environment::now().
 struct EnvironmentClock {
   using duration = Duration;
   using rep = duration::rep;
@@ -24,14 +26,23 @@ using TimePoint = EnvironmentClock::time_point;
 
 inline constexpr TimePoint kTimeZero{};
 
-// "12.345678s" — for logs and messages.
-inline std::string format_time(TimePoint at) {
-  const std::int64_t ns = at.time_since_epoch().count();
-  const std::int64_t seconds = ns / 1000000000;
-  const std::int64_t micros = (ns % 1000000000) / 1000;
-  std::string fraction = std::to_string(micros < 0 ? -micros : micros);
-  fraction.insert(0, 6 - fraction.size(), '0');
-  return std::to_string(seconds) + "." + fraction + "s";
+// "1.250000000s", "-0.000001000s": seconds with all nine digits, for logs and messages. Exact
+// (no floating point), so the text is as reproducible as the time it shows.
+inline std::string format_duration(Duration duration) {
+  constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
+  const std::int64_t nanos = duration.count();
+  // Split the magnitude without negating INT64_MIN: quotient and remainder keep the sign of
+  // `nanos`, so negate each part separately.
+  const bool negative = nanos < 0;
+  const std::int64_t seconds = nanos / kNanosPerSecond;
+  const std::int64_t fraction_nanos = nanos % kNanosPerSecond;
+  const std::string whole = std::to_string(negative ? -seconds : seconds);
+  std::string fraction = std::to_string(negative ? -fraction_nanos : fraction_nanos);
+  fraction.insert(0, 9 - fraction.size(), '0');
+  return (negative ? "-" : "") + whole + "." + fraction + "s";
 }
+
+// The time since the environment's epoch, formatted like format_duration: "t=12.345678901s".
+inline std::string format_time(TimePoint at) { return "t=" + format_duration(at.time_since_epoch()); }
 
 }  // namespace mycelium
