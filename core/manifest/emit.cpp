@@ -118,6 +118,19 @@ void emit_curve(YAML::Emitter& out, const ThrottlingCurve& curve) {
     }
     out << YAML::EndSeq;
   }
+  if (curve.type == CurveType::kAutoConverge) {
+    out << YAML::Key << "initial" << YAML::Value << exact_number(curve.initial);
+    out << YAML::Key << "increment" << YAML::Value << exact_number(curve.increment);
+    out << YAML::Key << "tailSlow" << YAML::Value << curve.tail_slow;
+  }
+  if (curve.type == CurveType::kFeedback) {
+    if (curve.setpoint) {
+      out << YAML::Key << "setpoint" << YAML::Value << exact_number(*curve.setpoint);
+    }
+    out << YAML::Key << "proportionalGain" << YAML::Value << exact_number(curve.proportional_gain);
+    out << YAML::Key << "integralGainPerSecond" << YAML::Value
+        << exact_number(curve.integral_gain_per_s);
+  }
   out << YAML::EndMap;
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,11 +13,16 @@
 
 namespace mycelium::manifest {
 
-enum class CurveType { kLinear, kExponential, kCustom };
-inline constexpr EnumNames<CurveType, 3> kCurveTypeNames{{{
+// The first three map buffer level to intensity (DESIGN: linear, exponential, custom); the last
+// two are policies with memory, for comparison: a QEMU-auto-converge-like stepper and a PI
+// feedback controller on the buffer level.
+enum class CurveType { kLinear, kExponential, kCustom, kAutoConverge, kFeedback };
+inline constexpr EnumNames<CurveType, 5> kCurveTypeNames{{{
     {CurveType::kLinear, "linear"},
     {CurveType::kExponential, "exponential"},
     {CurveType::kCustom, "custom"},
+    {CurveType::kAutoConverge, "auto-converge"},
+    {CurveType::kFeedback, "feedback"},
 }}};
 
 enum class CommitPolicy { kAll, kQuorum };
@@ -74,6 +80,15 @@ struct ThrottlingCurve {
   CurveType type = CurveType::kExponential;
   double exponent = 2.0;           // exponential only
   std::vector<CurvePoint> points;  // custom only: x strictly increasing from 0 to 1, monotone
+  // auto-converge only: first step, step per round that did not converge, and QEMU's tail-slow
+  // (a step no larger than what would balance dirtying against sending).
+  double initial = 0.2;
+  double increment = 0.1;
+  bool tail_slow = true;
+  // feedback only: PI on (buffer level - setpoint); the setpoint defaults to the threshold.
+  std::optional<double> setpoint;
+  double proportional_gain = 2.0;    // intensity per unit of level error
+  double integral_gain_per_s = 1.0;  // intensity per unit of level error per second
 
   bool operator==(const ThrottlingCurve&) const = default;
 };

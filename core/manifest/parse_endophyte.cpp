@@ -1,3 +1,5 @@
+#include <array>
+
 #include <core/manifest/parsers.hpp>
 #include <core/manifest/quantity.hpp>
 
@@ -96,7 +98,23 @@ void parse_curve_points(Reader& reader, const YAML::Node& node, const SourceLoca
   }
 }
 
-// Either a bare type ("exponential") or {type, exponent} / {type: custom, points}.
+// Which curve type each parameter belongs to, so a parameter given to another type is named.
+struct CurveParameter {
+  std::string_view key;
+  CurveType owner;
+};
+constexpr std::array<CurveParameter, 8> kCurveParameters{{
+    {"exponent", CurveType::kExponential},
+    {"points", CurveType::kCustom},
+    {"initial", CurveType::kAutoConverge},
+    {"increment", CurveType::kAutoConverge},
+    {"tailSlow", CurveType::kAutoConverge},
+    {"setpoint", CurveType::kFeedback},
+    {"proportionalGain", CurveType::kFeedback},
+    {"integralGainPerSecond", CurveType::kFeedback},
+}};
+
+// Either a bare type ("exponential") or a mapping with the type and its parameters.
 void parse_curve(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                  ThrottlingCurve& out) {
   const std::string path = "spec.distributedRAM.throttlingCurve";
@@ -112,26 +130,52 @@ void parse_curve(Reader& reader, const YAML::Node& node, const SourceLocation& w
     }
     return;
   }
-  MappingReader curve(reader, node, path, where, {"type", "exponent", "points"});
+  std::vector<std::string_view> known{"type"};
+  for (const CurveParameter& parameter : kCurveParameters)
+    known.push_back(parameter.key);
+  MappingReader curve(reader, node, path, where, known);
   if (!curve.valid()) return;
   if (!curve.required("type", out.type, curve_type)) return;
-  if (const auto exponent = curve.find("exponent");
-      exponent && out.type != CurveType::kExponential) {
-    reader.error(exponent->second, curve.child_path("exponent"),
-                 "applies only to type exponential");
-  } else {
-    curve.optional("exponent", out.exponent, NumberField{reader, 0.0, kMaxExponent, false, true});
-  }
-  const auto points = curve.find("points");
-  if (out.type == CurveType::kCustom) {
-    if (!points) {
-      curve.report_missing("points", "a list of control points [x, intensity]");
-      return;
+  bool misplaced = false;
+  for (const CurveParameter& parameter : kCurveParameters) {
+    const auto entry = curve.find(parameter.key);
+    if (entry && parameter.owner != out.type) {
+      reader.error(entry->second, curve.child_path(parameter.key),
+                   "applies only to type " + std::string(kCurveTypeNames.name(parameter.owner)));
+      misplaced = true;
     }
-    parse_curve_points(reader, points->first, points->second, curve.child_path("points"),
-                       out.points);
-  } else if (points) {
-    reader.error(points->second, curve.child_path("points"), "applies only to type custom");
+  }
+  if (misplaced) return;
+
+  const NumberField unit_interval{reader, 0.0, 1.0};
+  const NumberField positive_gain{reader, 0.0, 1000.0, false, true};
+  switch (out.type) {
+    case CurveType::kLinear:
+      break;
+    case CurveType::kExponential:
+      curve.optional("exponent", out.exponent, NumberField{reader, 0.0, kMaxExponent, false, true});
+      break;
+    case CurveType::kCustom:
+      if (const auto points = curve.find("points")) {
+        parse_curve_points(reader, points->first, points->second, curve.child_path("points"),
+                           out.points);
+      } else {
+        curve.report_missing("points", "a list of control points [x, intensity]");
+      }
+      break;
+    case CurveType::kAutoConverge:
+      curve.optional("initial", out.initial, NumberField{reader, 0.0, 1.0, false, true});
+      curve.optional("increment", out.increment, NumberField{reader, 0.0, 1.0, false, true});
+      curve.optional("tailSlow", out.tail_slow, BoolField{reader});
+      break;
+    case CurveType::kFeedback: {
+      double setpoint = 0.0;
+      if (curve.optional("setpoint", setpoint, unit_interval)) out.setpoint = setpoint;
+      curve.optional("proportionalGain", out.proportional_gain, positive_gain);
+      curve.optional("integralGainPerSecond", out.integral_gain_per_s,
+                     NumberField{reader, 0.0, 1000.0});
+      break;
+    }
   }
 }
 

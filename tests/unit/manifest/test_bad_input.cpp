@@ -198,7 +198,7 @@ const std::vector<BadCase> kCases = {
     {"unknown curve with suggestion",
      "    throttlingCurve: exponentail\n",
      {"bad.yaml:14:22: spec.distributedRAM.throttlingCurve: expected one of linear, exponential, "
-      "custom, got \"exponentail\" (did you mean \"exponential\"?)"}},
+      "custom, auto-converge, feedback, got \"exponentail\" (did you mean \"exponential\"?)"}},
     {"custom curve without points",
      "    throttlingCurve: custom\n",
      {"bad.yaml:14:22: spec.distributedRAM.throttlingCurve: a custom curve needs control points: "
@@ -218,6 +218,18 @@ const std::vector<BadCase> kCases = {
      "    throttlingCurve: {type: linear, exponent: 3}\n",
      {"bad.yaml:14:47: spec.distributedRAM.throttlingCurve.exponent: applies only to type "
       "exponential"}},
+    {"feedback gain on an auto-converge curve",
+     "    throttlingCurve: {type: auto-converge, proportionalGain: 2}\n",
+     {"bad.yaml:14:62: spec.distributedRAM.throttlingCurve.proportionalGain: applies only to type "
+      "feedback"}},
+    {"auto-converge increment of 0",
+     "    throttlingCurve: {type: auto-converge, increment: 0}\n",
+     {"bad.yaml:14:55: spec.distributedRAM.throttlingCurve.increment: expected a number in (0, 1], "
+      "got \"0\""}},
+    {"feedback setpoint above 1",
+     "    throttlingCurve: {type: feedback, setpoint: 1.5}\n",
+     {"bad.yaml:14:49: spec.distributedRAM.throttlingCurve.setpoint: expected a number in [0, 1], "
+      "got \"1.5\""}},
     {"duplicate field in a nested mapping",
      "    bufferSize: 1Gi\n",
      {"bad.yaml:14:5: spec.distributedRAM.bufferSize: duplicate field (first given at line 13)"}},
