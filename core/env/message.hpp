@@ -13,21 +13,24 @@
 namespace mycelium {
 
 // Demultiplexes protocols on a node, like a UDP port: spores on one, replication on another.
+// Each protocol owns a constant port; a node binds a handler per port (Environment::bind).
 struct Port {
   std::uint16_t value = 0;
   constexpr auto operator<=>(const Port&) const = default;
 };
 
 struct Message {
-  NodeId from;
+  NodeId from;  // set by Environment::send to the sender's self()
   NodeId to;
   Port port;
   std::vector<std::uint8_t> payload;
   std::uint64_t bulk_bytes = 0;
 
+  // What the network carries for this message (headers aside).
   std::uint64_t wire_bytes() const { return payload.size() + bulk_bytes; }
 };
 
+// Called once per delivered message; the message is only valid during the call.
 using MessageHandler = std::function<void(const Message&)>;
 
 }  // namespace mycelium

@@ -1,5 +1,7 @@
 #pragma once
-// Identity of a node (a simulated host or a real agent) as the protocols see it.
+// Identity of a node (a simulated host or a real agent) as the protocols see it. Values are small
+// dense integers (0 .. N-1 in a simulation), so backends can index arrays by them; the all-ones
+// value is the invalid sentinel, and a default NodeId is invalid.
 
 #include <compare>
 #include <cstdint>

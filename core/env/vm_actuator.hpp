@@ -1,7 +1,8 @@
 #pragma once
 // The guest a node protects, as the replication protocol acts on it: slow it down, pause it,
-// resume it, and ask which pages it wrote. The simulator models a guest; the real runtime drives
-// a process (cgroup CPU quota, freezer) or a KVM domain (libvirt vCPU quota, suspend).
+// resume it, and ask which pages it wrote. The simulator models a guest (a dirty-page workload
+// whose rate scales with the CPU left to it); the real runtime drives a KVM domain through
+// libvirt (vCPU quota, suspend, dirty-page tracking) or a process (cgroup CPU quota, freezer).
 
 #include <cstdint>
 #include <vector>
@@ -10,7 +11,7 @@ namespace mycelium {
 
 struct DirtyPages {
   std::uint64_t page_size_bytes = 4096;
-  std::vector<std::uint64_t> pages;  // page indices, sorted, each once
+  std::vector<std::uint64_t> pages;  // page indices (address / page_size_bytes), sorted, unique
 
   std::uint64_t bytes() const { return page_size_bytes * pages.size(); }
 };
@@ -19,17 +20,23 @@ class VmActuator {
  public:
   virtual ~VmActuator() = default;
 
-  // Fraction of guest CPU removed, in [0, 1]: 0 runs freely, 1 would stop it.
+  // Fraction of guest CPU removed, in [0, 1]: 0 runs freely, 1 leaves it no CPU. The guest only
+  // sees itself run slower, and dirties pages more slowly. Out-of-range values are a bug.
   virtual void set_throttle_intensity(double intensity) = 0;
   virtual double throttle_intensity() const = 0;
 
+  // Stops / restarts the guest's vCPUs. Both are idempotent; the throttle intensity is kept
+  // across a pause and applies again on resume.
   virtual void pause() = 0;
   virtual void resume() = 0;
   virtual bool is_paused() const = 0;
 
-  // Pages written since the previous call (or since start); the set is cleared by the call.
+  // Pages written since the previous call (or since the guest started), sorted and unique; the
+  // call clears the set, so each write is reported once. Pages are not read here: their contents
+  // travel as Message::bulk_bytes, moved by the backend.
   virtual DirtyPages read_dirty_pages() = 0;
 
+  // Size of guest RAM.
   virtual std::uint64_t memory_bytes() const = 0;
 };
 

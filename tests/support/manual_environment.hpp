@@ -1,12 +1,13 @@
 #pragma once
 // Header-only Environment for unit tests: a clock turned by hand, an outbox instead of a network,
 // metrics kept in maps for assertions, and a fake guest. ManualNetwork wires several of them
-// together with a fixed one-way latency, for protocol tests across nodes.
+// together with a fixed one-way latency, for protocol tests across nodes. Both keep the contract
+// of core/env/environment.hpp, and assert it where a component under test could break it.
 //
 //   ManualEnvironment env(NodeId{1});
-//   Heartbeat heartbeat(env);           // a core component under test
-//   env.advance(std::chrono::seconds(1));
-//   CHECK(env.outbox().size() == 10);
+//   Heartbeat heartbeat(env, NodeId{2}, 100ms);  // a core component under test
+//   env.advance(1s);                              // fires the timers due on the way
+//   CHECK(env.outbox().size() == 10);             // what it sent, not delivered anywhere
 
 #include <algorithm>
 #include <map>
@@ -20,21 +21,32 @@
 
 namespace mycelium::testing {
 
+// Keeps everything reported, in ordered maps so failures print and compare deterministically.
 class RecordingMetrics : public MetricsSink {
  public:
   void add_counter(std::string_view name, std::int64_t delta) override {
+    MYCELIUM_ASSERT(delta >= 0);  // counters only grow
+    MYCELIUM_ASSERT(!gauges.contains(std::string(name)));
     counters[std::string(name)] += delta;
   }
   void set_gauge(std::string_view name, double value) override {
+    MYCELIUM_ASSERT(!counters.contains(std::string(name)));
     gauges[std::string(name)] = value;
   }
   void record(std::string_view name, TimePoint at, double value) override {
-    series[std::string(name)].emplace_back(at, value);
+    auto& samples = series[std::string(name)];
+    MYCELIUM_ASSERT(samples.empty() || samples.back().first <= at);
+    samples.emplace_back(at, value);
   }
 
+  // 0 for a counter never touched, as in every backend.
   std::int64_t counter(const std::string& name) const {
     const auto it = counters.find(name);
     return it == counters.end() ? 0 : it->second;
+  }
+  std::optional<double> gauge(const std::string& name) const {
+    const auto it = gauges.find(name);
+    return it == gauges.end() ? std::nullopt : std::optional(it->second);
   }
 
   std::map<std::string, std::int64_t> counters;
@@ -45,7 +57,11 @@ class RecordingMetrics : public MetricsSink {
 // A guest whose dirty pages the test sets; it remembers what the protocol did to it.
 class FakeVm : public VmActuator {
  public:
-  explicit FakeVm(std::uint64_t memory_bytes = 1ULL << 30) : memory_bytes_(memory_bytes) {}
+  explicit FakeVm(std::uint64_t memory_bytes = 1ULL << 30, std::uint64_t page_size_bytes = 4096)
+      : memory_bytes_(memory_bytes), page_size_bytes_(page_size_bytes) {
+    MYCELIUM_ASSERT(page_size_bytes_ > 0);
+    MYCELIUM_ASSERT(memory_bytes_ % page_size_bytes_ == 0);
+  }
 
   void set_throttle_intensity(double intensity) override {
     MYCELIUM_ASSERT(intensity >= 0.0 && intensity <= 1.0);
@@ -53,24 +69,38 @@ class FakeVm : public VmActuator {
     ++throttle_changes;
   }
   double throttle_intensity() const override { return intensity_; }
-  void pause() override { paused_ = true; }
+  void pause() override {
+    if (!paused_) ++pauses;
+    paused_ = true;
+  }
   void resume() override { paused_ = false; }
   bool is_paused() const override { return paused_; }
   DirtyPages read_dirty_pages() override {
-    DirtyPages pages{4096, std::move(dirty_)};
+    DirtyPages pages{page_size_bytes_, std::exchange(dirty_, {})};
     std::sort(pages.pages.begin(), pages.pages.end());
     pages.pages.erase(std::unique(pages.pages.begin(), pages.pages.end()), pages.pages.end());
-    dirty_.clear();
     return pages;
   }
   std::uint64_t memory_bytes() const override { return memory_bytes_; }
 
-  void dirty(std::uint64_t page) { dirty_.push_back(page); }
+  // The guest writes `page` (an index below memory_bytes / page_size_bytes); repeats are fine.
+  void dirty(std::uint64_t page) {
+    MYCELIUM_ASSERT(page < memory_bytes_ / page_size_bytes_);
+    dirty_.push_back(page);
+  }
+  // Replaces the set the next read_dirty_pages() reports.
+  void set_dirty_pages(std::vector<std::uint64_t> pages) {
+    dirty_.clear();
+    for (std::uint64_t page : pages)
+      dirty(page);
+  }
 
-  int throttle_changes = 0;
+  int throttle_changes = 0;  // calls to set_throttle_intensity
+  int pauses = 0;            // transitions from running to paused
 
  private:
   std::uint64_t memory_bytes_;
+  std::uint64_t page_size_bytes_;
   double intensity_ = 0.0;
   bool paused_ = false;
   std::vector<std::uint64_t> dirty_;
@@ -107,6 +137,7 @@ class ManualEnvironment : public Environment {
   void bind(Port port, MessageHandler handler) override { handlers_[port] = std::move(handler); }
   void unbind(Port port) override { handlers_.erase(port); }
   void send(Message message) override {
+    MYCELIUM_ASSERT(message.to.valid());
     message.from = self_;
     outbox_.push_back(std::move(message));
   }
@@ -128,19 +159,33 @@ class ManualEnvironment : public Environment {
     }
     now_ = until;
   }
+  // Fires timers in order, however far in the future, until none is pending, and returns how
+  // many fired; the clock stops at the last deadline. More than `max_events` is a failure (a
+  // periodic timer never lets a node go idle).
+  std::size_t run_until_idle(std::size_t max_events = kMaxEventsPerAdvance) {
+    std::size_t fired = 0;
+    while (fire_next_due(TimePoint::max())) {
+      ++fired;
+      MYCELIUM_ASSERT(fired <= max_events);
+    }
+    return fired;
+  }
   // Fires the earliest timer if it is due at or before `until`, moving the clock to it.
   bool fire_next_due(TimePoint until) {
     if (queue_.empty() || queue_.begin()->first.first > until) return false;
     auto node = queue_.extract(queue_.begin());
     Timer& timer = node.mapped();
     key_by_id_.erase(timer.id.value);
+    MYCELIUM_ASSERT(node.key().first >= now_);
     now_ = node.key().first;
-    TimerCallback callback = timer.callback;
-    // Re-arm a periodic timer before its callback runs, so the callback can cancel it.
+    TimerCallback callback = std::move(timer.callback);
+    // Re-arm a periodic timer before its callback runs, so the callback can cancel it and its
+    // next firing counts as scheduled now (the contract's tie-break). The deadline is computed
+    // from the previous one, so it never drifts.
     if (timer.period > Duration::zero()) {
-      insert(now_ + timer.period, timer.period, std::move(timer.callback), timer.id);
+      insert(now_ + timer.period, timer.period, callback, timer.id);
     }
-    callback();
+    callback();  // our own copy: the callback may cancel (destroy) the re-armed one
     return true;
   }
   std::optional<TimePoint> next_deadline() const {
@@ -170,8 +215,9 @@ class ManualEnvironment : public Environment {
   std::vector<Message> take_outbox() { return std::exchange(outbox_, {}); }
 
   RecordingMetrics& recorded_metrics() { return metrics_; }
-  FakeVm& attach_vm(std::uint64_t memory_bytes = 1ULL << 30) {
-    vm_.emplace(memory_bytes);
+  // Gives this node a guest; vm() is null until then.
+  FakeVm& attach_vm(std::uint64_t memory_bytes = 1ULL << 30, std::uint64_t page_size_bytes = 4096) {
+    vm_.emplace(memory_bytes, page_size_bytes);
     return *vm_;
   }
 
@@ -205,13 +251,18 @@ class ManualEnvironment : public Environment {
 };
 
 // Several ManualEnvironments on one clock, joined by a network with a fixed one-way latency and
-// no loss. Events run in time order; at equal times messages before timers, each in the order
-// they arose, so runs are deterministic.
+// no loss: a message sent at t is delivered at t + latency. Node i has NodeId{i}. Drive time only
+// through the network (never advance a member node directly), so all clocks stay together.
+//
+// Events run in time order. At one instant, messages are delivered before timers fire; messages
+// in the order they were sent, timers by node index, then in each node's own timer order. The
+// same test therefore runs the same way every time.
 class ManualNetwork {
  public:
   ManualNetwork(std::size_t node_count, Duration one_way_latency, std::uint64_t scenario_seed = 1)
       : latency_(one_way_latency) {
     MYCELIUM_ASSERT(latency_ >= Duration::zero());
+    MYCELIUM_ASSERT(node_count < NodeId::kInvalidValue);
     nodes_.reserve(node_count);
     for (std::size_t i = 0; i < node_count; ++i) {
       nodes_.emplace_back(NodeId{static_cast<std::uint32_t>(i)}, scenario_seed);
@@ -221,44 +272,65 @@ class ManualNetwork {
   ManualEnvironment& node(std::size_t index) { return nodes_.at(index); }
   std::size_t size() const { return nodes_.size(); }
   TimePoint now() const { return now_; }
+  Duration one_way_latency() const { return latency_; }
   std::size_t in_flight() const { return in_flight_.size(); }
   std::uint64_t delivered() const { return delivered_; }
 
-  void advance(Duration by) { run_until(now_ + by); }
+  void advance(Duration by) {
+    MYCELIUM_ASSERT(by >= Duration::zero());
+    run_until(now_ + by);
+  }
 
+  // Runs every event due at or before `until`, then sets all clocks to `until`.
   void run_until(TimePoint until) {
-    for (std::size_t events = 0;; ++events) {
+    MYCELIUM_ASSERT(until >= now_);
+    for (std::size_t events = 0; step(until); ++events) {
       MYCELIUM_ASSERT(events < ManualEnvironment::kMaxEventsPerAdvance);
-      collect_outboxes();
-      const std::optional<TimePoint> next_message =
-          in_flight_.empty() ? std::nullopt : std::optional(in_flight_.begin()->first.first);
-      std::optional<std::pair<TimePoint, std::size_t>> next_timer;
-      for (std::size_t i = 0; i < nodes_.size(); ++i) {
-        const auto deadline = nodes_[i].next_deadline();
-        if (deadline && (!next_timer || *deadline < next_timer->first))
-          next_timer = {{*deadline, i}};
-      }
-      const bool message_first =
-          next_message && (!next_timer || *next_message <= next_timer->first);
-      const std::optional<TimePoint> next = message_first ? next_message
-                                            : next_timer  ? std::optional(next_timer->first)
-                                                          : std::nullopt;
-      if (!next || *next > until) break;
-      set_all_clocks(*next);
-      if (message_first) {
-        auto in_flight = in_flight_.extract(in_flight_.begin());
-        const Message& message = in_flight.mapped();
-        MYCELIUM_ASSERT(message.to.value < nodes_.size());
-        nodes_[message.to.value].deliver(message);
-        ++delivered_;
-      } else {
-        nodes_[next_timer->second].fire_next_due(*next);
-      }
     }
     set_all_clocks(until);
   }
 
+  // Runs events until no message is in flight and no timer is pending, and returns how many ran;
+  // the clocks stop at the last event. More than `max_events` is a failure.
+  std::size_t run_until_idle(std::size_t max_events = ManualEnvironment::kMaxEventsPerAdvance) {
+    std::size_t events = 0;
+    while (step(TimePoint::max())) {
+      ++events;
+      MYCELIUM_ASSERT(events <= max_events);
+    }
+    return events;
+  }
+
  private:
+  // Runs the next event if it is due at or before `until`; false when there is none.
+  bool step(TimePoint until) {
+    collect_outboxes();  // messages sent since the last event left at now_
+    const std::optional<TimePoint> next_message =
+        in_flight_.empty() ? std::nullopt : std::optional(in_flight_.begin()->first.first);
+    std::optional<std::pair<TimePoint, std::size_t>> next_timer;  // (deadline, node index)
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      const auto deadline = nodes_[i].next_deadline();
+      if (deadline && (!next_timer || *deadline < next_timer->first)) next_timer = {{*deadline, i}};
+    }
+    const bool message_first = next_message && (!next_timer || *next_message <= next_timer->first);
+    const std::optional<TimePoint> next = message_first ? next_message
+                                          : next_timer  ? std::optional(next_timer->first)
+                                                        : std::nullopt;
+    if (!next || *next > until) return false;
+    set_all_clocks(*next);
+    if (message_first) {
+      auto in_flight = in_flight_.extract(in_flight_.begin());
+      const Message& message = in_flight.mapped();
+      MYCELIUM_ASSERT(message.to.value < nodes_.size());  // a test bug: no such node
+      nodes_[message.to.value].deliver(message);
+      ++delivered_;
+    } else {
+      const bool fired = nodes_[next_timer->second].fire_next_due(*next);
+      MYCELIUM_ASSERT(fired);
+    }
+    return true;
+  }
+
   void set_all_clocks(TimePoint at) {
     now_ = at;
     for (ManualEnvironment& node : nodes_)
@@ -275,6 +347,7 @@ class ManualNetwork {
   Duration latency_;
   TimePoint now_{};
   std::vector<ManualEnvironment> nodes_;
+  // Keyed by (arrival time, send order): the next delivery is always the first entry.
   std::map<std::pair<TimePoint, std::uint64_t>, Message> in_flight_;
   std::uint64_t last_sequence_ = 0;
   std::uint64_t delivered_ = 0;
