@@ -275,6 +275,16 @@ class ManualNetwork {
   Duration one_way_latency() const { return latency_; }
   std::size_t in_flight() const { return in_flight_.size(); }
   std::uint64_t delivered() const { return delivered_; }
+  std::uint64_t dropped() const { return dropped_; }
+
+  // Messages for which `filter` returns true are lost in the network (counted in dropped()).
+  void set_drop_filter(std::function<bool(const Message&)> filter) { drop_ = std::move(filter); }
+  // Every node's uplink carries this many bytes per second (payload + bulk): messages leave one
+  // after another, each taking wire_bytes / bandwidth, then travel the latency. 0 = unlimited.
+  void set_uplink_bandwidth(double bytes_per_s) {
+    MYCELIUM_ASSERT(bytes_per_s >= 0.0);
+    uplink_bytes_per_s_ = bytes_per_s;
+  }
 
   void advance(Duration by) {
     MYCELIUM_ASSERT(by >= Duration::zero());
@@ -337,9 +347,22 @@ class ManualNetwork {
       node.set_now(at);
   }
   void collect_outboxes() {
-    for (ManualEnvironment& node : nodes_) {
-      for (Message& message : node.take_outbox()) {
-        in_flight_.emplace(std::pair{now_ + latency_, ++last_sequence_}, std::move(message));
+    uplink_free_at_.resize(nodes_.size(), TimePoint{});
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      for (Message& message : nodes_[i].take_outbox()) {
+        if (drop_ && drop_(message)) {
+          ++dropped_;
+          continue;
+        }
+        TimePoint departure = now_;
+        if (uplink_bytes_per_s_ > 0.0) {
+          const auto serialization =
+              std::chrono::duration_cast<Duration>(std::chrono::duration<double>(
+                  static_cast<double>(message.wire_bytes()) / uplink_bytes_per_s_));
+          departure = std::max(now_, uplink_free_at_[i]) + serialization;
+          uplink_free_at_[i] = departure;
+        }
+        in_flight_.emplace(std::pair{departure + latency_, ++last_sequence_}, std::move(message));
       }
     }
   }
@@ -351,6 +374,10 @@ class ManualNetwork {
   std::map<std::pair<TimePoint, std::uint64_t>, Message> in_flight_;
   std::uint64_t last_sequence_ = 0;
   std::uint64_t delivered_ = 0;
+  std::uint64_t dropped_ = 0;
+  std::function<bool(const Message&)> drop_;
+  double uplink_bytes_per_s_ = 0.0;
+  std::vector<TimePoint> uplink_free_at_;  // per node: when its uplink finishes the last message
 };
 
 }  // namespace mycelium::testing

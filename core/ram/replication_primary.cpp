@@ -1,0 +1,349 @@
+#include <algorithm>
+
+#include <core/assert.hpp>
+#include <core/ram/replication_primary.hpp>
+
+namespace mycelium::ram {
+
+namespace {
+
+// How much of a new throughput measurement enters the per-connection estimate.
+constexpr double kRateSmoothing = 0.3;
+// Epoch snapshots remembered for RPO accounting (about 17 minutes at 1 ms epochs).
+constexpr std::size_t kDirtiedHistoryEpochs = 1 << 20;
+
+double seconds(Duration duration) {
+  return std::chrono::duration<double>(duration).count();
+}
+
+}  // namespace
+
+std::string validate(const PrimaryConfig& config, const VmActuator* vm) {
+  if (vm == nullptr) return "the primary's node protects no guest (no VM attached)";
+  if (config.backups.empty()) return "no backup nodes";
+  if (config.connections_per_backup == 0 || config.connections_per_backup > kMaxChunksPerEpoch)
+    return "connections per backup must be between 1 and " + std::to_string(kMaxChunksPerEpoch);
+  if (config.max_epochs_in_flight == 0) return "max epochs in flight must be at least 1";
+  if (config.page_size_bytes == 0 || config.page_size_bytes > kMaxPageSizeBytes ||
+      (config.page_size_bytes & (config.page_size_bytes - 1)) != 0)
+    return "page size must be a power of two up to 1 GiB";
+  if (vm->memory_bytes() < config.page_size_bytes || vm->memory_bytes() % config.page_size_bytes)
+    return "guest memory is not a whole number of pages";
+  if (config.ram.buffer_bytes < config.page_size_bytes) return "buffer smaller than one page";
+  if (config.ram.replication_interval < std::chrono::milliseconds(1) ||
+      config.ram.replication_interval > std::chrono::milliseconds(1000))
+    return "replication interval must be between 1 ms and 1000 ms";
+  if (config.initial_rate_bytes_per_s <= 0.0) return "initial rate must be positive";
+  for (std::size_t i = 0; i < config.backups.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (config.backups[i] == config.backups[j]) return "a backup node is listed twice";
+    }
+  }
+  return {};
+}
+
+ReplicationPrimary::ReplicationPrimary(Environment& env, PrimaryConfig config)
+    : env_(env),
+      vm_(*env.vm()),
+      config_(std::move(config)),
+      buffer_(config_.ram.buffer_bytes, config_.page_size_bytes,
+              vm_.memory_bytes() / config_.page_size_bytes, config_.backups.size()),
+      policy_(make_throttle_policy(config_.ram)) {
+  MYCELIUM_ASSERT(validate(config_, env.vm()).empty());
+  for (NodeId node : config_.backups) {
+    MYCELIUM_ASSERT(node != env_.self());
+    backups_.push_back(BackupState{
+        node, true, 0,
+        std::vector<double>(config_.connections_per_backup, config_.initial_rate_bytes_per_s)});
+  }
+  previous_tick_ = env_.now();
+  env_.bind(kReplicationPort, [this](const Message& message) { on_message(message); });
+  tick_timer_ = env_.schedule_periodic(config_.ram.replication_interval, [this] { on_tick(); });
+}
+
+ReplicationPrimary::~ReplicationPrimary() {
+  stop();
+}
+
+void ReplicationPrimary::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  env_.cancel_timer(tick_timer_);
+  for (auto& [key, chunk] : chunks_)
+    env_.cancel_timer(chunk.retransmit_timer);
+  chunks_.clear();
+  env_.unbind(kReplicationPort);
+}
+
+void ReplicationPrimary::on_tick() {
+  const TimePoint now = env_.now();
+  const DirtyPages dirty = vm_.read_dirty_pages();
+  MYCELIUM_ASSERT(dirty.page_size_bytes == config_.page_size_bytes);
+  const bool best_effort = !config_.ram.emergency_pause_enabled;
+  MetricsSink& metrics = env_.metrics();
+
+  if (best_effort) {
+    const std::uint64_t requeued = buffer_.requeue_stale_that_fit(previous_tick_);
+    if (requeued > 0)
+      metrics.add_counter("replication_resync_bytes_total", static_cast<std::int64_t>(requeued));
+  }
+  buffer_.queue_dirty(dirty.pages, previous_tick_);
+  dirtied_bytes_total_ += dirty.bytes();
+  if (best_effort) {
+    const std::uint64_t discarded = buffer_.discard_oldest_to_fit();
+    if (discarded > 0) {
+      metrics.add_counter("replication_discarded_bytes_total",
+                          static_cast<std::int64_t>(discarded));
+    }
+  }
+  previous_tick_ = now;
+  try_launch(true);
+
+  const Duration epoch_length = config_.ram.replication_interval;
+  const EpochObservation observation{std::min(1.0, buffer_.level()), dirty.bytes(),
+                                     sent_bytes_since_tick_, epoch_length};
+  intensity_ = policy_->next_intensity(observation);
+  MYCELIUM_ASSERT(intensity_ >= 0.0 && intensity_ <= config_.ram.max_intensity);
+  vm_.set_throttle_intensity(intensity_);
+  update_pause();
+
+  const double length_s = seconds(epoch_length);
+  const std::optional<TimePoint> oldest = buffer_.oldest_uncommitted_write();
+  metrics.record("replication_buffer_level_ratio", now, buffer_.level());
+  metrics.record("throttle_intensity_ratio", now, intensity_);
+  metrics.record("replication_lag_bytes", now, static_cast<double>(buffer_.uncommitted_bytes()));
+  metrics.record("replication_lag_ms", now, oldest ? seconds(now - *oldest) * 1e3 : 0.0);
+  metrics.record("guest_dirty_rate_bytes_per_s", now,
+                 static_cast<double>(dirty.bytes()) / length_s);
+  metrics.record("replication_send_rate_bytes_per_s", now,
+                 static_cast<double>(sent_bytes_since_tick_) / length_s);
+  metrics.record("guest_paused", now, paused_ ? 1.0 : 0.0);
+  metrics.record("replication_stale_bytes", now, static_cast<double>(buffer_.stale_bytes()));
+  sent_bytes_since_tick_ = 0;
+}
+
+void ReplicationPrimary::try_launch(bool allow_empty) {
+  if (stopped_) return;
+  if (buffer_.queued_bytes() == 0 && !(allow_empty && buffer_.in_flight().empty())) return;
+  // Launch when enough backups to commit have room in their window. A backup that lags behind
+  // them still gets every epoch (pipelined past its window): the buffer holds the data for it,
+  // so a slow backup shows up as buffer level, hence throttling, until it is declared failed.
+  const std::uint32_t required = required_acks();
+  std::uint32_t with_room = 0;
+  for (std::size_t b = 0; b < backups_.size(); ++b) {
+    if (backups_[b].live && buffer_.unacknowledged_by(b) < config_.max_epochs_in_flight)
+      ++with_room;
+  }
+  if (required == 0 || with_room < required) return;
+  // The queued pages were copied at the last read: that is the instant this epoch captures.
+  const EpochRecord& epoch = buffer_.launch(previous_tick_);
+  dirtied_at_epoch_.emplace_back(epoch.id, dirtied_bytes_total_);
+  if (dirtied_at_epoch_.size() > kDirtiedHistoryEpochs) dirtied_at_epoch_.pop_front();
+  env_.metrics().add_counter("replication_epochs_launched_total", 1);
+  send_epoch(epoch);
+}
+
+void ReplicationPrimary::send_epoch(const EpochRecord& epoch) {
+  const std::size_t page_count = epoch.pages.size();
+  for (std::size_t b = 0; b < backups_.size(); ++b) {
+    if (!backups_[b].live) continue;
+    const std::size_t count =
+        std::clamp<std::size_t>(page_count, 1, config_.connections_per_backup);
+    for (std::size_t i = 0; i < count; ++i) {
+      Chunk chunk;
+      chunk.backup = b;
+      chunk.epoch = epoch.id;
+      chunk.index = static_cast<std::uint16_t>(i);
+      chunk.count = static_cast<std::uint16_t>(count);
+      chunk.first_page = page_count * i / count;
+      chunk.end_page = page_count * (i + 1) / count;
+      chunk.connection = static_cast<std::uint32_t>(i);
+      const std::uint64_t key = chunk_key(b, epoch.id, chunk.index);
+      transmit(chunks_.emplace(key, chunk).first->second);
+    }
+  }
+}
+
+void ReplicationPrimary::transmit(Chunk& chunk) {
+  const EpochRecord* epoch = buffer_.find(chunk.epoch);
+  MYCELIUM_ASSERT(epoch != nullptr);  // held until every live backup acknowledged it
+  EpochChunk body;
+  body.stream = config_.stream;
+  body.epoch = chunk.epoch;
+  body.chunk_index = chunk.index;
+  body.chunk_count = chunk.count;
+  body.restorable = epoch->restorable;
+  body.snapshot_time = epoch->snapshot_time;
+  body.page_size_bytes = config_.page_size_bytes;
+  body.pages.assign(epoch->pages.begin() + static_cast<std::ptrdiff_t>(chunk.first_page),
+                    epoch->pages.begin() + static_cast<std::ptrdiff_t>(chunk.end_page));
+  const std::uint64_t data_bytes = body.data_bytes();
+
+  Message message;
+  message.to = backups_[chunk.backup].node;
+  message.port = kReplicationPort;
+  message.payload = encode(body);
+  message.bulk_bytes = data_bytes;
+  const std::uint64_t wire_bytes = message.wire_bytes();
+  env_.send(std::move(message));
+
+  chunk.sent_at = env_.now();
+  ++chunk.transmissions;
+  sent_bytes_since_tick_ += wire_bytes;
+  env_.metrics().add_counter("replication_bytes_sent_total", static_cast<std::int64_t>(wire_bytes));
+
+  const double rate = backups_[chunk.backup].rate_bytes_per_s[chunk.connection];
+  const Duration expected = std::chrono::duration_cast<Duration>(
+      std::chrono::duration<double>(static_cast<double>(wire_bytes) / rate));
+  const Duration timeout = std::max(config_.min_retransmit_timeout, 3 * expected);
+  const std::uint64_t key = chunk_key(chunk.backup, chunk.epoch, chunk.index);
+  chunk.retransmit_timer = env_.schedule_once(timeout, [this, key] { on_retransmit_timeout(key); });
+}
+
+void ReplicationPrimary::on_retransmit_timeout(std::uint64_t key) {
+  const auto it = chunks_.find(key);
+  if (it == chunks_.end()) return;
+  Chunk& chunk = it->second;
+  // No answer: assume the connection slowed down, and try the next one.
+  double& rate = backups_[chunk.backup].rate_bytes_per_s[chunk.connection];
+  rate = std::max(rate / 2.0, 1.0);
+  chunk.connection = (chunk.connection + 1) % config_.connections_per_backup;
+  env_.metrics().add_counter("replication_chunks_retransmitted_total", 1);
+  transmit(chunk);
+}
+
+void ReplicationPrimary::on_message(const Message& message) {
+  DecodeResult decoded = decode_replication_message(message.payload);
+  if (!decoded.message) {
+    env_.metrics().add_counter("replication_messages_malformed_total", 1);
+    return;
+  }
+  const std::optional<std::size_t> backup = backup_index(message.from);
+  const ChunkAck* ack = std::get_if<ChunkAck>(&*decoded.message);
+  if (!backup || ack == nullptr || ack->stream != config_.stream) {
+    env_.metrics().add_counter("replication_messages_unexpected_total", 1);
+    return;
+  }
+  on_ack(*backup, *ack);
+}
+
+void ReplicationPrimary::on_ack(std::size_t backup, const ChunkAck& ack) {
+  BackupState& state = backups_[backup];
+  if (!state.live) return;
+  if (ack.applied_through > buffer_.last_launched() || ack.epoch > buffer_.last_launched()) {
+    env_.metrics().add_counter("replication_messages_unexpected_total", 1);
+    return;
+  }
+  const auto it = chunks_.find(chunk_key(backup, ack.epoch, ack.chunk_index));
+  if (it != chunks_.end()) {
+    Chunk& chunk = it->second;
+    env_.cancel_timer(chunk.retransmit_timer);
+    // Karn: only a chunk sent once gives an unambiguous measurement.
+    const Duration elapsed = env_.now() - chunk.sent_at;
+    const std::uint64_t bytes = (chunk.end_page - chunk.first_page) * config_.page_size_bytes;
+    if (chunk.transmissions == 1 && bytes > 0 && elapsed > Duration::zero()) {
+      double& rate = state.rate_bytes_per_s[chunk.connection];
+      rate = (1.0 - kRateSmoothing) * rate +
+             kRateSmoothing * static_cast<double>(bytes) / seconds(elapsed);
+    }
+    chunks_.erase(it);
+  }
+  // A backup holds an epoch once it applied it and every one before it: only then does the
+  // epoch count for commit, so the most up-to-date backup can always restore the last commit.
+  if (ack.applied_through <= state.applied_through) return;
+  for (std::uint64_t epoch = state.applied_through + 1; epoch <= ack.applied_through; ++epoch) {
+    buffer_.acknowledge(backup, epoch);  // false for epochs already released: fine
+  }
+  // Chunks of applied epochs whose own acknowledgement was lost need no retransmission.
+  const auto first = chunks_.lower_bound(chunk_key(backup, state.applied_through + 1, 0));
+  const auto last = chunks_.upper_bound(chunk_key(backup, ack.applied_through, 0xffff));
+  for (auto stale = first; stale != last; ++stale)
+    env_.cancel_timer(stale->second.retransmit_timer);
+  chunks_.erase(first, last);
+  state.applied_through = ack.applied_through;
+  settle();
+}
+
+void ReplicationPrimary::settle() {
+  const std::uint32_t required = required_acks();
+  if (required > 0) {
+    const std::size_t committed = buffer_.commit_ready(required);
+    if (committed > 0) {
+      env_.metrics().add_counter("replication_epochs_committed_total",
+                                 static_cast<std::int64_t>(committed));
+    }
+  }
+  buffer_.release(live_backups());
+  try_launch(false);
+  update_pause();
+}
+
+void ReplicationPrimary::update_pause() {
+  if (!config_.ram.emergency_pause_enabled || stopped_) return;
+  const double level = buffer_.level();
+  if (!paused_ && level >= 1.0) {
+    vm_.pause();
+    paused_ = true;
+    env_.metrics().add_counter("replication_emergency_pauses_total", 1);
+  } else if (paused_ && level <= config_.ram.resume_level) {
+    vm_.resume();
+    paused_ = false;
+  }
+}
+
+void ReplicationPrimary::mark_backup_failed(NodeId node) {
+  const std::optional<std::size_t> backup = backup_index(node);
+  if (!backup || !backups_[*backup].live) return;
+  backups_[*backup].live = false;
+  for (auto it = chunks_.begin(); it != chunks_.end();) {
+    if (it->second.backup == *backup) {
+      env_.cancel_timer(it->second.retransmit_timer);
+      it = chunks_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  env_.metrics().add_counter("replication_backups_failed_total", 1);
+  settle();
+}
+
+std::uint32_t ReplicationPrimary::required_acks() const {
+  const auto live = static_cast<std::uint32_t>(
+      std::count_if(backups_.begin(), backups_.end(), [](const BackupState& b) { return b.live; }));
+  if (config_.ram.commit_policy == manifest::CommitPolicy::kAll) return live;
+  return static_cast<std::uint32_t>(backups_.size() / 2 + 1);
+}
+
+std::vector<bool> ReplicationPrimary::live_backups() const {
+  std::vector<bool> live;
+  live.reserve(backups_.size());
+  for (const BackupState& backup : backups_)
+    live.push_back(backup.live);
+  return live;
+}
+
+std::optional<std::size_t> ReplicationPrimary::backup_index(NodeId node) const {
+  for (std::size_t b = 0; b < backups_.size(); ++b) {
+    if (backups_[b].node == node) return b;
+  }
+  return std::nullopt;
+}
+
+std::uint64_t ReplicationPrimary::chunk_key(std::size_t backup, std::uint64_t epoch,
+                                            std::uint16_t index) {
+  // 16 bits of backup slot, 32 of epoch, 16 of chunk: ample for a run (4 billion epochs).
+  MYCELIUM_ASSERT(backup < (1U << 16) && epoch < (1ULL << 32));
+  return (static_cast<std::uint64_t>(backup) << 48) | (epoch << 16) | index;
+}
+
+std::optional<std::uint64_t> ReplicationPrimary::dirtied_bytes_at(std::uint64_t epoch) const {
+  if (epoch == 0) return 0;
+  if (dirtied_at_epoch_.empty() || epoch < dirtied_at_epoch_.front().first ||
+      epoch > dirtied_at_epoch_.back().first)
+    return std::nullopt;
+  const auto& entry = dirtied_at_epoch_[epoch - dirtied_at_epoch_.front().first];
+  MYCELIUM_ASSERT(entry.first == epoch);
+  return entry.second;
+}
+
+}  // namespace mycelium::ram

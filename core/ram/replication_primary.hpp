@@ -1,0 +1,126 @@
+#pragma once
+// The primary side of Endophyte RAM replication, one per protected guest.
+//
+// Every replication interval (a tick) it reads the pages the guest dirtied, queues them in the
+// replication buffer, launches the queued set as the next epoch when every live backup has room
+// in its window (at most `max_epochs_in_flight` unacknowledged epochs), and splits each epoch
+// across the rhizomorph connections to each backup as chunks. Backups acknowledge chunks; an
+// epoch is committed when the commit policy's backups hold all of it, and leaves the buffer when
+// every live backup does. From the buffer level it sets the guest's throttle intensity (the
+// configured policy) and, with emergency pause, pauses the guest at level 1.0 until the buffer
+// drains to the resume level. Without it (best effort) it discards the oldest queued pages
+// instead and resyncs them later.
+//
+// Queued epochs coalesce: while the window is full, newly dirtied pages join the one queued set,
+// so a page re-dirtied many times while the network is busy is sent once.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <core/env/environment.hpp>
+#include <core/manifest/endophyte_vm.hpp>
+#include <core/ram/replication_buffer.hpp>
+#include <core/ram/replication_messages.hpp>
+#include <core/ram/throttle_policy.hpp>
+
+namespace mycelium::ram {
+
+struct PrimaryConfig {
+  std::uint32_t stream = 1;
+  manifest::DistributedRamConfig ram;
+  std::vector<NodeId> backups;               // at least one
+  std::uint32_t connections_per_backup = 2;  // rhizomorph targetCount
+  std::uint32_t max_epochs_in_flight = 2;    // per backup
+  std::uint64_t page_size_bytes = 4096;      // the guest's, as read_dirty_pages reports it
+  // A chunk not acknowledged within max(min_retransmit_timeout, 3 x the time its bytes should
+  // take at the connection's measured rate + round trip) is sent again.
+  Duration min_retransmit_timeout = std::chrono::milliseconds(500);
+  double initial_rate_bytes_per_s = 10e6;  // before any measurement: deliberately pessimistic
+};
+
+// Why a configuration cannot run; empty when it can.
+std::string validate(const PrimaryConfig& config, const VmActuator* vm);
+
+class ReplicationPrimary {
+ public:
+  // Binds kReplicationPort and starts ticking. `env.vm()` is the guest it protects.
+  ReplicationPrimary(Environment& env, PrimaryConfig config);
+  ~ReplicationPrimary();
+  ReplicationPrimary(const ReplicationPrimary&) = delete;
+  ReplicationPrimary& operator=(const ReplicationPrimary&) = delete;
+
+  // Stops ticking and sending; the guest keeps its current state.
+  void stop();
+  // A backup is gone (failure detector, operator): it no longer holds epochs back.
+  void mark_backup_failed(NodeId backup);
+
+  const ReplicationBuffer& buffer() const { return buffer_; }
+  const PrimaryConfig& config() const { return config_; }
+  double throttle_intensity() const { return intensity_; }
+  bool guest_paused_by_replication() const { return paused_; }
+  // Bytes the guest dirtied, in total, since start (after per-tick de-duplication).
+  std::uint64_t dirtied_bytes_total() const { return dirtied_bytes_total_; }
+  // Total dirtied bytes as of the snapshot of `epoch`, if still remembered (for RPO).
+  std::optional<std::uint64_t> dirtied_bytes_at(std::uint64_t epoch) const;
+
+ private:
+  struct Chunk {
+    std::size_t backup = 0;
+    std::uint64_t epoch = 0;
+    std::uint16_t index = 0;
+    std::uint16_t count = 1;
+    std::size_t first_page = 0;  // slice of the epoch's sorted pages
+    std::size_t end_page = 0;
+    std::uint32_t connection = 0;
+    TimePoint sent_at{};
+    TimerId retransmit_timer;
+    std::uint32_t transmissions = 0;
+  };
+  struct BackupState {
+    NodeId node;
+    bool live = true;
+    std::uint64_t applied_through = 0;     // as the backup last reported
+    std::vector<double> rate_bytes_per_s;  // per connection, EWMA of measured throughput
+  };
+
+  void on_tick();
+  void on_message(const Message& message);
+  void on_ack(std::size_t backup, const ChunkAck& ack);
+  // Launches the queued set if every live backup has room; an empty set only when
+  // `allow_empty` (a tick with nothing in flight: the epoch doubles as a heartbeat).
+  void try_launch(bool allow_empty);
+  void send_epoch(const EpochRecord& epoch);
+  void transmit(Chunk& chunk);
+  void on_retransmit_timeout(std::uint64_t chunk_key);
+  void settle();
+  void update_pause();
+  std::uint32_t required_acks() const;
+  std::vector<bool> live_backups() const;
+  std::optional<std::size_t> backup_index(NodeId node) const;
+  static std::uint64_t chunk_key(std::size_t backup, std::uint64_t epoch, std::uint16_t index);
+
+  Environment& env_;
+  VmActuator& vm_;
+  PrimaryConfig config_;
+  ReplicationBuffer buffer_;
+  std::unique_ptr<ThrottlePolicy> policy_;
+  std::vector<BackupState> backups_;
+  std::map<std::uint64_t, Chunk> chunks_;  // outstanding, by chunk_key
+  std::map<std::pair<std::size_t, std::uint64_t>, std::uint16_t>
+      chunks_missing_;                                                    // (backup, epoch)
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> dirtied_at_epoch_;  // (epoch, total bytes)
+  TimerId tick_timer_;
+  TimePoint previous_tick_{};  // when the guest's dirty pages were last read
+  double intensity_ = 0.0;
+  bool paused_ = false;
+  bool stopped_ = false;
+  std::uint64_t dirtied_bytes_total_ = 0;
+  std::uint64_t sent_bytes_since_tick_ = 0;
+};
+
+}  // namespace mycelium::ram
