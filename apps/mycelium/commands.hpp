@@ -28,4 +28,12 @@ int run_recommend(const RecommendOptions& options);
 
 int run_version();
 
+struct RunOptions {
+  std::string scenario_file;
+  std::string output_file;  // empty: results/<scenario name>.h5
+  unsigned jobs = 0;        // 0: one per CPU core
+  bool quiet = false;       // no progress line
+};
+int run_scenario(const RunOptions& options);
+
 }  // namespace mycelium::cli

@@ -45,6 +45,20 @@ int run(int argc, char** argv) {
   recommend_command->add_option("-o,--output", recommend.output_file,
                                 "Write the generated manifest here (atomically) instead of stdout");
 
+  RunOptions run_options;
+  CLI::App* run_command = app.add_subcommand(
+      "run",
+      "Run a replication scenario in the simulator: every network x workload x configuration x "
+      "seed, one process per run; write the results (HDF5) and print the ranked summary");
+  run_command
+      ->add_option("scenario", run_options.scenario_file, "Scenario file (YAML, kind: Scenario)")
+      ->required();
+  run_command->add_option("-o,--output", run_options.output_file,
+                          "Results file (default results/<scenario>.h5), written atomically");
+  run_command->add_option("-j,--jobs", run_options.jobs,
+                          "Runs in parallel (default: one per CPU core)");
+  run_command->add_flag("-q,--quiet", run_options.quiet, "No progress line");
+
   CLI::App* version_command = app.add_subcommand(
       "version", "Print the version of mycelium and of the libraries it runs on");
 
@@ -60,7 +74,7 @@ int run(int argc, char** argv) {
     if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
       std::cerr << "mycelium: unknown command \"" << argv[1] << "\""
                 << mycelium::manifest::did_you_mean_suffix(argv[1], commands)
-                << "; expected one of validate, recommend, version (see mycelium --help)\n";
+                << "; expected one of validate, recommend, run, version (see mycelium --help)\n";
       return kExitUserError;
     }
   }
@@ -75,6 +89,7 @@ int run(int argc, char** argv) {
   if (validate_command->parsed()) return run_validate(validate);
   if (recommend_command->parsed()) return run_recommend(recommend);
   if (version_command->parsed()) return run_version();
+  if (run_command->parsed()) return run_scenario(run_options);
   return kExitUserError;  // unreachable: require_subcommand(1)
 }
 

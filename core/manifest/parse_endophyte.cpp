@@ -116,8 +116,7 @@ constexpr std::array<CurveParameter, 8> kCurveParameters{{
 
 // Either a bare type ("exponential") or a mapping with the type and its parameters.
 void parse_curve(Reader& reader, const YAML::Node& node, const SourceLocation& where,
-                 ThrottlingCurve& out) {
-  const std::string path = "spec.distributedRAM.throttlingCurve";
+                 const std::string& path, ThrottlingCurve& out) {
   const EnumField curve_type{reader, kCurveTypeNames};
   if (node.IsScalar()) {
     const auto type = curve_type(node, where, path);
@@ -179,21 +178,27 @@ void parse_curve(Reader& reader, const YAML::Node& node, const SourceLocation& w
   }
 }
 
-// Returns where bufferSize was given, for the cross-check against vmSpec.memorySize.
+}  // namespace
+
 std::optional<SourceLocation> parse_distributed_ram(Reader& reader, const YAML::Node& node,
                                                     const SourceLocation& where,
-                                                    DistributedRamConfig& out) {
+                                                    const std::string& path,
+                                                    DistributedRamConfig& out,
+                                                    bool buffer_required) {
   MappingReader ram(
-      reader, node, "spec.distributedRAM", where,
+      reader, node, path, where,
       {"bufferSize", "throttleThreshold", "throttlingCurve", "maxIntensity",
        "emergencyPauseEnabled", "resumeLevel", "replicationInterval", "commitPolicy"});
   if (!ram.valid()) return std::nullopt;
-  const bool buffer_given =
-      ram.required("bufferSize", out.buffer_bytes, ByteQuantityField{reader, kPageBytes});
+  const ByteQuantityField buffer_field{reader, kPageBytes};
+  const bool buffer_given = buffer_required
+                                ? ram.required("bufferSize", out.buffer_bytes, buffer_field)
+                                : ram.optional("bufferSize", out.buffer_bytes, buffer_field);
   const NumberField open_unit_interval{reader, 0.0, 1.0, false, false};
   ram.optional("throttleThreshold", out.throttle_threshold, open_unit_interval);
   if (const auto curve = ram.find("throttlingCurve")) {
-    parse_curve(reader, curve->first, curve->second, out.throttling_curve);
+    parse_curve(reader, curve->first, curve->second, path + ".throttlingCurve",
+                out.throttling_curve);
   }
   ram.optional("maxIntensity", out.max_intensity, NumberField{reader, 0.0, 1.0, false, true});
   ram.optional("emergencyPauseEnabled", out.emergency_pause_enabled, BoolField{reader});
@@ -205,8 +210,6 @@ std::optional<SourceLocation> parse_distributed_ram(Reader& reader, const YAML::
   if (!buffer_given) return std::nullopt;
   return ram.find("bufferSize")->second;
 }
-
-}  // namespace
 
 void parse_endophyte_spec(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                           EndophyteVM& out) {
@@ -222,7 +225,8 @@ void parse_endophyte_spec(Reader& reader, const YAML::Node& node, const SourceLo
   }
   std::optional<SourceLocation> buffer_where;
   if (const auto ram = spec.find("distributedRAM")) {
-    buffer_where = parse_distributed_ram(reader, ram->first, ram->second, out.distributed_ram);
+    buffer_where = parse_distributed_ram(reader, ram->first, ram->second, "spec.distributedRAM",
+                                         out.distributed_ram);
   } else {
     spec.report_missing("distributedRAM", "a mapping with at least bufferSize");
   }

@@ -18,6 +18,15 @@ void parse_endophyte_spec(Reader& reader, const YAML::Node& spec, const SourceLo
 void parse_application_spec(Reader& reader, const YAML::Node& spec, const SourceLocation& where,
                             Application& out);
 
+// A distributedRAM mapping (EndophyteVM spec, scenario configurations) at `path`, read onto
+// `out`: fields not given keep their value in `out`. Returns where bufferSize was given, for
+// cross-checks against the guest's memory size.
+std::optional<SourceLocation> parse_distributed_ram(Reader& reader, const YAML::Node& node,
+                                                    const SourceLocation& where,
+                                                    const std::string& path,
+                                                    DistributedRamConfig& out,
+                                                    bool buffer_required = true);
+
 // Ports 1-65535, each at most once.
 struct PortListField {
   Reader& reader;

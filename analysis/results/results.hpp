@@ -1,0 +1,83 @@
+#pragma once
+// The results file: what a simulation run writes and what analysis tools and notebooks read.
+// One HDF5 file per scenario, schema "mycelium-results"; the layout is documented, object by
+// object, in docs/results.md, and analysis/read_results.py reads the same files from Python.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mycelium::analysis {
+
+// Value of the root attribute `schema`.
+inline constexpr std::string_view kResultsSchema = "mycelium-results";
+// Value of the root attribute `schema_version` this build writes. It is a major version: a
+// reader refuses every version it does not list in kReadableResultsSchemaVersions.
+inline constexpr std::int64_t kResultsSchemaVersion = 1;
+inline constexpr std::int64_t kReadableResultsSchemaVersions[] = {1};
+
+// One sampled quantity of a run, sampled at the run's time_s.
+struct TimeSeriesColumn {
+  std::string name;  // e.g. "buffer_level"; a dataset name, so no '/'
+  std::string unit;  // e.g. "1", "bytes", "ms"; "" is allowed and means dimensionless
+  std::vector<double> values;
+};
+
+// Everything one simulation run produced.
+struct RunResult {
+  std::string name;  // unique in the file, e.g. "lan/steady/linear/seed-1"
+  std::map<std::string, std::string>
+      labels;                        // sweep coordinates: curve, workload, network, seed...
+  std::string resolved_config_yaml;  // the full configuration the run used
+  std::uint64_t seed = 0;
+  std::vector<double> time_s;            // sample times in seconds, finite, non-decreasing
+  std::vector<TimeSeriesColumn> series;  // each values.size() == time_s.size()
+  std::vector<std::pair<std::string, double>> summary;  // ordered metrics; the name carries the
+                                                        // unit (slowdown_pct, lag_p99_ms, ...);
+                                                        // NaN means "not applicable"
+  std::vector<std::pair<std::string, double>> events;   // (kind, time_s): "primary_crash", ...
+};
+
+struct ResultsFile {
+  std::string mycelium_version;
+  std::string scenario_name;
+  std::vector<RunResult> runs;
+};
+
+// The /summary group: one row per run, in run order, ready for a comparison table.
+struct SummaryTable {
+  std::vector<std::string> run_names;
+  // Label columns (the union of label keys over the runs, by key); "" where a run lacks the key.
+  std::map<std::string, std::vector<std::string>> labels;
+  // Metric columns in order of first appearance over the runs; NaN where a run lacks the metric.
+  std::vector<std::pair<std::string, std::vector<double>>> metrics;
+};
+
+// Every failure to write or read a results file; the message names the file and what failed.
+class ResultsError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Writes `results` to `path`, replacing it atomically: the data goes to `<path>.tmp-<pid>` in the
+// same directory, which is renamed over `path` once complete and synced, and removed on any
+// failure. The output is byte-for-byte deterministic: the same ResultsFile gives the same bytes.
+// Validates first (unique run names, series lengths equal to time_s, names usable as HDF5 links,
+// no NUL in strings...) and throws ResultsError without touching the disk if anything is wrong.
+// One writer per path at a time: the temporary name is per process, not per thread.
+void write_results(const std::filesystem::path& path, const ResultsFile& results);
+
+// Reads a whole results file. Throws ResultsError if the file is missing, is not HDF5, is not a
+// Mycelium results file, has a schema version this build does not read, or is inconsistent
+// (a series whose length differs from time_s, a missing attribute, ...).
+ResultsFile read_results(const std::filesystem::path& path);
+
+// Reads only the /summary group (cheap: no time series), with the same checks on the file.
+SummaryTable read_summary_table(const std::filesystem::path& path);
+
+}  // namespace mycelium::analysis

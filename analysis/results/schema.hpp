@@ -1,0 +1,31 @@
+#pragma once
+// Internal to analysis/results: names shared by the writer and the reader (docs/results.md).
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace mycelium::analysis::schema {
+
+// Prefix of the label attributes of a run group and of the label columns of /summary.
+inline constexpr std::string_view kLabelPrefix = "label.";
+// Links of a run group that are not series columns.
+inline constexpr std::string_view kReservedRunLinks[] = {"time_s", "events", "summary"};
+// The /summary column holding the run names.
+inline constexpr std::string_view kRunNameColumn = "run_name";
+
+inline bool is_reserved_run_link(std::string_view name) {
+  for (const std::string_view reserved : kReservedRunLinks) {
+    if (name == reserved) return true;
+  }
+  return false;
+}
+
+// Name of the group of run `index` under /runs: at least four digits, "0000", "0001", ...
+inline std::string run_group_name(std::size_t index) {
+  std::string digits = std::to_string(index);
+  if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
+  return digits;
+}
+
+}  // namespace mycelium::analysis::schema

@@ -1,0 +1,341 @@
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include <simgrid/Exception.hpp>
+#include <simgrid/s4u/Actor.hpp>
+#include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/Engine.hpp>
+
+#include <core/assert.hpp>
+#include <sim/env/event_loop.hpp>
+#include <sim/env/platform.hpp>
+#include <sim/env/simgrid_environment.hpp>
+
+namespace mycelium::sim {
+namespace sg4 = simgrid::s4u;
+
+namespace {
+
+// SimGrid 3.32 never completes a communication of 0 bytes (it waits forever), so an empty message
+// is charged one byte: it then takes the route's latency, plus 1 byte of transfer.
+std::uint64_t simulated_bytes(const Message& message) {
+  return std::max<std::uint64_t>(1, message.wire_bytes());
+}
+
+enum class CommOutcome { kRunning, kArrived, kFailed };
+
+CommOutcome poll(const sg4::CommPtr& comm) {
+  if (comm->get_state() == sg4::Activity::State::FAILED) return CommOutcome::kFailed;
+  try {
+    return comm->test() ? CommOutcome::kArrived : CommOutcome::kRunning;
+  } catch (const simgrid::NetworkFailureException&) {
+    return CommOutcome::kFailed;
+  }
+}
+
+}  // namespace
+
+EventLoop::EventLoop(const Platform& platform, std::deque<SimgridEnvironment>& nodes,
+                     double engine_epoch_s)
+    : platform_(platform),
+      nodes_(nodes),
+      engine_epoch_s_(engine_epoch_s),
+      timers_(platform.node_count() + 1),
+      route_faults_(platform.zone_of_node(), platform.zone_count()),
+      simulation_owner_(static_cast<TimerQueue::Owner>(platform.node_count())) {}
+
+EventLoop::~EventLoop() {
+  // shut_down() ran (Simulation's destructor calls it); releasing the comms now is safe.
+  MYCELIUM_ASSERT(comms_.empty());
+}
+
+// --- for the nodes ---
+
+void EventLoop::insert_timer(NodeId owner, TimerId id, TimePoint deadline, Duration period,
+                             TimerCallback callback) {
+  MYCELIUM_ASSERT(owner.value < simulation_owner_);
+  MYCELIUM_ASSERT(deadline >= now_);
+  timers_.insert(owner.value, id, deadline, period, std::move(callback));
+}
+
+bool EventLoop::cancel_timer(NodeId owner, TimerId id) {
+  MYCELIUM_ASSERT(owner.value < simulation_owner_);
+  return timers_.cancel(owner.value, id);
+}
+
+void EventLoop::send(Message message) {
+  MYCELIUM_ASSERT(message.from.value < nodes_.size());
+  MYCELIUM_ASSERT(message.to.value < nodes_.size());  // a protocol bug: no such node
+  unstarted_.push_back({++last_send_sequence_, std::move(message)});
+}
+
+// --- for the simulation ---
+
+void EventLoop::schedule_event(TimePoint at, std::function<void()> action) {
+  MYCELIUM_ASSERT(at >= now_);
+  timers_.insert(simulation_owner_, TimerId{++last_event_id_}, at, Duration::zero(),
+                 std::move(action));
+}
+
+void EventLoop::drop_node(NodeId node) {
+  MYCELIUM_ASSERT(node.value < nodes_.size());
+  timers_.drop_owner(node.value);
+  run_in_driver([this, node] { cancel_messages_of(node); });
+}
+
+void EventLoop::run_in_driver(std::function<void()> action) {
+  if (in_driver_) {
+    action();
+  } else {
+    deferred_.push_back(std::move(action));
+  }
+}
+
+void EventLoop::set_nic_up(NodeId node, bool up) {
+  MYCELIUM_ASSERT(in_driver_);
+  route_faults_.set_nic_up(node, up);
+  cancel_in_flight_if(
+      [this](const Message& message) { return !route_faults_.route_up(message.from, message.to); });
+}
+
+void EventLoop::set_zone_link_up(std::uint32_t zone_a, std::uint32_t zone_b, bool up) {
+  MYCELIUM_ASSERT(in_driver_);
+  route_faults_.set_zone_link_up(zone_a, zone_b, up);
+  cancel_in_flight_if(
+      [this](const Message& message) { return !route_faults_.route_up(message.from, message.to); });
+}
+
+// --- driving ---
+
+void EventLoop::start(sg4::Host* host) {
+  MYCELIUM_ASSERT(!actor_);
+  actor_ = sg4::Actor::create("mycelium-driver", host, [this] { driver_main(); });
+}
+
+void EventLoop::run_until(const sg4::Engine& engine, TimePoint until) {
+  MYCELIUM_ASSERT(actor_ && !in_driver_);
+  MYCELIUM_ASSERT(until >= now_);
+  if (failure_) std::rethrow_exception(failure_);
+  horizon_ = until;
+  const std::uint64_t parks_before = parks_;
+  if (parked_) actor_->resume();
+  // Each engine round runs at least one SimGrid event, and the driver parks at `until` at the
+  // latest, so this ends; the bound catches a driver that is stuck elsewhere.
+  for (std::uint64_t round = 0; parks_ == parks_before; ++round) {
+    MYCELIUM_ASSERT(round < kMaxEventsPerInstant);
+    engine.run_until(std::max(sg4::Engine::get_clock(), to_engine_s(until)));
+  }
+  if (failure_) std::rethrow_exception(failure_);
+}
+
+void EventLoop::shut_down(const sg4::Engine& engine) {
+  if (!actor_) return;
+  stop_requested_ = true;
+  if (parked_) actor_->resume();
+  engine.run();  // the driver cancels what is in flight and returns; nothing else runs
+  MYCELIUM_ASSERT(comms_.empty());
+  actor_ = nullptr;
+}
+
+void EventLoop::driver_main() {
+  in_driver_ = true;
+  while (!stop_requested_) {
+    if (!failure_) {
+      try {
+        run_deferred();
+        run_instant();
+        if (now_ < horizon_) {
+          wait_for_next_event();
+          continue;
+        }
+      } catch (const simgrid::ForcefulKillException&) {
+        throw;  // SimGrid unwinding a killed actor: never swallow it
+      } catch (...) {
+        failure_ = std::current_exception();  // rethrown by run_until, outside the simulation
+      }
+    }
+    park();
+  }
+  cancel_everything();
+  in_driver_ = false;
+}
+
+void EventLoop::park() {
+  parked_ = true;
+  ++parks_;
+  in_driver_ = false;
+  sg4::this_actor::suspend();
+  in_driver_ = true;
+  parked_ = false;
+}
+
+void EventLoop::run_deferred() {
+  // An action may defer more (it runs in the driver, so it does not): swap first anyway.
+  std::vector<std::function<void()>> actions = std::exchange(deferred_, {});
+  for (auto& action : actions)
+    action();
+}
+
+void EventLoop::run_instant() {
+  // Nothing new arrives until the clock moves, so the arrivals are delivered once, first.
+  deliver_arrivals();
+  for (std::uint64_t events = 0;; ++events) {
+    MYCELIUM_ASSERT(events < kMaxEventsPerInstant);
+    start_unstarted_sends();
+    std::optional<TimerQueue::Due> due = timers_.pop_due(now_);
+    if (!due) break;
+    MYCELIUM_ASSERT(due->deadline == now_);
+    due->callback();
+  }
+  MYCELIUM_ASSERT(unstarted_.empty());
+}
+
+void EventLoop::wait_for_next_event() {
+  TimePoint target = horizon_;
+  if (const std::optional<TimePoint> next = timers_.next_deadline()) {
+    target = std::min(target, *next);
+  }
+  MYCELIUM_ASSERT(target > now_);
+  // Never negative: SimGrid reads a negative timeout as "forever".
+  const double timeout_s = std::max(0.0, to_engine_s(target) - sg4::Engine::get_clock());
+  if (comms_.empty()) {
+    sg4::this_actor::sleep_for(timeout_s);
+    now_ = target;
+    return;
+  }
+  ssize_t completed = -1;
+  try {
+    completed = sg4::Comm::wait_any_for(comms_, timeout_s);
+  } catch (const simgrid::NetworkFailureException&) {
+    completed = 0;  // a comm failed: the clock moved to the failure, deliver_arrivals drops it
+  }
+  if (completed < 0) {
+    now_ = target;
+  } else {
+    // The arrival time, kept within (now_, target]: rounding must not reorder it with timers.
+    now_ = std::clamp(engine_clock_now(), now_, target);
+  }
+}
+
+void EventLoop::start_unstarted_sends() {
+  std::vector<InFlight> sends = std::exchange(unstarted_, {});
+  for (InFlight& send : sends) {
+    if (nodes_[send.message.from.value].crashed() ||
+        !route_faults_.route_up(send.message.from, send.message.to)) {
+      count_lost(send.message);  // its node crashed at this instant, or its route is cut
+      continue;
+    }
+    sg4::CommPtr comm =
+        sg4::Comm::sendto_async(platform_.host(send.message.from), platform_.host(send.message.to),
+                                simulated_bytes(send.message));
+    comms_.push_back(std::move(comm));
+    in_flight_.push_back(std::move(send));
+  }
+}
+
+void EventLoop::keep(std::size_t from, std::size_t to) {
+  if (from == to) return;  // no self-move: a moved-onto-itself vector may come out empty
+  comms_[to] = std::move(comms_[from]);
+  in_flight_[to] = std::move(in_flight_[from]);
+}
+
+void EventLoop::deliver_arrivals() {
+  // Comms SimGrid already marked failed (wait_any_for threw for them) must not be tested again:
+  // SimGrid 3.32 crashes testing them.
+  drop_failed();
+  if (comms_.empty()) return;
+  // One cheap look first: most instants (timer wake-ups) have no arrival.
+  try {
+    if (sg4::Comm::test_any(comms_) < 0) return;
+  } catch (const simgrid::NetworkFailureException&) {
+    // some comm failed: the scan below finds which
+  }
+  std::vector<InFlight> arrived;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < comms_.size(); ++i) {
+    const CommOutcome outcome = poll(comms_[i]);
+    if (outcome == CommOutcome::kRunning) {
+      keep(i, kept++);
+    } else if (outcome == CommOutcome::kArrived) {
+      arrived.push_back(std::move(in_flight_[i]));
+    } else {
+      count_lost(in_flight_[i].message);
+    }
+  }
+  comms_.resize(kept);
+  in_flight_.resize(kept);
+  // Same-instant arrivals in send order, whatever order SimGrid finished them in.
+  std::sort(arrived.begin(), arrived.end(),
+            [](const InFlight& a, const InFlight& b) { return a.sequence < b.sequence; });
+  for (const InFlight& arrival : arrived)
+    deliver(arrival.message);
+}
+
+void EventLoop::drop_failed() {
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < comms_.size(); ++i) {
+    if (comms_[i]->get_state() == sg4::Activity::State::FAILED) {
+      count_lost(in_flight_[i].message);
+    } else {
+      keep(i, kept++);
+    }
+  }
+  comms_.resize(kept);
+  in_flight_.resize(kept);
+}
+
+void EventLoop::deliver(const Message& message) {
+  SimgridEnvironment& receiver = nodes_[message.to.value];
+  if (receiver.crashed()) {
+    count_lost(message);
+    return;
+  }
+  receiver.deliver(message);
+}
+
+void EventLoop::count_lost(const Message& message) {
+  nodes_[message.from.value].metrics().add_counter("messages_lost_total", 1);
+}
+
+void EventLoop::cancel_messages_of(NodeId node) {
+  cancel_in_flight_if(
+      [node](const Message& message) { return message.from == node || message.to == node; });
+  // Unstarted messages to the node are dropped when they arrive (it is crashed by then, or
+  // restarted, like a host that came back before the packet did); from it, when started.
+}
+
+template <typename Predicate>
+void EventLoop::cancel_in_flight_if(Predicate cut) {
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < comms_.size(); ++i) {
+    if (cut(in_flight_[i].message)) {
+      comms_[i]->cancel();
+      count_lost(in_flight_[i].message);
+    } else {
+      keep(i, kept++);
+    }
+  }
+  comms_.resize(kept);
+  in_flight_.resize(kept);
+}
+
+void EventLoop::cancel_everything() {
+  for (const sg4::CommPtr& comm : comms_)
+    comm->cancel();
+  comms_.clear();
+  in_flight_.clear();
+  unstarted_.clear();
+  deferred_.clear();
+}
+
+TimePoint EventLoop::engine_clock_now() const {
+  const double seconds = sg4::Engine::get_clock() - engine_epoch_s_;
+  return TimePoint(Duration(std::llround(seconds * 1e9)));
+}
+
+double EventLoop::to_engine_s(TimePoint at) const {
+  return engine_epoch_s_ + static_cast<double>(at.time_since_epoch().count()) / 1e9;
+}
+
+}  // namespace mycelium::sim

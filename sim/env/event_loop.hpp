@@ -1,0 +1,144 @@
+#pragma once
+// The one driver actor of a simulation and its event loop: no actor or thread per node, so a
+// million nodes cost a million small Environment objects and nothing in SimGrid but hosts.
+//
+// The loop keeps the global TimerQueue and the messages in flight, each a SimGrid communication
+// (sg4::Comm::sendto_async(sender host, receiver host, bytes)). Each turn:
+//   1. run the current instant: deliver the messages that arrived, then fire the timers due, one
+//      at a time, starting the messages callbacks send as they go;
+//   2. wait for the next event with sg4::Comm::wait_any_for(in-flight comms, next deadline - now);
+//      a completed comm moves the clock to its arrival, a timeout to the deadline.
+//
+// Order at one instant (deterministic, and the same as ManualNetwork's): messages first, in the
+// order they were sent, then timers (and scheduled simulation events) by deadline and scheduling
+// order. "One instant" is one nanosecond of TimePoint: SimGrid's clock is a double, converted to
+// integer nanoseconds (rounded) when a message arrives; timers wake at their exact deadline.
+//
+// Losses: a message to or from a crashed node, and one whose route a link fault cuts (in flight,
+// or sent while cut: route_faults.hpp), is dropped and counted in the sender's
+// `messages_lost_total`; so would be a comm SimGrid fails (NetworkFailureException), which does not
+// happen as the simulation never turns SimGrid links off. A message to an unbound port is counted
+// by the receiver
+// (`messages_dropped_unbound_total`, SimgridEnvironment::deliver).
+//
+// Running in slices: run_until(t) resumes the driver and runs the engine until the driver has
+// run every event due at or before t and parked itself (suspended) at t. SimGrid's own
+// Engine::run_until stops within 10 us of its target, so it is called until the driver parks.
+// Every SimGrid call is made by the driver actor; callers outside a run defer theirs
+// (run_in_driver), because cancelling a comm from outside the simulation crashes SimGrid 3.32.
+
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <vector>
+
+#include <simgrid/forward.h>
+
+#include <core/env/environment.hpp>
+#include <sim/env/route_faults.hpp>
+#include <sim/env/timer_queue.hpp>
+
+namespace mycelium::sim {
+
+class Platform;
+class SimgridEnvironment;
+
+class EventLoop {
+ public:
+  // Bounds the events of one instant: a callback that reschedules itself with delay 0 forever
+  // fails instead of hanging.
+  static constexpr std::uint64_t kMaxEventsPerInstant = 100'000'000;
+
+  // `engine_epoch_s`: the engine clock at this simulation's time zero (SimGrid's clock does not
+  // restart with a new engine, see simulation.hpp).
+  EventLoop(const Platform& platform, std::deque<SimgridEnvironment>& nodes, double engine_epoch_s);
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+  ~EventLoop();
+
+  TimePoint now() const { return now_; }
+  // True while the driver actor runs (inside callbacks); false in the caller of run_until.
+  bool in_driver() const { return in_driver_; }
+  std::size_t messages_in_flight() const { return comms_.size() + unstarted_.size(); }
+
+  // --- for the nodes ---
+  void insert_timer(NodeId owner, TimerId id, TimePoint deadline, Duration period,
+                    TimerCallback callback);
+  bool cancel_timer(NodeId owner, TimerId id);
+  // `message.from` is set; the message leaves at now().
+  void send(Message message);
+
+  // --- for the simulation ---
+  void schedule_event(TimePoint at, std::function<void()> action);
+  // A crashed node: its timers are dropped now; its messages in flight (both ways) are cancelled
+  // by the driver at this instant.
+  void drop_node(NodeId node);
+  // Runs `action` in the driver: now if called from it, else first thing when it resumes (at the
+  // same simulated instant).
+  void run_in_driver(std::function<void()> action);
+  // Link faults, in the driver (run_in_driver): going down cancels the messages whose route it
+  // cuts; while down, messages sent over it are lost at once.
+  void set_nic_up(NodeId node, bool up);
+  void set_zone_link_up(std::uint32_t zone_a, std::uint32_t zone_b, bool up);
+
+  // Creates the driver actor on `host` (it starts with the first run_until).
+  void start(simgrid::s4u::Host* host);
+  // Rethrows an exception a callback threw (the simulation stops at that instant).
+  void run_until(const simgrid::s4u::Engine& engine, TimePoint until);
+  // Stops the driver and cancels what is in flight; call before the engine goes away.
+  void shut_down(const simgrid::s4u::Engine& engine);
+
+ private:
+  struct InFlight {
+    std::uint64_t sequence;  // send order, the tie-break between same-instant arrivals
+    Message message;
+  };
+
+  void driver_main();
+  void park();
+  void run_deferred();
+  void run_instant();
+  void wait_for_next_event();
+  void start_unstarted_sends();
+  void deliver_arrivals();
+  void drop_failed();
+  // Compaction step of the in-flight vectors: entry `from` moves to slot `to` (to <= from).
+  void keep(std::size_t from, std::size_t to);
+  void deliver(const Message& message);
+  void count_lost(const Message& message);
+  void cancel_messages_of(NodeId node);
+  // Cancels (and counts lost) the in-flight messages for which `cut` is true.
+  template <typename Predicate>
+  void cancel_in_flight_if(Predicate cut);
+  void cancel_everything();
+
+  TimePoint engine_clock_now() const;
+  double to_engine_s(TimePoint at) const;
+
+  const Platform& platform_;
+  std::deque<SimgridEnvironment>& nodes_;
+  double engine_epoch_s_;
+  TimerQueue timers_;
+  RouteFaults route_faults_;
+  TimerQueue::Owner simulation_owner_;  // owner of schedule_event's events
+  std::uint64_t last_event_id_ = 0;
+
+  TimePoint now_{};
+  TimePoint horizon_{};
+  std::uint64_t last_send_sequence_ = 0;
+  std::vector<InFlight> unstarted_;  // sent during this instant, started before the next wait
+  // Parallel vectors, in send order: comms_[i] carries in_flight_[i].
+  std::vector<simgrid::s4u::CommPtr> comms_;
+  std::vector<InFlight> in_flight_;
+  std::vector<std::function<void()>> deferred_;
+
+  simgrid::s4u::ActorPtr actor_;
+  bool in_driver_ = false;
+  bool parked_ = false;
+  std::uint64_t parks_ = 0;
+  bool stop_requested_ = false;
+  std::exception_ptr failure_;
+};
+
+}  // namespace mycelium::sim

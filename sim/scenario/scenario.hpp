@@ -1,0 +1,66 @@
+#pragma once
+// A replication scenario: what users write in scenarios/*.yaml (docs/scenarios.md), resolved into
+// plain data. A scenario is a sweep: every network x workload x configuration x seed is one run.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <core/env/time.hpp>
+#include <core/manifest/endophyte_vm.hpp>
+#include <sim/env/platform_spec.hpp>
+#include <sim/workload/workload_spec.hpp>
+
+namespace mycelium::sim {
+
+struct NetworkSpec {
+  std::string name;
+  LinkProfile link;                  // between the primary's site and the backups' site
+  double nic_bandwidth_bytes_per_s;  // every node's network interface
+};
+
+struct NamedWorkload {
+  std::string name;
+  WorkloadSpec spec;
+};
+
+struct ReplicationConfiguration {
+  std::string name;
+  manifest::DistributedRamConfig ram;
+};
+
+enum class FaultKind { kCrashPrimary };
+
+struct FaultSpec {
+  FaultKind kind = FaultKind::kCrashPrimary;
+  Duration at{};
+};
+
+struct Scenario {
+  std::string name;
+  Duration duration{};
+  Duration sample_interval = std::chrono::milliseconds(100);
+  std::vector<std::uint64_t> seeds;
+  std::uint32_t backup_count = 2;
+  std::uint32_t connections_per_backup = 2;
+  // The backups declare the primary dead after this long without hearing from it.
+  Duration failure_timeout = std::chrono::milliseconds(500);
+  std::vector<NetworkSpec> networks;
+  std::vector<NamedWorkload> workloads;
+  std::vector<ReplicationConfiguration> configurations;
+  std::vector<FaultSpec> faults;
+};
+
+// One point of the sweep.
+struct RunSpec {
+  std::string name;  // "network/workload/configuration/seed-N", unique in the scenario
+  const NetworkSpec* network = nullptr;
+  const NamedWorkload* workload = nullptr;
+  const ReplicationConfiguration* configuration = nullptr;
+  std::uint64_t seed = 0;
+};
+
+// The cartesian product, in file order: networks, then workloads, configurations, seeds.
+std::vector<RunSpec> expand_sweep(const Scenario& scenario);
+
+}  // namespace mycelium::sim

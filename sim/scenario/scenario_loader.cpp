@@ -1,0 +1,323 @@
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <core/manifest/parsers.hpp>
+#include <core/manifest/text_check.hpp>
+#include <core/manifest/yaml_documents.hpp>
+#include <core/manifest/yaml_reader.hpp>
+#include <sim/scenario/scenario_loader.hpp>
+#include <sim/workload/trace_csv.hpp>
+
+namespace mycelium::sim {
+
+namespace {
+
+using namespace manifest;
+
+constexpr std::size_t kMaxScenarioBytes = 1U << 20;
+constexpr std::size_t kMaxListItems = 64;
+constexpr std::size_t kMaxRuns = 100000;
+constexpr double kBytesPerMbit = 1e6 / 8.0;
+
+constexpr EnumNames<PopularityKind, 3> kPopularityNames{{{
+    {PopularityKind::uniform, "uniform"},
+    {PopularityKind::zipf, "zipf"},
+    {PopularityKind::hot_cold, "hot-cold"},
+}}};
+constexpr EnumNames<PhaseKind, 3> kPhaseKindNames{{{
+    {PhaseKind::idle, "idle"},
+    {PhaseKind::steady, "steady"},
+    {PhaseKind::burst, "burst"},
+}}};
+enum class ProfileName { kLan, kWan };
+constexpr EnumNames<ProfileName, 2> kProfileNames{{{
+    {ProfileName::kLan, "lan"},
+    {ProfileName::kWan, "wan"},
+}}};
+enum class FaultTarget { kPrimary };
+constexpr EnumNames<FaultTarget, 1> kFaultTargetNames{{{{FaultTarget::kPrimary, "primary"}}}};
+
+// Calls `each(item, where, path)` for every item of the list at `key` (1..kMaxListItems).
+template <typename Each>
+void for_each_item(Reader& reader, const MappingReader& parent, std::string_view key, bool required,
+                   Each each) {
+  const auto entry = parent.find(key);
+  if (!entry) {
+    if (required) parent.report_missing(key, "a list of 1 to " + std::to_string(kMaxListItems));
+    return;
+  }
+  const std::string path = parent.child_path(key);
+  const YAML::Node& list = entry->first;
+  if (!list.IsSequence() || list.size() == 0 || list.size() > kMaxListItems) {
+    reader.error(entry->second, path,
+                 "expected a list of 1 to " + std::to_string(kMaxListItems) + " items, got " +
+                     describe_node(list));
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    each(item, reader.location(item, entry->second), path + "[" + std::to_string(i) + "]");
+  }
+}
+
+// Names of list items are unique within their list.
+void check_unique(Reader& reader, std::set<std::string>& seen, const std::string& name,
+                  const SourceLocation& where, const std::string& path) {
+  if (!seen.insert(name).second) reader.error(where, path + ".name", "duplicate name " + name);
+}
+
+void parse_network(Reader& reader, const YAML::Node& node, const SourceLocation& where,
+                   const std::string& path, NetworkSpec& out) {
+  MappingReader network(
+      reader, node, path, where,
+      {"name", "profile", "oneWayLatency", "bandwidthMbitPerS", "nicBandwidthMbitPerS"});
+  if (!network.valid()) return;
+  network.required("name", out.name, NameField{reader});
+  ProfileName profile = ProfileName::kLan;
+  network.required("profile", profile, EnumField{reader, kProfileNames});
+  out.link = profile == ProfileName::kLan ? kLanProfile : kWanProfile;
+  out.nic_bandwidth_bytes_per_s = kLanProfile.bandwidth_bytes_per_s;
+  Duration latency{};
+  if (network.optional("oneWayLatency", latency,
+                       DurationField{reader, Duration::zero(), std::chrono::seconds(10)})) {
+    out.link.latency_s = std::chrono::duration<double>(latency).count();
+  }
+  const NumberField mbit{reader, 0.0, 1e7, false, true};
+  double link_mbit = 0.0;
+  if (network.optional("bandwidthMbitPerS", link_mbit, mbit)) {
+    out.link.bandwidth_bytes_per_s = link_mbit * kBytesPerMbit;
+  }
+  double nic_mbit = 0.0;
+  if (network.optional("nicBandwidthMbitPerS", nic_mbit, mbit)) {
+    out.nic_bandwidth_bytes_per_s = nic_mbit * kBytesPerMbit;
+  }
+}
+
+void parse_popularity(Reader& reader, const YAML::Node& node, const SourceLocation& where,
+                      const std::string& path, Popularity& out) {
+  const EnumField kind{reader, kPopularityNames};
+  if (node.IsScalar()) {
+    if (const auto parsed = kind(node, where, path)) out.kind = *parsed;
+    return;
+  }
+  MappingReader popularity(reader, node, path, where,
+                           {"type", "exponent", "hotFraction", "hotWriteShare"});
+  if (!popularity.valid()) return;
+  popularity.required("type", out.kind, kind);
+  popularity.optional("exponent", out.zipf_exponent, NumberField{reader, 0.0, 10.0, false, true});
+  popularity.optional("hotFraction", out.hot_fraction, NumberField{reader, 0.0, 1.0, false, false});
+  popularity.optional("hotWriteShare", out.hot_write_share, NumberField{reader, 0.0, 1.0});
+}
+
+void parse_workload(Reader& reader, const YAML::Node& node, const SourceLocation& where,
+                    const std::string& path, const std::filesystem::path& base_dir,
+                    NamedWorkload& out) {
+  MappingReader workload(
+      reader, node, path, where,
+      {"name", "memorySize", "workingSet", "popularity", "writeRate", "phases", "trace"});
+  if (!workload.valid()) return;
+  workload.required("name", out.name, NameField{reader});
+  WorkloadSpec& spec = out.spec;
+  workload.required("memorySize", spec.memory_bytes, ByteQuantityField{reader, 1ULL << 20});
+  spec.working_set_bytes = spec.memory_bytes;
+  workload.optional("workingSet", spec.working_set_bytes, ByteQuantityField{reader, 4096});
+  if (const auto popularity = workload.find("popularity")) {
+    parse_popularity(reader, popularity->first, popularity->second,
+                     workload.child_path("popularity"), spec.popularity);
+  }
+  const NumberField rate{reader, 0.0, 1e9};
+  const int sources = static_cast<int>(workload.has("writeRate")) +
+                      static_cast<int>(workload.has("phases")) +
+                      static_cast<int>(workload.has("trace"));
+  if (sources != 1) {
+    reader.error(workload.where(), path,
+                 "expected exactly one of writeRate (pages/s), phases or trace, got " +
+                     std::to_string(sources));
+    return;
+  }
+  double constant_rate = 0.0;
+  if (workload.optional("writeRate", constant_rate, rate)) {
+    spec.schedule = RateSchedule::constant(constant_rate);
+  }
+  if (const auto phases = workload.find("phases")) {
+    spec.schedule.phases.clear();
+    spec.schedule.repeat = PhaseRepeat::cycle;
+    for_each_item(
+        reader, workload, "phases", true,
+        [&](const YAML::Node& item, const SourceLocation& at, const std::string& at_path) {
+          MappingReader phase(reader, item, at_path, at, {"kind", "duration", "writeRate"});
+          if (!phase.valid()) return;
+          Phase parsed;
+          phase.required("kind", parsed.kind, EnumField{reader, kPhaseKindNames});
+          phase.required("duration", parsed.duration,
+                         DurationField{reader, std::chrono::milliseconds(1)});
+          phase.required("writeRate", parsed.write_rate_pages_per_s, rate);
+          spec.schedule.phases.push_back(parsed);
+        });
+  }
+  if (const auto trace = workload.find("trace")) {
+    std::string file;
+    if (workload.optional("trace", file, StringField{reader})) {
+      const TraceLoad load = load_trace_csv((base_dir / file).string());
+      if (load.ok()) {
+        spec.schedule = load.schedule;
+      } else {
+        reader.error(trace->second, workload.child_path("trace"), load.error);
+      }
+    }
+  }
+}
+
+// A configuration starts from the scenario's replicationDefaults and overrides what it names.
+void parse_configuration(Reader& reader, const YAML::Node& node, const SourceLocation& where,
+                         const std::string& path,
+                         const std::optional<manifest::DistributedRamConfig>& defaults,
+                         ReplicationConfiguration& out) {
+  MappingReader configuration(reader, node, path, where, {"name", "distributedRAM"});
+  if (!configuration.valid()) return;
+  configuration.required("name", out.name, NameField{reader});
+  if (defaults) out.ram = *defaults;
+  if (const auto ram = configuration.find("distributedRAM")) {
+    detail::parse_distributed_ram(reader, ram->first, ram->second,
+                                  configuration.child_path("distributedRAM"), out.ram,
+                                  !defaults.has_value());
+  } else if (!defaults) {
+    configuration.report_missing("distributedRAM", "a mapping as in an EndophyteVM");
+  }
+}
+
+void parse_fault(Reader& reader, const YAML::Node& node, const SourceLocation& where,
+                 const std::string& path, FaultSpec& out) {
+  MappingReader fault(reader, node, path, where, {"at", "crash"});
+  if (!fault.valid()) return;
+  fault.required("at", out.at, DurationField{reader});
+  FaultTarget target = FaultTarget::kPrimary;
+  fault.required("crash", target, EnumField{reader, kFaultTargetNames});
+  out.kind = FaultKind::kCrashPrimary;
+}
+
+void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& where,
+                const std::filesystem::path& base_dir, Scenario& out) {
+  MappingReader spec(
+      reader, node, "spec", where,
+      {"duration", "sampleInterval", "seeds", "backups", "connectionsPerBackup", "failureTimeout",
+       "replicationDefaults", "networks", "workloads", "configurations", "faults"});
+  if (!spec.valid()) return;
+  spec.required("duration", out.duration,
+                DurationField{reader, std::chrono::milliseconds(1), std::chrono::hours(24 * 30)});
+  spec.optional("sampleInterval", out.sample_interval,
+                DurationField{reader, std::chrono::milliseconds(1), std::chrono::hours(1)});
+  spec.required("seeds", out.seeds, ListField<IntegerField<std::uint64_t>>{{reader, 0, INT64_MAX}});
+  spec.optional("backups", out.backup_count, IntegerField<std::uint32_t>{reader, 1, 16});
+  spec.optional("connectionsPerBackup", out.connections_per_backup,
+                IntegerField<std::uint32_t>{reader, 1, 64});
+  spec.optional("failureTimeout", out.failure_timeout,
+                DurationField{reader, std::chrono::milliseconds(1), std::chrono::minutes(10)});
+
+  std::optional<manifest::DistributedRamConfig> defaults;
+  if (const auto entry = spec.find("replicationDefaults")) {
+    defaults.emplace();
+    detail::parse_distributed_ram(reader, entry->first, entry->second,
+                                  spec.child_path("replicationDefaults"), *defaults);
+  }
+
+  std::set<std::string> names;
+  for_each_item(reader, spec, "networks", true,
+                [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
+                  NetworkSpec network;
+                  parse_network(reader, item, at, path, network);
+                  check_unique(reader, names, network.name, at, path);
+                  out.networks.push_back(network);
+                });
+  names.clear();
+  for_each_item(reader, spec, "workloads", true,
+                [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
+                  NamedWorkload workload;
+                  parse_workload(reader, item, at, path, base_dir, workload);
+                  check_unique(reader, names, workload.name, at, path);
+                  for (const std::string& problem : validate(workload.spec)) {
+                    reader.error(at, path, problem);
+                  }
+                  out.workloads.push_back(std::move(workload));
+                });
+  names.clear();
+  for_each_item(reader, spec, "configurations", true,
+                [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
+                  ReplicationConfiguration configuration;
+                  parse_configuration(reader, item, at, path, defaults, configuration);
+                  check_unique(reader, names, configuration.name, at, path);
+                  out.configurations.push_back(std::move(configuration));
+                });
+  for_each_item(reader, spec, "faults", false,
+                [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
+                  FaultSpec fault;
+                  parse_fault(reader, item, at, path, fault);
+                  if (fault.at >= out.duration) {
+                    reader.error(at, path + ".at", "expected a time before the end of the run");
+                  }
+                  out.faults.push_back(fault);
+                });
+  const std::size_t runs =
+      out.networks.size() * out.workloads.size() * out.configurations.size() * out.seeds.size();
+  if (runs > kMaxRuns) {
+    reader.error(where, "spec",
+                 "the sweep has " + std::to_string(runs) + " runs, more than " +
+                     std::to_string(kMaxRuns) + ": split it into several scenarios");
+  }
+}
+
+}  // namespace
+
+ScenarioLoad parse_scenario(std::string_view text, std::string_view file_name,
+                            const std::filesystem::path& base_dir) {
+  ScenarioLoad result;
+  Reader reader(file_name, result.diagnostics);
+  const SourceLocation file_start{std::string(file_name), 1, 1};
+  if (text.size() > kMaxScenarioBytes) {
+    reader.error(file_start, "", "expected a scenario of at most 1 MiB");
+    return result;
+  }
+  if (const auto invalid = find_invalid_character(text, file_name)) {
+    reader.error(invalid->where, "", "expected UTF-8 text, got " + invalid->what);
+    return result;
+  }
+  const std::vector<YamlDocument> documents =
+      load_yaml_documents(text, file_name, result.diagnostics);
+  if (!result.diagnostics.empty()) return result;
+  if (documents.size() != 1 || documents[0].root.IsNull()) {
+    reader.error(file_start, "", "expected exactly one YAML document (a Scenario)");
+    return result;
+  }
+  reader.set_line_offset(documents[0].line_offset);
+  const YAML::Node& document = documents[0].root;
+  const SourceLocation where = reader.location(document, file_start);
+  MappingReader top(reader, document, "", where, {"apiVersion", "kind", "metadata", "spec"});
+  if (!top.valid()) return result;
+  std::string api_version;
+  if (top.required("apiVersion", api_version, StringField{reader}) &&
+      api_version != "mycelium.network/v1") {
+    reader.error(top.find("apiVersion")->second, "apiVersion",
+                 "expected mycelium.network/v1, got " + api_version);
+  }
+  std::string kind;
+  if (top.required("kind", kind, StringField{reader}) && kind != "Scenario") {
+    reader.error(top.find("kind")->second, "kind", "expected Scenario, got " + kind);
+  }
+  Scenario scenario;
+  if (const auto metadata = top.find("metadata")) {
+    MappingReader meta(reader, metadata->first, "metadata", metadata->second, {"name"});
+    if (meta.valid()) meta.required("name", scenario.name, NameField{reader});
+  } else {
+    top.report_missing("metadata", "a mapping with a name");
+  }
+  if (const auto spec = top.find("spec")) {
+    parse_spec(reader, spec->first, spec->second, base_dir, scenario);
+  } else {
+    top.report_missing("spec", "a mapping");
+  }
+  if (result.diagnostics.empty()) result.scenario = std::move(scenario);
+  return result;
+}
+
+}  // namespace mycelium::sim

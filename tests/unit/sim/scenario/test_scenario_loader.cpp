@@ -1,0 +1,107 @@
+// Scenario files: the default scenario loads and expands as documented; bad input is reported
+// with file, line and field, and no scenario comes back.
+
+#include <fstream>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include <sim/scenario/scenario_loader.hpp>
+
+using namespace mycelium;
+using namespace mycelium::sim;
+
+namespace {
+
+std::string read(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+const std::string kHeader =
+    "apiVersion: mycelium.network/v1\nkind: Scenario\nmetadata: {name: s}\nspec:\n";
+
+std::string errors_of(const std::string& spec) {
+  const ScenarioLoad load = parse_scenario(kHeader + spec, "s.yaml", ".");
+  CHECK_FALSE(load.scenario.has_value());
+  return load.diagnostics.format();
+}
+
+const std::string kValidSpec =
+    "  duration: 10s\n"
+    "  seeds: [1]\n"
+    "  networks: [{name: lan, profile: lan}]\n"
+    "  workloads: [{name: w, memorySize: 64Mi, writeRate: 100}]\n"
+    "  configurations: [{name: c, distributedRAM: {bufferSize: 8Mi}}]\n";
+
+}  // namespace
+
+TEST_CASE("the default scenario loads and expands to its cartesian product") {
+  const std::string path = std::string(MYCELIUM_SOURCE_DIR) + "/scenarios/throttling-curves.yaml";
+  const ScenarioLoad load = parse_scenario(read(path), path, MYCELIUM_SOURCE_DIR "/scenarios");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.scenario.has_value());
+  const Scenario& scenario = *load.scenario;
+  CHECK(scenario.networks.size() == 2);
+  CHECK(scenario.workloads.size() == 3);
+  CHECK(scenario.configurations.size() == 7);
+  const std::vector<RunSpec> runs = expand_sweep(scenario);
+  CHECK(runs.size() == 2 * 3 * 7 * 2);
+  CHECK(runs.front().name == "lan/web/linear/seed-1");
+  // Configurations override the defaults field by field.
+  const ReplicationConfiguration& best_effort = scenario.configurations.back();
+  CHECK(best_effort.name == "linear-best-effort");
+  CHECK_FALSE(best_effort.ram.emergency_pause_enabled);
+  CHECK(best_effort.ram.buffer_bytes == 256ULL << 20);
+  CHECK(scenario.configurations[1].ram.throttling_curve.type == manifest::CurveType::kExponential);
+  CHECK(scenario.configurations[1].ram.emergency_pause_enabled);
+}
+
+TEST_CASE("a minimal scenario loads with the documented defaults") {
+  const ScenarioLoad load = parse_scenario(kHeader + kValidSpec, "s.yaml", ".");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.scenario.has_value());
+  CHECK(load.scenario->backup_count == 2);
+  CHECK(load.scenario->sample_interval == std::chrono::milliseconds(100));
+  CHECK(load.scenario->workloads[0].spec.working_set_bytes == 64ULL << 20);
+}
+
+TEST_CASE("scenario errors name the file, the line and the field") {
+  CHECK(errors_of(kValidSpec + "  bogus: 1\n").find("s.yaml:10:3: spec.bogus: unknown field") !=
+        std::string::npos);
+  CHECK(errors_of("  duration: 10s\n  seeds: [1]\n"
+                  "  networks: [{name: lan, profile: lna}]\n"
+                  "  workloads: [{name: w, memorySize: 64Mi, writeRate: 100}]\n"
+                  "  configurations: [{name: c, distributedRAM: {bufferSize: 8Mi}}]\n")
+            .find("spec.networks[0].profile: expected one of lan, wan, got \"lna\" (did you "
+                  "mean \"lan\"?)") != std::string::npos);
+  CHECK(errors_of("  duration: 10s\n  seeds: [1]\n"
+                  "  networks: [{name: lan, profile: lan}]\n"
+                  "  workloads: [{name: w, memorySize: 64Mi, writeRate: 100, trace: x.csv}]\n"
+                  "  configurations: [{name: c, distributedRAM: {bufferSize: 8Mi}}]\n")
+            .find("expected exactly one of writeRate (pages/s), phases or trace, got 2") !=
+        std::string::npos);
+  CHECK(errors_of(kValidSpec + "  faults: [{at: 10s, crash: primary}]\n")
+            .find("spec.faults[0].at: expected a time before the end of the run") !=
+        std::string::npos);
+}
+
+TEST_CASE("a missing trace file is reported at its field") {
+  const std::string errors = errors_of(
+      "  duration: 10s\n  seeds: [1]\n  networks: [{name: lan, profile: lan}]\n"
+      "  workloads: [{name: w, memorySize: 64Mi, trace: no-such.csv}]\n"
+      "  configurations: [{name: c, distributedRAM: {bufferSize: 8Mi}}]\n");
+  CHECK(errors.find("spec.workloads[0].trace") != std::string::npos);
+  CHECK(errors.find("no-such.csv") != std::string::npos);
+}
+
+TEST_CASE("two configurations with one name are refused") {
+  const std::string errors = errors_of(
+      "  duration: 10s\n  seeds: [1]\n  networks: [{name: lan, profile: lan}]\n"
+      "  workloads: [{name: w, memorySize: 64Mi, writeRate: 1}]\n"
+      "  configurations: [{name: c, distributedRAM: {bufferSize: 8Mi}},"
+      " {name: c, distributedRAM: {bufferSize: 8Mi}}]\n");
+  CHECK(errors.find("spec.configurations[1].name: duplicate name c") != std::string::npos);
+}
