@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <core/assert.hpp>
 #include <core/ram/replication_backup.hpp>
 
@@ -25,9 +27,18 @@ void ReplicationBackup::on_message(const Message& message) {
     env_.metrics().add_counter("replication_messages_malformed_total", 1);
     return;
   }
+  if (message.from != primary_) {
+    env_.metrics().add_counter("replication_messages_unexpected_total", 1);
+    return;
+  }
+  if (const auto* heartbeat = std::get_if<PrimaryHeartbeat>(&*decoded.message);
+      heartbeat != nullptr && heartbeat->stream == stream_) {
+    last_heard_ = env_.now();
+    primary_last_committed_ = std::max(primary_last_committed_, heartbeat->last_committed);
+    return;
+  }
   const EpochChunk* chunk = std::get_if<EpochChunk>(&*decoded.message);
-  if (message.from != primary_ || chunk == nullptr || chunk->stream != stream_ ||
-      message.bulk_bytes != chunk->data_bytes()) {
+  if (chunk == nullptr || chunk->stream != stream_ || message.bulk_bytes != chunk->data_bytes()) {
     env_.metrics().add_counter("replication_messages_unexpected_total", 1);
     return;
   }

@@ -42,6 +42,8 @@ class ReplicationBackup {
   // When the primary was last heard from (kTimeZero before any message): failure detection.
   TimePoint last_heard_from_primary() const { return last_heard_; }
   std::uint64_t bytes_received() const { return bytes_received_; }
+  // The last commit the primary announced (heartbeats): what clients may have seen.
+  std::uint64_t primary_last_committed() const { return primary_last_committed_; }
 
  private:
   struct Assembly {
@@ -67,6 +69,7 @@ class ReplicationBackup {
   RestorePoint restore_point_;
   TimePoint last_heard_{};
   std::uint64_t bytes_received_ = 0;
+  std::uint64_t primary_last_committed_ = 0;
   bool stopped_ = false;
 };
 

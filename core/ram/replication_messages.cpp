@@ -8,7 +8,12 @@ namespace mycelium::ram {
 
 namespace {
 
-enum class MessageType : std::uint8_t { kEpochChunk = 1, kChunkAck = 2 };
+enum class MessageType : std::uint8_t {
+  kEpochChunk = 1,
+  kChunkAck = 2,
+  kPrimaryHeartbeat = 3,
+  kPromotionClaim = 4
+};
 
 constexpr std::uint8_t kRestorableFlag = 0x01;
 
@@ -43,6 +48,33 @@ void encode_body(wire::ByteWriter& writer, const ChunkAck& ack) {
   writer.varint(ack.applied_through);
 }
 
+void encode_body(wire::ByteWriter& writer, const PrimaryHeartbeat& heartbeat) {
+  MYCELIUM_ASSERT(heartbeat.last_committed <= heartbeat.last_launched);
+  writer.u8(static_cast<std::uint8_t>(MessageType::kPrimaryHeartbeat));
+  writer.u32(heartbeat.stream);
+  writer.varint(heartbeat.last_launched);
+  writer.varint(heartbeat.last_committed);
+}
+
+void encode_body(wire::ByteWriter& writer, const PromotionClaim& claim) {
+  MYCELIUM_ASSERT(claim.snapshot_time >= kTimeZero);
+  writer.u8(static_cast<std::uint8_t>(MessageType::kPromotionClaim));
+  writer.u32(claim.stream);
+  writer.varint(claim.restore_epoch);
+  writer.varint(static_cast<std::uint64_t>(claim.snapshot_time.time_since_epoch().count()));
+}
+
+// A time on the wire: nanoseconds since the environment's epoch, within Duration's range.
+std::optional<TimePoint> decode_time(wire::ByteReader& reader, std::string_view what) {
+  const std::uint64_t nanos = reader.varint();
+  if (!reader.ok()) return std::nullopt;
+  if (nanos > static_cast<std::uint64_t>(Duration::max().count())) {
+    reader.fail(std::string(what) + " out of range");
+    return std::nullopt;
+  }
+  return TimePoint(Duration(static_cast<std::int64_t>(nanos)));
+}
+
 std::optional<EpochChunk> decode_chunk(wire::ByteReader& reader) {
   EpochChunk chunk;
   chunk.stream = reader.u32();
@@ -50,10 +82,10 @@ std::optional<EpochChunk> decode_chunk(wire::ByteReader& reader) {
   chunk.chunk_index = reader.u16();
   chunk.chunk_count = reader.u16();
   const std::uint8_t flags = reader.u8();
-  const std::uint64_t snapshot_ns = reader.varint();
+  const std::optional<TimePoint> snapshot = decode_time(reader, "snapshot time");
   const std::uint8_t page_shift = reader.u8();
   const std::uint64_t page_count = reader.varint();
-  if (!reader.ok()) return std::nullopt;
+  if (!reader.ok() || !snapshot) return std::nullopt;
   if (chunk.chunk_count == 0 || chunk.chunk_count > kMaxChunksPerEpoch) {
     reader.fail("chunk_count " + std::to_string(chunk.chunk_count) + " outside 1.." +
                 std::to_string(kMaxChunksPerEpoch));
@@ -68,10 +100,6 @@ std::optional<EpochChunk> decode_chunk(wire::ByteReader& reader) {
     reader.fail("unknown flag bits in epoch chunk");
     return std::nullopt;
   }
-  if (snapshot_ns > static_cast<std::uint64_t>(Duration::max().count())) {
-    reader.fail("snapshot time out of range");
-    return std::nullopt;
-  }
   if (page_shift > std::countr_zero(kMaxPageSizeBytes)) {
     reader.fail("page size 2^" + std::to_string(page_shift) + " larger than 1 GiB");
     return std::nullopt;
@@ -83,7 +111,7 @@ std::optional<EpochChunk> decode_chunk(wire::ByteReader& reader) {
     return std::nullopt;
   }
   chunk.restorable = (flags & kRestorableFlag) != 0;
-  chunk.snapshot_time = TimePoint(Duration(static_cast<std::int64_t>(snapshot_ns)));
+  chunk.snapshot_time = *snapshot;
   chunk.page_size_bytes = 1ULL << page_shift;
   chunk.pages.reserve(page_count);
   std::uint64_t previous = 0;
@@ -102,6 +130,29 @@ std::optional<EpochChunk> decode_chunk(wire::ByteReader& reader) {
     chunk.pages.push_back(previous);
   }
   return chunk;
+}
+
+std::optional<PrimaryHeartbeat> decode_heartbeat(wire::ByteReader& reader) {
+  PrimaryHeartbeat heartbeat;
+  heartbeat.stream = reader.u32();
+  heartbeat.last_launched = reader.varint();
+  heartbeat.last_committed = reader.varint();
+  if (!reader.ok()) return std::nullopt;
+  if (heartbeat.last_committed > heartbeat.last_launched) {
+    reader.fail("heartbeat commits an epoch it has not launched");
+    return std::nullopt;
+  }
+  return heartbeat;
+}
+
+std::optional<PromotionClaim> decode_claim(wire::ByteReader& reader) {
+  PromotionClaim claim;
+  claim.stream = reader.u32();
+  claim.restore_epoch = reader.varint();
+  const std::optional<TimePoint> snapshot = decode_time(reader, "snapshot time");
+  if (!snapshot) return std::nullopt;
+  claim.snapshot_time = *snapshot;
+  return claim;
 }
 
 std::optional<ChunkAck> decode_ack(wire::ByteReader& reader) {
@@ -139,6 +190,12 @@ DecodeResult decode_replication_message(std::span<const std::uint8_t> bytes) {
       break;
     case MessageType::kChunkAck:
       if (auto ack = decode_ack(reader)) message = *ack;
+      break;
+    case MessageType::kPrimaryHeartbeat:
+      if (auto heartbeat = decode_heartbeat(reader)) message = *heartbeat;
+      break;
+    case MessageType::kPromotionClaim:
+      if (auto claim = decode_claim(reader)) message = *claim;
       break;
     default:
       reader.fail("unknown message type " + std::to_string(type));

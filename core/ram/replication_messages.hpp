@@ -9,6 +9,8 @@
 //                        | v snapshot_time_ns | u8 log2(page_size) | v page_count
 //                        | page_count x v delta (first page, then page - previous page)
 //   ChunkAck   (type 2): u32 stream | v epoch | u16 chunk_index | v applied_through
+//   PrimaryHeartbeat (type 3): u32 stream | v last_launched | v last_committed
+//   PromotionClaim   (type 4): u32 stream | v restore_epoch | v snapshot_time_ns
 // Decoding never trusts a length: counts are checked against the bytes left before anything is
 // allocated, and every failure names what was wrong.
 
@@ -60,7 +62,27 @@ struct ChunkAck {
   bool operator==(const ChunkAck&) const = default;
 };
 
-using ReplicationMessage = std::variant<EpochChunk, ChunkAck>;
+// The primary is alive. Sent on a timer, independent of data: a backup must not suspect a
+// primary whose only news is an epoch still crossing a slow link.
+struct PrimaryHeartbeat {
+  std::uint32_t stream = 0;
+  std::uint64_t last_launched = 0;
+  std::uint64_t last_committed = 0;
+
+  bool operator==(const PrimaryHeartbeat&) const = default;
+};
+
+// A backup that lost its primary offers to take over from this restore point; the backup with
+// the highest one wins (docs/replication.md, "Failover").
+struct PromotionClaim {
+  std::uint32_t stream = 0;
+  std::uint64_t restore_epoch = 0;
+  TimePoint snapshot_time{};
+
+  bool operator==(const PromotionClaim&) const = default;
+};
+
+using ReplicationMessage = std::variant<EpochChunk, ChunkAck, PrimaryHeartbeat, PromotionClaim>;
 
 std::vector<std::uint8_t> encode(const ReplicationMessage& message);
 

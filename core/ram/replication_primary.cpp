@@ -34,6 +34,7 @@ std::string validate(const PrimaryConfig& config, const VmActuator* vm) {
       config.ram.replication_interval > std::chrono::milliseconds(1000))
     return "replication interval must be between 1 ms and 1000 ms";
   if (config.initial_rate_bytes_per_s <= 0.0) return "initial rate must be positive";
+  if (config.heartbeat_interval <= Duration::zero()) return "heartbeat interval must be positive";
   for (std::size_t i = 0; i < config.backups.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
       if (config.backups[i] == config.backups[j]) return "a backup node is listed twice";
@@ -59,6 +60,24 @@ ReplicationPrimary::ReplicationPrimary(Environment& env, PrimaryConfig config)
   previous_tick_ = env_.now();
   env_.bind(kReplicationPort, [this](const Message& message) { on_message(message); });
   tick_timer_ = env_.schedule_periodic(config_.ram.replication_interval, [this] { on_tick(); });
+  heartbeat_timer_ =
+      env_.schedule_periodic(config_.heartbeat_interval, [this] { send_heartbeats(); });
+}
+
+void ReplicationPrimary::send_heartbeats() {
+  PrimaryHeartbeat heartbeat;
+  heartbeat.stream = config_.stream;
+  heartbeat.last_launched = buffer_.last_launched();
+  heartbeat.last_committed = buffer_.last_committed();
+  const std::vector<std::uint8_t> payload = encode(heartbeat);
+  for (const BackupState& backup : backups_) {
+    if (!backup.live) continue;
+    Message message;
+    message.to = backup.node;
+    message.port = kReplicationPort;
+    message.payload = payload;
+    env_.send(std::move(message));
+  }
 }
 
 ReplicationPrimary::~ReplicationPrimary() {
@@ -69,6 +88,7 @@ void ReplicationPrimary::stop() {
   if (stopped_) return;
   stopped_ = true;
   env_.cancel_timer(tick_timer_);
+  env_.cancel_timer(heartbeat_timer_);
   for (auto& [key, chunk] : chunks_)
     env_.cancel_timer(chunk.retransmit_timer);
   chunks_.clear();

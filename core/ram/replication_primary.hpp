@@ -41,6 +41,8 @@ struct PrimaryConfig {
   // take at the connection's measured rate + round trip) is sent again.
   Duration min_retransmit_timeout = std::chrono::milliseconds(500);
   double initial_rate_bytes_per_s = 10e6;  // before any measurement: deliberately pessimistic
+  // Every backup hears from the primary at least this often, data or not (failure detection).
+  Duration heartbeat_interval = std::chrono::milliseconds(100);
 };
 
 // Why a configuration cannot run; empty when it can.
@@ -89,6 +91,7 @@ class ReplicationPrimary {
   };
 
   void on_tick();
+  void send_heartbeats();
   void on_message(const Message& message);
   void on_ack(std::size_t backup, const ChunkAck& ack);
   // Launches the queued set if every live backup has room; an empty set only when
@@ -115,6 +118,7 @@ class ReplicationPrimary {
       chunks_missing_;                                                    // (backup, epoch)
   std::deque<std::pair<std::uint64_t, std::uint64_t>> dirtied_at_epoch_;  // (epoch, total bytes)
   TimerId tick_timer_;
+  TimerId heartbeat_timer_;
   TimePoint previous_tick_{};  // when the guest's dirty pages were last read
   double intensity_ = 0.0;
   bool paused_ = false;

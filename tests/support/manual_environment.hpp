@@ -279,8 +279,9 @@ class ManualNetwork {
 
   // Messages for which `filter` returns true are lost in the network (counted in dropped()).
   void set_drop_filter(std::function<bool(const Message&)> filter) { drop_ = std::move(filter); }
-  // Every node's uplink carries this many bytes per second (payload + bulk): messages leave one
-  // after another, each taking wire_bytes / bandwidth, then travel the latency. 0 = unlimited.
+  // Every node's uplink carries this many bytes per second (payload + bulk): messages with bulk
+  // bytes leave one after another, each taking wire_bytes / bandwidth, then travel the latency;
+  // messages without bulk bytes are not queued behind them. 0 = unlimited.
   void set_uplink_bandwidth(double bytes_per_s) {
     MYCELIUM_ASSERT(bytes_per_s >= 0.0);
     uplink_bytes_per_s_ = bytes_per_s;
@@ -355,7 +356,9 @@ class ManualNetwork {
           continue;
         }
         TimePoint departure = now_;
-        if (uplink_bytes_per_s_ > 0.0) {
+        // Bulk data queues on the uplink; small control messages (no bulk bytes) overtake it, as
+        // they would under fair sharing, where their share makes them nearly instantaneous.
+        if (uplink_bytes_per_s_ > 0.0 && message.bulk_bytes > 0) {
           const auto serialization =
               std::chrono::duration_cast<Duration>(std::chrono::duration<double>(
                   static_cast<double>(message.wire_bytes()) / uplink_bytes_per_s_));

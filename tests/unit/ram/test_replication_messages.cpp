@@ -102,3 +102,21 @@ TEST_CASE("page sizes above 1 GiB are refused") {
   bytes[bytes.size() - 2] = 31;  // log2(page size), just before the zero page count
   CHECK(refusal(bytes).find("larger than 1 GiB") != std::string::npos);
 }
+
+TEST_CASE("heartbeats and promotion claims round-trip through the codec") {
+  const PrimaryHeartbeat heartbeat{4, 10, 8};
+  DecodeResult result = decode_replication_message(encode(heartbeat));
+  REQUIRE(result.message.has_value());
+  CHECK(std::get<PrimaryHeartbeat>(*result.message) == heartbeat);
+
+  const PromotionClaim claim{4, 77, TimePoint(std::chrono::seconds(3))};
+  result = decode_replication_message(encode(claim));
+  REQUIRE(result.message.has_value());
+  CHECK(std::get<PromotionClaim>(*result.message) == claim);
+}
+
+TEST_CASE("a heartbeat committing beyond what was launched is refused") {
+  std::vector<std::uint8_t> bytes = encode(PrimaryHeartbeat{1, 5, 5});
+  bytes.back() = 6;  // last_committed 6 > last_launched 5
+  CHECK(refusal(bytes).find("has not launched") != std::string::npos);
+}

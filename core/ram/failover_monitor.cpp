@@ -1,0 +1,111 @@
+#include <algorithm>
+
+#include <core/assert.hpp>
+#include <core/ram/failover_monitor.hpp>
+#include <core/ram/replication_messages.hpp>
+
+namespace mycelium::ram {
+
+namespace {
+
+// How often silence is checked, as a fraction of the timeout: detection takes at most
+// failure_timeout * (1 + 1/kChecksPerTimeout).
+constexpr int kChecksPerTimeout = 4;
+
+}  // namespace
+
+std::string validate(const FailoverConfig& config, NodeId self) {
+  if (!config.primary.valid() || config.primary == self) return "the primary must be another node";
+  if (config.failure_timeout <= Duration::zero()) return "failure timeout must be positive";
+  if (config.election_window <= Duration::zero()) return "election window must be positive";
+  for (NodeId peer : config.peers) {
+    if (peer == self || peer == config.primary) return "a peer must be another backup";
+  }
+  return {};
+}
+
+FailoverMonitor::FailoverMonitor(Environment& env, const ReplicationBackup& backup,
+                                 FailoverConfig config, PromoteCallback on_promote)
+    : env_(env),
+      backup_(backup),
+      config_(std::move(config)),
+      on_promote_(std::move(on_promote)),
+      watching_since_(env.now()) {
+  MYCELIUM_ASSERT(validate(config_, env_.self()).empty());
+  env_.bind(kFailoverPort, [this](const Message& message) { on_message(message); });
+  check_timer_ =
+      env_.schedule_periodic(config_.failure_timeout / kChecksPerTimeout, [this] { check(); });
+}
+
+FailoverMonitor::~FailoverMonitor() {
+  env_.cancel_timer(check_timer_);
+  env_.cancel_timer(decide_timer_);
+  env_.unbind(kFailoverPort);
+}
+
+void FailoverMonitor::check() {
+  if (state_ != State::kWatching) return;
+  const TimePoint last_heard = std::max(backup_.last_heard_from_primary(), watching_since_);
+  if (env_.now() - last_heard > config_.failure_timeout) start_election();
+}
+
+void FailoverMonitor::start_election() {
+  MYCELIUM_ASSERT(state_ == State::kWatching);
+  state_ = State::kElecting;
+  suspected_at_ = env_.now();
+  env_.cancel_timer(check_timer_);
+  env_.metrics().add_counter("failover_elections_total", 1);
+  const RestorePoint mine = backup_.restore_point();
+  claims_[env_.self()] = Claim{mine.epoch, mine.snapshot_time};
+  PromotionClaim claim;
+  claim.stream = config_.stream;
+  claim.restore_epoch = mine.epoch;
+  claim.snapshot_time = mine.snapshot_time;
+  const std::vector<std::uint8_t> payload = encode(claim);
+  for (NodeId peer : config_.peers) {
+    Message message;
+    message.to = peer;
+    message.port = kFailoverPort;
+    message.payload = payload;
+    env_.send(std::move(message));
+  }
+  decide_timer_ = env_.schedule_once(config_.election_window, [this] { decide(); });
+}
+
+void FailoverMonitor::decide() {
+  MYCELIUM_ASSERT(state_ == State::kElecting && !claims_.empty());
+  // Highest restore epoch wins; among equals the lowest node id (the map's first).
+  auto best = claims_.begin();
+  for (auto it = claims_.begin(); it != claims_.end(); ++it) {
+    if (it->second.restore_epoch > best->second.restore_epoch) best = it;
+  }
+  new_primary_ = best->first;
+  decided_at_ = env_.now();
+  if (best->first == env_.self()) {
+    state_ = State::kPromoted;
+    env_.metrics().add_counter("failover_promotions_total", 1);
+    if (on_promote_) on_promote_(backup_.restore_point());
+  } else {
+    state_ = State::kFollowing;
+  }
+}
+
+void FailoverMonitor::on_message(const Message& message) {
+  const DecodeResult decoded = decode_replication_message(message.payload);
+  const PromotionClaim* claim =
+      decoded.message ? std::get_if<PromotionClaim>(&*decoded.message) : nullptr;
+  if (claim == nullptr || claim->stream != config_.stream || !is_peer(message.from)) {
+    env_.metrics().add_counter("failover_messages_unexpected_total", 1);
+    return;
+  }
+  if (state_ == State::kPromoted || state_ == State::kFollowing) return;  // decided already
+  claims_[message.from] = Claim{claim->restore_epoch, claim->snapshot_time};
+  // A peer lost the primary: so, very likely, did we; join now so that every claim is heard.
+  if (state_ == State::kWatching) start_election();
+}
+
+bool FailoverMonitor::is_peer(NodeId node) const {
+  return std::find(config_.peers.begin(), config_.peers.end(), node) != config_.peers.end();
+}
+
+}  // namespace mycelium::ram

@@ -1,0 +1,83 @@
+#pragma once
+// Failover, on each backup: detect that the primary is gone and agree on which backup takes over.
+//
+//   watching --(no word from the primary for failure_timeout)--> electing
+//   electing: send my claim (restore epoch) to the other backups, collect theirs for
+//             election_window; a claim from a peer also starts my election
+//   electing --(window over)--> promoted (mine is the best claim) or following (another's is)
+//
+// The best claim has the highest restore epoch, then the lowest node id. Because an epoch is
+// committed only once the backups required by the commit policy have applied it, the best
+// restore point among the backups is at least the last committed epoch: with emergency pause,
+// failover loses no committed state. Assumes claims are not lost during the window (a lost
+// claim can elect two backups; docs/replication.md lists this as a known limit).
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include <core/env/environment.hpp>
+#include <core/ram/replication_backup.hpp>
+
+namespace mycelium::ram {
+
+inline constexpr Port kFailoverPort{7101};
+
+struct FailoverConfig {
+  std::uint32_t stream = 1;
+  NodeId primary;
+  std::vector<NodeId> peers;  // the other backups of the stream
+  Duration failure_timeout = std::chrono::milliseconds(500);
+  Duration election_window = std::chrono::milliseconds(200);
+};
+
+std::string validate(const FailoverConfig& config, NodeId self);
+
+class FailoverMonitor {
+ public:
+  enum class State { kWatching, kElecting, kPromoted, kFollowing };
+  // Called once, on the backup that wins, with the state it resumes the guest from.
+  using PromoteCallback = std::function<void(const RestorePoint& restore_from)>;
+
+  // Binds kFailoverPort and starts watching `backup` (which must outlive this monitor).
+  FailoverMonitor(Environment& env, const ReplicationBackup& backup, FailoverConfig config,
+                  PromoteCallback on_promote);
+  ~FailoverMonitor();
+  FailoverMonitor(const FailoverMonitor&) = delete;
+  FailoverMonitor& operator=(const FailoverMonitor&) = delete;
+
+  State state() const { return state_; }
+  // Once decided: the node that took over (self when promoted).
+  std::optional<NodeId> new_primary() const { return new_primary_; }
+  std::optional<TimePoint> suspected_at() const { return suspected_at_; }
+  std::optional<TimePoint> decided_at() const { return decided_at_; }
+
+ private:
+  struct Claim {
+    std::uint64_t restore_epoch = 0;
+    TimePoint snapshot_time{};
+  };
+
+  void check();
+  void start_election();
+  void decide();
+  void on_message(const Message& message);
+  bool is_peer(NodeId node) const;
+
+  Environment& env_;
+  const ReplicationBackup& backup_;
+  FailoverConfig config_;
+  PromoteCallback on_promote_;
+  State state_ = State::kWatching;
+  TimePoint watching_since_;
+  std::map<NodeId, Claim> claims_;  // ordered: the decision never depends on arrival order
+  std::optional<NodeId> new_primary_;
+  std::optional<TimePoint> suspected_at_;
+  std::optional<TimePoint> decided_at_;
+  TimerId check_timer_;
+  TimerId decide_timer_;
+};
+
+}  // namespace mycelium::ram

@@ -1,0 +1,133 @@
+// Failover on ManualNetwork: backups notice a silent primary, exchange claims, and exactly the
+// most up-to-date one promotes, no sooner than the failure timeout and without losing a
+// committed epoch; heartbeats keep a busy primary from being suspected.
+
+#include <memory>
+
+#include <catch2/catch.hpp>
+
+#include <core/ram/failover_monitor.hpp>
+#include <core/ram/replication_backup.hpp>
+#include <core/ram/replication_primary.hpp>
+#include <tests/support/manual_environment.hpp>
+
+using namespace mycelium;
+using namespace mycelium::ram;
+using namespace mycelium::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::uint64_t kPage = 4096;
+
+// Node 0 is the primary, nodes 1..3 its backups, each with a failover monitor.
+struct Cluster {
+  explicit Cluster(std::size_t backup_count = 3) : network(backup_count + 1, 1ms) {
+    vm = &network.node(0).attach_vm(4096 * kPage, kPage);
+    PrimaryConfig config;
+    config.ram.buffer_bytes = 256 * kPage;
+    config.ram.replication_interval = 10ms;
+    config.ram.throttling_curve.type = manifest::CurveType::kLinear;
+    for (std::size_t b = 1; b <= backup_count; ++b)
+      config.backups.push_back(NodeId{static_cast<std::uint32_t>(b)});
+    primary = std::make_unique<ReplicationPrimary>(network.node(0), config);
+    for (NodeId node : config.backups) {
+      backups.push_back(
+          std::make_unique<ReplicationBackup>(network.node(node.value), NodeId{0}, 1));
+    }
+    for (std::size_t i = 0; i < backup_count; ++i) {
+      FailoverConfig failover;
+      failover.primary = NodeId{0};
+      for (NodeId node : config.backups) {
+        if (node != config.backups[i]) failover.peers.push_back(node);
+      }
+      monitors.push_back(std::make_unique<FailoverMonitor>(
+          network.node(i + 1), *backups[i], failover,
+          [this, i](const RestorePoint& from) { promotions.emplace_back(i + 1, from); }));
+    }
+  }
+
+  void crash_primary() {
+    primary->stop();
+    network.set_drop_filter([](const Message& m) { return m.from == NodeId{0}; });
+    crashed_at = network.now();
+  }
+
+  ManualNetwork network;
+  FakeVm* vm = nullptr;
+  std::unique_ptr<ReplicationPrimary> primary;
+  std::vector<std::unique_ptr<ReplicationBackup>> backups;
+  std::vector<std::unique_ptr<FailoverMonitor>> monitors;
+  std::vector<std::pair<std::size_t, RestorePoint>> promotions;
+  TimePoint crashed_at{};
+};
+
+}  // namespace
+
+TEST_CASE("a live primary is never suspected") {
+  Cluster cluster;
+  cluster.network.advance(5s);
+  CHECK(cluster.promotions.empty());
+  for (const auto& monitor : cluster.monitors)
+    CHECK(monitor->state() == FailoverMonitor::State::kWatching);
+}
+
+TEST_CASE("a busy primary whose epochs take seconds to cross the link is not suspected") {
+  Cluster cluster;
+  cluster.network.set_uplink_bandwidth(200.0 * kPage);  // 200 pages/s, 3 backups
+  for (std::uint64_t page = 0; page < 250; ++page)
+    cluster.vm->dirty(page);
+  cluster.network.advance(5s);  // the first epoch alone takes ~3.75 s to reach every backup
+  CHECK(cluster.promotions.empty());
+  CHECK(cluster.backups[2]->applied_through() >= 1);
+}
+
+TEST_CASE("after a primary crash exactly the most up-to-date backup promotes") {
+  Cluster cluster;
+  for (std::uint64_t page = 0; page < 20; ++page)
+    cluster.vm->dirty(page);
+  cluster.network.advance(200ms);
+  // Backup 3 stops receiving data just before the crash: it falls behind the other two.
+  cluster.network.set_drop_filter([](const Message& m) { return m.to == NodeId{3}; });
+  for (std::uint64_t page = 20; page < 40; ++page)
+    cluster.vm->dirty(page);
+  cluster.network.advance(100ms);
+  const std::uint64_t committed_before = cluster.primary->buffer().last_committed();
+  cluster.crash_primary();
+  cluster.network.advance(2s);
+
+  REQUIRE(cluster.promotions.size() == 1);
+  const auto& [node, restore] = cluster.promotions.front();
+  CHECK(node == 1);  // backups 1 and 2 are equally up to date: the lower id wins
+  CHECK(restore.epoch >= committed_before);  // no committed epoch lost
+  CHECK(restore.epoch > cluster.backups[2]->restore_point().epoch);
+  for (const auto& monitor : cluster.monitors)
+    CHECK(monitor->new_primary() == NodeId{1});
+  CHECK(cluster.monitors[1]->state() == FailoverMonitor::State::kFollowing);
+
+  // Suspected once the last word (at most one heartbeat interval, 100 ms, before the crash) is
+  // older than the timeout (500 ms), within one check period (125 ms); decided one election
+  // window (200 ms) later.
+  const Duration took = *cluster.monitors[0]->decided_at() - cluster.crashed_at;
+  CHECK(took >= 500ms - 100ms + 200ms);
+  CHECK(took <= 500ms + 125ms + 200ms + 10ms);
+}
+
+TEST_CASE("claims from strangers or for another stream are ignored") {
+  Cluster cluster;
+  PromotionClaim claim;
+  claim.stream = 1;
+  claim.restore_epoch = 1000;
+  Message message;
+  message.to = NodeId{1};
+  message.port = kFailoverPort;
+  message.payload = encode(claim);
+  cluster.network.node(0).send(message);  // the primary is not a peer
+  claim.stream = 2;
+  message.payload = encode(claim);
+  cluster.network.node(2).send(message);  // a peer, but another stream
+  cluster.network.advance(100ms);
+  CHECK(cluster.monitors[0]->state() == FailoverMonitor::State::kWatching);
+  CHECK(cluster.network.node(1).recorded_metrics().counter("failover_messages_unexpected_total") ==
+        2);
+}
