@@ -128,7 +128,7 @@ void print_summary(const analysis::ResultsFile& results) {
     std::cout << "\nnetwork " << key.first << ", workload " << key.second << "\n";
     struct Ranked {
       std::string configuration;
-      double slowdown, lag_p99, pause, rpo, committed_lost;
+      double slowdown, lag_p99, pause, rpo, committed_lost, failover;
       int beaten_by = 0;
     };
     std::vector<Ranked> ranked;
@@ -138,7 +138,8 @@ void print_summary(const analysis::ResultsFile& results) {
         return it == row.metrics.end() ? std::nan("") : mean_of(it->second);
       };
       ranked.push_back({configuration, metric("slowdown_pct"), metric("lag_p99_ms"),
-                        metric("pause_s"), metric("rpo_bytes"), metric("committed_lost_bytes")});
+                        metric("pause_s"), metric("rpo_bytes"), metric("committed_lost_bytes"),
+                        metric("failover_s")});
     }
     for (Ranked& a : ranked) {
       for (const Ranked& b : ranked) {
@@ -150,13 +151,14 @@ void print_summary(const analysis::ResultsFile& results) {
     std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
       return a.beaten_by != b.beaten_by ? a.beaten_by < b.beaten_by : a.slowdown < b.slowdown;
     });
-    std::printf("  %-4s %-22s %12s %12s %9s %12s %16s\n", "rank", "configuration", "slowdown %",
-                "lag p99 ms", "pause s", "RPO MiB", "committed lost");
+    std::printf("  %-4s %-22s %12s %12s %9s %12s %16s %11s\n", "rank", "configuration",
+                "slowdown %", "lag p99 ms", "pause s", "RPO MiB", "committed lost", "failover s");
     for (const Ranked& row : ranked) {
-      std::printf("  %-4d %-22s %12s %12s %9s %12s %16s\n", row.beaten_by + 1,
+      std::printf("  %-4d %-22s %12s %12s %9s %12s %16s %11s\n", row.beaten_by + 1,
                   row.configuration.c_str(), cell(row.slowdown, 2).c_str(),
                   cell(row.lag_p99, 1).c_str(), cell(row.pause, 2).c_str(),
-                  cell(row.rpo / (1 << 20), 2).c_str(), cell(row.committed_lost, 0).c_str());
+                  cell(row.rpo / (1 << 20), 2).c_str(), cell(row.committed_lost, 0).c_str(),
+                  cell(row.failover, 3).c_str());
     }
   }
   std::cout << "\nrank 1: no other configuration has both less slowdown and less p99 lag "

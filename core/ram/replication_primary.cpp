@@ -266,6 +266,7 @@ void ReplicationPrimary::on_ack(std::size_t backup, const ChunkAck& ack) {
       rate = (1.0 - kRateSmoothing) * rate +
              kRateSmoothing * static_cast<double>(bytes) / seconds(elapsed);
     }
+    env_.metrics().add_counter("replication_bytes_acked_total", static_cast<std::int64_t>(bytes));
     chunks_.erase(it);
   }
   // A backup holds an epoch once it applied it and every one before it: only then does the

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <core/manifest/emit.hpp>
+#include <core/ram/failover_monitor.hpp>
 #include <core/ram/replication_backup.hpp>
 #include <core/ram/replication_primary.hpp>
 #include <sim/env/simulation.hpp>
@@ -73,7 +74,8 @@ class Sampler {
     const double interval_s = seconds(now - previous_at_);
     const double progress = guest_.progress_s();
     const std::uint64_t dirtied = guest_.dirtied_pages_total() * guest_.spec().page_size_bytes;
-    const auto sent = static_cast<std::uint64_t>(metrics_.counter("replication_bytes_sent_total"));
+    // What the backups acknowledged: the throughput the network delivered, not what was queued.
+    const auto sent = static_cast<std::uint64_t>(metrics_.counter("replication_bytes_acked_total"));
     const ram::ReplicationBuffer& buffer = primary_.buffer();
     time_s.push_back(seconds(now));
     columns[0].values.push_back(primary_alive ? buffer.level() : kNotApplicable);
@@ -137,6 +139,31 @@ analysis::RunResult run_replication(const Scenario& scenario, const RunSpec& run
   for (NodeId node : config.backups) {
     backups.push_back(
         std::make_unique<ram::ReplicationBackup>(simulation.node(node), kPrimary, config.stream));
+  }
+  struct Promotion {
+    NodeId node;
+    ram::RestorePoint restore_point;
+    TimePoint at;
+  };
+  std::optional<Promotion> promotion;
+  std::vector<std::unique_ptr<ram::FailoverMonitor>> monitors;
+  for (std::size_t i = 0; i < config.backups.size(); ++i) {
+    ram::FailoverConfig failover;
+    failover.stream = config.stream;
+    failover.primary = kPrimary;
+    failover.failure_timeout = scenario.failure_timeout;
+    failover.election_window = scenario.election_window;
+    for (NodeId peer : config.backups) {
+      if (peer != config.backups[i]) failover.peers.push_back(peer);
+    }
+    const NodeId self = config.backups[i];
+    monitors.push_back(std::make_unique<ram::FailoverMonitor>(
+        simulation.node(self), *backups[i], failover,
+        [&promotion, &simulation, self](const ram::RestorePoint& from) {
+          // Two promotions would be a split brain: the scenario's results would be meaningless.
+          if (promotion) throw std::runtime_error("two backups promoted themselves");
+          promotion = Promotion{self, from, simulation.now()};
+        }));
   }
   auto primary = std::make_unique<ram::ReplicationPrimary>(simulation.node(kPrimary), config);
 
@@ -208,16 +235,21 @@ analysis::RunResult run_replication(const Scenario& scenario, const RunSpec& run
       {"epochs_committed", static_cast<double>(primary->buffer().last_committed())},
   };
 
+  const auto not_applicable = [&result](std::initializer_list<const char*> names) {
+    for (const char* name : names)
+      result.summary.emplace_back(name, kNotApplicable);
+  };
   if (crashed_at) {
     result.events.emplace_back("primary_crash", seconds(*crashed_at));
-    // The most up-to-date backup (highest restore point) is the one that promotes.
-    ram::RestorePoint best;
-    for (const auto& backup : backups) {
-      if (backup->restore_point().epoch > best.epoch) best = backup->restore_point();
-    }
-    const std::optional<std::uint64_t> at_restore = primary->dirtied_bytes_at(best.epoch);
+  }
+  if (crashed_at && promotion) {
+    result.events.emplace_back("failover", seconds(promotion->at));
+    const ram::RestorePoint& restored = promotion->restore_point;
+    const std::optional<std::uint64_t> at_restore = primary->dirtied_bytes_at(restored.epoch);
     const std::optional<std::uint64_t> at_commit =
         primary->dirtied_bytes_at(primary->buffer().last_committed());
+    // Guest data written after the restored snapshot is lost; of it, what the primary had
+    // already committed (clients may have seen it) is the committed loss.
     const double rpo_bytes = at_restore
                                  ? static_cast<double>(primary->dirtied_bytes_total() - *at_restore)
                                  : kNotApplicable;
@@ -225,13 +257,21 @@ analysis::RunResult run_replication(const Scenario& scenario, const RunSpec& run
                                       ? static_cast<double>(*at_commit - *at_restore)
                                       : 0.0;
     result.summary.emplace_back("rpo_bytes", rpo_bytes);
-    result.summary.emplace_back("rpo_s", seconds(*crashed_at - best.snapshot_time));
+    result.summary.emplace_back("rpo_s", seconds(*crashed_at - restored.snapshot_time));
     result.summary.emplace_back("committed_lost_bytes", committed_lost);
+    result.summary.emplace_back("failover_s", seconds(promotion->at - *crashed_at));
+  } else if (crashed_at) {
+    // The primary died and no backup took over before the end of the run.
+    result.events.emplace_back("no_failover", seconds(end));
+    not_applicable({"rpo_bytes", "rpo_s", "committed_lost_bytes", "failover_s"});
   } else {
-    result.summary.emplace_back("rpo_bytes", kNotApplicable);
-    result.summary.emplace_back("rpo_s", kNotApplicable);
-    result.summary.emplace_back("committed_lost_bytes", kNotApplicable);
+    not_applicable({"rpo_bytes", "rpo_s", "committed_lost_bytes", "failover_s"});
   }
+  if (promotion && !crashed_at) {
+    throw std::runtime_error("a backup promoted itself while the primary was alive (at " +
+                             format_time(promotion->at) + ")");
+  }
+  monitors.clear();
   primary.reset();
   backups.clear();
   return result;

@@ -45,6 +45,8 @@ struct Scenario {
   std::uint32_t connections_per_backup = 2;
   // The backups declare the primary dead after this long without hearing from it.
   Duration failure_timeout = std::chrono::milliseconds(500);
+  // How long they collect each other's claims before the most up-to-date one takes over.
+  Duration election_window = std::chrono::milliseconds(200);
   std::vector<NetworkSpec> networks;
   std::vector<NamedWorkload> workloads;
   std::vector<ReplicationConfiguration> configurations;

@@ -215,6 +215,9 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
   spec.optional("failureTimeout", out.failure_timeout,
                 DurationField{reader, std::chrono::milliseconds(1), std::chrono::minutes(10)});
 
+  spec.optional("electionWindow", out.election_window,
+                DurationField{reader, std::chrono::milliseconds(1), std::chrono::minutes(10)});
+
   std::optional<manifest::DistributedRamConfig> defaults;
   if (const auto entry = spec.find("replicationDefaults")) {
     defaults.emplace();

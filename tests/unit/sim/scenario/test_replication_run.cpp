@@ -1,0 +1,169 @@
+// Whole replication runs in SimGrid (each in a forked child, as `mycelium run` does), checked
+// against what the issue promises: the analytic operating point of a throttling curve, and no
+// committed epoch lost at failover with emergency pause.
+
+#include <cmath>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include <sim/scenario/replication_run.hpp>
+#include <tests/unit/sim/env/fork_helper.hpp>
+
+using namespace mycelium;
+using namespace mycelium::sim;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::uint64_t kPage = 4096;
+
+double metric(const analysis::RunResult& run, const std::string& name) {
+  for (const auto& [key, value] : run.summary) {
+    if (key == name) return value;
+  }
+  FAIL("no metric " << name);
+  return 0.0;
+}
+
+const analysis::TimeSeriesColumn& column(const analysis::RunResult& run, const std::string& name) {
+  for (const auto& series : run.series) {
+    if (series.name == name) return series;
+  }
+  throw std::runtime_error("no series " + name);
+}
+
+// One backup behind a link of `link_bytes_per_s`; a uniform writer over a large working set, so
+// that almost every write dirties a new page.
+Scenario single_backup_scenario(double link_bytes_per_s, double write_rate_pages_per_s) {
+  Scenario scenario;
+  scenario.name = "test";
+  scenario.duration = 20s;
+  scenario.seeds = {1};
+  scenario.backup_count = 1;
+  scenario.connections_per_backup = 1;
+  scenario.networks.push_back(NetworkSpec{"link", LinkProfile{0.1e-3, link_bytes_per_s},
+                                          kLanProfile.bandwidth_bytes_per_s});
+  WorkloadSpec workload;
+  workload.memory_bytes = 4ULL << 30;
+  workload.working_set_bytes = 4ULL << 30;
+  workload.schedule = RateSchedule::constant(write_rate_pages_per_s);
+  scenario.workloads.push_back(NamedWorkload{"uniform", workload});
+  ReplicationConfiguration configuration{"linear", {}};
+  configuration.ram.buffer_bytes = 64ULL << 20;
+  configuration.ram.throttle_threshold = 0.6;
+  configuration.ram.max_intensity = 0.9;
+  configuration.ram.throttling_curve.type = manifest::CurveType::kLinear;
+  configuration.ram.replication_interval = 10ms;
+  scenario.configurations.push_back(configuration);
+  return scenario;
+}
+
+}  // namespace
+
+TEST_CASE("above the link rate the linear curve settles where D(1-i) = B") {
+  const double link_bytes_per_s = 125e6;                // 1 Gbit/s between the sites
+  const double write_rate_pages_per_s = 250e6 / kPage;  // D = 250 MB/s
+  const std::string text = testing::run_in_child_process([&] {
+    const Scenario scenario = single_backup_scenario(link_bytes_per_s, write_rate_pages_per_s);
+    const analysis::RunResult run = run_replication(scenario, expand_sweep(scenario).at(0));
+    // Progress over the second half: the guest ran at (1 - mean intensity) once settled.
+    const auto& progress = column(run, "guest_progress").values;
+    const std::size_t half = run.time_s.size() / 2;
+    const double rate = (progress.back() - progress[half]) / (run.time_s.back() - run.time_s[half]);
+    std::ostringstream out;
+    out << 1.0 - rate << " " << metric(run, "pause_count");
+    return out.str();
+  });
+  std::istringstream in(text);
+  double settled_intensity = 0.0;
+  double pauses = 0.0;
+  in >> settled_intensity >> pauses;
+  const double analytic = 1.0 - link_bytes_per_s / (write_rate_pages_per_s * kPage);  // 0.5
+  INFO("settled intensity " << settled_intensity << ", analytic " << analytic);
+  CHECK(std::abs(settled_intensity - analytic) <= 0.05 * analytic);
+  CHECK(pauses == 0.0);  // the curve alone holds it: the level stays below 1
+}
+
+TEST_CASE("below the link rate the guest is never throttled") {
+  const std::string text = testing::run_in_child_process([] {
+    const Scenario scenario = single_backup_scenario(125e6, 50e6 / kPage);  // D = 50 MB/s
+    const analysis::RunResult run = run_replication(scenario, expand_sweep(scenario).at(0));
+    double max_level = 0.0;
+    for (double level : column(run, "buffer_level").values)
+      max_level = std::max(max_level, level);
+    std::ostringstream out;
+    out << max_level << " " << metric(run, "slowdown_pct");
+    return out.str();
+  });
+  std::istringstream in(text);
+  double max_level = 0.0;
+  double slowdown_pct = 0.0;
+  in >> max_level >> slowdown_pct;
+  CHECK(max_level < 0.6);
+  CHECK(slowdown_pct == Approx(0.0).margin(1e-9));
+}
+
+namespace {
+
+// Two backups behind 1 Gbit/s, a guest dirtying about twice what the link carries, the primary
+// crashing at a time that differs per seed (1.5 s .. 2.5 s) so crashes hit every phase of the
+// pause cycle. Returns "committed_lost rpo_bytes failover_s" per seed.
+std::string crash_sweep(bool emergency_pause, int seed_count) {
+  std::ostringstream out;
+  for (int seed = 1; seed <= seed_count; ++seed) {
+    out << testing::run_in_child_process([&] {
+      Scenario scenario = single_backup_scenario(125e6, 60000);
+      scenario.duration = 4s;
+      scenario.backup_count = 2;
+      scenario.seeds = {static_cast<std::uint64_t>(seed)};
+      scenario.workloads[0].spec.memory_bytes = 512ULL << 20;
+      scenario.workloads[0].spec.working_set_bytes = 256ULL << 20;
+      scenario.configurations[0].ram.buffer_bytes = 32ULL << 20;
+      scenario.configurations[0].ram.emergency_pause_enabled = emergency_pause;
+      scenario.faults.push_back(
+          FaultSpec{FaultKind::kCrashPrimary, 1500ms + std::chrono::milliseconds(seed * 37 % 1000)});
+      const analysis::RunResult run = run_replication(scenario, expand_sweep(scenario).at(0));
+      std::ostringstream line;
+      line << metric(run, "committed_lost_bytes") << " " << metric(run, "rpo_bytes") << " "
+           << metric(run, "failover_s") << "\n";
+      return line.str();
+    });
+  }
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("with emergency pause no committed epoch is lost at failover, over 50 seeds") {
+  std::istringstream in(crash_sweep(true, 50));
+  int runs = 0;
+  double committed_lost = 0.0, rpo_bytes = 0.0, failover_s = 0.0;
+  while (in >> committed_lost >> rpo_bytes >> failover_s) {
+    ++runs;
+    INFO("seed " << runs);
+    CHECK(committed_lost == 0.0);
+    CHECK(std::isfinite(rpo_bytes));
+    CHECK(failover_s > 0.0);
+    CHECK(failover_s < 1.0);
+  }
+  CHECK(runs == 50);
+}
+
+TEST_CASE("best effort reports what failover lost, over 50 seeds") {
+  std::istringstream in(crash_sweep(false, 50));
+  int runs = 0;
+  double committed_lost = 0.0, rpo_bytes = 0.0, failover_s = 0.0, max_rpo_bytes = 0.0;
+  while (in >> committed_lost >> rpo_bytes >> failover_s) {
+    ++runs;
+    INFO("seed " << runs);
+    CHECK(std::isfinite(rpo_bytes));
+    CHECK(rpo_bytes >= committed_lost);
+    CHECK(failover_s > 0.0);
+    max_rpo_bytes = std::max(max_rpo_bytes, rpo_bytes);
+  }
+  CHECK(runs == 50);
+  // The loss is not bounded by bufferSize (32 MiB) when throttling cannot hold the guest below
+  // the link (docs/replication.md); this prints what it was.
+  WARN("best effort: largest RPO over 50 seeds " << max_rpo_bytes / (1 << 20) << " MiB");
+}
