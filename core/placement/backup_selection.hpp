@@ -32,10 +32,12 @@ namespace mycelium::placement {
 // A node that could hold a backup, as measured from the primary.
 struct Candidate {
   NodeId node;
-  std::string zone;                        // failure domain
-  Duration rtt{};                          // measured round trip to the primary
+  std::string zone;                         // failure domain
+  Duration rtt{};                           // measured round trip to the primary
   std::uint64_t bandwidth_bytes_per_s = 0;  // available bandwidth towards it
-  double load = 0.0;  // fraction of its buffer/CPU in use, in [0, 1] (out-of-range clamped, NaN = 1)
+  // Fraction of its buffer/CPU in use, in [0, 1]; out-of-range values are clamped and NaN
+  // counts as 1 when ranking.
+  double load = 0.0;
   std::uint64_t free_memory_bytes = 0;
   bool alive = true;
 };
@@ -57,7 +59,7 @@ struct PlacedBackup {
 struct Choice {
   NodeId node;
   std::string zone;
-  std::string reason;  // human readable, e.g. "node 4 (zone b): lowest RTT 1.200ms ..."
+  std::string reason;  // human readable, e.g. "node 4 (zone b): RTT 1.200ms, rank 1 of 5 ..."
 };
 
 // A candidate that was not eligible and why (dead, primary, too little memory, duplicate,
@@ -68,11 +70,11 @@ struct Rejection {
 };
 
 struct Selection {
-  std::vector<Choice> backups;          // in order of preference, at most the requested count
-  std::vector<std::string> warnings;    // human readable
-  std::vector<Rejection> rejected;      // ineligible candidates, in input order
-  bool fewer_than_requested = false;    // backups.size() < requested count
-  bool zones_shared = false;            // zone-diverse only: some backup shares a zone
+  std::vector<Choice> backups;        // in order of preference, at most the requested count
+  std::vector<std::string> warnings;  // human readable
+  std::vector<Rejection> rejected;    // ineligible candidates, in input order
+  bool fewer_than_requested = false;  // backups.size() < requested count
+  bool zones_shared = false;          // zone-diverse only: some backup shares a zone
 };
 
 // Chooses up to `count` backups for `primary` among `candidates` by `criteria`.
