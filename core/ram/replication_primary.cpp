@@ -123,9 +123,14 @@ void ReplicationPrimary::on_tick() {
   const EpochObservation observation{std::min(1.0, buffer_.level()), dirty.bytes(),
                                      sent_bytes_since_tick_, epoch_length};
   intensity_ = policy_->next_intensity(observation);
+  if (migration_ && migration_->phase == MigrationPhase::kConverging) {
+    intensity_ = std::max(intensity_, migration_->intensity);
+  }
   MYCELIUM_ASSERT(intensity_ >= 0.0 && intensity_ <= config_.ram.max_intensity);
   vm_.set_throttle_intensity(intensity_);
   update_pause();
+  if (migration_) migration_tick();
+  if (stopped_) return;  // the migration completed: the guest is the target's now
 
   const double length_s = seconds(epoch_length);
   const std::optional<TimePoint> oldest = buffer_.oldest_uncommitted_write();
@@ -297,10 +302,13 @@ void ReplicationPrimary::settle() {
   buffer_.release(live_backups());
   try_launch(false);
   update_pause();
+  if (migration_) check_migration_complete();
 }
 
 void ReplicationPrimary::update_pause() {
   if (!config_.ram.emergency_pause_enabled || stopped_) return;
+  // In migration's phase 2 the guest stays paused whatever the level.
+  if (migration_ && migration_->phase == MigrationPhase::kFinalTransfer) return;
   const double level = buffer_.level();
   if (!paused_ && level >= 1.0) {
     vm_.pause();

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,6 +46,30 @@ struct PrimaryConfig {
   Duration heartbeat_interval = std::chrono::milliseconds(100);
 };
 
+// Planned migration by two-phase convergence (docs/replication.md, "Planned migration"): phase 1
+// throttles harder each tick the buffer did not shrink until the level is at most
+// `converge_level`; phase 2 pauses the guest, sends what is left, and completes once the target
+// has applied every epoch. Either phase timing out aborts with the guest running on the source.
+struct MigrationConfig {
+  NodeId target;                 // one of the primary's backups: it already holds the replica
+  double converge_level = 0.05;  // the seed's phase-1 target
+  double intensity_step = 0.1;   // added per tick in phase 1 while the level does not fall
+  Duration convergence_timeout = std::chrono::seconds(30);
+  Duration final_transfer_timeout = std::chrono::seconds(10);
+};
+
+struct MigrationOutcome {
+  bool completed = false;  // false: aborted, the guest still runs on the source
+  std::string abort_reason;
+  TimePoint started_at{};
+  std::optional<TimePoint> paused_at;  // start of the blackout (phase 2)
+  TimePoint finished_at{};
+  std::uint64_t final_epoch = 0;  // completed: the epoch the target resumes from
+
+  // Time the guest was stopped: from the pause to the target holding everything.
+  Duration blackout() const { return paused_at ? finished_at - *paused_at : Duration::zero(); }
+};
+
 // Why a configuration cannot run; empty when it can.
 std::string validate(const PrimaryConfig& config, const VmActuator* vm);
 
@@ -60,6 +85,13 @@ class ReplicationPrimary {
   void stop();
   // A backup is gone (failure detector, operator): it no longer holds epochs back.
   void mark_backup_failed(NodeId backup);
+
+  // Starts a planned migration to `config.target`; `done` is called once, when it completes
+  // (replication has then stopped: the guest is the target's to resume) or aborts. False (and
+  // nothing happens) if a migration is running or the target is not a live backup.
+  using MigrationDone = std::function<void(const MigrationOutcome&)>;
+  bool start_migration(const MigrationConfig& config, MigrationDone done);
+  bool migrating() const { return migration_.has_value(); }
 
   const ReplicationBuffer& buffer() const { return buffer_; }
   const PrimaryConfig& config() const { return config_; }
@@ -83,6 +115,16 @@ class ReplicationPrimary {
     TimerId retransmit_timer;
     std::uint32_t transmissions = 0;
   };
+  enum class MigrationPhase { kConverging, kFinalTransfer };
+  struct Migration {
+    MigrationConfig config;
+    MigrationDone done;
+    MigrationPhase phase = MigrationPhase::kConverging;
+    std::size_t target = 0;  // backup slot
+    double intensity = 0.0;  // phase 1's floor under the policy's intensity
+    double previous_level = 0.0;
+    MigrationOutcome outcome;
+  };
   struct BackupState {
     NodeId node;
     bool live = true;
@@ -102,6 +144,11 @@ class ReplicationPrimary {
   void on_retransmit_timeout(std::uint64_t chunk_key);
   void settle();
   void update_pause();
+  // Migration steps, called from on_tick and settle (replication_migration.cpp).
+  void migration_tick();
+  void begin_final_transfer();
+  void check_migration_complete();
+  void finish_migration(bool completed, std::string abort_reason);
   std::uint32_t required_acks() const;
   std::vector<bool> live_backups() const;
   std::optional<std::size_t> backup_index(NodeId node) const;
@@ -122,6 +169,7 @@ class ReplicationPrimary {
   TimePoint previous_tick_{};  // when the guest's dirty pages were last read
   double intensity_ = 0.0;
   bool paused_ = false;
+  std::optional<Migration> migration_;
   bool stopped_ = false;
   std::uint64_t dirtied_bytes_total_ = 0;
   std::uint64_t sent_bytes_since_tick_ = 0;
