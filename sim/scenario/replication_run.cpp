@@ -167,15 +167,40 @@ analysis::RunResult run_replication(const Scenario& scenario, const RunSpec& run
   }
   auto primary = std::make_unique<ram::ReplicationPrimary>(simulation.node(kPrimary), config);
 
+  analysis::RunResult result;
   Sampler sampler(guest, *primary, simulation.metrics(kPrimary));
   std::optional<TimePoint> crashed_at;
   const TimePoint end = TimePoint(scenario.duration);
+  std::optional<ram::MigrationOutcome> migration;
   for (const FaultSpec& fault : scenario.faults) {
-    simulation.schedule_fault(TimePoint(fault.at), [&] {
-      if (crashed_at) return;
-      crashed_at = simulation.now();
-      guest.pause();  // its host is gone: the guest stops with it
-      simulation.crash_node(kPrimary);
+    if (fault.kind == FaultKind::kCrashPrimary) {
+      simulation.schedule_fault(TimePoint(fault.at), [&] {
+        if (crashed_at) return;
+        crashed_at = simulation.now();
+        guest.pause();  // its host is gone: the guest stops with it
+        simulation.crash_node(kPrimary);
+      });
+      continue;
+    }
+    simulation.schedule_fault(TimePoint(fault.at), [&, fault] {
+      if (crashed_at || primary->migrating() || migration) return;
+      ram::MigrationConfig migrate;
+      migrate.target = NodeId{fault.target_backup};
+      migrate.convergence_timeout = fault.convergence_timeout;
+      result.events.emplace_back("migration_start", seconds(simulation.now()));
+      primary->start_migration(migrate, [&](const ram::MigrationOutcome& outcome) {
+        migration = outcome;
+        if (outcome.paused_at)
+          result.events.emplace_back("migration_pause", seconds(*outcome.paused_at));
+        result.events.emplace_back(outcome.completed ? "migration_done" : "migration_aborted",
+                                   seconds(outcome.finished_at));
+        // Completed: the guest resumes on the target, unreplicated for the rest of this run;
+        // the old primary's silence is no failure, so the backups stop watching for one.
+        if (outcome.completed) {
+          guest.resume();
+          monitors.clear();
+        }
+      });
     });
   }
   std::function<void()> sample_and_reschedule = [&] {
@@ -187,7 +212,6 @@ analysis::RunResult run_replication(const Scenario& scenario, const RunSpec& run
   simulation.run_until(end);
 
   // --- summary ---
-  analysis::RunResult result;
   result.name = run.name;
   result.seed = run.seed;
   result.labels = {
@@ -267,10 +291,22 @@ analysis::RunResult run_replication(const Scenario& scenario, const RunSpec& run
   } else {
     not_applicable({"rpo_bytes", "rpo_s", "committed_lost_bytes", "failover_s"});
   }
+  if (migration) {
+    result.summary.emplace_back("migration_completed", migration->completed ? 1.0 : 0.0);
+    result.summary.emplace_back("migration_s",
+                                seconds(migration->finished_at - migration->started_at));
+    result.summary.emplace_back("migration_blackout_s", migration->completed
+                                                            ? seconds(migration->blackout())
+                                                            : kNotApplicable);
+  } else {
+    not_applicable({"migration_completed", "migration_s", "migration_blackout_s"});
+  }
   if (promotion && !crashed_at) {
     throw std::runtime_error("a backup promoted itself while the primary was alive (at " +
                              format_time(promotion->at) + ")");
   }
+  std::stable_sort(result.events.begin(), result.events.end(),
+                   [](const auto& a, const auto& b) { return a.second < b.second; });
   monitors.clear();
   primary.reset();
   backups.clear();

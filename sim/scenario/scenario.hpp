@@ -29,11 +29,15 @@ struct ReplicationConfiguration {
   manifest::DistributedRamConfig ram;
 };
 
-enum class FaultKind { kCrashPrimary };
+// Events injected at a time: the primary's host crashing, or a planned migration of the guest
+// to one of its backups (two-phase convergence).
+enum class FaultKind { kCrashPrimary, kMigrate };
 
 struct FaultSpec {
   FaultKind kind = FaultKind::kCrashPrimary;
   Duration at{};
+  std::uint32_t target_backup = 1;                          // kMigrate: backup-N, 1-based
+  Duration convergence_timeout = std::chrono::seconds(30);  // kMigrate
 };
 
 struct Scenario {

@@ -187,14 +187,47 @@ void parse_configuration(Reader& reader, const YAML::Node& node, const SourceLoc
   }
 }
 
+// {at: 20s, crash: primary} or {at: 10s, migrate: backup-1, convergenceTimeout: 30s}.
 void parse_fault(Reader& reader, const YAML::Node& node, const SourceLocation& where,
-                 const std::string& path, FaultSpec& out) {
-  MappingReader fault(reader, node, path, where, {"at", "crash"});
+                 const std::string& path, std::uint32_t backup_count, FaultSpec& out) {
+  MappingReader fault(reader, node, path, where, {"at", "crash", "migrate", "convergenceTimeout"});
   if (!fault.valid()) return;
   fault.required("at", out.at, DurationField{reader});
-  FaultTarget target = FaultTarget::kPrimary;
-  fault.required("crash", target, EnumField{reader, kFaultTargetNames});
-  out.kind = FaultKind::kCrashPrimary;
+  if (fault.has("crash") == fault.has("migrate")) {
+    reader.error(where, path, "expected exactly one of crash: primary or migrate: backup-N");
+    return;
+  }
+  if (fault.has("crash")) {
+    FaultTarget target = FaultTarget::kPrimary;
+    fault.required("crash", target, EnumField{reader, kFaultTargetNames});
+    out.kind = FaultKind::kCrashPrimary;
+    if (const auto timeout = fault.find("convergenceTimeout")) {
+      reader.error(timeout->second, fault.child_path("convergenceTimeout"),
+                   "applies only to migrate");
+    }
+    return;
+  }
+  out.kind = FaultKind::kMigrate;
+  std::string target;
+  if (fault.required("migrate", target, StringField{reader})) {
+    const std::string prefix = "backup-";
+    std::uint32_t index = 0;
+    bool valid = target.rfind(prefix, 0) == 0 && target.size() > prefix.size() &&
+                 target.size() <= prefix.size() + 2;
+    for (std::size_t i = prefix.size(); valid && i < target.size(); ++i) {
+      valid = target[i] >= '0' && target[i] <= '9';
+      index = index * 10 + static_cast<std::uint32_t>(target[i] - '0');
+    }
+    if (!valid || index < 1 || index > backup_count) {
+      reader.error(
+          fault.find("migrate")->second, fault.child_path("migrate"),
+          "expected backup-1 .. backup-" + std::to_string(backup_count) + ", got " + target);
+    } else {
+      out.target_backup = index;
+    }
+  }
+  fault.optional("convergenceTimeout", out.convergence_timeout,
+                 DurationField{reader, std::chrono::milliseconds(1), std::chrono::hours(1)});
 }
 
 void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& where,
@@ -255,7 +288,7 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
   for_each_item(reader, spec, "faults", false,
                 [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
                   FaultSpec fault;
-                  parse_fault(reader, item, at, path, fault);
+                  parse_fault(reader, item, at, path, out.backup_count, fault);
                   if (fault.at >= out.duration) {
                     reader.error(at, path + ".at", "expected a time before the end of the run");
                   }

@@ -121,8 +121,8 @@ std::string crash_sweep(bool emergency_pause, int seed_count) {
       scenario.workloads[0].spec.working_set_bytes = 256ULL << 20;
       scenario.configurations[0].ram.buffer_bytes = 32ULL << 20;
       scenario.configurations[0].ram.emergency_pause_enabled = emergency_pause;
-      scenario.faults.push_back(
-          FaultSpec{FaultKind::kCrashPrimary, 1500ms + std::chrono::milliseconds(seed * 37 % 1000)});
+      scenario.faults.push_back(FaultSpec{FaultKind::kCrashPrimary,
+                                          1500ms + std::chrono::milliseconds(seed * 37 % 1000)});
       const analysis::RunResult run = run_replication(scenario, expand_sweep(scenario).at(0));
       std::ostringstream line;
       line << metric(run, "committed_lost_bytes") << " " << metric(run, "rpo_bytes") << " "
@@ -166,4 +166,24 @@ TEST_CASE("best effort reports what failover lost, over 50 seeds") {
   // The loss is not bounded by bufferSize (32 MiB) when throttling cannot hold the guest below
   // the link (docs/replication.md); this prints what it was.
   WARN("best effort: largest RPO over 50 seeds " << max_rpo_bytes / (1 << 20) << " MiB");
+}
+
+TEST_CASE("a planned migration over a simulated WAN completes with a short blackout") {
+  const std::string text = testing::run_in_child_process([] {
+    Scenario scenario = single_backup_scenario(125e6, 10000);  // 41 MB/s: below the link
+    scenario.networks[0].link.latency_s = 40e-3;
+    scenario.duration = 10s;
+    scenario.faults.push_back(FaultSpec{FaultKind::kMigrate, 3s, 1, 5s});
+    const analysis::RunResult run = run_replication(scenario, expand_sweep(scenario).at(0));
+    std::ostringstream out;
+    out << metric(run, "migration_completed") << " " << metric(run, "migration_blackout_s");
+    return out.str();
+  });
+  std::istringstream in(text);
+  double completed = 0.0, blackout_s = 0.0;
+  in >> completed >> blackout_s;
+  CHECK(completed == 1.0);
+  // At least a round trip over 2 x 40.2 ms, and far less than a second.
+  CHECK(blackout_s >= 0.08);
+  CHECK(blackout_s < 0.5);
 }

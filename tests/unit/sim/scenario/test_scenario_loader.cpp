@@ -105,3 +105,33 @@ TEST_CASE("two configurations with one name are refused") {
       " {name: c, distributedRAM: {bufferSize: 8Mi}}]\n");
   CHECK(errors.find("spec.configurations[1].name: duplicate name c") != std::string::npos);
 }
+
+TEST_CASE("migration faults name a backup of the scenario") {
+  const ScenarioLoad ok = parse_scenario(
+      kHeader + kValidSpec + "  faults: [{at: 5s, migrate: backup-2, convergenceTimeout: 3s}]\n",
+      "s.yaml", ".");
+  INFO(ok.diagnostics.format());
+  REQUIRE(ok.scenario.has_value());
+  const FaultSpec& fault = ok.scenario->faults.at(0);
+  CHECK(fault.kind == FaultKind::kMigrate);
+  CHECK(fault.target_backup == 2);
+  CHECK(fault.convergence_timeout == std::chrono::seconds(3));
+
+  CHECK(errors_of(kValidSpec + "  faults: [{at: 5s, migrate: backup-3}]\n")
+            .find("spec.faults[0].migrate: expected backup-1 .. backup-2, got backup-3") !=
+        std::string::npos);
+  CHECK(errors_of(kValidSpec + "  faults: [{at: 5s, migrate: backup-1, crash: primary}]\n")
+            .find("expected exactly one of crash: primary or migrate: backup-N") !=
+        std::string::npos);
+  CHECK(errors_of(kValidSpec + "  faults: [{at: 5s, crash: primary, convergenceTimeout: 1s}]\n")
+            .find("convergenceTimeout: applies only to migrate") != std::string::npos);
+}
+
+TEST_CASE("every shipped scenario loads") {
+  for (const std::string name : {"throttling-curves", "migration"}) {
+    const std::string path = std::string(MYCELIUM_SOURCE_DIR) + "/scenarios/" + name + ".yaml";
+    const ScenarioLoad load = parse_scenario(read(path), path, MYCELIUM_SOURCE_DIR "/scenarios");
+    INFO(load.diagnostics.format());
+    CHECK(load.scenario.has_value());
+  }
+}
