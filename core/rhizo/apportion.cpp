@@ -1,10 +1,9 @@
-#include <core/rhizo/apportion.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
 #include <core/assert.hpp>
+#include <core/rhizo/apportion.hpp>
 
 namespace mycelium::rhizo {
 
@@ -52,9 +51,8 @@ std::vector<std::uint64_t> apportion(std::span<const double> weights, std::uint6
   std::vector<std::size_t> order(n);
   for (std::size_t k = 0; k < n; ++k)
     order[k] = (first_in_ties + k) % n;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return remainders[a] > remainders[b];
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return remainders[a] > remainders[b]; });
   for (std::size_t k = 0; assigned < total_pages; ++k) {
     MYCELIUM_ASSERT(remainders[order[k]] > 0);
     ++shares[order[k]];
@@ -104,7 +102,8 @@ std::vector<std::uint64_t> water_fill(std::span<const std::uint64_t> outstanding
   std::uint64_t assigned = 0;
   for (std::size_t k = 0; k < filled; ++k) {
     const std::size_t i = eligible[k];
-    const double pages = std::floor((water * weights[i] - static_cast<double>(outstanding_bytes[i])) / page);
+    const double pages =
+        std::floor((water * weights[i] - static_cast<double>(outstanding_bytes[i])) / page);
     shares[i] = pages > 0.0 ? std::min(static_cast<std::uint64_t>(pages), total_pages) : 0;
     assigned += shares[i];
   }

@@ -1,15 +1,16 @@
-#include <core/rhizo/connection_stats.hpp>
-
 #include <algorithm>
 #include <chrono>
 
 #include <core/assert.hpp>
+#include <core/rhizo/connection_stats.hpp>
 
 namespace mycelium::rhizo {
 
 namespace {
 
-double seconds(Duration duration) { return std::chrono::duration<double>(duration).count(); }
+double seconds(Duration duration) {
+  return std::chrono::duration<double>(duration).count();
+}
 
 }  // namespace
 
@@ -32,10 +33,10 @@ void ConnectionStats::on_acked(const MeterConfig& config, std::uint64_t bytes, D
   }
   const double sample = static_cast<double>(bytes) / seconds(ack_time);
   // The first sample replaces the prior outright: the prior was a guess, the sample is not.
-  throughput_bytes_per_s_ =
-      throughput_bytes_per_s_
-          ? *throughput_bytes_per_s_ + config.throughput_smoothing * (sample - *throughput_bytes_per_s_)
-          : sample;
+  throughput_bytes_per_s_ = throughput_bytes_per_s_
+                                ? *throughput_bytes_per_s_ + config.throughput_smoothing *
+                                                                 (sample - *throughput_bytes_per_s_)
+                                : sample;
   ++throughput_samples_;
 }
 
@@ -71,7 +72,8 @@ void ConnectionStats::add_rtt_sample(Duration sample) {
     smoothed_rtt_ = sample;
     rtt_variation_ = sample / 2;
   } else {
-    const Duration error = *smoothed_rtt_ > sample ? *smoothed_rtt_ - sample : sample - *smoothed_rtt_;
+    const Duration error =
+        *smoothed_rtt_ > sample ? *smoothed_rtt_ - sample : sample - *smoothed_rtt_;
     rtt_variation_ = (3 * *rtt_variation_ + error) / 4;
     smoothed_rtt_ = (7 * *smoothed_rtt_ + sample) / 8;
   }

@@ -20,8 +20,8 @@
 namespace mycelium::rhizo {
 
 struct MeterConfig {
-  double throughput_smoothing = 0.3;     // EWMA weight of a new sample, in (0, 1]
-  double reliability_smoothing = 0.125;  // ditto; 1/8 so that one timeout costs 12.5%
+  double throughput_smoothing = 0.3;       // EWMA weight of a new sample, in (0, 1]
+  double reliability_smoothing = 0.125;    // ditto; 1/8 so that one timeout costs 12.5%
   std::uint64_t small_chunk_bytes = 8192;  // at most this many bytes: a round-trip sample
 };
 

@@ -1,9 +1,8 @@
-#include <core/rhizo/reconnect_backoff.hpp>
-
 #include <algorithm>
 #include <cmath>
 
 #include <core/assert.hpp>
+#include <core/rhizo/reconnect_backoff.hpp>
 
 namespace mycelium::rhizo {
 
@@ -18,8 +17,8 @@ Duration reconnect_delay(const BackoffConfig& config, std::uint32_t failures,
   if (jitter != nullptr && config.jitter_fraction > 0.0) {
     MYCELIUM_ASSERT(config.jitter_fraction < 1.0);
     const double factor = 1.0 - config.jitter_fraction * jitter->uniform_real();
-    delay = Duration(static_cast<Duration::rep>(
-        std::floor(static_cast<double>(delay.count()) * factor)));
+    delay = Duration(
+        static_cast<Duration::rep>(std::floor(static_cast<double>(delay.count()) * factor)));
   }
   MYCELIUM_ASSERT(delay > Duration::zero() && delay <= config.cap);
   return delay;

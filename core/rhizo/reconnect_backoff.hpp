@@ -26,7 +26,6 @@ struct BackoffConfig {
 
 // `failures` >= 1: consecutive failures of the connection since it last carried an ack.
 // `jitter` may be null (no jitter).
-Duration reconnect_delay(const BackoffConfig& config, std::uint32_t failures,
-                         RandomStream* jitter);
+Duration reconnect_delay(const BackoffConfig& config, std::uint32_t failures, RandomStream* jitter);
 
 }  // namespace mycelium::rhizo
