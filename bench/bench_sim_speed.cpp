@@ -36,7 +36,8 @@ Scenario reference_scenario(Duration duration) {
   workload.working_set_bytes = 8ULL << 30;
   workload.schedule = RateSchedule::constant(200000);
   scenario.workloads.push_back(NamedWorkload{"reference", workload});
-  ReplicationConfiguration configuration{"linear", {}};
+  ReplicationConfiguration configuration{"linear", {}, {}};
+  configuration.rhizomorph.target_count = 4;
   configuration.ram.buffer_bytes = 1ULL << 30;
   configuration.ram.replication_interval = 10ms;
   configuration.ram.throttling_curve.type = manifest::CurveType::kLinear;

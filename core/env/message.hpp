@@ -25,6 +25,11 @@ struct Message {
   Port port;
   std::vector<std::uint8_t> payload;
   std::uint64_t bulk_bytes = 0;
+  // Which of the sender's parallel connections to `to` carries it (the rhizomorph connections
+  // of replication; 0 for everything else). The real runtime sends each lane on its own TCP
+  // stream; the simulator runs each message as its own flow anyway, and tests drop by lane to
+  // break one connection.
+  std::uint16_t lane = 0;
 
   // What the network carries for this message (headers aside).
   std::uint64_t wire_bytes() const { return payload.size() + bulk_bytes; }

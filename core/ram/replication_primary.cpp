@@ -7,8 +7,6 @@ namespace mycelium::ram {
 
 namespace {
 
-// How much of a new throughput measurement enters the per-connection estimate.
-constexpr double kRateSmoothing = 0.3;
 // Epoch snapshots remembered for RPO accounting (about 17 minutes at 1 ms epochs).
 constexpr std::size_t kDirtiedHistoryEpochs = 1 << 20;
 
@@ -21,8 +19,8 @@ double seconds(Duration duration) {
 std::string validate(const PrimaryConfig& config, const VmActuator* vm) {
   if (vm == nullptr) return "the primary's node protects no guest (no VM attached)";
   if (config.backups.empty()) return "no backup nodes";
-  if (config.connections_per_backup == 0 || config.connections_per_backup > kMaxChunksPerEpoch)
-    return "connections per backup must be between 1 and " + std::to_string(kMaxChunksPerEpoch);
+  if (config.connections_per_backup == 0 || config.connections_per_backup > rhizo::kMaxConnections)
+    return "connections per backup must be between 1 and " + std::to_string(rhizo::kMaxConnections);
   if (config.max_epochs_in_flight == 0) return "max epochs in flight must be at least 1";
   if (config.page_size_bytes == 0 || config.page_size_bytes > kMaxPageSizeBytes ||
       (config.page_size_bytes & (config.page_size_bytes - 1)) != 0)
@@ -51,11 +49,12 @@ ReplicationPrimary::ReplicationPrimary(Environment& env, PrimaryConfig config)
               vm_.memory_bytes() / config_.page_size_bytes, config_.backups.size()),
       policy_(make_throttle_policy(config_.ram)) {
   MYCELIUM_ASSERT(validate(config_, env.vm()).empty());
+  rhizo::ConnectionSetConfig connections = rhizo::connection_set_config(
+      manifest::RhizomorphConfig{config_.connections_per_backup, config_.load_balancing});
   for (NodeId node : config_.backups) {
     MYCELIUM_ASSERT(node != env_.self());
-    backups_.push_back(BackupState{
-        node, true, 0,
-        std::vector<double>(config_.connections_per_backup, config_.initial_rate_bytes_per_s)});
+    backups_.push_back(BackupState{node, true, 0, rhizo::ConnectionSet(connections),
+                                   std::vector<std::uint64_t>(connections.target_count, 0)});
   }
   previous_tick_ = env_.now();
   env_.bind(kReplicationPort, [this](const Message& message) { on_message(message); });
@@ -170,26 +169,44 @@ void ReplicationPrimary::try_launch(bool allow_empty) {
 
 void ReplicationPrimary::send_epoch(const EpochRecord& epoch) {
   const std::size_t page_count = epoch.pages.size();
+  const TimePoint now = env_.now();
   for (std::size_t b = 0; b < backups_.size(); ++b) {
-    if (!backups_[b].live) continue;
-    const std::size_t count =
-        std::clamp<std::size_t>(page_count, 1, config_.connections_per_backup);
-    for (std::size_t i = 0; i < count; ++i) {
+    BackupState& backup = backups_[b];
+    if (!backup.live) continue;
+    backup.connections.poll(now);  // connections whose backoff ran out are usable again
+    std::vector<rhizo::Share> shares =
+        backup.connections.split(page_count, config_.page_size_bytes);
+    if (shares.empty()) {
+      // Every connection is down: the whole epoch waits, as one chunk, for a reconnection.
+      shares.push_back(rhizo::Share{0, page_count});
+    }
+    MYCELIUM_ASSERT(shares.size() <= kMaxChunksPerEpoch);
+    const auto count = static_cast<std::uint16_t>(shares.size());
+    std::size_t first_page = 0;
+    for (std::uint16_t i = 0; i < count; ++i) {
       Chunk chunk;
       chunk.backup = b;
       chunk.epoch = epoch.id;
-      chunk.index = static_cast<std::uint16_t>(i);
-      chunk.count = static_cast<std::uint16_t>(count);
-      chunk.first_page = page_count * i / count;
-      chunk.end_page = page_count * (i + 1) / count;
-      chunk.connection = static_cast<std::uint32_t>(i);
+      chunk.index = i;
+      chunk.count = count;
+      chunk.first_page = first_page;
+      chunk.end_page = first_page + shares[i].pages;
+      first_page = chunk.end_page;
       const std::uint64_t key = chunk_key(b, epoch.id, chunk.index);
-      transmit(chunks_.emplace(key, chunk).first->second);
+      Chunk& stored = chunks_.emplace(key, chunk).first->second;
+      if (backup.connections.usable(shares[i].connection)) {
+        stored.connection = shares[i].connection;
+        transmit(stored);
+      } else {
+        transmit_on_best(stored);
+      }
     }
+    MYCELIUM_ASSERT(first_page == page_count);
   }
 }
 
 void ReplicationPrimary::transmit(Chunk& chunk) {
+  MYCELIUM_ASSERT(chunk.connection.has_value());
   const EpochRecord* epoch = buffer_.find(chunk.epoch);
   MYCELIUM_ASSERT(epoch != nullptr);  // held until every live backup acknowledged it
   EpochChunk body;
@@ -204,37 +221,93 @@ void ReplicationPrimary::transmit(Chunk& chunk) {
                     epoch->pages.begin() + static_cast<std::ptrdiff_t>(chunk.end_page));
   const std::uint64_t data_bytes = body.data_bytes();
 
+  BackupState& backup = backups_[chunk.backup];
   Message message;
-  message.to = backups_[chunk.backup].node;
+  message.to = backup.node;
   message.port = kReplicationPort;
   message.payload = encode(body);
   message.bulk_bytes = data_bytes;
+  message.lane = static_cast<std::uint16_t>(*chunk.connection);
   const std::uint64_t wire_bytes = message.wire_bytes();
   env_.send(std::move(message));
 
   chunk.sent_at = env_.now();
   ++chunk.transmissions;
+  backup.connections.on_sent(*chunk.connection, data_bytes, chunk.sent_at);
   sent_bytes_since_tick_ += wire_bytes;
   env_.metrics().add_counter("replication_bytes_sent_total", static_cast<std::int64_t>(wire_bytes));
 
-  const double rate = backups_[chunk.backup].rate_bytes_per_s[chunk.connection];
-  const Duration expected = std::chrono::duration_cast<Duration>(
-      std::chrono::duration<double>(static_cast<double>(wire_bytes) / rate));
-  const Duration timeout = std::max(config_.min_retransmit_timeout, 3 * expected);
+  // Time the bytes should take at what the connection has shown, plus a round trip; before any
+  // measurement, the deliberately pessimistic initial rate.
+  const rhizo::ConnectionStats& stats = backup.connections.stats(*chunk.connection);
+  const double rate = stats.throughput_bytes_per_s().value_or(config_.initial_rate_bytes_per_s);
+  const Duration expected = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(
+                                static_cast<double>(wire_bytes) / rate)) +
+                            2 * stats.smoothed_rtt().value_or(Duration::zero());
+  schedule_retry(chunk, std::max(config_.min_retransmit_timeout, 3 * expected));
+}
+
+void ReplicationPrimary::schedule_retry(Chunk& chunk, Duration delay) {
   const std::uint64_t key = chunk_key(chunk.backup, chunk.epoch, chunk.index);
-  chunk.retransmit_timer = env_.schedule_once(timeout, [this, key] { on_retransmit_timeout(key); });
+  chunk.retransmit_timer = env_.schedule_once(delay, [this, key] { on_retransmit_timeout(key); });
+}
+
+void ReplicationPrimary::transmit_on_best(Chunk& chunk) {
+  rhizo::ConnectionSet& connections = backups_[chunk.backup].connections;
+  connections.poll(env_.now());
+  chunk.connection = connections.best();
+  if (chunk.connection) {
+    transmit(chunk);
+    return;
+  }
+  // Nothing usable: try again when the first connection is due back.
+  const TimePoint retry_at = connections.next_reconnect_at().value_or(env_.now());
+  schedule_retry(chunk, std::max(retry_at - env_.now(), config_.min_retransmit_timeout / 10));
 }
 
 void ReplicationPrimary::on_retransmit_timeout(std::uint64_t key) {
   const auto it = chunks_.find(key);
   if (it == chunks_.end()) return;
   Chunk& chunk = it->second;
-  // No answer: assume the connection slowed down, and try the next one.
-  double& rate = backups_[chunk.backup].rate_bytes_per_s[chunk.connection];
-  rate = std::max(rate / 2.0, 1.0);
-  chunk.connection = (chunk.connection + 1) % config_.connections_per_backup;
-  env_.metrics().add_counter("replication_chunks_retransmitted_total", 1);
-  transmit(chunk);
+  rhizo::ConnectionSet& connections = backups_[chunk.backup].connections;
+  if (chunk.connection) {
+    // No answer: the connection counts a timeout (enough of them fail it).
+    if (connections.usable(*chunk.connection)) {
+      const std::uint64_t bytes = (chunk.end_page - chunk.first_page) * config_.page_size_bytes;
+      connections.on_timeout(*chunk.connection, bytes, env_.now());
+    }
+    env_.metrics().add_counter("replication_chunks_retransmitted_total", 1);
+  }
+  transmit_on_best(chunk);
+}
+
+void ReplicationPrimary::connection_failed(NodeId node, std::uint32_t connection) {
+  const std::optional<std::size_t> backup = backup_index(node);
+  if (!backup || !backups_[*backup].live) return;
+  rhizo::ConnectionSet& connections = backups_[*backup].connections;
+  if (connection >= connections.size() || !connections.usable(connection)) return;
+  connections.fail(connection, env_.now());
+  env_.metrics().add_counter("rhizomorph_connections_failed_total", 1);
+  // What it carried is lost with it: send those chunks again now, on the others.
+  for (auto& [key, chunk] : chunks_) {
+    if (chunk.backup != *backup || chunk.connection != connection) continue;
+    env_.cancel_timer(chunk.retransmit_timer);
+    env_.metrics().add_counter("replication_chunks_retransmitted_total", 1);
+    transmit_on_best(chunk);
+  }
+}
+
+std::uint64_t ReplicationPrimary::connection_acked_bytes(NodeId node,
+                                                         std::uint32_t connection) const {
+  const std::optional<std::size_t> backup = backup_index(node);
+  MYCELIUM_ASSERT(backup.has_value() && connection < backups_[*backup].acked_bytes.size());
+  return backups_[*backup].acked_bytes[connection];
+}
+
+const rhizo::ConnectionSet& ReplicationPrimary::connections(NodeId node) const {
+  const std::optional<std::size_t> backup = backup_index(node);
+  MYCELIUM_ASSERT(backup.has_value());
+  return backups_[*backup].connections;
 }
 
 void ReplicationPrimary::on_message(const Message& message) {
@@ -263,14 +336,13 @@ void ReplicationPrimary::on_ack(std::size_t backup, const ChunkAck& ack) {
   if (it != chunks_.end()) {
     Chunk& chunk = it->second;
     env_.cancel_timer(chunk.retransmit_timer);
-    // Karn: only a chunk sent once gives an unambiguous measurement.
-    const Duration elapsed = env_.now() - chunk.sent_at;
     const std::uint64_t bytes = (chunk.end_page - chunk.first_page) * config_.page_size_bytes;
-    if (chunk.transmissions == 1 && bytes > 0 && elapsed > Duration::zero()) {
-      double& rate = state.rate_bytes_per_s[chunk.connection];
-      rate = (1.0 - kRateSmoothing) * rate +
-             kRateSmoothing * static_cast<double>(bytes) / seconds(elapsed);
+    if (chunk.connection && state.connections.usable(*chunk.connection)) {
+      // Karn: the set measures only a chunk sent once.
+      state.connections.on_acked(*chunk.connection, bytes, chunk.sent_at, env_.now(),
+                                 chunk.transmissions == 1);
     }
+    if (chunk.connection) state.acked_bytes[*chunk.connection] += bytes;
     env_.metrics().add_counter("replication_bytes_acked_total", static_cast<std::int64_t>(bytes));
     chunks_.erase(it);
   }

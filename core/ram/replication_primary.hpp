@@ -28,6 +28,7 @@
 #include <core/ram/replication_buffer.hpp>
 #include <core/ram/replication_messages.hpp>
 #include <core/ram/throttle_policy.hpp>
+#include <core/rhizo/connection_set.hpp>
 
 namespace mycelium::ram {
 
@@ -36,8 +37,9 @@ struct PrimaryConfig {
   manifest::DistributedRamConfig ram;
   std::vector<NodeId> backups;               // at least one
   std::uint32_t connections_per_backup = 2;  // rhizomorph targetCount
-  std::uint32_t max_epochs_in_flight = 2;    // per backup
-  std::uint64_t page_size_bytes = 4096;      // the guest's, as read_dirty_pages reports it
+  manifest::LoadBalancing load_balancing = manifest::LoadBalancing::kAdaptiveBandwidth;
+  std::uint32_t max_epochs_in_flight = 2;  // per backup
+  std::uint64_t page_size_bytes = 4096;    // the guest's, as read_dirty_pages reports it
   // A chunk not acknowledged within max(min_retransmit_timeout, 3 x the time its bytes should
   // take at the connection's measured rate + round trip) is sent again.
   Duration min_retransmit_timeout = std::chrono::milliseconds(500);
@@ -85,6 +87,13 @@ class ReplicationPrimary {
   void stop();
   // A backup is gone (failure detector, operator): it no longer holds epochs back.
   void mark_backup_failed(NodeId backup);
+  // One rhizomorph connection to `backup` broke (the backend saw it close): what it carried is
+  // sent again at once on the others, it gets no share until it reconnects (with backoff).
+  void connection_failed(NodeId backup, std::uint32_t connection);
+  // The connection set towards `backup` (measurements, health), for reports and tests.
+  const rhizo::ConnectionSet& connections(NodeId backup) const;
+  // Data bytes acknowledged over one connection to `backup` since start (its throughput series).
+  std::uint64_t connection_acked_bytes(NodeId backup, std::uint32_t connection) const;
 
   // Starts a planned migration to `config.target`; `done` is called once, when it completes
   // (replication has then stopped: the guest is the target's to resume) or aborts. False (and
@@ -110,7 +119,7 @@ class ReplicationPrimary {
     std::uint16_t count = 1;
     std::size_t first_page = 0;  // slice of the epoch's sorted pages
     std::size_t end_page = 0;
-    std::uint32_t connection = 0;
+    std::optional<std::uint32_t> connection;  // none while every connection is down
     TimePoint sent_at{};
     TimerId retransmit_timer;
     std::uint32_t transmissions = 0;
@@ -128,8 +137,9 @@ class ReplicationPrimary {
   struct BackupState {
     NodeId node;
     bool live = true;
-    std::uint64_t applied_through = 0;     // as the backup last reported
-    std::vector<double> rate_bytes_per_s;  // per connection, EWMA of measured throughput
+    std::uint64_t applied_through = 0;  // as the backup last reported
+    rhizo::ConnectionSet connections;
+    std::vector<std::uint64_t> acked_bytes;  // per connection, total since start
   };
 
   void on_tick();
@@ -141,6 +151,9 @@ class ReplicationPrimary {
   void try_launch(bool allow_empty);
   void send_epoch(const EpochRecord& epoch);
   void transmit(Chunk& chunk);
+  // Sends `chunk` on the connection the policy prefers now, or waits for a reconnection.
+  void transmit_on_best(Chunk& chunk);
+  void schedule_retry(Chunk& chunk, Duration delay);
   void on_retransmit_timeout(std::uint64_t chunk_key);
   void settle();
   void update_pause();

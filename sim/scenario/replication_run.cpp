@@ -46,7 +46,7 @@ std::string resolved_config(const Scenario& scenario, const RunSpec& run) {
   vm.vm_spec.disk_bytes = run.workload->spec.memory_bytes;
   vm.vm_spec.os_config.type = "simulated";
   vm.distributed_ram = run.configuration->ram;
-  vm.rhizomorph_connections.target_count = scenario.connections_per_backup;
+  vm.rhizomorph_connections = run.configuration->rhizomorph;
   vm.backup_strategy.node_count = scenario.backup_count;
   const NetworkSpec& network = *run.network;
   return "# scenario " + scenario.name + ", run " + run.name + "\n# network " + network.name +
@@ -68,7 +68,16 @@ double percentile(std::vector<double> values, double fraction) {
 class Sampler {
  public:
   Sampler(SimulatedGuest& guest, const ram::ReplicationPrimary& primary, MemoryMetrics& metrics)
-      : guest_(guest), primary_(primary), metrics_(metrics) {}
+      : guest_(guest), primary_(primary), metrics_(metrics) {
+    // One throughput column per rhizomorph connection: send_rate_b<backup>_c<connection>.
+    for (std::size_t b = 0; b < primary_.config().backups.size(); ++b) {
+      for (std::uint32_t c = 0; c < primary_.config().connections_per_backup; ++c) {
+        columns.push_back(
+            {"send_rate_b" + std::to_string(b + 1) + "_c" + std::to_string(c), "bytes/s", {}});
+        previous_connection_bytes_.push_back(0);
+      }
+    }
+  }
 
   void sample(TimePoint now, bool primary_alive) {
     const double interval_s = seconds(now - previous_at_);
@@ -90,6 +99,16 @@ class Sampler {
                                                : 0.0);
     columns[6].values.push_back(progress);
     columns[7].values.push_back(guest_.is_paused() ? 1.0 : 0.0);
+    std::size_t column = kFixedColumns;
+    for (NodeId backup : primary_.config().backups) {
+      for (std::uint32_t c = 0; c < primary_.config().connections_per_backup; ++c, ++column) {
+        const std::uint64_t bytes = primary_.connection_acked_bytes(backup, c);
+        std::uint64_t& previous = previous_connection_bytes_[column - kFixedColumns];
+        columns[column].values.push_back(
+            interval_s > 0 ? static_cast<double>(bytes - previous) / interval_s : 0.0);
+        previous = bytes;
+      }
+    }
     previous_at_ = now;
     previous_dirtied_ = dirtied;
     previous_sent_ = sent;
@@ -110,6 +129,8 @@ class Sampler {
   TimePoint previous_at_{};
   std::uint64_t previous_dirtied_ = 0;
   std::uint64_t previous_sent_ = 0;
+  std::vector<std::uint64_t> previous_connection_bytes_;
+  static constexpr std::size_t kFixedColumns = 8;
 };
 
 }  // namespace
@@ -126,7 +147,8 @@ analysis::RunResult run_replication(const Scenario& scenario, const RunSpec& run
 
   ram::PrimaryConfig config;
   config.ram = run.configuration->ram;
-  config.connections_per_backup = scenario.connections_per_backup;
+  config.connections_per_backup = run.configuration->rhizomorph.target_count;
+  config.load_balancing = run.configuration->rhizomorph.load_balancing;
   config.page_size_bytes = run.workload->spec.page_size_bytes;
   for (std::uint32_t b = 1; b <= scenario.backup_count; ++b)
     config.backups.push_back(NodeId{b});

@@ -27,6 +27,8 @@ struct NamedWorkload {
 struct ReplicationConfiguration {
   std::string name;
   manifest::DistributedRamConfig ram;
+  // targetCount connections per backup and how epochs are split across them.
+  manifest::RhizomorphConfig rhizomorph;
 };
 
 // Events injected at a time: the primary's host crashing, or a planned migration of the guest
@@ -46,7 +48,7 @@ struct Scenario {
   Duration sample_interval = std::chrono::milliseconds(100);
   std::vector<std::uint64_t> seeds;
   std::uint32_t backup_count = 2;
-  std::uint32_t connections_per_backup = 2;
+  std::uint32_t connections_per_backup = 2;  // default of every configuration's targetCount
   // The backups declare the primary dead after this long without hearing from it.
   Duration failure_timeout = std::chrono::milliseconds(500);
   // How long they collect each other's claims before the most up-to-date one takes over.

@@ -173,8 +173,9 @@ void parse_workload(Reader& reader, const YAML::Node& node, const SourceLocation
 void parse_configuration(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                          const std::string& path,
                          const std::optional<manifest::DistributedRamConfig>& defaults,
-                         ReplicationConfiguration& out) {
-  MappingReader configuration(reader, node, path, where, {"name", "distributedRAM"});
+                         std::uint32_t default_connections, ReplicationConfiguration& out) {
+  MappingReader configuration(reader, node, path, where,
+                              {"name", "distributedRAM", "rhizomorphConnections"});
   if (!configuration.valid()) return;
   configuration.required("name", out.name, NameField{reader});
   if (defaults) out.ram = *defaults;
@@ -184,6 +185,18 @@ void parse_configuration(Reader& reader, const YAML::Node& node, const SourceLoc
                                   !defaults.has_value());
   } else if (!defaults) {
     configuration.report_missing("distributedRAM", "a mapping as in an EndophyteVM");
+  }
+  out.rhizomorph.target_count = default_connections;
+  if (const auto rhizo = configuration.find("rhizomorphConnections")) {
+    MappingReader connections(reader, rhizo->first,
+                              configuration.child_path("rhizomorphConnections"), rhizo->second,
+                              {"targetCount", "loadBalancing"});
+    if (connections.valid()) {
+      connections.optional("targetCount", out.rhizomorph.target_count,
+                           IntegerField<std::uint32_t>{reader, 1, 64});
+      connections.optional("loadBalancing", out.rhizomorph.load_balancing,
+                           EnumField{reader, manifest::kLoadBalancingNames});
+    }
   }
 }
 
@@ -281,7 +294,8 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
   for_each_item(reader, spec, "configurations", true,
                 [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
                   ReplicationConfiguration configuration;
-                  parse_configuration(reader, item, at, path, defaults, configuration);
+                  parse_configuration(reader, item, at, path, defaults, out.connections_per_backup,
+                                      configuration);
                   check_unique(reader, names, configuration.name, at, path);
                   out.configurations.push_back(std::move(configuration));
                 });

@@ -277,6 +277,15 @@ class ManualNetwork {
   std::uint64_t delivered() const { return delivered_; }
   std::uint64_t dropped() const { return dropped_; }
 
+  // Loses the messages already in flight for which `filter` returns true (a connection that
+  // breaks takes what it carried with it); returns how many.
+  std::size_t drop_in_flight(const std::function<bool(const Message&)>& filter) {
+    collect_outboxes();
+    const std::size_t dropped =
+        std::erase_if(in_flight_, [&filter](const auto& entry) { return filter(entry.second); });
+    dropped_ += dropped;
+    return dropped;
+  }
   // Messages for which `filter` returns true are lost in the network (counted in dropped()).
   void set_drop_filter(std::function<bool(const Message&)> filter) { drop_ = std::move(filter); }
   // Every node's uplink carries this many bytes per second (payload + bulk): messages with bulk

@@ -2,6 +2,7 @@
 // backups, a hand-turned clock, optional loss and uplink bandwidth.
 
 #include <memory>
+#include <set>
 
 #include <catch2/catch.hpp>
 
@@ -243,4 +244,60 @@ TEST_CASE("the backup ignores chunks from anyone but its primary") {
   cluster.network.advance(5ms);
   CHECK(cluster.counter(1, "replication_messages_unexpected_total") == 1);
   CHECK(cluster.counter(1, "replication_messages_malformed_total") == 1);
+}
+
+TEST_CASE("killing one of three rhizomorph connections mid-epoch loses no page") {
+  PrimaryConfig config = base_config(1);
+  config.connections_per_backup = 3;
+  config.ram.buffer_bytes = 1024 * kPage;
+  Cluster cluster(config);
+  cluster.network.set_uplink_bandwidth(3000.0 * kPage);
+  std::set<std::uint64_t> applied_pages;
+  cluster.backups[0]->on_apply([&applied_pages](const EpochChunk& chunk) {
+    applied_pages.insert(chunk.pages.begin(), chunk.pages.end());
+  });
+  cluster.run_guest(1s, 20);  // 2000 pages/s: chunks of ~7 pages on each connection
+  const std::uint64_t committed_before = cluster.primary->buffer().last_committed();
+
+  // Connection 1 breaks: what it carries is lost, and the backend tells the primary.
+  const auto on_connection_1 = [](const Message& m) {
+    return m.to == NodeId{1} && m.bulk_bytes > 0 && m.lane == 1;
+  };
+  REQUIRE(cluster.network.drop_in_flight(on_connection_1) > 0);
+  cluster.primary->connection_failed(NodeId{1}, 1);
+  const rhizo::ConnectionSet& connections = cluster.primary->connections(NodeId{1});
+  CHECK(connections.usable_count() == 2);
+  CHECK(connections.health(1) == rhizo::Health::kFailed);
+
+  cluster.run_guest(1s, 20);
+  // Throughput recovered on the other two: commits kept their pace.
+  const std::uint64_t committed_after = cluster.primary->buffer().last_committed();
+  CHECK(committed_after - committed_before >= 80);  // ~100 epochs a second before the failure
+
+  cluster.run_guest(500ms, 0);   // quiet: everything drains
+  cluster.network.advance(5ms);  // past the last tick's round trip
+  CHECK(cluster.backups[0]->applied_through() == cluster.primary->buffer().last_launched());
+  std::set<std::uint64_t> written;
+  for (std::uint64_t page = 0; page < cluster.next_page; ++page)
+    written.insert(page % kGuestPages);
+  CHECK(applied_pages == written);
+  CHECK(cluster.counter(0, "rhizomorph_connections_failed_total") == 1);
+}
+
+TEST_CASE("a connection that keeps timing out is failed and its share moves to the others") {
+  PrimaryConfig config = base_config(1);
+  config.connections_per_backup = 3;
+  config.min_retransmit_timeout = 50ms;
+  Cluster cluster(config);
+  // Connection 2 silently loses everything (no close is ever reported).
+  cluster.network.set_drop_filter(
+      [](const Message& m) { return m.to == NodeId{1} && m.lane == 2; });
+  cluster.run_guest(1s, 30);
+  const rhizo::ConnectionSet& connections = cluster.primary->connections(NodeId{1});
+  CHECK(connections.failures(2) >= 1);
+  CHECK(cluster.primary->buffer().last_committed() >= 50);
+  CHECK(cluster.counter(0, "replication_chunks_retransmitted_total") >= 3);
+  cluster.run_guest(500ms, 0);
+  cluster.network.advance(5ms);
+  CHECK(cluster.backups[0]->applied_through() == cluster.primary->buffer().last_launched());
 }

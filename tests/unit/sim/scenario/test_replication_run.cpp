@@ -49,7 +49,8 @@ Scenario single_backup_scenario(double link_bytes_per_s, double write_rate_pages
   workload.working_set_bytes = 4ULL << 30;
   workload.schedule = RateSchedule::constant(write_rate_pages_per_s);
   scenario.workloads.push_back(NamedWorkload{"uniform", workload});
-  ReplicationConfiguration configuration{"linear", {}};
+  ReplicationConfiguration configuration{"linear", {}, {}};
+  configuration.rhizomorph.target_count = 1;
   configuration.ram.buffer_bytes = 64ULL << 20;
   configuration.ram.throttle_threshold = 0.6;
   configuration.ram.max_intensity = 0.9;

@@ -135,3 +135,23 @@ TEST_CASE("every shipped scenario loads") {
     CHECK(load.scenario.has_value());
   }
 }
+
+TEST_CASE("a configuration may set its rhizomorph connections") {
+  const ScenarioLoad load =
+      parse_scenario(kHeader +
+                         "  duration: 10s\n  seeds: [1]\n  connectionsPerBackup: 3\n"
+                         "  networks: [{name: lan, profile: lan}]\n"
+                         "  workloads: [{name: w, memorySize: 64Mi, writeRate: 100}]\n"
+                         "  replicationDefaults: {bufferSize: 8Mi}\n"
+                         "  configurations:\n    - name: a\n"
+                         "    - {name: b, rhizomorphConnections: {targetCount: 4, loadBalancing: "
+                         "least-connections}}\n",
+                     "s.yaml", ".");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.scenario.has_value());
+  const auto& configurations = load.scenario->configurations;
+  CHECK(configurations[0].rhizomorph.target_count == 3);
+  CHECK(configurations[0].rhizomorph.load_balancing == manifest::LoadBalancing::kAdaptiveBandwidth);
+  CHECK(configurations[1].rhizomorph.target_count == 4);
+  CHECK(configurations[1].rhizomorph.load_balancing == manifest::LoadBalancing::kLeastConnections);
+}
