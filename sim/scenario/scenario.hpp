@@ -3,6 +3,7 @@
 // plain data. A scenario is a sweep: every network x workload x configuration x seed is one run.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,22 @@ struct ReplicationConfiguration {
   manifest::DistributedRamConfig ram;
   // targetCount connections per backup and how epochs are split across them.
   manifest::RhizomorphConfig rhizomorph;
+  // How many backups, chosen from the scenario's candidates by which criterion.
+  manifest::BackupStrategy backup_strategy;
+  // Measure the RTT to the chosen backups and apply the LAN / medium / WAN profile's settings
+  // (core/placement/latency_profile.hpp) over `ram` before replication starts.
+  bool auto_latency_profile = false;
+};
+
+// Nodes that may host backups, in one zone (failure domain) away from the primary's site.
+struct CandidateSite {
+  std::string zone;
+  std::uint32_t count = 1;
+  // The link between the primary's site and this zone; the network's link when not set.
+  std::optional<double> latency_s;
+  std::optional<double> bandwidth_bytes_per_s;
+  double load = 0.0;                             // what least-loaded selection ranks by
+  std::uint64_t free_memory_bytes = 1ULL << 40;  // a backup needs the guest's memory
 };
 
 // Events injected at a time: the primary's host crashing, or a planned migration of the guest
@@ -57,6 +74,8 @@ struct Scenario {
   std::vector<NamedWorkload> workloads;
   std::vector<ReplicationConfiguration> configurations;
   std::vector<FaultSpec> faults;
+  // Empty: `backup_count` nodes in one site ("site-b"), all of them backups.
+  std::vector<CandidateSite> candidates;
 };
 
 // One point of the sweep.

@@ -35,6 +35,11 @@ constexpr EnumNames<ProfileName, 2> kProfileNames{{{
     {ProfileName::kLan, "lan"},
     {ProfileName::kWan, "wan"},
 }}};
+enum class LatencyProfileMode { kOff, kAuto };
+constexpr EnumNames<LatencyProfileMode, 2> kLatencyProfileModes{{{
+    {LatencyProfileMode::kOff, "off"},
+    {LatencyProfileMode::kAuto, "auto"},
+}}};
 enum class FaultTarget { kPrimary };
 constexpr EnumNames<FaultTarget, 1> kFaultTargetNames{{{{FaultTarget::kPrimary, "primary"}}}};
 
@@ -92,6 +97,26 @@ void parse_network(Reader& reader, const YAML::Node& node, const SourceLocation&
   if (network.optional("nicBandwidthMbitPerS", nic_mbit, mbit)) {
     out.nic_bandwidth_bytes_per_s = nic_mbit * kBytesPerMbit;
   }
+}
+
+void parse_candidate_site(Reader& reader, const YAML::Node& node, const SourceLocation& where,
+                          const std::string& path, CandidateSite& out) {
+  MappingReader site(reader, node, path, where,
+                     {"zone", "count", "oneWayLatency", "bandwidthMbitPerS", "load", "freeMemory"});
+  if (!site.valid()) return;
+  site.required("zone", out.zone, NameField{reader});
+  site.optional("count", out.count, IntegerField<std::uint32_t>{reader, 1, 64});
+  Duration latency{};
+  if (site.optional("oneWayLatency", latency,
+                    DurationField{reader, Duration::zero(), std::chrono::seconds(10)})) {
+    out.latency_s = std::chrono::duration<double>(latency).count();
+  }
+  double mbit = 0.0;
+  if (site.optional("bandwidthMbitPerS", mbit, NumberField{reader, 0.0, 1e7, false, true})) {
+    out.bandwidth_bytes_per_s = mbit * kBytesPerMbit;
+  }
+  site.optional("load", out.load, NumberField{reader, 0.0, 1.0});
+  site.optional("freeMemory", out.free_memory_bytes, ByteQuantityField{reader, 1});
 }
 
 void parse_popularity(Reader& reader, const YAML::Node& node, const SourceLocation& where,
@@ -173,9 +198,11 @@ void parse_workload(Reader& reader, const YAML::Node& node, const SourceLocation
 void parse_configuration(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                          const std::string& path,
                          const std::optional<manifest::DistributedRamConfig>& defaults,
-                         std::uint32_t default_connections, ReplicationConfiguration& out) {
-  MappingReader configuration(reader, node, path, where,
-                              {"name", "distributedRAM", "rhizomorphConnections"});
+                         std::uint32_t default_connections, std::uint32_t default_backups,
+                         ReplicationConfiguration& out) {
+  MappingReader configuration(
+      reader, node, path, where,
+      {"name", "distributedRAM", "rhizomorphConnections", "backupStrategy", "latencyProfile"});
   if (!configuration.valid()) return;
   configuration.required("name", out.name, NameField{reader});
   if (defaults) out.ram = *defaults;
@@ -185,6 +212,21 @@ void parse_configuration(Reader& reader, const YAML::Node& node, const SourceLoc
                                   !defaults.has_value());
   } else if (!defaults) {
     configuration.report_missing("distributedRAM", "a mapping as in an EndophyteVM");
+  }
+  out.backup_strategy.node_count = default_backups;
+  if (const auto strategy = configuration.find("backupStrategy")) {
+    MappingReader backups(reader, strategy->first, configuration.child_path("backupStrategy"),
+                          strategy->second, {"nodeCount", "selectionCriteria"});
+    if (backups.valid()) {
+      backups.optional("nodeCount", out.backup_strategy.node_count,
+                       IntegerField<std::uint32_t>{reader, 1, 16});
+      backups.optional("selectionCriteria", out.backup_strategy.selection_criteria,
+                       EnumField{reader, manifest::kBackupSelectionNames});
+    }
+  }
+  LatencyProfileMode profile = LatencyProfileMode::kOff;
+  if (configuration.optional("latencyProfile", profile, EnumField{reader, kLatencyProfileModes})) {
+    out.auto_latency_profile = profile == LatencyProfileMode::kAuto;
   }
   out.rhizomorph.target_count = default_connections;
   if (const auto rhizo = configuration.find("rhizomorphConnections")) {
@@ -245,10 +287,10 @@ void parse_fault(Reader& reader, const YAML::Node& node, const SourceLocation& w
 
 void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                 const std::filesystem::path& base_dir, Scenario& out) {
-  MappingReader spec(
-      reader, node, "spec", where,
-      {"duration", "sampleInterval", "seeds", "backups", "connectionsPerBackup", "failureTimeout",
-       "replicationDefaults", "networks", "workloads", "configurations", "faults"});
+  MappingReader spec(reader, node, "spec", where,
+                     {"duration", "sampleInterval", "seeds", "backups", "connectionsPerBackup",
+                      "failureTimeout", "electionWindow", "replicationDefaults", "candidates",
+                      "networks", "workloads", "configurations", "faults"});
   if (!spec.valid()) return;
   spec.required("duration", out.duration,
                 DurationField{reader, std::chrono::milliseconds(1), std::chrono::hours(24 * 30)});
@@ -263,6 +305,19 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
 
   spec.optional("electionWindow", out.election_window,
                 DurationField{reader, std::chrono::milliseconds(1), std::chrono::minutes(10)});
+
+  std::set<std::string> zones;
+  for_each_item(reader, spec, "candidates", false,
+                [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
+                  CandidateSite site;
+                  parse_candidate_site(reader, item, at, path, site);
+                  if (site.zone == "site-a") {
+                    reader.error(at, path + ".zone", "site-a is the primary's zone");
+                  } else if (!site.zone.empty() && !zones.insert(site.zone).second) {
+                    reader.error(at, path + ".zone", "duplicate zone " + site.zone);
+                  }
+                  out.candidates.push_back(site);
+                });
 
   std::optional<manifest::DistributedRamConfig> defaults;
   if (const auto entry = spec.find("replicationDefaults")) {
@@ -295,7 +350,7 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
                 [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
                   ReplicationConfiguration configuration;
                   parse_configuration(reader, item, at, path, defaults, out.connections_per_backup,
-                                      configuration);
+                                      out.backup_count, configuration);
                   check_unique(reader, names, configuration.name, at, path);
                   out.configurations.push_back(std::move(configuration));
                 });

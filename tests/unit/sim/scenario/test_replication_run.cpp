@@ -49,7 +49,9 @@ Scenario single_backup_scenario(double link_bytes_per_s, double write_rate_pages
   workload.working_set_bytes = 4ULL << 30;
   workload.schedule = RateSchedule::constant(write_rate_pages_per_s);
   scenario.workloads.push_back(NamedWorkload{"uniform", workload});
-  ReplicationConfiguration configuration{"linear", {}, {}};
+  ReplicationConfiguration configuration;
+  configuration.name = "linear";
+  configuration.backup_strategy.node_count = 1;
   configuration.rhizomorph.target_count = 1;
   configuration.ram.buffer_bytes = 64ULL << 20;
   configuration.ram.throttle_threshold = 0.6;
@@ -117,6 +119,7 @@ std::string crash_sweep(bool emergency_pause, int seed_count) {
       Scenario scenario = single_backup_scenario(125e6, 60000);
       scenario.duration = 4s;
       scenario.backup_count = 2;
+      scenario.configurations[0].backup_strategy.node_count = 2;
       scenario.seeds = {static_cast<std::uint64_t>(seed)};
       scenario.workloads[0].spec.memory_bytes = 512ULL << 20;
       scenario.workloads[0].spec.working_set_bytes = 256ULL << 20;
@@ -187,4 +190,49 @@ TEST_CASE("a planned migration over a simulated WAN completes with a short black
   // At least a round trip over 2 x 40.2 ms, and far less than a second.
   CHECK(blackout_s >= 0.08);
   CHECK(blackout_s < 0.5);
+}
+
+namespace {
+
+// Candidates in three zones: a near rack (busy), a metro site, a remote site (idle, slow).
+Scenario placement_scenario(manifest::BackupSelection criterion, bool auto_profile) {
+  Scenario scenario = single_backup_scenario(1.25e9, 1000);
+  scenario.duration = 2s;
+  scenario.candidates = {
+      CandidateSite{"rack", 2, 0.1e-3, 1.25e9, 0.8, 1ULL << 40},
+      CandidateSite{"metro", 2, 2e-3, 1.25e9, 0.3, 1ULL << 40},
+      CandidateSite{"remote", 2, 40e-3, 1.25e8, 0.0, 1ULL << 40},
+  };
+  ReplicationConfiguration& configuration = scenario.configurations[0];
+  configuration.backup_strategy.node_count = 2;
+  configuration.backup_strategy.selection_criteria = criterion;
+  configuration.auto_latency_profile = auto_profile;
+  return scenario;
+}
+
+std::string run_labels(manifest::BackupSelection criterion, bool auto_profile) {
+  return testing::run_in_child_process([=] {
+    const Scenario scenario = placement_scenario(criterion, auto_profile);
+    const analysis::RunResult run = run_replication(scenario, expand_sweep(scenario).at(0));
+    return run.labels.at("backups") + " " + run.labels.at("latency_profile") + " " +
+           std::to_string(metric(run, "deployed_s") > 0.0);
+  });
+}
+
+}  // namespace
+
+TEST_CASE("backups are chosen from the candidates by measured round trips and the criterion") {
+  using manifest::BackupSelection;
+  // Latency: the two rack nodes (0.1 ms away, measured by the probe before deployment).
+  CHECK(run_labels(BackupSelection::kLatencyOptimized, false) == "rack-1,rack-2 off 1");
+  // Zone-diverse: never two in one zone, the nearest of each.
+  CHECK(run_labels(BackupSelection::kZoneDiverse, false) == "rack-1,metro-1 off 1");
+  // Least-loaded: the idle remote site.
+  CHECK(run_labels(BackupSelection::kLeastLoaded, false) == "remote-1,remote-2 off 1");
+}
+
+TEST_CASE("the latency profile follows the measured round trip to the chosen backups") {
+  using manifest::BackupSelection;
+  CHECK(run_labels(BackupSelection::kLatencyOptimized, true) == "rack-1,rack-2 lan 1");
+  CHECK(run_labels(BackupSelection::kLeastLoaded, true) == "remote-1,remote-2 wan 1");
 }

@@ -66,6 +66,14 @@ TEST_CASE("a minimal scenario loads with the documented defaults") {
   CHECK(load.scenario->backup_count == 2);
   CHECK(load.scenario->sample_interval == std::chrono::milliseconds(100));
   CHECK(load.scenario->workloads[0].spec.working_set_bytes == 64ULL << 20);
+  CHECK(load.scenario->election_window == std::chrono::milliseconds(200));
+
+  const ScenarioLoad tuned = parse_scenario(
+      kHeader + kValidSpec + "  failureTimeout: 2s\n  electionWindow: 300ms\n", "s.yaml", ".");
+  INFO(tuned.diagnostics.format());
+  REQUIRE(tuned.scenario.has_value());
+  CHECK(tuned.scenario->failure_timeout == std::chrono::seconds(2));
+  CHECK(tuned.scenario->election_window == std::chrono::milliseconds(300));
 }
 
 TEST_CASE("scenario errors name the file, the line and the field") {
@@ -128,7 +136,7 @@ TEST_CASE("migration faults name a backup of the scenario") {
 }
 
 TEST_CASE("every shipped scenario loads") {
-  for (const std::string name : {"throttling-curves", "migration"}) {
+  for (const std::string name : {"throttling-curves", "migration", "placement"}) {
     const std::string path = std::string(MYCELIUM_SOURCE_DIR) + "/scenarios/" + name + ".yaml";
     const ScenarioLoad load = parse_scenario(read(path), path, MYCELIUM_SOURCE_DIR "/scenarios");
     INFO(load.diagnostics.format());
@@ -154,4 +162,37 @@ TEST_CASE("a configuration may set its rhizomorph connections") {
   CHECK(configurations[0].rhizomorph.load_balancing == manifest::LoadBalancing::kAdaptiveBandwidth);
   CHECK(configurations[1].rhizomorph.target_count == 4);
   CHECK(configurations[1].rhizomorph.load_balancing == manifest::LoadBalancing::kLeastConnections);
+}
+
+TEST_CASE("candidates, backup strategy and latency profile are read") {
+  const ScenarioLoad load = parse_scenario(
+      kHeader +
+          "  duration: 10s\n  seeds: [1]\n  networks: [{name: lan, profile: lan}]\n"
+          "  candidates:\n"
+          "    - {zone: rack, count: 3, oneWayLatency: 1ms, bandwidthMbitPerS: 800, load: 0.5}\n"
+          "    - {zone: far}\n"
+          "  workloads: [{name: w, memorySize: 64Mi, writeRate: 100}]\n"
+          "  configurations: [{name: c, distributedRAM: {bufferSize: 8Mi},\n"
+          "    backupStrategy: {nodeCount: 3, selectionCriteria: zone-diverse},\n"
+          "    latencyProfile: auto}]\n",
+      "s.yaml", ".");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.scenario.has_value());
+  const auto& candidates = load.scenario->candidates;
+  REQUIRE(candidates.size() == 2);
+  CHECK(candidates[0].count == 3);
+  CHECK(candidates[0].latency_s == Approx(1e-3));
+  CHECK(candidates[0].bandwidth_bytes_per_s == Approx(1e8));
+  CHECK(candidates[0].load == 0.5);
+  CHECK_FALSE(candidates[1].latency_s.has_value());
+  const ReplicationConfiguration& configuration = load.scenario->configurations[0];
+  CHECK(configuration.backup_strategy.node_count == 3);
+  CHECK(configuration.backup_strategy.selection_criteria ==
+        manifest::BackupSelection::kZoneDiverse);
+  CHECK(configuration.auto_latency_profile);
+
+  CHECK(errors_of(kValidSpec + "  candidates: [{zone: site-a}]\n")
+            .find("site-a is the primary's zone") != std::string::npos);
+  CHECK(errors_of(kValidSpec + "  candidates: [{zone: x}, {zone: x}]\n").find("duplicate zone x") !=
+        std::string::npos);
 }

@@ -1,0 +1,87 @@
+#pragma once
+// Samples a replication run into the columns of the results file (docs/results.md): the
+// primary's buffer, throttle and lag, the guest's dirty rate and progress, and the throughput
+// of every rhizomorph connection.
+
+#include <cstdint>
+#include <vector>
+
+#include <analysis/results/results.hpp>
+#include <core/ram/replication_primary.hpp>
+#include <sim/env/memory_metrics.hpp>
+#include <sim/scenario/units.hpp>
+#include <sim/workload/simulated_guest.hpp>
+
+namespace mycelium::sim {
+
+// Call sample() every sample interval from the moment replication starts (`start`).
+class RunSampler {
+ public:
+  RunSampler(SimulatedGuest& guest, const ram::ReplicationPrimary& primary, MemoryMetrics& metrics,
+             TimePoint start)
+      : guest_(guest), primary_(primary), metrics_(metrics), previous_at_(start) {
+    // One throughput column per rhizomorph connection: send_rate_b<backup>_c<connection>.
+    for (std::size_t b = 0; b < primary_.config().backups.size(); ++b) {
+      for (std::uint32_t c = 0; c < primary_.config().connections_per_backup; ++c) {
+        columns.push_back(
+            {"send_rate_b" + std::to_string(b + 1) + "_c" + std::to_string(c), "bytes/s", {}});
+        previous_connection_bytes_.push_back(0);
+      }
+    }
+  }
+
+  void sample(TimePoint now, bool primary_alive) {
+    const double interval_s = seconds(now - previous_at_);
+    const double progress = guest_.progress_s();
+    const std::uint64_t dirtied = guest_.dirtied_pages_total() * guest_.spec().page_size_bytes;
+    // What the backups acknowledged: the throughput the network delivered, not what was queued.
+    const auto sent = static_cast<std::uint64_t>(metrics_.counter("replication_bytes_acked_total"));
+    const ram::ReplicationBuffer& buffer = primary_.buffer();
+    time_s.push_back(seconds(now));
+    columns[0].values.push_back(primary_alive ? buffer.level() : kNotApplicable);
+    columns[1].values.push_back(primary_alive ? primary_.throttle_intensity() : kNotApplicable);
+    columns[2].values.push_back(interval_s > 0 ? (dirtied - previous_dirtied_) / interval_s : 0);
+    columns[3].values.push_back(interval_s > 0 ? (sent - previous_sent_) / interval_s : 0);
+    columns[4].values.push_back(primary_alive ? static_cast<double>(buffer.uncommitted_bytes())
+                                              : kNotApplicable);
+    const std::optional<TimePoint> oldest = buffer.oldest_uncommitted_write();
+    columns[5].values.push_back(!primary_alive ? kNotApplicable
+                                : oldest       ? seconds(now - *oldest)
+                                               : 0.0);
+    columns[6].values.push_back(progress);
+    columns[7].values.push_back(guest_.is_paused() ? 1.0 : 0.0);
+    std::size_t column = kFixedColumns;
+    for (NodeId backup : primary_.config().backups) {
+      for (std::uint32_t c = 0; c < primary_.config().connections_per_backup; ++c, ++column) {
+        const std::uint64_t bytes = primary_.connection_acked_bytes(backup, c);
+        std::uint64_t& previous = previous_connection_bytes_[column - kFixedColumns];
+        columns[column].values.push_back(
+            interval_s > 0 ? static_cast<double>(bytes - previous) / interval_s : 0.0);
+        previous = bytes;
+      }
+    }
+    previous_at_ = now;
+    previous_dirtied_ = dirtied;
+    previous_sent_ = sent;
+  }
+
+  std::vector<double> time_s;
+  std::vector<analysis::TimeSeriesColumn> columns{
+      {"buffer_level", "ratio", {}}, {"throttle_intensity", "ratio", {}},
+      {"dirty_rate", "bytes/s", {}}, {"send_rate", "bytes/s", {}},
+      {"lag_bytes", "bytes", {}},    {"lag_s", "s", {}},
+      {"guest_progress", "s", {}},   {"paused", "boolean", {}},
+  };
+
+ private:
+  SimulatedGuest& guest_;
+  const ram::ReplicationPrimary& primary_;
+  MemoryMetrics& metrics_;
+  TimePoint previous_at_;
+  std::uint64_t previous_dirtied_ = 0;
+  std::uint64_t previous_sent_ = 0;
+  std::vector<std::uint64_t> previous_connection_bytes_;
+  static constexpr std::size_t kFixedColumns = 8;
+};
+
+}  // namespace mycelium::sim
