@@ -35,6 +35,9 @@ void ReplicationBackup::on_message(const Message& message) {
       heartbeat != nullptr && heartbeat->stream == stream_) {
     last_heard_ = env_.now();
     primary_last_committed_ = std::max(primary_last_committed_, heartbeat->last_committed);
+    // Answer with our progress (epoch 0 names no chunk): the primary's failure detector hears
+    // from us even while a large chunk is still crossing a slow link.
+    send_ack(0, 0);
     return;
   }
   const EpochChunk* chunk = std::get_if<EpochChunk>(&*decoded.message);
@@ -95,10 +98,14 @@ void ReplicationBackup::apply_ready_epochs() {
 }
 
 void ReplicationBackup::acknowledge(const EpochChunk& chunk) {
+  send_ack(chunk.epoch, chunk.chunk_index);
+}
+
+void ReplicationBackup::send_ack(std::uint64_t epoch, std::uint16_t chunk_index) {
   ChunkAck ack;
   ack.stream = stream_;
-  ack.epoch = chunk.epoch;
-  ack.chunk_index = chunk.chunk_index;
+  ack.epoch = epoch;
+  ack.chunk_index = chunk_index;
   ack.applied_through = applied_through_;
   Message message;
   message.to = primary_;

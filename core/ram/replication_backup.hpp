@@ -58,6 +58,7 @@ class ReplicationBackup {
   void on_message(const Message& message);
   void on_chunk(const EpochChunk& chunk);
   void acknowledge(const EpochChunk& chunk);
+  void send_ack(std::uint64_t epoch, std::uint16_t chunk_index);
   void apply_ready_epochs();
 
   Environment& env_;

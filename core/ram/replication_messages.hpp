@@ -51,8 +51,8 @@ struct EpochChunk {
   bool operator==(const EpochChunk&) const = default;
 };
 
-// A backup received one chunk. `applied_through` is the highest epoch the backup holds
-// completely together with every epoch before it.
+// A backup received one chunk, or (epoch 0) answers a heartbeat. `applied_through` is the
+// highest epoch the backup holds completely together with every epoch before it.
 struct ChunkAck {
   std::uint32_t stream = 0;
   std::uint64_t epoch = 0;

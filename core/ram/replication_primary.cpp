@@ -33,6 +33,8 @@ std::string validate(const PrimaryConfig& config, const VmActuator* vm) {
     return "replication interval must be between 1 ms and 1000 ms";
   if (config.initial_rate_bytes_per_s <= 0.0) return "initial rate must be positive";
   if (config.heartbeat_interval <= Duration::zero()) return "heartbeat interval must be positive";
+  if (config.backup_failure_timeout <= Duration::zero())
+    return "backup failure timeout must be positive";
   for (std::size_t i = 0; i < config.backups.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
       if (config.backups[i] == config.backups[j]) return "a backup node is listed twice";
@@ -54,7 +56,8 @@ ReplicationPrimary::ReplicationPrimary(Environment& env, PrimaryConfig config)
   for (NodeId node : config_.backups) {
     MYCELIUM_ASSERT(node != env_.self());
     backups_.push_back(BackupState{node, true, 0, rhizo::ConnectionSet(connections),
-                                   std::vector<std::uint64_t>(connections.target_count, 0)});
+                                   std::vector<std::uint64_t>(connections.target_count, 0),
+                                   env_.now()});
   }
   previous_tick_ = env_.now();
   env_.bind(kReplicationPort, [this](const Message& message) { on_message(message); });
@@ -96,6 +99,7 @@ void ReplicationPrimary::stop() {
 
 void ReplicationPrimary::on_tick() {
   const TimePoint now = env_.now();
+  detect_failed_backups(now);
   const DirtyPages dirty = vm_.read_dirty_pages();
   MYCELIUM_ASSERT(dirty.page_size_bytes == config_.page_size_bytes);
   const bool best_effort = !config_.ram.emergency_pause_enabled;
@@ -325,9 +329,22 @@ void ReplicationPrimary::on_message(const Message& message) {
   on_ack(*backup, *ack);
 }
 
+void ReplicationPrimary::detect_failed_backups(TimePoint now) {
+  for (std::size_t b = 0; b < backups_.size(); ++b) {
+    BackupState& backup = backups_[b];
+    if (!backup.live) continue;
+    if (buffer_.unacknowledged_by(b) == 0) {
+      backup.last_heard = now;  // owes nothing: silence is no sign of failure
+      continue;
+    }
+    if (now - backup.last_heard > config_.backup_failure_timeout) mark_backup_failed(backup.node);
+  }
+}
+
 void ReplicationPrimary::on_ack(std::size_t backup, const ChunkAck& ack) {
   BackupState& state = backups_[backup];
   if (!state.live) return;
+  state.last_heard = env_.now();
   if (ack.applied_through > buffer_.last_launched() || ack.epoch > buffer_.last_launched()) {
     env_.metrics().add_counter("replication_messages_unexpected_total", 1);
     return;

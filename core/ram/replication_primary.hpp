@@ -46,6 +46,9 @@ struct PrimaryConfig {
   double initial_rate_bytes_per_s = 10e6;  // before any measurement: deliberately pessimistic
   // Every backup hears from the primary at least this often, data or not (failure detection).
   Duration heartbeat_interval = std::chrono::milliseconds(100);
+  // A backup that owes acknowledgements and has sent none for this long is declared failed, so
+  // that it stops holding commits back (commit policy all) and the buffer back.
+  Duration backup_failure_timeout = std::chrono::seconds(2);
 };
 
 // Planned migration by two-phase convergence (docs/replication.md, "Planned migration"): phase 1
@@ -140,10 +143,12 @@ class ReplicationPrimary {
     std::uint64_t applied_through = 0;  // as the backup last reported
     rhizo::ConnectionSet connections;
     std::vector<std::uint64_t> acked_bytes;  // per connection, total since start
+    TimePoint last_heard{};                  // its last acknowledgement (or the start)
   };
 
   void on_tick();
   void send_heartbeats();
+  void detect_failed_backups(TimePoint now);
   void on_message(const Message& message);
   void on_ack(std::size_t backup, const ChunkAck& ack);
   // Launches the queued set if every live backup has room; an empty set only when

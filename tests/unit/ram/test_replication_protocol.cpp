@@ -301,3 +301,19 @@ TEST_CASE("a connection that keeps timing out is failed and its share moves to t
   cluster.network.advance(5ms);
   CHECK(cluster.backups[0]->applied_through() == cluster.primary->buffer().last_launched());
 }
+
+TEST_CASE("a backup that stops answering is declared failed and commits resume without it") {
+  PrimaryConfig config = base_config(2);
+  config.backup_failure_timeout = 1s;
+  Cluster cluster(config);
+  cluster.run_guest(2s, 2);  // idle stretches included: a quiet backup is never suspected
+  CHECK(cluster.counter(0, "replication_backups_failed_total") == 0);
+  cluster.network.set_drop_filter([](const Message& m) { return m.to == NodeId{2}; });
+  cluster.run_guest(500ms, 2);
+  const std::uint64_t stalled = cluster.primary->buffer().last_committed();
+  cluster.run_guest(500ms, 2);
+  CHECK(cluster.primary->buffer().last_committed() == stalled);  // commit policy all waits
+  cluster.run_guest(1s, 2);
+  CHECK(cluster.counter(0, "replication_backups_failed_total") == 1);
+  CHECK(cluster.primary->buffer().last_committed() > stalled + 10);
+}
