@@ -36,7 +36,9 @@ Scenario reference_scenario(Duration duration) {
   workload.working_set_bytes = 8ULL << 30;
   workload.schedule = RateSchedule::constant(200000);
   scenario.workloads.push_back(NamedWorkload{"reference", workload});
-  ReplicationConfiguration configuration{"linear", {}, {}};
+  ReplicationConfiguration configuration;
+  configuration.name = "linear";
+  configuration.backup_strategy.node_count = 3;
   configuration.rhizomorph.target_count = 4;
   configuration.ram.buffer_bytes = 1ULL << 30;
   configuration.ram.replication_interval = 10ms;

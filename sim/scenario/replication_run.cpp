@@ -251,10 +251,19 @@ class ReplicationRun {
           result_.events.emplace_back("fault_before_deployment", seconds(simulation_.now()));
           return;
         }
-        if (fault.kind == FaultKind::kCrashPrimary) {
-          crash_primary();
-        } else {
-          migrate(fault);
+        switch (fault.kind) {
+          case FaultKind::kCrashPrimary:
+            crash_primary();
+            break;
+          case FaultKind::kCrashBackup:
+            crash_backup(fault.target_backup);
+            break;
+          case FaultKind::kMigrate:
+            migrate(fault);
+            break;
+          case FaultKind::kLinkDown:
+            link_down(fault.zone, fault.down_for);
+            break;
         }
       });
     }
@@ -265,6 +274,22 @@ class ReplicationRun {
     crashed_at_ = simulation_.now();
     guest_->pause();  // its host is gone: the guest stops with it
     simulation_.crash_node(kPrimary);
+  }
+
+  void crash_backup(std::uint32_t backup) {
+    if (backup > config_.backups.size()) return;
+    const NodeId node = config_.backups[backup - 1];
+    result_.events.emplace_back("backup_crash", seconds(simulation_.now()));
+    simulation_.crash_node(node);
+  }
+
+  void link_down(const std::string& zone, Duration down_for) {
+    result_.events.emplace_back("link_down", seconds(simulation_.now()));
+    simulation_.set_zone_link_up(kPrimaryZone, zone, false);
+    simulation_.schedule_fault(simulation_.now() + down_for, [this, zone] {
+      result_.events.emplace_back("link_up", seconds(simulation_.now()));
+      simulation_.set_zone_link_up(kPrimaryZone, zone, true);
+    });
   }
 
   void migrate(const FaultSpec& fault) {
@@ -362,9 +387,14 @@ class ReplicationRun {
 
   void summarize_failover() {
     if (crashed_at_) result_.events.emplace_back("primary_crash", seconds(*crashed_at_));
-    if (promotion_ && !crashed_at_) {
-      throw std::runtime_error("a backup promoted itself while the primary was alive (at " +
-                               format_time(promotion_->at) + ")");
+    // A backup promoted while the primary still ran (a partition longer than the failure
+    // timeout): two primaries, reported rather than hidden.
+    const bool split_brain = promotion_ && (!crashed_at_ || promotion_->at < *crashed_at_);
+    result_.summary.emplace_back("split_brain", split_brain ? 1.0 : 0.0);
+    if (split_brain) {
+      result_.events.emplace_back("failover_while_primary_alive", seconds(promotion_->at));
+      not_applicable({"rpo_bytes", "rpo_s", "committed_lost_bytes", "failover_s"});
+      return;
     }
     if (!crashed_at_ || !promotion_) {
       // No crash, or the primary died and no backup took over before the end of the run.

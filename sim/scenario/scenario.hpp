@@ -48,15 +48,18 @@ struct CandidateSite {
   std::uint64_t free_memory_bytes = 1ULL << 40;  // a backup needs the guest's memory
 };
 
-// Events injected at a time: the primary's host crashing, or a planned migration of the guest
-// to one of its backups (two-phase convergence).
-enum class FaultKind { kCrashPrimary, kMigrate };
+// Events injected at a time: a host crashing (the primary's or a backup's), the link between
+// the primary's site and a zone going down for a while, or a planned migration of the guest to
+// one of its backups (two-phase convergence).
+enum class FaultKind { kCrashPrimary, kCrashBackup, kMigrate, kLinkDown };
 
 struct FaultSpec {
   FaultKind kind = FaultKind::kCrashPrimary;
   Duration at{};
-  std::uint32_t target_backup = 1;                          // kMigrate: backup-N, 1-based
+  std::uint32_t target_backup = 1;                          // kCrashBackup, kMigrate: 1-based
   Duration convergence_timeout = std::chrono::seconds(30);  // kMigrate
+  std::string zone;                                         // kLinkDown
+  Duration down_for{};                                      // kLinkDown
 };
 
 struct Scenario {

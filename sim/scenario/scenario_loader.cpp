@@ -40,8 +40,6 @@ constexpr EnumNames<LatencyProfileMode, 2> kLatencyProfileModes{{{
     {LatencyProfileMode::kOff, "off"},
     {LatencyProfileMode::kAuto, "auto"},
 }}};
-enum class FaultTarget { kPrimary };
-constexpr EnumNames<FaultTarget, 1> kFaultTargetNames{{{{FaultTarget::kPrimary, "primary"}}}};
 
 // Calls `each(item, where, path)` for every item of the list at `key` (1..kMaxListItems).
 template <typename Each>
@@ -242,44 +240,75 @@ void parse_configuration(Reader& reader, const YAML::Node& node, const SourceLoc
   }
 }
 
-// {at: 20s, crash: primary} or {at: 10s, migrate: backup-1, convergenceTimeout: 30s}.
+// "backup-N" with N in 1..backup_count, or nullopt (and an error at `field`).
+std::optional<std::uint32_t> parse_backup_name(Reader& reader, const MappingReader& fault,
+                                               std::string_view field, std::uint32_t backup_count) {
+  std::string name;
+  if (!fault.required(field, name, StringField{reader})) return std::nullopt;
+  const std::string prefix = "backup-";
+  std::uint32_t index = 0;
+  bool valid =
+      name.rfind(prefix, 0) == 0 && name.size() > prefix.size() && name.size() <= prefix.size() + 2;
+  for (std::size_t i = prefix.size(); valid && i < name.size(); ++i) {
+    valid = name[i] >= '0' && name[i] <= '9';
+    index = index * 10 + static_cast<std::uint32_t>(name[i] - '0');
+  }
+  if (!valid || index < 1 || index > backup_count) {
+    reader.error(fault.find(field)->second, fault.child_path(field),
+                 "expected " + std::string(field == "crash" ? "primary or " : "") +
+                     "backup-1 .. backup-" + std::to_string(backup_count) + ", got " + name);
+    return std::nullopt;
+  }
+  return index;
+}
+
+// One of: {at, crash: primary | backup-N}, {at, migrate: backup-N, convergenceTimeout},
+// {at, linkDown: ZONE, for: DURATION} (the link between the primary's site and ZONE).
 void parse_fault(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                  const std::string& path, std::uint32_t backup_count, FaultSpec& out) {
-  MappingReader fault(reader, node, path, where, {"at", "crash", "migrate", "convergenceTimeout"});
+  MappingReader fault(reader, node, path, where,
+                      {"at", "crash", "migrate", "convergenceTimeout", "linkDown", "for"});
   if (!fault.valid()) return;
   fault.required("at", out.at, DurationField{reader});
-  if (fault.has("crash") == fault.has("migrate")) {
-    reader.error(where, path, "expected exactly one of crash: primary or migrate: backup-N");
+  const int kinds = static_cast<int>(fault.has("crash")) + static_cast<int>(fault.has("migrate")) +
+                    static_cast<int>(fault.has("linkDown"));
+  if (kinds != 1) {
+    reader.error(where, path,
+                 "expected exactly one of crash: primary|backup-N, migrate: backup-N or "
+                 "linkDown: ZONE");
     return;
   }
+  const auto only_for = [&](std::string_view key, std::string_view kind) {
+    if (const auto entry = fault.find(key)) {
+      reader.error(entry->second, fault.child_path(key), "applies only to " + std::string(kind));
+    }
+  };
   if (fault.has("crash")) {
-    FaultTarget target = FaultTarget::kPrimary;
-    fault.required("crash", target, EnumField{reader, kFaultTargetNames});
-    out.kind = FaultKind::kCrashPrimary;
-    if (const auto timeout = fault.find("convergenceTimeout")) {
-      reader.error(timeout->second, fault.child_path("convergenceTimeout"),
-                   "applies only to migrate");
+    only_for("convergenceTimeout", "migrate");
+    only_for("for", "linkDown");
+    std::string target;
+    if (fault.optional("crash", target, StringField{reader}) && target == "primary") {
+      out.kind = FaultKind::kCrashPrimary;
+      return;
+    }
+    out.kind = FaultKind::kCrashBackup;
+    if (const auto index = parse_backup_name(reader, fault, "crash", backup_count)) {
+      out.target_backup = *index;
     }
     return;
   }
+  if (fault.has("linkDown")) {
+    only_for("convergenceTimeout", "migrate");
+    out.kind = FaultKind::kLinkDown;
+    fault.required("linkDown", out.zone, NameField{reader});
+    fault.required("for", out.down_for,
+                   DurationField{reader, std::chrono::milliseconds(1), std::chrono::hours(24)});
+    return;
+  }
+  only_for("for", "linkDown");
   out.kind = FaultKind::kMigrate;
-  std::string target;
-  if (fault.required("migrate", target, StringField{reader})) {
-    const std::string prefix = "backup-";
-    std::uint32_t index = 0;
-    bool valid = target.rfind(prefix, 0) == 0 && target.size() > prefix.size() &&
-                 target.size() <= prefix.size() + 2;
-    for (std::size_t i = prefix.size(); valid && i < target.size(); ++i) {
-      valid = target[i] >= '0' && target[i] <= '9';
-      index = index * 10 + static_cast<std::uint32_t>(target[i] - '0');
-    }
-    if (!valid || index < 1 || index > backup_count) {
-      reader.error(
-          fault.find("migrate")->second, fault.child_path("migrate"),
-          "expected backup-1 .. backup-" + std::to_string(backup_count) + ", got " + target);
-    } else {
-      out.target_backup = index;
-    }
+  if (const auto index = parse_backup_name(reader, fault, "migrate", backup_count)) {
+    out.target_backup = *index;
   }
   fault.optional("convergenceTimeout", out.convergence_timeout,
                  DurationField{reader, std::chrono::milliseconds(1), std::chrono::hours(1)});
@@ -358,6 +387,20 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
                 [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
                   FaultSpec fault;
                   parse_fault(reader, item, at, path, out.backup_count, fault);
+                  const bool known_zone =
+                      out.candidates.empty()
+                          ? fault.zone == "site-b"
+                          : std::any_of(out.candidates.begin(), out.candidates.end(),
+                                        [&fault](const CandidateSite& site) {
+                                          return site.zone == fault.zone;
+                                        });
+                  if (fault.kind == FaultKind::kLinkDown && !fault.zone.empty() && !known_zone) {
+                    reader.error(at, path + ".linkDown",
+                                 "no zone " + fault.zone +
+                                     (out.candidates.empty() ? " (without candidates the backups' "
+                                                               "zone is site-b)"
+                                                             : " among the candidates"));
+                  }
                   if (fault.at >= out.duration) {
                     reader.error(at, path + ".at", "expected a time before the end of the run");
                   }
