@@ -129,8 +129,8 @@ TEST_CASE("migration faults name a backup of the scenario") {
             .find("spec.faults[0].migrate: expected backup-1 .. backup-2, got backup-3") !=
         std::string::npos);
   CHECK(errors_of(kValidSpec + "  faults: [{at: 5s, migrate: backup-1, crash: primary}]\n")
-            .find("expected exactly one of crash: primary or migrate: backup-N") !=
-        std::string::npos);
+            .find("expected exactly one of crash: primary|backup-N, migrate: backup-N or "
+                  "linkDown: ZONE") != std::string::npos);
   CHECK(errors_of(kValidSpec + "  faults: [{at: 5s, crash: primary, convergenceTimeout: 1s}]\n")
             .find("convergenceTimeout: applies only to migrate") != std::string::npos);
 }
@@ -195,4 +195,29 @@ TEST_CASE("candidates, backup strategy and latency profile are read") {
             .find("site-a is the primary's zone") != std::string::npos);
   CHECK(errors_of(kValidSpec + "  candidates: [{zone: x}, {zone: x}]\n").find("duplicate zone x") !=
         std::string::npos);
+}
+
+TEST_CASE("backup crashes and link faults are read and checked") {
+  const ScenarioLoad load = parse_scenario(
+      kHeader + kValidSpec +
+          "  faults: [{at: 1s, crash: backup-2}, {at: 2s, linkDown: site-b, for: 500ms}]\n",
+      "s.yaml", ".");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.scenario.has_value());
+  const auto& faults = load.scenario->faults;
+  CHECK(faults[0].kind == FaultKind::kCrashBackup);
+  CHECK(faults[0].target_backup == 2);
+  CHECK(faults[1].kind == FaultKind::kLinkDown);
+  CHECK(faults[1].zone == "site-b");
+  CHECK(faults[1].down_for == std::chrono::milliseconds(500));
+
+  CHECK(errors_of(kValidSpec + "  faults: [{at: 1s, crash: backup-9}]\n")
+            .find("expected primary or backup-1 .. backup-2, got backup-9") != std::string::npos);
+  CHECK(errors_of(kValidSpec + "  faults: [{at: 1s, linkDown: mars, for: 1s}]\n")
+            .find("no zone mars (without candidates the backups' zone is site-b)") !=
+        std::string::npos);
+  CHECK(errors_of(kValidSpec + "  faults: [{at: 1s, linkDown: site-b}]\n")
+            .find("spec.faults[0].for: missing required field") != std::string::npos);
+  CHECK(errors_of(kValidSpec + "  faults: [{at: 1s, crash: primary, for: 1s}]\n")
+            .find("spec.faults[0].for: applies only to linkDown") != std::string::npos);
 }
