@@ -6,6 +6,7 @@
 #include <string>
 
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <sim/workload/simulated_guest.hpp>
 #include <sim/workload/trace_csv.hpp>
@@ -26,7 +27,9 @@ class TempTrace {
  public:
   TempTrace(const std::string& name, const std::string& contents)
       : directory_(std::filesystem::temp_directory_path() /
-                   ("mycelium-trace-test-" + std::to_string(counter()++))),
+                   // The pid too: ctest runs test cases of this binary in parallel processes.
+                   ("mycelium-trace-test-" + std::to_string(getpid()) + "-" +
+                    std::to_string(counter()++))),
         path_((directory_ / name).string()) {
     std::filesystem::create_directories(directory_);
     std::ofstream(path_, std::ios::binary) << contents;
