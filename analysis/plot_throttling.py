@@ -65,7 +65,7 @@ def plot(results, workload, output):
         level_axis.set_xlabel("time (s)")
         level_axis.set_ylabel("buffered / bufferSize")
         level_axis.set_ylim(0, 1.1)
-        intensity_axis.set_title(f"{network}: throttle intensity (dotted: primary crash)")
+        intensity_axis.set_title(f"{network}: throttle intensity (dotted: faults, failover)")
         intensity_axis.set_xlabel("time (s)")
         intensity_axis.set_ylabel("fraction of guest CPU removed")
         intensity_axis.set_ylim(0, 1.0)

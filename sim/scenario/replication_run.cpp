@@ -106,6 +106,12 @@ class ReplicationRun {
       std::vector<NodeId> all;
       for (std::uint32_t node = 1; node <= pool; ++node)
         all.push_back(NodeId{node});
+      if (pool < configuration.backup_strategy.node_count) {
+        placement_notes_ += "# warning: backupStrategy.nodeCount is " +
+                            std::to_string(configuration.backup_strategy.node_count) +
+                            " but the scenario has " + std::to_string(pool) +
+                            " backup nodes: all of them are used\n";
+      }
       deploy(all, std::nullopt);
     }
     schedule_faults();

@@ -2,6 +2,7 @@
 #include <set>
 #include <sstream>
 
+#include <core/manifest/manifest.hpp>
 #include <core/manifest/parsers.hpp>
 #include <core/manifest/text_check.hpp>
 #include <core/manifest/yaml_documents.hpp>
@@ -193,25 +194,78 @@ void parse_workload(Reader& reader, const YAML::Node& node, const SourceLocation
 }
 
 // A configuration starts from the scenario's replicationDefaults and overrides what it names.
+// The one EndophyteVM of a manifest file, its errors reported where they are (that file's lines).
+std::optional<manifest::EndophyteVM> load_endophyte(Reader& reader, const std::string& file,
+                                                    const SourceLocation& at,
+                                                    const std::string& path,
+                                                    const std::filesystem::path& base_dir) {
+  constexpr std::size_t kMaxManifestBytes = 4U << 20;
+  const std::string resolved = (base_dir / file).lexically_normal().string();
+  std::ifstream stream(resolved, std::ios::binary);
+  std::ostringstream text;
+  if (stream) text << stream.rdbuf();
+  if (!stream || text.str().size() > kMaxManifestBytes) {
+    reader.error(at, path,
+                 "cannot read " + resolved +
+                     (stream ? ": larger than 4 MiB" : ": no such file or not readable"));
+    return std::nullopt;
+  }
+  const manifest::LoadResult load = manifest::load_manifests(text.str(), resolved);
+  for (const manifest::Diagnostic& diagnostic : load.diagnostics.kept()) {
+    reader.error(diagnostic.where, diagnostic.field_path, diagnostic.message);
+  }
+  if (!load.ok()) return std::nullopt;
+  std::vector<manifest::EndophyteVM> vms;
+  for (const manifest::LoadedObject& object : load.objects) {
+    if (const auto* vm = std::get_if<manifest::EndophyteVM>(&object.object)) vms.push_back(*vm);
+  }
+  if (vms.size() != 1) {
+    reader.error(at, path,
+                 "expected a file with exactly one EndophyteVM, " + resolved + " has " +
+                     std::to_string(vms.size()));
+    return std::nullopt;
+  }
+  return vms.front();
+}
+
+// A configuration starts from an EndophyteVM manifest (`endophyte: FILE`) or else from the
+// scenario's replicationDefaults, and overrides what it names.
 void parse_configuration(Reader& reader, const YAML::Node& node, const SourceLocation& where,
-                         const std::string& path,
+                         const std::string& path, const std::filesystem::path& base_dir,
                          const std::optional<manifest::DistributedRamConfig>& defaults,
                          std::uint32_t default_connections, std::uint32_t default_backups,
                          ReplicationConfiguration& out) {
-  MappingReader configuration(
-      reader, node, path, where,
-      {"name", "distributedRAM", "rhizomorphConnections", "backupStrategy", "latencyProfile"});
+  MappingReader configuration(reader, node, path, where,
+                              {"name", "endophyte", "distributedRAM", "rhizomorphConnections",
+                               "backupStrategy", "latencyProfile"});
   if (!configuration.valid()) return;
-  configuration.required("name", out.name, NameField{reader});
+  out.backup_strategy.node_count = default_backups;
+  out.rhizomorph.target_count = default_connections;
+  bool have_base = defaults.has_value();
   if (defaults) out.ram = *defaults;
+  if (const auto endophyte = configuration.find("endophyte")) {
+    std::string file;
+    if (configuration.optional("endophyte", file, StringField{reader})) {
+      const auto vm = load_endophyte(reader, file, endophyte->second,
+                                     configuration.child_path("endophyte"), base_dir);
+      if (vm) {
+        out.name = vm->metadata.name;
+        out.ram = vm->distributed_ram;
+        out.rhizomorph = vm->rhizomorph_connections;
+        out.backup_strategy = vm->backup_strategy;
+      }
+    }
+    have_base = true;
+    configuration.optional("name", out.name, NameField{reader});
+  } else {
+    configuration.required("name", out.name, NameField{reader});
+  }
   if (const auto ram = configuration.find("distributedRAM")) {
     detail::parse_distributed_ram(reader, ram->first, ram->second,
-                                  configuration.child_path("distributedRAM"), out.ram,
-                                  !defaults.has_value());
-  } else if (!defaults) {
+                                  configuration.child_path("distributedRAM"), out.ram, !have_base);
+  } else if (!have_base) {
     configuration.report_missing("distributedRAM", "a mapping as in an EndophyteVM");
   }
-  out.backup_strategy.node_count = default_backups;
   if (const auto strategy = configuration.find("backupStrategy")) {
     MappingReader backups(reader, strategy->first, configuration.child_path("backupStrategy"),
                           strategy->second, {"nodeCount", "selectionCriteria"});
@@ -226,7 +280,6 @@ void parse_configuration(Reader& reader, const YAML::Node& node, const SourceLoc
   if (configuration.optional("latencyProfile", profile, EnumField{reader, kLatencyProfileModes})) {
     out.auto_latency_profile = profile == LatencyProfileMode::kAuto;
   }
-  out.rhizomorph.target_count = default_connections;
   if (const auto rhizo = configuration.find("rhizomorphConnections")) {
     MappingReader connections(reader, rhizo->first,
                               configuration.child_path("rhizomorphConnections"), rhizo->second,
@@ -378,8 +431,8 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
   for_each_item(reader, spec, "configurations", true,
                 [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
                   ReplicationConfiguration configuration;
-                  parse_configuration(reader, item, at, path, defaults, out.connections_per_backup,
-                                      out.backup_count, configuration);
+                  parse_configuration(reader, item, at, path, base_dir, defaults,
+                                      out.connections_per_backup, out.backup_count, configuration);
                   check_unique(reader, names, configuration.name, at, path);
                   out.configurations.push_back(std::move(configuration));
                 });

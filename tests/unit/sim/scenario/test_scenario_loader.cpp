@@ -221,3 +221,34 @@ TEST_CASE("backup crashes and link faults are read and checked") {
   CHECK(errors_of(kValidSpec + "  faults: [{at: 1s, crash: primary, for: 1s}]\n")
             .find("spec.faults[0].for: applies only to linkDown") != std::string::npos);
 }
+
+TEST_CASE("a configuration can start from an EndophyteVM manifest") {
+  const std::string examples = std::string(MYCELIUM_SOURCE_DIR) + "/scenarios/examples";
+  const ScenarioLoad load =
+      parse_scenario(kHeader + kValidSpec.substr(0, kValidSpec.find("  configurations:")) +
+                         "  configurations:\n"
+                         "    - {endophyte: game-server-vm.yaml}\n"
+                         "    - {endophyte: game-server-vm.yaml, name: faster,\n"
+                         "       distributedRAM: {replicationInterval: 5ms}}\n",
+                     "s.yaml", examples);
+  INFO(load.diagnostics.format());
+  REQUIRE(load.scenario.has_value());
+  const auto& configurations = load.scenario->configurations;
+  CHECK(configurations[0].name == "game-server-vm");
+  CHECK(configurations[1].name == "faster");
+  CHECK(configurations[1].ram.replication_interval == std::chrono::milliseconds(5));
+  // Everything else comes from the manifest.
+  CHECK(configurations[1].ram.buffer_bytes == configurations[0].ram.buffer_bytes);
+  CHECK(configurations[1].rhizomorph == configurations[0].rhizomorph);
+
+  const std::string missing = errors_of(kValidSpec.substr(0, kValidSpec.find("  configurations:")) +
+                                        "  configurations: [{endophyte: no-such.yaml}]\n");
+  CHECK(missing.find("spec.configurations[0].endophyte: cannot read") != std::string::npos);
+  // A manifest's own errors point into that manifest.
+  const std::string broken =
+      parse_scenario(kHeader + kValidSpec.substr(0, kValidSpec.find("  configurations:")) +
+                         "  configurations: [{endophyte: broken-endophyte.yaml}]\n",
+                     "s.yaml", std::string(MYCELIUM_SOURCE_DIR) + "/tests/cli/fixtures")
+          .diagnostics.format();
+  CHECK(broken.find("broken-endophyte.yaml:") != std::string::npos);
+}
