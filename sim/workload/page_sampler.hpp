@@ -34,6 +34,35 @@ class PageSampler {
     return 0;
   }
 
+  // `count` draws, exactly as `count` calls of next() would make them, each handed to
+  // `sink(page)`; the popularity is looked at once, not per write.
+  template <typename Sink>
+  void draw(RandomStream& random, std::uint64_t count, Sink&& sink) const {
+    switch (kind_) {
+      case PopularityKind::uniform: {
+        // A local copy of the stream whose address never escapes: the compiler keeps its state
+        // in registers through the loop instead of storing and reloading it per draw.
+        RandomStream local = random;
+        const std::uint64_t last = working_set_pages_ - 1;
+        for (std::uint64_t i = 0; i < count; ++i)
+          sink(local.uniform_int(0, last));
+        random = local;
+        break;
+      }
+      case PopularityKind::hot_cold: {
+        RandomStream local = random;
+        for (std::uint64_t i = 0; i < count; ++i)
+          sink(next(local));
+        random = local;
+        break;
+      }
+      case PopularityKind::zipf:
+        for (std::uint64_t i = 0; i < count; ++i)
+          sink(zipf_->next(random) - 1);
+        break;
+    }
+  }
+
   std::uint64_t working_set_pages() const { return working_set_pages_; }
   // Hot-cold only: pages 0 .. hot_pages() - 1 are hot.
   std::uint64_t hot_pages() const { return hot_pages_; }

@@ -78,8 +78,8 @@ void SimulatedGuest::resume() {
 DirtyPages SimulatedGuest::read_dirty_pages() {
   account();
   const std::uint64_t writes = std::exchange(writes_unread_, 0);
-  for (std::uint64_t i = 0; i < writes; ++i)
-    page_set_.add(sampler_.next(random_));
+  page_set_.add_all(writes,
+                    [this, writes](auto&& add_one) { sampler_.draw(random_, writes, add_one); });
   DirtyPages dirty{spec_.page_size_bytes, page_set_.take_sorted()};
   dirtied_pages_total_ += dirty.pages.size();
   return dirty;
