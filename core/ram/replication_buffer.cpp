@@ -9,71 +9,41 @@ ReplicationBuffer::ReplicationBuffer(std::uint64_t capacity_bytes, std::uint64_t
                                      std::uint64_t guest_pages, std::size_t backup_count)
     : capacity_bytes_(capacity_bytes),
       page_size_bytes_(page_size_bytes),
-      backup_count_(backup_count) {
+      backup_count_(backup_count),
+      queued_(guest_pages),
+      stale_(guest_pages) {
   MYCELIUM_ASSERT(capacity_bytes_ >= page_size_bytes_ && page_size_bytes_ > 0);
-  MYCELIUM_ASSERT(guest_pages > 0 && backup_count_ > 0);
-  queued_.member.assign(guest_pages, false);
-  stale_.member.assign(guest_pages, false);
-}
-
-bool ReplicationBuffer::insert(OrderedPageSet& set, std::uint64_t page) {
-  MYCELIUM_ASSERT(page < set.member.size());
-  if (set.member[page]) return false;
-  set.member[page] = true;
-  set.order.push_back(page);
-  return true;
-}
-
-std::optional<std::uint64_t> ReplicationBuffer::pop_oldest(OrderedPageSet& set) {
-  while (!set.order.empty()) {
-    const std::uint64_t page = set.order.front();
-    set.order.pop_front();
-    if (set.member[page]) {
-      set.member[page] = false;
-      return page;
-    }
-  }
-  return std::nullopt;
+  MYCELIUM_ASSERT(backup_count_ > 0);
 }
 
 std::uint64_t ReplicationBuffer::queue_dirty(std::span<const std::uint64_t> pages,
                                              TimePoint since) {
   std::uint64_t added = 0;
   for (std::uint64_t page : pages)
-    added += insert(queued_, page) ? 1 : 0;
+    added += queued_.insert(page) ? 1 : 0;
   if (added > 0 && !queued_oldest_write_) queued_oldest_write_ = since;
-  queued_pages_ += added;
   return added * page_size_bytes_;
 }
 
 std::uint64_t ReplicationBuffer::discard_oldest_to_fit() {
   std::uint64_t discarded = 0;
-  while (buffered_bytes() > capacity_bytes_ && queued_pages_ > 0) {
-    const std::optional<std::uint64_t> page = pop_oldest(queued_);
-    MYCELIUM_ASSERT(page.has_value());  // queued_pages_ > 0 means a member is in the FIFO
-    --queued_pages_;
-    if (insert(stale_, *page)) ++stale_pages_;
+  while (buffered_bytes() > capacity_bytes_ && !queued_.empty()) {
+    const std::optional<std::uint64_t> page = queued_.pop_oldest();
+    MYCELIUM_ASSERT(page.has_value());
+    stale_.insert(*page);
     discarded += page_size_bytes_;
   }
-  if (queued_pages_ == 0) {
-    queued_oldest_write_.reset();
-    queued_.order.clear();
-  }
+  if (queued_.empty()) queued_oldest_write_.reset();
   return discarded;
 }
 
 std::uint64_t ReplicationBuffer::requeue_stale_that_fit(TimePoint since) {
   std::uint64_t requeued = 0;
-  while (stale_pages_ > 0 && buffered_bytes() + page_size_bytes_ <= capacity_bytes_) {
-    const std::optional<std::uint64_t> page = pop_oldest(stale_);
+  while (!stale_.empty() && buffered_bytes() + page_size_bytes_ <= capacity_bytes_) {
+    const std::optional<std::uint64_t> page = stale_.pop_oldest();
     MYCELIUM_ASSERT(page.has_value());
-    --stale_pages_;
-    if (insert(queued_, *page)) {
-      ++queued_pages_;
-      requeued += page_size_bytes_;
-    }
+    if (queued_.insert(*page)) requeued += page_size_bytes_;
   }
-  if (stale_pages_ == 0) stale_.order.clear();
   if (requeued > 0 && !queued_oldest_write_) queued_oldest_write_ = since;
   return requeued;
 }
@@ -83,19 +53,9 @@ const EpochRecord& ReplicationBuffer::launch(TimePoint now) {
   record.id = ++last_launched_;
   record.snapshot_time = now;
   record.oldest_write_time = queued_oldest_write_.value_or(now);
-  record.restorable = stale_pages_ == 0;
-  record.pages.reserve(queued_pages_);
-  for (std::uint64_t page : queued_.order) {
-    if (queued_.member[page]) {
-      queued_.member[page] = false;
-      record.pages.push_back(page);
-    }
-  }
-  MYCELIUM_ASSERT(record.pages.size() == queued_pages_);
-  std::sort(record.pages.begin(), record.pages.end());
+  record.restorable = stale_.empty();
+  record.pages = queued_.take_sorted();
   record.acked_by.assign(backup_count_, false);
-  queued_.order.clear();
-  queued_pages_ = 0;
   queued_oldest_write_.reset();
   in_flight_pages_ += record.pages.size();
   in_flight_.push_back(std::move(record));
@@ -163,7 +123,7 @@ double ReplicationBuffer::level() const {
 }
 
 std::uint64_t ReplicationBuffer::uncommitted_bytes() const {
-  std::uint64_t pages = queued_pages_;
+  std::uint64_t pages = queued_.size();
   for (const EpochRecord& record : in_flight_) {
     if (!record.committed) pages += record.pages.size();
   }

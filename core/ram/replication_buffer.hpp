@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <core/env/time.hpp>
+#include <core/ram/ordered_page_set.hpp>
 
 namespace mycelium::ram {
 
@@ -69,10 +70,10 @@ class ReplicationBuffer {
 
   std::uint64_t capacity_bytes() const { return capacity_bytes_; }
   std::uint64_t page_size_bytes() const { return page_size_bytes_; }
-  std::uint64_t queued_bytes() const { return queued_pages_ * page_size_bytes_; }
+  std::uint64_t queued_bytes() const { return queued_.size() * page_size_bytes_; }
   std::uint64_t in_flight_bytes() const { return in_flight_pages_ * page_size_bytes_; }
   std::uint64_t buffered_bytes() const { return queued_bytes() + in_flight_bytes(); }
-  std::uint64_t stale_bytes() const { return stale_pages_ * page_size_bytes_; }
+  std::uint64_t stale_bytes() const { return stale_.size() * page_size_bytes_; }
   // Buffered bytes / capacity. May exceed 1 with emergency pause (the guest dirtied a whole
   // epoch before the primary could pause it); best effort keeps it at or below 1.
   double level() const;
@@ -85,15 +86,9 @@ class ReplicationBuffer {
   std::uint64_t last_committed() const { return last_committed_; }
   // Snapshot time of the last committed epoch (kTimeZero before any).
   TimePoint last_committed_snapshot() const { return last_committed_snapshot_; }
-  bool stale() const { return stale_pages_ > 0; }
+  bool stale() const { return !stale_.empty(); }
 
  private:
-  // A set of pages in arrival order: a bitmap for membership and a FIFO for age.
-  struct OrderedPageSet {
-    std::vector<bool> member;
-    std::deque<std::uint64_t> order;  // may hold pages removed from `member` (skipped lazily)
-  };
-  static bool insert(OrderedPageSet& set, std::uint64_t page);
   std::optional<std::size_t> index_of(std::uint64_t epoch) const;
   static std::optional<std::uint64_t> pop_oldest(OrderedPageSet& set);
 
@@ -102,10 +97,8 @@ class ReplicationBuffer {
   std::size_t backup_count_;
 
   OrderedPageSet queued_;
-  std::uint64_t queued_pages_ = 0;
   std::optional<TimePoint> queued_oldest_write_;
   OrderedPageSet stale_;
-  std::uint64_t stale_pages_ = 0;
 
   std::deque<EpochRecord> in_flight_;  // launched and not released, by id
   std::uint64_t in_flight_pages_ = 0;

@@ -17,7 +17,8 @@ enum class MessageType : std::uint8_t {
 
 constexpr std::uint8_t kRestorableFlag = 0x01;
 
-void encode_body(wire::ByteWriter& writer, const EpochChunk& chunk) {
+void encode_chunk_body(wire::ByteWriter& writer, const EpochChunk& chunk,
+                       std::span<const std::uint64_t> pages) {
   MYCELIUM_ASSERT(chunk.chunk_count >= 1 && chunk.chunk_count <= kMaxChunksPerEpoch);
   MYCELIUM_ASSERT(chunk.chunk_index < chunk.chunk_count);
   MYCELIUM_ASSERT(std::has_single_bit(chunk.page_size_bytes));
@@ -31,13 +32,17 @@ void encode_body(wire::ByteWriter& writer, const EpochChunk& chunk) {
   writer.u8(chunk.restorable ? kRestorableFlag : 0);
   writer.varint(static_cast<std::uint64_t>(chunk.snapshot_time.time_since_epoch().count()));
   writer.u8(static_cast<std::uint8_t>(std::countr_zero(chunk.page_size_bytes)));
-  writer.varint(chunk.pages.size());
+  writer.varint(pages.size());
   std::uint64_t previous = 0;
-  for (std::size_t i = 0; i < chunk.pages.size(); ++i) {
-    MYCELIUM_ASSERT(i == 0 || chunk.pages[i] > previous);  // sorted and unique
-    writer.varint(chunk.pages[i] - previous);
-    previous = chunk.pages[i];
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    MYCELIUM_ASSERT(i == 0 || pages[i] > previous);  // sorted and unique
+    writer.varint(pages[i] - previous);
+    previous = pages[i];
   }
+}
+
+void encode_body(wire::ByteWriter& writer, const EpochChunk& chunk) {
+  encode_chunk_body(writer, chunk, chunk.pages);
 }
 
 void encode_body(wire::ByteWriter& writer, const ChunkAck& ack) {
@@ -166,6 +171,16 @@ std::optional<ChunkAck> decode_ack(wire::ByteReader& reader) {
 }
 
 }  // namespace
+
+std::vector<std::uint8_t> encode_chunk(const EpochChunk& fields,
+                                       std::span<const std::uint64_t> pages) {
+  wire::ByteWriter writer;
+  // Header (at most 40 bytes) plus about 2 bytes per page for dense slices.
+  writer.reserve(40 + 2 * pages.size());
+  writer.u8(kReplicationWireVersion);
+  encode_chunk_body(writer, fields, pages);
+  return writer.take();
+}
 
 std::vector<std::uint8_t> encode(const ReplicationMessage& message) {
   wire::ByteWriter writer;

@@ -85,6 +85,10 @@ struct PromotionClaim {
 using ReplicationMessage = std::variant<EpochChunk, ChunkAck, PrimaryHeartbeat, PromotionClaim>;
 
 std::vector<std::uint8_t> encode(const ReplicationMessage& message);
+// Encodes an EpochChunk whose pages are `pages` (fields.pages is ignored): the primary encodes
+// slices of an epoch without copying them into a chunk first. Same bytes as encode(chunk).
+std::vector<std::uint8_t> encode_chunk(const EpochChunk& fields,
+                                       std::span<const std::uint64_t> pages);
 
 struct DecodeResult {
   std::optional<ReplicationMessage> message;  // empty when the bytes were refused

@@ -221,15 +221,15 @@ void ReplicationPrimary::transmit(Chunk& chunk) {
   body.restorable = epoch->restorable;
   body.snapshot_time = epoch->snapshot_time;
   body.page_size_bytes = config_.page_size_bytes;
-  body.pages.assign(epoch->pages.begin() + static_cast<std::ptrdiff_t>(chunk.first_page),
-                    epoch->pages.begin() + static_cast<std::ptrdiff_t>(chunk.end_page));
-  const std::uint64_t data_bytes = body.data_bytes();
+  const std::span<const std::uint64_t> pages(epoch->pages.data() + chunk.first_page,
+                                             chunk.end_page - chunk.first_page);
+  const std::uint64_t data_bytes = pages.size() * config_.page_size_bytes;
 
   BackupState& backup = backups_[chunk.backup];
   Message message;
   message.to = backup.node;
   message.port = kReplicationPort;
-  message.payload = encode(body);
+  message.payload = encode_chunk(body, pages);
   message.bulk_bytes = data_bytes;
   message.lane = static_cast<std::uint16_t>(*chunk.connection);
   const std::uint64_t wire_bytes = message.wire_bytes();

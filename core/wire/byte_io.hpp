@@ -20,6 +20,7 @@ class ByteWriter {
   // LEB128: 7 bits per byte, small numbers in one byte.
   void varint(std::uint64_t value);
 
+  void reserve(std::size_t byte_count) { bytes_.reserve(byte_count); }
   const std::vector<std::uint8_t>& bytes() const { return bytes_; }
   std::vector<std::uint8_t> take() { return std::move(bytes_); }
 

@@ -88,3 +88,26 @@ TEST_CASE("fail keeps the first reason") {
   reader.fail("second");
   CHECK(reader.error() == "first");
 }
+
+TEST_CASE("varints decode the same with ten or more bytes left (the unchecked fast path)") {
+  const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+  const std::uint64_t values[] = {0, 1, 127, 128, 16384, 1ULL << 63, max};
+  for (std::uint64_t value : values) {
+    ByteWriter writer;
+    writer.varint(value);
+    for (int i = 0; i < 10; ++i)
+      writer.u8(0xee);  // plenty left after the varint
+    ByteReader reader(writer.bytes());
+    CHECK(reader.varint() == value);
+    CHECK(reader.remaining() == 10);
+  }
+  const std::vector<std::uint8_t> padded = {0x81, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  ByteReader padded_reader(padded);
+  padded_reader.varint();
+  CHECK(padded_reader.error() == "varint is not in its shortest form");
+  const std::vector<std::uint8_t> overflowing = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                                 0xff, 0xff, 0xff, 0x02, 0x00, 0x00};
+  ByteReader overflow_reader(overflowing);
+  overflow_reader.varint();
+  CHECK(overflow_reader.error() == "varint overflows 64 bits");
+}
