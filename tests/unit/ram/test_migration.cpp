@@ -2,11 +2,13 @@
 // done; or abort with the guest still running on the source.
 
 #include <memory>
+#include <optional>
 
 #include <catch2/catch.hpp>
 
 #include <core/ram/replication_backup.hpp>
 #include <core/ram/replication_primary.hpp>
+#include <tests/support/guest_driver.hpp>
 #include <tests/support/manual_environment.hpp>
 
 using namespace mycelium;
@@ -22,6 +24,7 @@ constexpr std::uint64_t kGuestPages = 4096;
 struct Cluster {
   explicit Cluster(double max_intensity = 0.9) : network(3, 1ms) {
     vm = &network.node(0).attach_vm(kGuestPages * kPage, kPage);
+    driver.emplace(network, *vm, kGuestPages);
     PrimaryConfig config;
     config.ram.buffer_bytes = 256 * kPage;
     config.ram.replication_interval = 10ms;
@@ -37,14 +40,7 @@ struct Cluster {
 
   // The guest writes `pages_per_step` new pages every 10 ms, scaled by (1 - intensity).
   void run_guest(Duration duration, double pages_per_step) {
-    for (Duration elapsed{}; elapsed < duration; elapsed += 10ms) {
-      if (!vm->is_paused()) {
-        carry += pages_per_step * (1.0 - vm->throttle_intensity());
-        for (; carry >= 1.0; carry -= 1.0)
-          vm->dirty(next_page++ % kGuestPages);
-      }
-      network.advance(10ms);
-    }
+    driver->run(duration, pages_per_step);
   }
 
   ManualNetwork network;
@@ -52,8 +48,7 @@ struct Cluster {
   std::unique_ptr<ReplicationPrimary> primary;
   std::vector<std::unique_ptr<ReplicationBackup>> backups;
   std::optional<MigrationOutcome> outcome;
-  double carry = 0.0;
-  std::uint64_t next_page = 0;
+  std::optional<GuestDriver> driver;  // once the guest exists
 };
 
 }  // namespace

@@ -2,12 +2,14 @@
 // backups, a hand-turned clock, optional loss and uplink bandwidth.
 
 #include <memory>
+#include <optional>
 #include <set>
 
 #include <catch2/catch.hpp>
 
 #include <core/ram/replication_backup.hpp>
 #include <core/ram/replication_primary.hpp>
+#include <tests/support/guest_driver.hpp>
 #include <tests/support/manual_environment.hpp>
 
 using namespace mycelium;
@@ -40,6 +42,7 @@ struct Cluster {
   explicit Cluster(PrimaryConfig config, Duration latency = 1ms)
       : network(config.backups.size() + 1, latency) {
     vm = &network.node(0).attach_vm(kGuestPages * kPage, kPage);
+    driver.emplace(network, *vm, kGuestPages);
     primary = std::make_unique<ReplicationPrimary>(network.node(0), config);
     for (NodeId node : config.backups) {
       backups.push_back(
@@ -50,14 +53,7 @@ struct Cluster {
   // Runs `duration` in 10 ms steps. Each step the guest writes `pages_per_step` distinct pages
   // (cycling through the guest), scaled by (1 - throttle intensity), and nothing while paused.
   void run_guest(Duration duration, double pages_per_step) {
-    for (Duration elapsed{}; elapsed < duration; elapsed += 10ms) {
-      if (!vm->is_paused()) {
-        carry += pages_per_step * (1.0 - vm->throttle_intensity());
-        for (; carry >= 1.0; carry -= 1.0)
-          vm->dirty(next_page++ % kGuestPages);
-      }
-      network.advance(10ms);
-    }
+    driver->run(duration, pages_per_step);
   }
 
   std::int64_t counter(std::size_t node, const std::string& name) {
@@ -71,8 +67,7 @@ struct Cluster {
   FakeVm* vm = nullptr;
   std::unique_ptr<ReplicationPrimary> primary;
   std::vector<std::unique_ptr<ReplicationBackup>> backups;
-  double carry = 0.0;
-  std::uint64_t next_page = 0;
+  std::optional<GuestDriver> driver;  // once the guest exists
 };
 
 }  // namespace
@@ -278,7 +273,7 @@ TEST_CASE("killing one of three rhizomorph connections mid-epoch loses no page")
   cluster.network.advance(5ms);  // past the last tick's round trip
   CHECK(cluster.backups[0]->applied_through() == cluster.primary->buffer().last_launched());
   std::set<std::uint64_t> written;
-  for (std::uint64_t page = 0; page < cluster.next_page; ++page)
+  for (std::uint64_t page = 0; page < cluster.driver->pages_written(); ++page)
     written.insert(page % kGuestPages);
   CHECK(applied_pages == written);
   CHECK(cluster.counter(0, "rhizomorph_connections_failed_total") == 1);
