@@ -1,15 +1,30 @@
+#include <filesystem>
 #include <iostream>
+#include <regex>
 
 #include <apps/mycelium/commands.hpp>
 #include <apps/mycelium/file_io.hpp>
 #include <core/manifest/manifest.hpp>
+#include <sim/scenario/scenario_loader.hpp>
 
 namespace mycelium::cli {
+
+namespace {
+
+// Scenario files (docs/scenarios.md) are one document of kind Scenario: they go to the scenario
+// parser, manifests to the manifest parser.
+bool is_scenario(const std::string& text) {
+  static const std::regex kind_line(R"((^|\n)kind:[ \t]*Scenario[ \t]*(#[^\n]*)?\r?(\n|$))");
+  return std::regex_search(text, kind_line);
+}
+
+}  // namespace
 
 int run_validate(const ValidateOptions& options) {
   manifest::Diagnostics diagnostics;
   std::vector<manifest::LoadedObject> all_objects;
   std::size_t unreadable = 0;
+  std::size_t scenarios = 0;
   for (const std::string& file : options.files) {
     std::string text;
     try {
@@ -17,6 +32,19 @@ int run_validate(const ValidateOptions& options) {
     } catch (const UserError& error) {
       std::cerr << "mycelium validate: " << error.what() << '\n';
       ++unreadable;
+      continue;
+    }
+    if (is_scenario(text)) {
+      const sim::ScenarioLoad load =
+          sim::parse_scenario(text, file, std::filesystem::path(file).parent_path());
+      diagnostics.append(load.diagnostics);
+      if (load.scenario) {
+        ++scenarios;
+        if (!options.quiet) {
+          std::cout << file << ": Scenario/" << load.scenario->name << " valid ("
+                    << sim::expand_sweep(*load.scenario).size() << " runs)\n";
+        }
+      }
       continue;
     }
     manifest::LoadResult result = manifest::load_manifests(text, file);
@@ -54,9 +82,9 @@ int run_validate(const ValidateOptions& options) {
     return kExitUserError;
   }
   if (!options.quiet) {
-    std::cout << all_objects.size() << " object" << (all_objects.size() == 1 ? "" : "s") << " in "
-              << options.files.size() << " file" << (options.files.size() == 1 ? "" : "s")
-              << " valid\n";
+    const std::size_t objects = all_objects.size() + scenarios;
+    std::cout << objects << " object" << (objects == 1 ? "" : "s") << " in " << options.files.size()
+              << " file" << (options.files.size() == 1 ? "" : "s") << " valid\n";
   }
   return kExitOk;
 }

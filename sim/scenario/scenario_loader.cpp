@@ -201,6 +201,13 @@ std::optional<manifest::EndophyteVM> load_endophyte(Reader& reader, const std::s
                                                     const std::filesystem::path& base_dir) {
   constexpr std::size_t kMaxManifestBytes = 4U << 20;
   const std::string resolved = (base_dir / file).lexically_normal().string();
+  // A regular file of bounded size only: a device (/dev/zero) would never end.
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(resolved, error) ||
+      std::filesystem::file_size(resolved, error) > kMaxManifestBytes) {
+    reader.error(at, path, "cannot read " + resolved + ": not a regular file of at most 4 MiB");
+    return std::nullopt;
+  }
   std::ifstream stream(resolved, std::ios::binary);
   std::ostringstream text;
   if (stream) text << stream.rdbuf();

@@ -165,9 +165,18 @@ TraceLoad parse_trace_csv(std::string_view text, std::string_view source_name) {
 }
 
 TraceLoad load_trace_csv(const std::string& path) {
-  std::error_code ignored;
-  if (std::filesystem::is_directory(path, ignored)) {
+  // A regular file of bounded size only: a device (/dev/zero) or a huge file would never end.
+  constexpr std::uintmax_t kMaxTraceBytes = 64U << 20;
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
     return TraceLoad{{}, path + ": expected a file, got a directory"};
+  }
+  if (std::filesystem::exists(path, error) && !std::filesystem::is_regular_file(path, error)) {
+    return TraceLoad{{}, path + ": expected a regular file"};
+  }
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
+  if (!error && size > kMaxTraceBytes) {
+    return TraceLoad{{}, path + ": larger than 64 MiB (" + std::to_string(size) + " bytes)"};
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) return TraceLoad{{}, path + ": cannot open the file for reading"};

@@ -252,3 +252,13 @@ TEST_CASE("a configuration can start from an EndophyteVM manifest") {
           .diagnostics.format();
   CHECK(broken.find("broken-endophyte.yaml:") != std::string::npos);
 }
+
+TEST_CASE("device files are refused as traces and manifests instead of read forever") {
+  const std::string head = kValidSpec.substr(0, kValidSpec.find("  workloads:"));
+  CHECK(errors_of(head + "  workloads: [{name: w, memorySize: 64Mi, trace: /dev/zero}]\n" +
+                  "  configurations: [{name: c, distributedRAM: {bufferSize: 8Mi}}]\n")
+            .find("/dev/zero: expected a regular file") != std::string::npos);
+  CHECK(errors_of(kValidSpec.substr(0, kValidSpec.find("  configurations:")) +
+                  "  configurations: [{endophyte: /dev/zero}]\n")
+            .find("cannot read /dev/zero: not a regular file") != std::string::npos);
+}
