@@ -99,6 +99,9 @@ def plot(results, workload, output):
     os.close(handle)
     try:
         figure.savefig(temporary, dpi=90)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a plot is not
         os.replace(temporary, output)
     finally:
         if os.path.exists(temporary):
