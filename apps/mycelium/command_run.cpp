@@ -132,7 +132,10 @@ void print_summary(const analysis::ResultsFile& results) {
       int beaten_by = 0;
     };
     std::vector<Ranked> ranked;
-    for (const auto& [configuration, row] : rows) {
+    for (const auto& entry : rows) {
+      // Not a structured binding: clang 14 cannot capture one in a lambda.
+      const std::string& configuration = entry.first;
+      const Row& row = entry.second;
       const auto metric = [&row](const std::string& name) {
         const auto it = row.metrics.find(name);
         return it == row.metrics.end() ? std::nan("") : mean_of(it->second);
