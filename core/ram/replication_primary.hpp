@@ -2,11 +2,13 @@
 // The primary side of Endophyte RAM replication, one per protected guest.
 //
 // Every replication interval (a tick) it reads the pages the guest dirtied, queues them in the
-// replication buffer, launches the queued set as the next epoch when every live backup has room
-// in its window (at most `max_epochs_in_flight` unacknowledged epochs), and splits each epoch
-// across the rhizomorph connections to each backup as chunks. Backups acknowledge chunks; an
-// epoch is committed when the commit policy's backups hold all of it, and leaves the buffer when
-// every live backup does. From the buffer level it sets the guest's throttle intensity (the
+// replication buffer, launches the queued set as the next epoch when enough backups to commit
+// have room in their window (at most `max_epochs_in_flight` unapplied epochs), and splits each
+// epoch across the rhizomorph connections to each backup (a rhizo::ConnectionSet per backup) as
+// chunks. Backups acknowledge chunks and report what they applied; an epoch is committed when
+// the commit policy's backups applied it, and leaves the buffer when every live backup did.
+// Heartbeats tell the backups the primary lives; a backup silent for backup_failure_timeout is
+// declared failed. Planned migration: replication_migration.cpp. From the buffer level it sets the guest's throttle intensity (the
 // configured policy) and, with emergency pause, pauses the guest at level 1.0 until the buffer
 // drains to the resume level. Without it (best effort) it discards the oldest queued pages
 // instead and resyncs them later.
