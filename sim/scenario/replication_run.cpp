@@ -239,13 +239,50 @@ class ReplicationRun {
           // Two promotions would be a split brain: the run's results would be meaningless.
           if (promotion_) throw std::runtime_error("two backups promoted themselves");
           promotion_ = Promotion{self, from, simulation_.now()};
+          // A real failover (not a partition): the winner takes over, as the next event (the
+          // monitors cannot be destroyed inside their own callback).
+          if (crashed_at_) {
+            result_.events.emplace_back("failover", seconds(simulation_.now()));
+            simulation_.schedule_fault(simulation_.now(), [this] { take_over(); });
+          }
         }));
+  }
+
+  // The promoted backup resumes the guest from its restore point and replicates it to the
+  // backups that are still up. A second primary crash is not modelled (no monitors watch it).
+  void take_over() {
+    const NodeId node = promotion_->node;
+    monitors_.clear();
+    backups_.clear();  // their ports go to the new roles
+    result_.events.emplace_back("takeover", seconds(simulation_.now()));
+    const double progress_s = sampler_->progress_at(promotion_->restore_point.snapshot_time);
+    auto guest = std::make_unique<SimulatedGuest>(run_.workload->spec,
+                                                  RandomStream::derive(run_.seed, node, "guest"),
+                                                  [this] { return simulation_.now(); });
+    successor_guest_ = guest.get();
+    simulation_.attach_vm(node, std::move(guest));
+
+    ram::PrimaryConfig next = config_;
+    next.backups.clear();
+    for (NodeId backup : config_.backups) {
+      if (backup != node && !simulation_.is_crashed(backup)) next.backups.push_back(backup);
+    }
+    if (next.backups.empty()) {  // nobody left to replicate to: the guest runs unprotected
+      sampler_->follow(*successor_guest_, nullptr, simulation_.metrics(node), progress_s);
+      return;
+    }
+    for (NodeId backup : next.backups) {
+      successor_backups_.push_back(
+          std::make_unique<ram::ReplicationBackup>(simulation_.node(backup), node, next.stream));
+    }
+    successor_ = std::make_unique<ram::ReplicationPrimary>(simulation_.node(node), next);
+    sampler_->follow(*successor_guest_, successor_.get(), simulation_.metrics(node), progress_s);
   }
 
   void schedule_sample(TimePoint at) {
     if (at > end_) return;
     simulation_.schedule_fault(at, [this] {
-      sampler_->sample(simulation_.now(), !crashed_at_);
+      sampler_->sample(simulation_.now(), !crashed_at_ || successor_ != nullptr);
       schedule_sample(simulation_.now() + scenario_.sample_interval);
     });
   }
@@ -399,16 +436,17 @@ class ReplicationRun {
     result_.summary.emplace_back("split_brain", split_brain ? 1.0 : 0.0);
     if (split_brain) {
       result_.events.emplace_back("failover_while_primary_alive", seconds(promotion_->at));
-      not_applicable({"rpo_bytes", "rpo_s", "committed_lost_bytes", "failover_s"});
+      not_applicable({"rpo_bytes", "rpo_s", "committed_lost_bytes", "failover_s",
+                      "epochs_committed_after_failover"});
       return;
     }
     if (!crashed_at_ || !promotion_) {
       // No crash, or the primary died and no backup took over before the end of the run.
       if (crashed_at_) result_.events.emplace_back("no_failover", seconds(end_));
-      not_applicable({"rpo_bytes", "rpo_s", "committed_lost_bytes", "failover_s"});
+      not_applicable({"rpo_bytes", "rpo_s", "committed_lost_bytes", "failover_s",
+                      "epochs_committed_after_failover"});
       return;
     }
-    result_.events.emplace_back("failover", seconds(promotion_->at));
     const ram::RestorePoint& restored = promotion_->restore_point;
     const std::optional<std::uint64_t> at_restore = primary_->dirtied_bytes_at(restored.epoch);
     const std::optional<std::uint64_t> at_commit =
@@ -425,6 +463,9 @@ class ReplicationRun {
     result_.summary.emplace_back("rpo_s", seconds(*crashed_at_ - restored.snapshot_time));
     result_.summary.emplace_back("committed_lost_bytes", committed_lost);
     result_.summary.emplace_back("failover_s", seconds(promotion_->at - *crashed_at_));
+    result_.summary.emplace_back(
+        "epochs_committed_after_failover",
+        successor_ ? static_cast<double>(successor_->buffer().last_committed()) : kNotApplicable);
   }
 
   void summarize_migration() {
@@ -458,6 +499,10 @@ class ReplicationRun {
   std::vector<std::unique_ptr<ram::FailoverMonitor>> monitors_;
   std::unique_ptr<ram::ReplicationPrimary> primary_;
   std::unique_ptr<RunSampler> sampler_;
+  // After a failover: the guest and the replication on the node that took over.
+  SimulatedGuest* successor_guest_ = nullptr;  // owned by the simulation
+  std::vector<std::unique_ptr<ram::ReplicationBackup>> successor_backups_;
+  std::unique_ptr<ram::ReplicationPrimary> successor_;
   std::optional<TimePoint> crashed_at_;
   std::optional<Promotion> promotion_;
   std::optional<ram::MigrationOutcome> migration_;

@@ -3,6 +3,7 @@
 // primary's buffer, throttle and lag, the guest's dirty rate and progress, and the throughput
 // of every rhizomorph connection.
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -14,15 +15,21 @@
 
 namespace mycelium::sim {
 
-// Call sample() every sample interval from the moment replication starts (`start`).
+// Call sample() every sample interval from the moment replication starts (`start`). After a
+// failover, follow() the guest and the primary on the node that took over.
 class RunSampler {
  public:
   RunSampler(SimulatedGuest& guest, const ram::ReplicationPrimary& primary, MemoryMetrics& metrics,
              TimePoint start)
-      : guest_(guest), primary_(primary), metrics_(metrics), previous_at_(start) {
+      : guest_(&guest),
+        primary_(&primary),
+        metrics_(&metrics),
+        previous_at_(start),
+        backups_(primary.config().backups),
+        connections_per_backup_(primary.config().connections_per_backup) {
     // One throughput column per rhizomorph connection: send_rate_b<backup>_c<connection>.
-    for (std::size_t b = 0; b < primary_.config().backups.size(); ++b) {
-      for (std::uint32_t c = 0; c < primary_.config().connections_per_backup; ++c) {
+    for (std::size_t b = 0; b < backups_.size(); ++b) {
+      for (std::uint32_t c = 0; c < connections_per_backup_; ++c) {
         columns.push_back(
             {"send_rate_b" + std::to_string(b + 1) + "_c" + std::to_string(c), "bytes/s", {}});
         previous_connection_bytes_.push_back(0);
@@ -30,16 +37,44 @@ class RunSampler {
     }
   }
 
+  // From now on: `guest` (whose progress continues from `progress_offset_s`, what the guest had
+  // done at the restored snapshot) and `primary` (null: the guest runs unreplicated).
+  void follow(SimulatedGuest& guest, const ram::ReplicationPrimary* primary, MemoryMetrics& metrics,
+              double progress_offset_s) {
+    guest_ = &guest;
+    primary_ = primary;
+    metrics_ = &metrics;
+    progress_offset_s_ = progress_offset_s;
+    previous_dirtied_ = 0;
+    previous_sent_ = 0;
+    std::fill(previous_connection_bytes_.begin(), previous_connection_bytes_.end(), 0);
+  }
+
+  // The guest's progress at the last sample at or before `at` (0 before the first).
+  double progress_at(TimePoint at) const {
+    double progress = 0.0;
+    for (std::size_t i = 0; i < time_s.size() && time_s[i] <= seconds(at); ++i) {
+      progress = columns[6].values[i];
+    }
+    return progress;
+  }
+
   void sample(TimePoint now, bool primary_alive) {
     const double interval_s = seconds(now - previous_at_);
-    const double progress = guest_.progress_s();
-    const std::uint64_t dirtied = guest_.dirtied_pages_total() * guest_.spec().page_size_bytes;
+    const double progress = progress_offset_s_ + guest_->progress_s();
+    const std::uint64_t dirtied = guest_->dirtied_pages_total() * guest_->spec().page_size_bytes;
     // What the backups acknowledged: the throughput the network delivered, not what was queued.
-    const auto sent = static_cast<std::uint64_t>(metrics_.counter("replication_bytes_acked_total"));
-    const ram::ReplicationBuffer& buffer = primary_.buffer();
+    const auto sent =
+        static_cast<std::uint64_t>(metrics_->counter("replication_bytes_acked_total"));
+    primary_alive = primary_alive && primary_ != nullptr;
+    if (!primary_alive) {
+      sample_without_primary(now, interval_s, progress, dirtied);
+      return;
+    }
+    const ram::ReplicationBuffer& buffer = primary_->buffer();
     time_s.push_back(seconds(now));
     columns[0].values.push_back(primary_alive ? buffer.level() : kNotApplicable);
-    columns[1].values.push_back(primary_alive ? primary_.throttle_intensity() : kNotApplicable);
+    columns[1].values.push_back(primary_alive ? primary_->throttle_intensity() : kNotApplicable);
     columns[2].values.push_back(interval_s > 0 ? (dirtied - previous_dirtied_) / interval_s : 0);
     columns[3].values.push_back(interval_s > 0 ? (sent - previous_sent_) / interval_s : 0);
     columns[4].values.push_back(primary_alive ? static_cast<double>(buffer.uncommitted_bytes())
@@ -49,11 +84,17 @@ class RunSampler {
                                 : oldest       ? seconds(now - *oldest)
                                                : 0.0);
     columns[6].values.push_back(progress);
-    columns[7].values.push_back(guest_.is_paused() ? 1.0 : 0.0);
+    columns[7].values.push_back(guest_->is_paused() ? 1.0 : 0.0);
     std::size_t column = kFixedColumns;
-    for (NodeId backup : primary_.config().backups) {
-      for (std::uint32_t c = 0; c < primary_.config().connections_per_backup; ++c, ++column) {
-        const std::uint64_t bytes = primary_.connection_acked_bytes(backup, c);
+    const std::vector<NodeId>& serving = primary_->config().backups;
+    for (NodeId backup : backups_) {
+      const bool replicated = std::find(serving.begin(), serving.end(), backup) != serving.end();
+      for (std::uint32_t c = 0; c < connections_per_backup_; ++c, ++column) {
+        if (!replicated || c >= primary_->config().connections_per_backup) {
+          columns[column].values.push_back(kNotApplicable);  // no longer one of the backups
+          continue;
+        }
+        const std::uint64_t bytes = primary_->connection_acked_bytes(backup, c);
         std::uint64_t& previous = previous_connection_bytes_[column - kFixedColumns];
         columns[column].values.push_back(
             interval_s > 0 ? static_cast<double>(bytes - previous) / interval_s : 0.0);
@@ -74,10 +115,28 @@ class RunSampler {
   };
 
  private:
-  SimulatedGuest& guest_;
-  const ram::ReplicationPrimary& primary_;
-  MemoryMetrics& metrics_;
+  // Between a crash and a takeover, or without backups: guest columns only.
+  void sample_without_primary(TimePoint now, double interval_s, double progress,
+                              std::uint64_t dirtied) {
+    time_s.push_back(seconds(now));
+    for (analysis::TimeSeriesColumn& column : columns)
+      column.values.push_back(kNotApplicable);
+    columns[2].values.back() =
+        interval_s > 0 ? static_cast<double>(dirtied - previous_dirtied_) / interval_s : 0;
+    columns[3].values.back() = 0.0;
+    columns[6].values.back() = progress;
+    columns[7].values.back() = guest_->is_paused() ? 1.0 : 0.0;
+    previous_at_ = now;
+    previous_dirtied_ = dirtied;
+  }
+
+  SimulatedGuest* guest_;
+  const ram::ReplicationPrimary* primary_;
+  MemoryMetrics* metrics_;
   TimePoint previous_at_;
+  std::vector<NodeId> backups_;  // the first primary's: the connection columns' order
+  std::uint32_t connections_per_backup_;
+  double progress_offset_s_ = 0.0;
   std::uint64_t previous_dirtied_ = 0;
   std::uint64_t previous_sent_ = 0;
   std::vector<std::uint64_t> previous_connection_bytes_;

@@ -280,3 +280,35 @@ TEST_CASE("a backup crash is survived and a partition longer than the timeout is
   CHECK(split_brain == 1.0);
   CHECK(events == " backup_crash link_down failover_while_primary_alive link_up");
 }
+
+TEST_CASE("after a failover the promoted backup resumes the guest and replicates to the rest") {
+  const std::string text = testing::run_in_child_process([] {
+    Scenario scenario = single_backup_scenario(125e6, 5000);
+    scenario.duration = 6s;
+    scenario.backup_count = 3;
+    scenario.configurations[0].backup_strategy.node_count = 3;
+    FaultSpec crash;
+    crash.kind = FaultKind::kCrashPrimary;
+    crash.at = 2s;
+    scenario.faults = {crash};
+    const analysis::RunResult run = run_replication(scenario, expand_sweep(scenario).at(0));
+    const auto& progress = column(run, "guest_progress").values;
+    std::ostringstream out;
+    out << metric(run, "epochs_committed_after_failover") << " " << progress.back() << " "
+        << metric(run, "failover_s");
+    for (const auto& [kind, at] : run.events)
+      out << " " << kind;
+    return out.str();
+  });
+  std::istringstream in(text);
+  double committed_after = 0.0, final_progress_s = 0.0, failover_s = 0.0;
+  in >> committed_after >> final_progress_s >> failover_s;
+  std::string events;
+  std::getline(in, events);
+  INFO(text);
+  CHECK(events == " primary_crash failover takeover");
+  CHECK(committed_after > 100);  // replicating again, to the two remaining backups
+  // The guest ran about 2 s before the crash and about (6 - 2 - failover) s after the takeover.
+  CHECK(final_progress_s > 2.0 + (4.0 - failover_s) * 0.9);
+  CHECK(final_progress_s < 6.0);
+}
