@@ -59,8 +59,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: bench_sim_speed [SIMULATED_SECONDS > 0]\n");
     return 2;
   }
-  const auto duration =
-      std::chrono::duration_cast<Duration>(std::chrono::duration<double>(simulated_s));
+  const auto duration = from_seconds(simulated_s);
   const Scenario scenario = reference_scenario(duration);
 
   // Baseline: the guest model alone, read every 10 ms as the primary would.

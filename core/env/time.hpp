@@ -28,6 +28,19 @@ inline constexpr TimePoint kTimeZero{};
 
 // "1.250000000s", "-0.000001000s": seconds with all nine digits, for logs and messages. Exact
 // (no floating point), so the text is as reproducible as the time it shows.
+// Durations as floating-point seconds, for rates, reports and plots. Time itself stays integral
+// nanoseconds: never schedule with a value that went through double.
+inline double to_seconds(Duration duration) {
+  return std::chrono::duration<double>(duration).count();
+}
+inline double to_seconds(TimePoint at) {
+  return to_seconds(at.time_since_epoch());
+}
+// The Duration of `seconds`, truncated to whole nanoseconds (as duration_cast does).
+inline Duration from_seconds(double seconds) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+}
+
 inline std::string format_duration(Duration duration) {
   constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
   const std::int64_t nanos = duration.count();
@@ -43,6 +56,8 @@ inline std::string format_duration(Duration duration) {
 }
 
 // The time since the environment's epoch, formatted like format_duration: "t=12.345678901s".
-inline std::string format_time(TimePoint at) { return "t=" + format_duration(at.time_since_epoch()); }
+inline std::string format_time(TimePoint at) {
+  return "t=" + format_duration(at.time_since_epoch());
+}
 
 }  // namespace mycelium

@@ -10,10 +10,6 @@ namespace {
 // Epoch snapshots remembered for RPO accounting (about 17 minutes at 1 ms epochs).
 constexpr std::size_t kDirtiedHistoryEpochs = 1 << 20;
 
-double seconds(Duration duration) {
-  return std::chrono::duration<double>(duration).count();
-}
-
 }  // namespace
 
 std::string validate(const PrimaryConfig& config, const VmActuator* vm) {
@@ -135,12 +131,12 @@ void ReplicationPrimary::on_tick() {
   if (migration_) migration_tick();
   if (stopped_) return;  // the migration completed: the guest is the target's now
 
-  const double length_s = seconds(epoch_length);
+  const double length_s = to_seconds(epoch_length);
   const std::optional<TimePoint> oldest = buffer_.oldest_uncommitted_write();
   metrics.record("replication_buffer_level_ratio", now, buffer_.level());
   metrics.record("throttle_intensity_ratio", now, intensity_);
   metrics.record("replication_lag_bytes", now, static_cast<double>(buffer_.uncommitted_bytes()));
-  metrics.record("replication_lag_ms", now, oldest ? seconds(now - *oldest) * 1e3 : 0.0);
+  metrics.record("replication_lag_ms", now, oldest ? to_seconds(now - *oldest) * 1e3 : 0.0);
   metrics.record("guest_dirty_rate_bytes_per_s", now,
                  static_cast<double>(dirty.bytes()) / length_s);
   metrics.record("replication_send_rate_bytes_per_s", now,
@@ -245,8 +241,7 @@ void ReplicationPrimary::transmit(Chunk& chunk) {
   // measurement, the deliberately pessimistic initial rate.
   const rhizo::ConnectionStats& stats = backup.connections.stats(*chunk.connection);
   const double rate = stats.throughput_bytes_per_s().value_or(config_.initial_rate_bytes_per_s);
-  const Duration expected = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(
-                                static_cast<double>(wire_bytes) / rate)) +
+  const Duration expected = from_seconds(static_cast<double>(wire_bytes) / rate) +
                             2 * stats.smoothed_rtt().value_or(Duration::zero());
   schedule_retry(chunk, std::max(config_.min_retransmit_timeout, 3 * expected));
 }

@@ -105,8 +105,8 @@ class FeedbackPolicy final : public ThrottlePolicy {
 
   double next_intensity(const EpochObservation& observation) override {
     const double error = observation.buffer_level - setpoint_;
-    const double seconds = std::chrono::duration<double>(observation.epoch_length).count();
-    integral_ = std::clamp(integral_ + integral_gain_per_s_ * error * seconds, 0.0, max_intensity_);
+    const double epoch_s = to_seconds(observation.epoch_length);
+    integral_ = std::clamp(integral_ + integral_gain_per_s_ * error * epoch_s, 0.0, max_intensity_);
     return std::clamp(proportional_gain_ * error + integral_, 0.0, max_intensity_);
   }
   void reset() override { integral_ = 0.0; }

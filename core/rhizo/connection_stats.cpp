@@ -6,14 +6,6 @@
 
 namespace mycelium::rhizo {
 
-namespace {
-
-double seconds(Duration duration) {
-  return std::chrono::duration<double>(duration).count();
-}
-
-}  // namespace
-
 void ConnectionStats::on_sent(std::uint64_t bytes) {
   outstanding_bytes_ += bytes;
   ++outstanding_chunks_;
@@ -31,7 +23,7 @@ void ConnectionStats::on_acked(const MeterConfig& config, std::uint64_t bytes, D
     add_rtt_sample(ack_time);
     return;
   }
-  const double sample = static_cast<double>(bytes) / seconds(ack_time);
+  const double sample = static_cast<double>(bytes) / to_seconds(ack_time);
   // The first sample replaces the prior outright: the prior was a guess, the sample is not.
   throughput_bytes_per_s_ = throughput_bytes_per_s_
                                 ? *throughput_bytes_per_s_ + config.throughput_smoothing *

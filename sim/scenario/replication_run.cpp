@@ -242,7 +242,7 @@ class ReplicationRun {
           // A real failover (not a partition): the winner takes over, as the next event (the
           // monitors cannot be destroyed inside their own callback).
           if (crashed_at_) {
-            result_.events.emplace_back("failover", seconds(simulation_.now()));
+            result_.events.emplace_back("failover", to_seconds(simulation_.now()));
             simulation_.schedule_fault(simulation_.now(), [this] { take_over(); });
           }
         }));
@@ -254,7 +254,7 @@ class ReplicationRun {
     const NodeId node = promotion_->node;
     monitors_.clear();
     backups_.clear();  // their ports go to the new roles
-    result_.events.emplace_back("takeover", seconds(simulation_.now()));
+    result_.events.emplace_back("takeover", to_seconds(simulation_.now()));
     const double progress_s = sampler_->progress_at(promotion_->restore_point.snapshot_time);
     auto guest = std::make_unique<SimulatedGuest>(run_.workload->spec,
                                                   RandomStream::derive(run_.seed, node, "guest"),
@@ -291,7 +291,7 @@ class ReplicationRun {
     for (const FaultSpec& fault : scenario_.faults) {
       simulation_.schedule_fault(TimePoint(fault.at), [this, fault] {
         if (!primary_) {
-          result_.events.emplace_back("fault_before_deployment", seconds(simulation_.now()));
+          result_.events.emplace_back("fault_before_deployment", to_seconds(simulation_.now()));
           return;
         }
         switch (fault.kind) {
@@ -322,15 +322,15 @@ class ReplicationRun {
   void crash_backup(std::uint32_t backup) {
     if (backup > config_.backups.size()) return;
     const NodeId node = config_.backups[backup - 1];
-    result_.events.emplace_back("backup_crash", seconds(simulation_.now()));
+    result_.events.emplace_back("backup_crash", to_seconds(simulation_.now()));
     simulation_.crash_node(node);
   }
 
   void link_down(const std::string& zone, Duration down_for) {
-    result_.events.emplace_back("link_down", seconds(simulation_.now()));
+    result_.events.emplace_back("link_down", to_seconds(simulation_.now()));
     simulation_.set_zone_link_up(kPrimaryZone, zone, false);
     simulation_.schedule_fault(simulation_.now() + down_for, [this, zone] {
-      result_.events.emplace_back("link_up", seconds(simulation_.now()));
+      result_.events.emplace_back("link_up", to_seconds(simulation_.now()));
       simulation_.set_zone_link_up(kPrimaryZone, zone, true);
     });
   }
@@ -338,20 +338,20 @@ class ReplicationRun {
   void migrate(const FaultSpec& fault) {
     if (crashed_at_ || primary_->migrating() || migration_) return;
     if (fault.target_backup > config_.backups.size()) {
-      result_.events.emplace_back("migration_skipped", seconds(simulation_.now()));
+      result_.events.emplace_back("migration_skipped", to_seconds(simulation_.now()));
       return;
     }
     ram::MigrationConfig migrate;
     migrate.target = config_.backups[fault.target_backup - 1];
     migrate.convergence_timeout = fault.convergence_timeout;
-    result_.events.emplace_back("migration_start", seconds(simulation_.now()));
+    result_.events.emplace_back("migration_start", to_seconds(simulation_.now()));
     primary_->start_migration(migrate, [this](const ram::MigrationOutcome& outcome) {
       migration_ = outcome;
       if (outcome.paused_at) {
-        result_.events.emplace_back("migration_pause", seconds(*outcome.paused_at));
+        result_.events.emplace_back("migration_pause", to_seconds(*outcome.paused_at));
       }
       result_.events.emplace_back(outcome.completed ? "migration_done" : "migration_aborted",
-                                  seconds(outcome.finished_at));
+                                  to_seconds(outcome.finished_at));
       // Completed: the guest resumes on the target, unreplicated for the rest of this run; the
       // old primary's silence is no failure, so the backups stop watching for one.
       if (outcome.completed) {
@@ -388,13 +388,13 @@ class ReplicationRun {
     result_.series = sampler_->columns;
 
     const TimePoint running_until = crashed_at_.value_or(end_);
-    const double running_s = seconds(running_until - deployed_at_);
+    const double running_s = to_seconds(running_until - deployed_at_);
     const MemoryMetrics& metrics = simulation_.metrics(kPrimary);
     std::vector<double> lag_ms;
     double intensity_sum = 0.0;
     std::size_t intensity_samples = 0;
     double paused_s = 0.0;
-    const double tick_s = seconds(config_.ram.replication_interval);
+    const double tick_s = to_seconds(config_.ram.replication_interval);
     for (const auto& sample : metrics.series("replication_lag_ms"))
       lag_ms.push_back(sample.value);
     for (const auto& sample : metrics.series("throttle_intensity_ratio")) {
@@ -419,7 +419,7 @@ class ReplicationRun {
         {"bytes_discarded",
          static_cast<double>(metrics.counter("replication_discarded_bytes_total"))},
         {"epochs_committed", static_cast<double>(primary_->buffer().last_committed())},
-        {"deployed_s", seconds(deployed_at_)},
+        {"deployed_s", to_seconds(deployed_at_)},
     };
     summarize_failover();
     summarize_migration();
@@ -429,20 +429,20 @@ class ReplicationRun {
   }
 
   void summarize_failover() {
-    if (crashed_at_) result_.events.emplace_back("primary_crash", seconds(*crashed_at_));
+    if (crashed_at_) result_.events.emplace_back("primary_crash", to_seconds(*crashed_at_));
     // A backup promoted while the primary still ran (a partition longer than the failure
     // timeout): two primaries, reported rather than hidden.
     const bool split_brain = promotion_ && (!crashed_at_ || promotion_->at < *crashed_at_);
     result_.summary.emplace_back("split_brain", split_brain ? 1.0 : 0.0);
     if (split_brain) {
-      result_.events.emplace_back("failover_while_primary_alive", seconds(promotion_->at));
+      result_.events.emplace_back("failover_while_primary_alive", to_seconds(promotion_->at));
       not_applicable({"rpo_bytes", "rpo_s", "committed_lost_bytes", "failover_s",
                       "epochs_committed_after_failover"});
       return;
     }
     if (!crashed_at_ || !promotion_) {
       // No crash, or the primary died and no backup took over before the end of the run.
-      if (crashed_at_) result_.events.emplace_back("no_failover", seconds(end_));
+      if (crashed_at_) result_.events.emplace_back("no_failover", to_seconds(end_));
       not_applicable({"rpo_bytes", "rpo_s", "committed_lost_bytes", "failover_s",
                       "epochs_committed_after_failover"});
       return;
@@ -460,9 +460,9 @@ class ReplicationRun {
                                       ? static_cast<double>(*at_commit - *at_restore)
                                       : 0.0;
     result_.summary.emplace_back("rpo_bytes", rpo_bytes);
-    result_.summary.emplace_back("rpo_s", seconds(*crashed_at_ - restored.snapshot_time));
+    result_.summary.emplace_back("rpo_s", to_seconds(*crashed_at_ - restored.snapshot_time));
     result_.summary.emplace_back("committed_lost_bytes", committed_lost);
-    result_.summary.emplace_back("failover_s", seconds(promotion_->at - *crashed_at_));
+    result_.summary.emplace_back("failover_s", to_seconds(promotion_->at - *crashed_at_));
     result_.summary.emplace_back(
         "epochs_committed_after_failover",
         successor_ ? static_cast<double>(successor_->buffer().last_committed()) : kNotApplicable);
@@ -475,9 +475,9 @@ class ReplicationRun {
     }
     result_.summary.emplace_back("migration_completed", migration_->completed ? 1.0 : 0.0);
     result_.summary.emplace_back("migration_s",
-                                 seconds(migration_->finished_at - migration_->started_at));
+                                 to_seconds(migration_->finished_at - migration_->started_at));
     result_.summary.emplace_back("migration_blackout_s", migration_->completed
-                                                             ? seconds(migration_->blackout())
+                                                             ? to_seconds(migration_->blackout())
                                                              : kNotApplicable);
   }
 

@@ -53,14 +53,14 @@ class RunSampler {
   // The guest's progress at the last sample at or before `at` (0 before the first).
   double progress_at(TimePoint at) const {
     double progress = 0.0;
-    for (std::size_t i = 0; i < time_s.size() && time_s[i] <= seconds(at); ++i) {
+    for (std::size_t i = 0; i < time_s.size() && time_s[i] <= to_seconds(at); ++i) {
       progress = columns[6].values[i];
     }
     return progress;
   }
 
   void sample(TimePoint now, bool primary_alive) {
-    const double interval_s = seconds(now - previous_at_);
+    const double interval_s = to_seconds(now - previous_at_);
     const double progress = progress_offset_s_ + guest_->progress_s();
     const std::uint64_t dirtied = guest_->dirtied_pages_total() * guest_->spec().page_size_bytes;
     // What the backups acknowledged: the throughput the network delivered, not what was queued.
@@ -72,7 +72,7 @@ class RunSampler {
       return;
     }
     const ram::ReplicationBuffer& buffer = primary_->buffer();
-    time_s.push_back(seconds(now));
+    time_s.push_back(to_seconds(now));
     columns[0].values.push_back(primary_alive ? buffer.level() : kNotApplicable);
     columns[1].values.push_back(primary_alive ? primary_->throttle_intensity() : kNotApplicable);
     columns[2].values.push_back(interval_s > 0 ? (dirtied - previous_dirtied_) / interval_s : 0);
@@ -81,7 +81,7 @@ class RunSampler {
                                               : kNotApplicable);
     const std::optional<TimePoint> oldest = buffer.oldest_uncommitted_write();
     columns[5].values.push_back(!primary_alive ? kNotApplicable
-                                : oldest       ? seconds(now - *oldest)
+                                : oldest       ? to_seconds(now - *oldest)
                                                : 0.0);
     columns[6].values.push_back(progress);
     columns[7].values.push_back(guest_->is_paused() ? 1.0 : 0.0);
@@ -118,7 +118,7 @@ class RunSampler {
   // Between a crash and a takeover, or without backups: guest columns only.
   void sample_without_primary(TimePoint now, double interval_s, double progress,
                               std::uint64_t dirtied) {
-    time_s.push_back(seconds(now));
+    time_s.push_back(to_seconds(now));
     for (analysis::TimeSeriesColumn& column : columns)
       column.values.push_back(kNotApplicable);
     columns[2].values.back() =

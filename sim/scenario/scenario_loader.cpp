@@ -85,7 +85,7 @@ void parse_network(Reader& reader, const YAML::Node& node, const SourceLocation&
   Duration latency{};
   if (network.optional("oneWayLatency", latency,
                        DurationField{reader, Duration::zero(), std::chrono::seconds(10)})) {
-    out.link.latency_s = std::chrono::duration<double>(latency).count();
+    out.link.latency_s = to_seconds(latency);
   }
   const NumberField mbit{reader, 0.0, 1e7, false, true};
   double link_mbit = 0.0;
@@ -108,7 +108,7 @@ void parse_candidate_site(Reader& reader, const YAML::Node& node, const SourceLo
   Duration latency{};
   if (site.optional("oneWayLatency", latency,
                     DurationField{reader, Duration::zero(), std::chrono::seconds(10)})) {
-    out.latency_s = std::chrono::duration<double>(latency).count();
+    out.latency_s = to_seconds(latency);
   }
   double mbit = 0.0;
   if (site.optional("bandwidthMbitPerS", mbit, NumberField{reader, 0.0, 1e7, false, true})) {

@@ -1,7 +1,6 @@
 #pragma once
-// Conversions the scenario runner's results use: seconds as double, NaN for "not applicable".
+// What the scenario runner's results use for "not applicable" (seconds: to_seconds, time.hpp).
 
-#include <chrono>
 #include <limits>
 
 #include <core/env/time.hpp>
@@ -9,12 +8,5 @@
 namespace mycelium::sim {
 
 inline constexpr double kNotApplicable = std::numeric_limits<double>::quiet_NaN();
-
-inline double seconds(Duration duration) {
-  return std::chrono::duration<double>(duration).count();
-}
-inline double seconds(TimePoint at) {
-  return seconds(at.time_since_epoch());
-}
 
 }  // namespace mycelium::sim

@@ -368,9 +368,8 @@ class ManualNetwork {
         // Bulk data queues on the uplink; small control messages (no bulk bytes) overtake it, as
         // they would under fair sharing, where their share makes them nearly instantaneous.
         if (uplink_bytes_per_s_ > 0.0 && message.bulk_bytes > 0) {
-          const auto serialization =
-              std::chrono::duration_cast<Duration>(std::chrono::duration<double>(
-                  static_cast<double>(message.wire_bytes()) / uplink_bytes_per_s_));
+          const Duration serialization =
+              from_seconds(static_cast<double>(message.wire_bytes()) / uplink_bytes_per_s_);
           departure = std::max(now_, uplink_free_at_[i]) + serialization;
           uplink_free_at_[i] = departure;
         }

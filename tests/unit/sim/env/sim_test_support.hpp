@@ -10,10 +10,6 @@
 
 namespace mycelium::sim::testing {
 
-inline double seconds(TimePoint at) {
-  return std::chrono::duration<double>(at.time_since_epoch()).count();
-}
-
 inline Message message_to(NodeId to, Port port, std::size_t payload_bytes = 0,
                           std::uint64_t bulk_bytes = 0) {
   return Message{{}, to, port, std::vector<std::uint8_t>(payload_bytes, 0xab), bulk_bytes};

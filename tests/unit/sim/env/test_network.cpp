@@ -12,7 +12,6 @@ using namespace mycelium;
 using namespace std::chrono_literals;
 using namespace mycelium::sim;
 using mycelium::sim::testing::message_to;
-using mycelium::sim::testing::seconds;
 
 namespace {
 
@@ -51,7 +50,7 @@ TEST_CASE("SimGrid small message latency is the sum of the route's link latencie
     const double expected_s = spec.intra_zone.latency_s + payload_bytes / kNicBandwidth;
     CHECK(route_latency_s(spec, NodeId{0}, NodeId{1}) == spec.intra_zone.latency_s);
     REQUIRE(arrivals.times.size() == 1);
-    CHECK(seconds(arrivals.times[0]) == Approx(expected_s).epsilon(0.01));
+    CHECK(to_seconds(arrivals.times[0]) == Approx(expected_s).epsilon(0.01));
     CHECK(arrivals.senders[0] == NodeId{0});
   }
   SECTION("across zones: both backbones and the WAN link") {
@@ -63,7 +62,7 @@ TEST_CASE("SimGrid small message latency is the sum of the route's link latencie
     const double expected_s = latency_s + payload_bytes / spec.inter_zone.bandwidth_bytes_per_s;
     CHECK(route_latency_s(spec, NodeId{0}, NodeId{4}) == latency_s);
     REQUIRE(arrivals.times.size() == 1);
-    CHECK(seconds(arrivals.times[0]) == Approx(expected_s).epsilon(0.01));
+    CHECK(to_seconds(arrivals.times[0]) == Approx(expected_s).epsilon(0.01));
   }
 }
 
@@ -79,9 +78,9 @@ TEST_CASE("SimGrid empty messages still take the latency, also to self", "[sim][
   simulation.run_until(TimePoint(1s));
   REQUIRE(to_peer.times.size() == 1);
   REQUIRE(to_self.times.size() == 1);
-  CHECK(seconds(to_peer.times[0]) ==
+  CHECK(to_seconds(to_peer.times[0]) ==
         Approx(route_latency_s(spec, NodeId{0}, NodeId{3})).epsilon(0.01));
-  CHECK(seconds(to_self.times[0]) == Approx(spec.intra_zone.latency_s).epsilon(0.01));
+  CHECK(to_seconds(to_self.times[0]) == Approx(spec.intra_zone.latency_s).epsilon(0.01));
 }
 
 TEST_CASE("SimGrid 100 MB bulk message takes size over bandwidth plus latency", "[sim][network]") {
@@ -97,7 +96,7 @@ TEST_CASE("SimGrid 100 MB bulk message takes size over bandwidth plus latency", 
   CHECK(route_bandwidth_bytes_per_s(spec, NodeId{0}, NodeId{3}) ==
         kWanProfile.bandwidth_bytes_per_s);
   REQUIRE(arrivals.times.size() == 1);
-  CHECK(seconds(arrivals.times[0]) == Approx(expected_s).epsilon(0.01));
+  CHECK(to_seconds(arrivals.times[0]) == Approx(expected_s).epsilon(0.01));
 }
 
 TEST_CASE("SimGrid two bulk transfers sharing a bottleneck each take twice as long",
@@ -117,9 +116,9 @@ TEST_CASE("SimGrid two bulk transfers sharing a bottleneck each take twice as lo
 
   REQUIRE(arrivals.times.size() == 2);
   const double shared_s = latency_s + 2 * bulk_bytes / 1.25e8;
-  CHECK(seconds(arrivals.times[0]) == Approx(shared_s).epsilon(0.01));
-  CHECK(seconds(arrivals.times[1]) == Approx(shared_s).epsilon(0.01));
-  CHECK(seconds(arrivals.times[1]) / alone_s == Approx(2.0).epsilon(0.01));
+  CHECK(to_seconds(arrivals.times[0]) == Approx(shared_s).epsilon(0.01));
+  CHECK(to_seconds(arrivals.times[1]) == Approx(shared_s).epsilon(0.01));
+  CHECK(to_seconds(arrivals.times[1]) / alone_s == Approx(2.0).epsilon(0.01));
   // Same instant: delivered in send order.
   CHECK(arrivals.senders == std::vector<NodeId>{NodeId{0}, NodeId{1}});
 }
