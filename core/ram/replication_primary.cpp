@@ -219,21 +219,21 @@ void ReplicationPrimary::transmit(Chunk& chunk) {
   body.page_size_bytes = config_.page_size_bytes;
   const std::span<const std::uint64_t> pages(epoch->pages.data() + chunk.first_page,
                                              chunk.end_page - chunk.first_page);
-  const std::uint64_t data_bytes = pages.size() * config_.page_size_bytes;
+  const std::uint64_t chunk_bytes = data_bytes(chunk);
 
   BackupState& backup = backups_[chunk.backup];
   Message message;
   message.to = backup.node;
   message.port = kReplicationPort;
   message.payload = encode_chunk(body, pages);
-  message.bulk_bytes = data_bytes;
+  message.bulk_bytes = chunk_bytes;
   message.lane = static_cast<std::uint16_t>(*chunk.connection);
   const std::uint64_t wire_bytes = message.wire_bytes();
   env_.send(std::move(message));
 
   chunk.sent_at = env_.now();
   ++chunk.transmissions;
-  backup.connections.on_sent(*chunk.connection, data_bytes, chunk.sent_at);
+  backup.connections.on_sent(*chunk.connection, chunk_bytes, chunk.sent_at);
   sent_bytes_since_tick_ += wire_bytes;
   env_.metrics().add_counter("replication_bytes_sent_total", static_cast<std::int64_t>(wire_bytes));
 
@@ -272,7 +272,7 @@ void ReplicationPrimary::on_retransmit_timeout(std::uint64_t key) {
   if (chunk.connection) {
     // No answer: the connection counts a timeout (enough of them fail it).
     if (connections.usable(*chunk.connection)) {
-      const std::uint64_t bytes = (chunk.end_page - chunk.first_page) * config_.page_size_bytes;
+      const std::uint64_t bytes = data_bytes(chunk);
       connections.on_timeout(*chunk.connection, bytes, env_.now());
     }
     env_.metrics().add_counter("replication_chunks_retransmitted_total", 1);
@@ -348,7 +348,7 @@ void ReplicationPrimary::on_ack(std::size_t backup, const ChunkAck& ack) {
   if (it != chunks_.end()) {
     Chunk& chunk = it->second;
     env_.cancel_timer(chunk.retransmit_timer);
-    const std::uint64_t bytes = (chunk.end_page - chunk.first_page) * config_.page_size_bytes;
+    const std::uint64_t bytes = data_bytes(chunk);
     if (chunk.connection && state.connections.usable(*chunk.connection)) {
       // Karn: the set measures only a chunk sent once.
       state.connections.on_acked(*chunk.connection, bytes, chunk.sent_at, env_.now(),
@@ -440,6 +440,10 @@ std::optional<std::size_t> ReplicationPrimary::backup_index(NodeId node) const {
     if (backups_[b].node == node) return b;
   }
   return std::nullopt;
+}
+
+std::uint64_t ReplicationPrimary::data_bytes(const Chunk& chunk) const {
+  return (chunk.end_page - chunk.first_page) * config_.page_size_bytes;
 }
 
 std::uint64_t ReplicationPrimary::chunk_key(std::size_t backup, std::uint64_t epoch,

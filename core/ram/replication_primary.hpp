@@ -8,10 +8,10 @@
 // chunks. Backups acknowledge chunks and report what they applied; an epoch is committed when
 // the commit policy's backups applied it, and leaves the buffer when every live backup did.
 // Heartbeats tell the backups the primary lives; a backup silent for backup_failure_timeout is
-// declared failed. Planned migration: replication_migration.cpp. From the buffer level it sets the guest's throttle intensity (the
-// configured policy) and, with emergency pause, pauses the guest at level 1.0 until the buffer
-// drains to the resume level. Without it (best effort) it discards the oldest queued pages
-// instead and resyncs them later.
+// declared failed. Planned migration: replication_migration.cpp. From the buffer level it sets the
+// guest's throttle intensity (the configured policy) and, with emergency pause, pauses the guest at
+// level 1.0 until the buffer drains to the resume level. Without it (best effort) it discards the
+// oldest queued pages instead and resyncs them later.
 //
 // Queued epochs coalesce: while the window is full, newly dirtied pages join the one queued set,
 // so a page re-dirtied many times while the network is busy is sent once.
@@ -172,6 +172,8 @@ class ReplicationPrimary {
   std::uint32_t required_acks() const;
   std::vector<bool> live_backups() const;
   std::optional<std::size_t> backup_index(NodeId node) const;
+  // The guest data a chunk carries (its pages x page size).
+  std::uint64_t data_bytes(const Chunk& chunk) const;
   static std::uint64_t chunk_key(std::size_t backup, std::uint64_t epoch, std::uint16_t index);
 
   Environment& env_;
