@@ -18,6 +18,19 @@ namespace mycelium::sim {
 // Call sample() every sample interval from the moment replication starts (`start`). After a
 // failover, follow() the guest and the primary on the node that took over.
 class RunSampler {
+  // The fixed columns, in `columns` order; one per rhizomorph connection follows them.
+  enum Column : std::size_t {
+    kBufferLevel,
+    kThrottleIntensity,
+    kDirtyRate,
+    kSendRate,
+    kLagBytes,
+    kLagS,
+    kProgress,
+    kPaused,
+    kFixedColumns
+  };
+
  public:
   RunSampler(SimulatedGuest& guest, const ram::ReplicationPrimary& primary, MemoryMetrics& metrics,
              TimePoint start)
@@ -54,7 +67,7 @@ class RunSampler {
   double progress_at(TimePoint at) const {
     double progress = 0.0;
     for (std::size_t i = 0; i < time_s.size() && time_s[i] <= to_seconds(at); ++i) {
-      progress = columns[6].values[i];
+      progress = columns[kProgress].values[i];
     }
     return progress;
   }
@@ -72,19 +85,16 @@ class RunSampler {
       return;
     }
     const ram::ReplicationBuffer& buffer = primary_->buffer();
-    time_s.push_back(to_seconds(now));
-    columns[0].values.push_back(primary_alive ? buffer.level() : kNotApplicable);
-    columns[1].values.push_back(primary_alive ? primary_->throttle_intensity() : kNotApplicable);
-    columns[2].values.push_back(interval_s > 0 ? (dirtied - previous_dirtied_) / interval_s : 0);
-    columns[3].values.push_back(interval_s > 0 ? (sent - previous_sent_) / interval_s : 0);
-    columns[4].values.push_back(primary_alive ? static_cast<double>(buffer.uncommitted_bytes())
-                                              : kNotApplicable);
     const std::optional<TimePoint> oldest = buffer.oldest_uncommitted_write();
-    columns[5].values.push_back(!primary_alive ? kNotApplicable
-                                : oldest       ? to_seconds(now - *oldest)
-                                               : 0.0);
-    columns[6].values.push_back(progress);
-    columns[7].values.push_back(guest_->is_paused() ? 1.0 : 0.0);
+    time_s.push_back(to_seconds(now));
+    columns[kBufferLevel].values.push_back(buffer.level());
+    columns[kThrottleIntensity].values.push_back(primary_->throttle_intensity());
+    columns[kDirtyRate].values.push_back(rate(dirtied, previous_dirtied_, interval_s));
+    columns[kSendRate].values.push_back(rate(sent, previous_sent_, interval_s));
+    columns[kLagBytes].values.push_back(static_cast<double>(buffer.uncommitted_bytes()));
+    columns[kLagS].values.push_back(oldest ? to_seconds(now - *oldest) : 0.0);
+    columns[kProgress].values.push_back(progress);
+    columns[kPaused].values.push_back(guest_->is_paused() ? 1.0 : 0.0);
     std::size_t column = kFixedColumns;
     const std::vector<NodeId>& serving = primary_->config().backups;
     for (NodeId backup : backups_) {
@@ -96,8 +106,7 @@ class RunSampler {
         }
         const std::uint64_t bytes = primary_->connection_acked_bytes(backup, c);
         std::uint64_t& previous = previous_connection_bytes_[column - kFixedColumns];
-        columns[column].values.push_back(
-            interval_s > 0 ? static_cast<double>(bytes - previous) / interval_s : 0.0);
+        columns[column].values.push_back(rate(bytes, previous, interval_s));
         previous = bytes;
       }
     }
@@ -115,17 +124,21 @@ class RunSampler {
   };
 
  private:
+  // Bytes per second between two readings of a growing counter.
+  static double rate(std::uint64_t now_total, std::uint64_t previous_total, double interval_s) {
+    return interval_s > 0 ? static_cast<double>(now_total - previous_total) / interval_s : 0.0;
+  }
+
   // Between a crash and a takeover, or without backups: guest columns only.
   void sample_without_primary(TimePoint now, double interval_s, double progress,
                               std::uint64_t dirtied) {
     time_s.push_back(to_seconds(now));
     for (analysis::TimeSeriesColumn& column : columns)
       column.values.push_back(kNotApplicable);
-    columns[2].values.back() =
-        interval_s > 0 ? static_cast<double>(dirtied - previous_dirtied_) / interval_s : 0;
-    columns[3].values.back() = 0.0;
-    columns[6].values.back() = progress;
-    columns[7].values.back() = guest_->is_paused() ? 1.0 : 0.0;
+    columns[kDirtyRate].values.back() = rate(dirtied, previous_dirtied_, interval_s);
+    columns[kSendRate].values.back() = 0.0;
+    columns[kProgress].values.back() = progress;
+    columns[kPaused].values.back() = guest_->is_paused() ? 1.0 : 0.0;
     previous_at_ = now;
     previous_dirtied_ = dirtied;
   }
@@ -140,7 +153,6 @@ class RunSampler {
   std::uint64_t previous_dirtied_ = 0;
   std::uint64_t previous_sent_ = 0;
   std::vector<std::uint64_t> previous_connection_bytes_;
-  static constexpr std::size_t kFixedColumns = 8;
 };
 
 }  // namespace mycelium::sim
