@@ -93,13 +93,12 @@ class ReplicationRun {
   ReplicationRun(const Scenario& scenario, const RunSpec& run)
       : scenario_(scenario),
         run_(run),
-        spec_(platform_for(scenario, *run.network)),
-        simulation_(spec_, run.seed),
+        simulation_(platform_for(scenario, *run.network), run.seed),
         end_(TimePoint(scenario.duration)) {}
 
   analysis::RunResult execute() {
     const ReplicationConfiguration& configuration = *run_.configuration;
-    const std::size_t pool = spec_.nodes.size() - 1;
+    const std::size_t pool = simulation_.spec().nodes.size() - 1;
     if (pool > configuration.backup_strategy.node_count || configuration.auto_latency_profile) {
       probe_then_deploy();
     } else {
@@ -130,7 +129,7 @@ class ReplicationRun {
   // criterion, then deploy.
   void probe_then_deploy() {
     placement::RttProbeConfig config;
-    for (std::uint32_t node = 1; node < spec_.nodes.size(); ++node) {
+    for (std::uint32_t node = 1; node < simulation_.spec().nodes.size(); ++node) {
       config.targets.push_back(NodeId{node});
       responders_.push_back(
           std::make_unique<placement::RttResponder>(simulation_.node(NodeId{node})));
@@ -152,11 +151,11 @@ class ReplicationRun {
     for (const placement::RttMeasurement& measured : measurements) {
       placement::Candidate candidate;
       candidate.node = measured.target;
-      candidate.zone = spec_.nodes[measured.target.value].zone;
+      candidate.zone = simulation_.spec().nodes[measured.target.value].zone;
       candidate.alive = measured.rtt.has_value();
       candidate.rtt = measured.rtt.value_or(Duration::max());
-      candidate.bandwidth_bytes_per_s =
-          static_cast<std::uint64_t>(route_bandwidth_bytes_per_s(spec_, kPrimary, measured.target));
+      candidate.bandwidth_bytes_per_s = static_cast<std::uint64_t>(
+          route_bandwidth_bytes_per_s(simulation_.spec(), kPrimary, measured.target));
       const CandidateSite* site = site_of(scenario_, measured.target);
       candidate.load = site ? site->load : 0.0;
       candidate.free_memory_bytes = site ? site->free_memory_bytes : (1ULL << 40);
@@ -175,8 +174,8 @@ class ReplicationRun {
     for (const placement::Choice& choice : selection.backups) {
       chosen.push_back(choice.node);
       slowest = std::max(slowest, candidates[choice.node.value - 1].rtt);
-      placement_notes_ +=
-          "# backup " + spec_.nodes[choice.node.value].name + ": " + choice.reason + "\n";
+      placement_notes_ += "# backup " + simulation_.spec().nodes[choice.node.value].name + ": " +
+                          choice.reason + "\n";
     }
     for (const std::string& warning : selection.warnings) {
       placement_notes_ += "# warning: " + warning + "\n";
@@ -372,7 +371,7 @@ class ReplicationRun {
     result_.seed = run_.seed;
     std::string backups;
     for (NodeId node : config_.backups) {
-      backups += (backups.empty() ? "" : ",") + spec_.nodes[node.value].name;
+      backups += (backups.empty() ? "" : ",") + simulation_.spec().nodes[node.value].name;
     }
     result_.labels = {
         {"network", run_.network->name},
@@ -483,7 +482,6 @@ class ReplicationRun {
 
   const Scenario& scenario_;
   const RunSpec& run_;
-  PlatformSpec spec_;
   // Declared before everything that lives in it, so destroyed after them.
   Simulation simulation_;
   TimePoint end_;
