@@ -1,12 +1,11 @@
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <core/manifest/manifest.hpp>
 #include <core/manifest/parsers.hpp>
 #include <core/manifest/text_check.hpp>
 #include <core/manifest/yaml_documents.hpp>
 #include <core/manifest/yaml_reader.hpp>
+#include <sim/files/bounded_file.hpp>
 #include <sim/scenario/scenario_loader.hpp>
 #include <sim/workload/trace_csv.hpp>
 
@@ -201,23 +200,16 @@ std::optional<manifest::EndophyteVM> load_endophyte(Reader& reader, const std::s
                                                     const std::filesystem::path& base_dir) {
   constexpr std::size_t kMaxManifestBytes = 4U << 20;
   const std::string resolved = (base_dir / file).lexically_normal().string();
-  // A regular file of bounded size only: a device (/dev/zero) would never end.
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(resolved, error) ||
-      std::filesystem::file_size(resolved, error) > kMaxManifestBytes) {
+  const BoundedFile read = read_bounded_file(resolved, kMaxManifestBytes);
+  if (read.problem == FileProblem::kUnreadable) {
+    reader.error(at, path, "cannot read " + resolved + ": no such file or not readable");
+    return std::nullopt;
+  }
+  if (read.problem != FileProblem::kNone) {
     reader.error(at, path, "cannot read " + resolved + ": not a regular file of at most 4 MiB");
     return std::nullopt;
   }
-  std::ifstream stream(resolved, std::ios::binary);
-  std::ostringstream text;
-  if (stream) text << stream.rdbuf();
-  if (!stream || text.str().size() > kMaxManifestBytes) {
-    reader.error(at, path,
-                 "cannot read " + resolved +
-                     (stream ? ": larger than 4 MiB" : ": no such file or not readable"));
-    return std::nullopt;
-  }
-  const manifest::LoadResult load = manifest::load_manifests(text.str(), resolved);
+  const manifest::LoadResult load = manifest::load_manifests(read.text, resolved);
   for (const manifest::Diagnostic& diagnostic : load.diagnostics.kept()) {
     reader.error(diagnostic.where, diagnostic.field_path, diagnostic.message);
   }

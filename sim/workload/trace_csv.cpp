@@ -1,10 +1,8 @@
 #include <charconv>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
+#include <sim/files/bounded_file.hpp>
 #include <sim/workload/trace_csv.hpp>
 
 namespace mycelium::sim {
@@ -165,25 +163,23 @@ TraceLoad parse_trace_csv(std::string_view text, std::string_view source_name) {
 }
 
 TraceLoad load_trace_csv(const std::string& path) {
-  // A regular file of bounded size only: a device (/dev/zero) or a huge file would never end.
   constexpr std::uintmax_t kMaxTraceBytes = 64U << 20;
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) {
-    return TraceLoad{{}, path + ": expected a file, got a directory"};
+  const BoundedFile file = read_bounded_file(path, kMaxTraceBytes);
+  switch (file.problem) {
+    case FileProblem::kNone:
+      return parse_trace_csv(file.text, path);
+    case FileProblem::kDirectory:
+      return TraceLoad{{}, path + ": expected a file, got a directory"};
+    case FileProblem::kNotRegular:
+      return TraceLoad{{}, path + ": expected a regular file"};
+    case FileProblem::kTooLarge:
+      return TraceLoad{
+          {}, path + ": larger than 64 MiB (" + std::to_string(file.size_bytes) + " bytes)"};
+    case FileProblem::kMissing:
+    case FileProblem::kUnreadable:
+      break;
   }
-  if (std::filesystem::exists(path, error) && !std::filesystem::is_regular_file(path, error)) {
-    return TraceLoad{{}, path + ": expected a regular file"};
-  }
-  const std::uintmax_t size = std::filesystem::file_size(path, error);
-  if (!error && size > kMaxTraceBytes) {
-    return TraceLoad{{}, path + ": larger than 64 MiB (" + std::to_string(size) + " bytes)"};
-  }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return TraceLoad{{}, path + ": cannot open the file for reading"};
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  if (file.bad()) return TraceLoad{{}, path + ": read error"};
-  return parse_trace_csv(contents.str(), path);
+  return TraceLoad{{}, path + ": cannot open the file for reading"};
 }
 
 }  // namespace mycelium::sim
