@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <bit>
+#include <utility>
 
 #include <core/assert.hpp>
 #include <core/ram/ordered_page_set.hpp>
@@ -22,8 +23,20 @@ OrderedPageSet::OrderedPageSet(std::uint64_t page_count)
   MYCELIUM_ASSERT(page_count > 0);
 }
 
+void OrderedPageSet::materialize() {
+  if (adopted_.empty()) return;
+  MYCELIUM_ASSERT(order_.empty() && head_ == 0 && size_ == adopted_.size());
+  for (const std::uint64_t page : adopted_)
+    words_[page / 64] |= 1ULL << (page % 64);
+  // Copied, not swapped: the FIFO keeps the capacity it grew to (re-growing a large vector
+  // from the adopted list's exact size faults in fresh pages every time).
+  order_.assign(adopted_.begin(), adopted_.end());
+  adopted_.clear();
+}
+
 bool OrderedPageSet::insert(std::uint64_t page) {
   MYCELIUM_ASSERT(page < page_count_);
+  materialize();
   std::uint64_t& word = words_[page / 64];
   const std::uint64_t bit = 1ULL << (page % 64);
   if ((word & bit) != 0) return false;
@@ -33,12 +46,30 @@ bool OrderedPageSet::insert(std::uint64_t page) {
   return true;
 }
 
+std::uint64_t OrderedPageSet::insert_sorted(std::vector<std::uint64_t>&& pages) {
+  for (std::size_t i = 0; i < pages.size(); ++i)
+    MYCELIUM_ASSERT(pages[i] < page_count_ && (i == 0 || pages[i] > pages[i - 1]));
+  if (size_ == 0) {
+    order_.clear();  // only pages that already left (pop_oldest does not shrink it)
+    head_ = 0;
+    size_ = pages.size();
+    adopted_ = std::move(pages);
+    return size_;
+  }
+  std::uint64_t added = 0;
+  for (const std::uint64_t page : pages)
+    added += insert(page) ? 1 : 0;
+  return added;
+}
+
 bool OrderedPageSet::contains(std::uint64_t page) const {
   MYCELIUM_ASSERT(page < page_count_);
+  if (!adopted_.empty()) return std::binary_search(adopted_.begin(), adopted_.end(), page);
   return (words_[page / 64] >> (page % 64) & 1) != 0;
 }
 
 std::optional<std::uint64_t> OrderedPageSet::pop_oldest() {
+  materialize();
   while (head_ < order_.size()) {
     const std::uint64_t page = order_[head_++];
     std::uint64_t& word = words_[page / 64];
@@ -56,8 +87,14 @@ std::optional<std::uint64_t> OrderedPageSet::pop_oldest() {
   return std::nullopt;
 }
 
-std::vector<std::uint64_t> OrderedPageSet::take_sorted() {
-  std::vector<std::uint64_t> pages;
+std::vector<std::uint64_t> OrderedPageSet::take_sorted(std::vector<std::uint64_t>&& reuse) {
+  if (!adopted_.empty()) {
+    MYCELIUM_ASSERT(size_ == adopted_.size());
+    size_ = 0;
+    return std::exchange(adopted_, {});
+  }
+  std::vector<std::uint64_t> pages = std::move(reuse);
+  pages.clear();
   pages.reserve(size_);
   if (size_ * kWordsPerPageForScan >= words_.size()) {
     for (std::size_t w = 0; w < words_.size(); ++w) {

@@ -16,11 +16,8 @@ ReplicationBuffer::ReplicationBuffer(std::uint64_t capacity_bytes, std::uint64_t
   MYCELIUM_ASSERT(backup_count_ > 0);
 }
 
-std::uint64_t ReplicationBuffer::queue_dirty(std::span<const std::uint64_t> pages,
-                                             TimePoint since) {
-  std::uint64_t added = 0;
-  for (std::uint64_t page : pages)
-    added += queued_.insert(page) ? 1 : 0;
+std::uint64_t ReplicationBuffer::queue_dirty(std::vector<std::uint64_t> pages, TimePoint since) {
+  const std::uint64_t added = queued_.insert_sorted(std::move(pages));
   if (added > 0 && !queued_oldest_write_) queued_oldest_write_ = since;
   return added * page_size_bytes_;
 }
@@ -54,7 +51,8 @@ const EpochRecord& ReplicationBuffer::launch(TimePoint now) {
   record.snapshot_time = now;
   record.oldest_write_time = queued_oldest_write_.value_or(now);
   record.restorable = stale_.empty();
-  record.pages = queued_.take_sorted();
+  record.pages = queued_.take_sorted(std::move(spare_pages_));
+  spare_pages_ = {};
   record.acked_by.assign(backup_count_, false);
   queued_oldest_write_.reset();
   in_flight_pages_ += record.pages.size();
@@ -107,6 +105,8 @@ void ReplicationBuffer::release(const std::vector<bool>& live_backups) {
       if (live_backups[b] && !oldest.acked_by[b]) return;
     }
     in_flight_pages_ -= oldest.pages.size();
+    if (oldest.pages.capacity() > spare_pages_.capacity())
+      spare_pages_ = std::move(in_flight_.front().pages);
     in_flight_.pop_front();
   }
 }

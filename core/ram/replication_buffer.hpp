@@ -42,8 +42,9 @@ class ReplicationBuffer {
                     std::uint64_t guest_pages, std::size_t backup_count);
 
   // Adds the pages the guest wrote in (since, now] (sorted, unique, below guest_pages). Returns
-  // the bytes that were not already queued.
-  std::uint64_t queue_dirty(std::span<const std::uint64_t> pages, TimePoint since);
+  // the bytes that were not already queued. Pass the list by move: into an empty queue it is
+  // adopted without a copy (OrderedPageSet::insert_sorted).
+  std::uint64_t queue_dirty(std::vector<std::uint64_t> pages, TimePoint since);
   // Best effort: discards the oldest queued pages until the buffer is within capacity (or the
   // queue is empty) and returns the bytes discarded.
   std::uint64_t discard_oldest_to_fit();
@@ -100,7 +101,8 @@ class ReplicationBuffer {
   std::optional<TimePoint> queued_oldest_write_;
   OrderedPageSet stale_;
 
-  std::deque<EpochRecord> in_flight_;  // launched and not released, by id
+  std::deque<EpochRecord> in_flight_;       // launched and not released, by id
+  std::vector<std::uint64_t> spare_pages_;  // the last released epoch's list, for reuse
   std::uint64_t in_flight_pages_ = 0;
   std::uint64_t last_launched_ = 0;
   std::uint64_t last_committed_ = 0;

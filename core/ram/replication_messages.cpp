@@ -33,12 +33,20 @@ void encode_chunk_body(wire::ByteWriter& writer, const EpochChunk& chunk,
   writer.varint(static_cast<std::uint64_t>(chunk.snapshot_time.time_since_epoch().count()));
   writer.u8(static_cast<std::uint8_t>(std::countr_zero(chunk.page_size_bytes)));
   writer.varint(pages.size());
+  std::size_t delta_bytes = 0;
   std::uint64_t previous = 0;
   for (std::size_t i = 0; i < pages.size(); ++i) {
     MYCELIUM_ASSERT(i == 0 || pages[i] > previous);  // sorted and unique
-    writer.varint(pages[i] - previous);
+    delta_bytes += wire::varint_size(pages[i] - previous);
     previous = pages[i];
   }
+  writer.varints(pages.size(), delta_bytes, [pages](auto&& put) {
+    std::uint64_t last = 0;
+    for (const std::uint64_t page : pages) {
+      put(page - last);
+      last = page;
+    }
+  });
 }
 
 void encode_body(wire::ByteWriter& writer, const EpochChunk& chunk) {

@@ -62,9 +62,9 @@ void ReplicationPrimary::begin_final_transfer() {
   if (!vm_.is_paused()) vm_.pause();
   paused_ = true;
   // What the guest wrote since the last tick completes the final state.
-  const DirtyPages last = vm_.read_dirty_pages();
-  buffer_.queue_dirty(last.pages, previous_tick_);
+  DirtyPages last = vm_.read_dirty_pages();
   dirtied_bytes_total_ += last.bytes();
+  buffer_.queue_dirty(std::move(last.pages), previous_tick_);
   previous_tick_ = env_.now();
   try_launch(false);
   check_migration_complete();

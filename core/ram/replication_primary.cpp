@@ -9,6 +9,9 @@ namespace {
 
 // Epoch snapshots remembered for RPO accounting (about 17 minutes at 1 ms epochs).
 constexpr std::size_t kDirtiedHistoryEpochs = 1 << 20;
+// Distinct slices of the newest epoch kept encoded for reuse: enough for every backup's split
+// when they agree (the usual case), bounded when they do not.
+constexpr std::size_t kMaxEncodedSlices = 64;
 
 }  // namespace
 
@@ -96,8 +99,9 @@ void ReplicationPrimary::stop() {
 void ReplicationPrimary::on_tick() {
   const TimePoint now = env_.now();
   detect_failed_backups(now);
-  const DirtyPages dirty = vm_.read_dirty_pages();
+  DirtyPages dirty = vm_.read_dirty_pages();
   MYCELIUM_ASSERT(dirty.page_size_bytes == config_.page_size_bytes);
+  const std::uint64_t dirty_bytes = dirty.bytes();
   const bool best_effort = !config_.ram.emergency_pause_enabled;
   MetricsSink& metrics = env_.metrics();
 
@@ -106,8 +110,8 @@ void ReplicationPrimary::on_tick() {
     if (requeued > 0)
       metrics.add_counter("replication_resync_bytes_total", static_cast<std::int64_t>(requeued));
   }
-  buffer_.queue_dirty(dirty.pages, previous_tick_);
-  dirtied_bytes_total_ += dirty.bytes();
+  buffer_.queue_dirty(std::move(dirty.pages), previous_tick_);
+  dirtied_bytes_total_ += dirty_bytes;
   if (best_effort) {
     const std::uint64_t discarded = buffer_.discard_oldest_to_fit();
     if (discarded > 0) {
@@ -119,7 +123,7 @@ void ReplicationPrimary::on_tick() {
   try_launch(true);
 
   const Duration epoch_length = config_.ram.replication_interval;
-  const EpochObservation observation{std::min(1.0, buffer_.level()), dirty.bytes(),
+  const EpochObservation observation{std::min(1.0, buffer_.level()), dirty_bytes,
                                      sent_bytes_since_tick_, epoch_length};
   intensity_ = policy_->next_intensity(observation);
   if (migration_ && migration_->phase == MigrationPhase::kConverging) {
@@ -137,8 +141,7 @@ void ReplicationPrimary::on_tick() {
   metrics.record("throttle_intensity_ratio", now, intensity_);
   metrics.record("replication_lag_bytes", now, static_cast<double>(buffer_.uncommitted_bytes()));
   metrics.record("replication_lag_ms", now, oldest ? to_seconds(now - *oldest) * 1e3 : 0.0);
-  metrics.record("guest_dirty_rate_bytes_per_s", now,
-                 static_cast<double>(dirty.bytes()) / length_s);
+  metrics.record("guest_dirty_rate_bytes_per_s", now, static_cast<double>(dirty_bytes) / length_s);
   metrics.record("replication_send_rate_bytes_per_s", now,
                  static_cast<double>(sent_bytes_since_tick_) / length_s);
   metrics.record("guest_paused", now, paused_ ? 1.0 : 0.0);
@@ -209,23 +212,13 @@ void ReplicationPrimary::transmit(Chunk& chunk) {
   MYCELIUM_ASSERT(chunk.connection.has_value());
   const EpochRecord* epoch = buffer_.find(chunk.epoch);
   MYCELIUM_ASSERT(epoch != nullptr);  // held until every live backup acknowledged it
-  EpochChunk body;
-  body.stream = config_.stream;
-  body.epoch = chunk.epoch;
-  body.chunk_index = chunk.index;
-  body.chunk_count = chunk.count;
-  body.restorable = epoch->restorable;
-  body.snapshot_time = epoch->snapshot_time;
-  body.page_size_bytes = config_.page_size_bytes;
-  const std::span<const std::uint64_t> pages(epoch->pages.data() + chunk.first_page,
-                                             chunk.end_page - chunk.first_page);
   const std::uint64_t chunk_bytes = data_bytes(chunk);
 
   BackupState& backup = backups_[chunk.backup];
   Message message;
   message.to = backup.node;
   message.port = kReplicationPort;
-  message.payload = encode_chunk(body, pages);
+  message.payload = encoded_payload(chunk, *epoch);
   message.bulk_bytes = chunk_bytes;
   message.lane = static_cast<std::uint16_t>(*chunk.connection);
   const std::uint64_t wire_bytes = message.wire_bytes();
@@ -244,6 +237,38 @@ void ReplicationPrimary::transmit(Chunk& chunk) {
   const Duration expected = from_seconds(static_cast<double>(wire_bytes) / rate) +
                             2 * stats.smoothed_rtt().value_or(Duration::zero());
   schedule_retry(chunk, std::max(config_.min_retransmit_timeout, 3 * expected));
+}
+
+std::vector<std::uint8_t> ReplicationPrimary::encoded_payload(const Chunk& chunk,
+                                                              const EpochRecord& epoch) {
+  const bool newest = epoch.id == buffer_.last_launched();
+  if (newest && encoded_epoch_ == epoch.id) {
+    for (const EncodedSlice& slice : encoded_slices_) {
+      if (slice.index == chunk.index && slice.count == chunk.count &&
+          slice.first_page == chunk.first_page && slice.end_page == chunk.end_page)
+        return slice.payload;
+    }
+  }
+  EpochChunk body;
+  body.stream = config_.stream;
+  body.epoch = chunk.epoch;
+  body.chunk_index = chunk.index;
+  body.chunk_count = chunk.count;
+  body.restorable = epoch.restorable;
+  body.snapshot_time = epoch.snapshot_time;
+  body.page_size_bytes = config_.page_size_bytes;
+  const std::span<const std::uint64_t> pages(epoch.pages.data() + chunk.first_page,
+                                             chunk.end_page - chunk.first_page);
+  std::vector<std::uint8_t> payload = encode_chunk(body, pages);
+  if (!newest) return payload;  // a retransmission of an older epoch: rare, not kept
+  if (encoded_epoch_ != epoch.id) {
+    encoded_epoch_ = epoch.id;
+    encoded_slices_.clear();
+  }
+  if (encoded_slices_.size() < kMaxEncodedSlices)
+    encoded_slices_.push_back(
+        {chunk.index, chunk.count, chunk.first_page, chunk.end_page, payload});
+  return payload;
 }
 
 void ReplicationPrimary::schedule_retry(Chunk& chunk, Duration delay) {

@@ -158,6 +158,9 @@ class ReplicationPrimary {
   void try_launch(bool allow_empty);
   void send_epoch(const EpochRecord& epoch);
   void transmit(Chunk& chunk);
+  // The encoded chunk for `chunk`'s slice: backups given the same slice of the newest epoch get
+  // byte-identical chunks, so each slice is encoded once, not once per backup.
+  std::vector<std::uint8_t> encoded_payload(const Chunk& chunk, const EpochRecord& epoch);
   // Sends `chunk` on the connection the policy prefers now, or waits for a reconnection.
   void transmit_on_best(Chunk& chunk);
   void schedule_retry(Chunk& chunk, Duration delay);
@@ -183,6 +186,15 @@ class ReplicationPrimary {
   std::unique_ptr<ThrottlePolicy> policy_;
   std::vector<BackupState> backups_;
   std::map<std::uint64_t, Chunk> chunks_;  // outstanding, by chunk_key
+  struct EncodedSlice {
+    std::uint16_t index = 0;
+    std::uint16_t count = 0;
+    std::size_t first_page = 0;
+    std::size_t end_page = 0;
+    std::vector<std::uint8_t> payload;
+  };
+  std::uint64_t encoded_epoch_ = 0;           // the epoch encoded_slices_ belong to
+  std::vector<EncodedSlice> encoded_slices_;  // at most kMaxEncodedSlices
   std::map<std::pair<std::size_t, std::uint64_t>, std::uint16_t>
       chunks_missing_;                                                    // (backup, epoch)
   std::deque<std::pair<std::uint64_t, std::uint64_t>> dirtied_at_epoch_;  // (epoch, total bytes)

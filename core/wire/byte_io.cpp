@@ -1,3 +1,6 @@
+#include <cstdio>
+#include <cstdlib>
+
 #include <core/wire/byte_io.hpp>
 
 namespace mycelium::wire {
@@ -8,6 +11,12 @@ void ByteWriter::varint(std::uint64_t value) {
     value >>= 7;
   }
   bytes_.push_back(static_cast<std::uint8_t>(value));
+}
+
+void ByteWriter::sizes_mismatch() {
+  // A caller bug, not bad input: the sizes it announced do not match the values it wrote.
+  std::fprintf(stderr, "ByteWriter::varints: announced sizes do not match the values\n");
+  std::abort();
 }
 
 void ByteWriter::fixed(std::uint64_t value, int byte_count) {
@@ -34,7 +43,7 @@ std::uint64_t ByteReader::fixed(int byte_count) {
   return value;
 }
 
-std::uint64_t ByteReader::varint() {
+std::uint64_t ByteReader::varint_checked() {
   if (!ok()) return 0;
   // Fast path: at most 10 bytes, all in the buffer, so no byte needs its own bounds check.
   // Decodes exactly what the checked loop below decodes, with the same refusals.

@@ -59,3 +59,37 @@ TEST_CASE("a long-lived FIFO is compacted and keeps its order") {
   CHECK(set.pop_oldest() == 15000);
   CHECK(set.size() == 5009);
 }
+
+TEST_CASE("a sorted list into an empty set is taken back whole, and mixes with single inserts") {
+  OrderedPageSet set(1000);
+  CHECK(set.insert(3));
+  CHECK(set.pop_oldest() == 3);  // empty again, with a dead FIFO entry behind it
+  CHECK(set.insert_sorted({10, 20, 30}) == 3);
+  CHECK(set.contains(20));
+  CHECK_FALSE(set.contains(25));
+  CHECK(set.take_sorted() == std::vector<std::uint64_t>{10, 20, 30});
+  CHECK(set.empty());
+
+  // Arrival order survives the adopted list meeting later inserts: the list came first.
+  CHECK(set.insert_sorted({5, 7}) == 2);
+  CHECK(set.insert_sorted({1, 7, 9}) == 2);  // 7 is already in: kept at its first arrival
+  CHECK_FALSE(set.insert(5));
+  CHECK(set.size() == 4);
+  CHECK(set.pop_oldest() == 5);
+  CHECK(set.pop_oldest() == 7);
+  CHECK(set.pop_oldest() == 1);
+  CHECK(set.take_sorted() == std::vector<std::uint64_t>{9});
+}
+
+TEST_CASE("take_sorted fills a recycled list and leaves the set usable") {
+  OrderedPageSet set(1 << 12);
+  for (std::uint64_t page = 4000; page > 0; page -= 2)
+    set.insert(page);  // out of order: taken through the bitmap or a sort
+  std::vector<std::uint64_t> recycled(5000, 7);
+  const std::vector<std::uint64_t> pages = set.take_sorted(std::move(recycled));
+  REQUIRE(pages.size() == 2000);
+  CHECK(std::is_sorted(pages.begin(), pages.end()));
+  CHECK(pages.front() == 2);
+  CHECK(pages.back() == 4000);
+  CHECK(set.insert(4000));
+}
