@@ -15,7 +15,6 @@ import argparse
 import math
 import os
 import sys
-import tempfile
 
 import matplotlib
 
@@ -23,6 +22,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from plot import save_png  # noqa: E402
 from read_results import ResultsError, read_results  # noqa: E402
 
 MARKERS = "osD^vP*X"
@@ -92,20 +92,8 @@ def plot(results, workload, output):
         scatter_axis.legend(fontsize=8)
     figure.suptitle(f"Mycelium scenario {results['scenario']}: throttling curves compared")
     figure.tight_layout()
-    directory = os.path.dirname(os.path.abspath(output))
-    os.makedirs(directory, exist_ok=True)
-    # Written beside the target and renamed: a failed plot never leaves half a PNG behind.
-    handle, temporary = tempfile.mkstemp(suffix=".png", dir=directory)
-    os.close(handle)
-    try:
-        figure.savefig(temporary, dpi=90)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a plot is not
-        os.replace(temporary, output)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+    save_png(figure, output, dpi=90)  # renamed into place: never half a PNG
 
 
 def main(argv):

@@ -17,6 +17,8 @@ find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(HDF5 1.10 REQUIRED COMPONENTS C CXX)
 # Command line of the mycelium tool.
 find_package(CLI11 2.1 REQUIRED)
+# JSON output (mycelium compare --format json).
+find_package(nlohmann_json 3.11 REQUIRED)
 # Tests and benchmarks.
 find_package(Catch2 2.13 REQUIRED)
 find_package(benchmark 1.7 REQUIRED)

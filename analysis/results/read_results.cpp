@@ -1,3 +1,4 @@
+#include <optional>
 #include <string_view>
 #include <system_error>
 
@@ -144,6 +145,57 @@ RunResult read_run(const Context& context, hid_t group, const std::string& where
   return run;
 }
 
+// The shard attributes are all there or none is: a file with some of them was not written by
+// Mycelium and merging it could mix sweeps.
+std::optional<ShardInfo> read_shard_info(const Context& context, hid_t root) {
+  const std::string_view names[] = {schema::kShardIndexAttribute, schema::kShardCountAttribute,
+                                    schema::kSweepRunCountAttribute,
+                                    schema::kScenarioDigestAttribute};
+  std::size_t present = 0;
+  for (const std::string_view name : names)
+    present += hdf5::has_attribute(context, root, "/", std::string(name)) ? 1 : 0;
+  if (present == 0) return std::nullopt;
+  for (const std::string_view name : names) {
+    if (!hdf5::has_attribute(context, root, "/", std::string(name))) {
+      context.fail("a shard file (it has shard attributes on /) without '" + std::string(name) +
+                   "' on /");
+    }
+  }
+  ShardInfo shard;
+  shard.index =
+      hdf5::read_uint64_attribute(context, root, "/", std::string(schema::kShardIndexAttribute));
+  shard.count =
+      hdf5::read_uint64_attribute(context, root, "/", std::string(schema::kShardCountAttribute));
+  shard.sweep_run_count =
+      hdf5::read_uint64_attribute(context, root, "/", std::string(schema::kSweepRunCountAttribute));
+  shard.scenario_digest = hdf5::read_string_attribute(
+      context, root, "/", std::string(schema::kScenarioDigestAttribute));
+  if (shard.count == 0 || shard.index >= shard.count) {
+    context.fail("shard index " + std::to_string(shard.index) + " is not below the shard count " +
+                 std::to_string(shard.count));
+  }
+  return shard;
+}
+
+// A shard run's @sweep_index, checked like the writer checks it.
+std::uint64_t read_sweep_index(const Context& context, hid_t group, const std::string& where,
+                               const ShardInfo& shard) {
+  const std::string name(schema::kSweepIndexAttribute);
+  if (!hdf5::has_attribute(context, group, where, name)) {
+    context.fail(where + " has no '" + name + "' attribute, which every run of a shard file has");
+  }
+  const std::uint64_t index = hdf5::read_uint64_attribute(context, group, where, name);
+  if (index >= shard.sweep_run_count) {
+    context.fail(where + ": sweep index " + std::to_string(index) + " is not below the sweep's " +
+                 std::to_string(shard.sweep_run_count) + " runs");
+  }
+  if (!shard.sweep_indices.empty() && index <= shard.sweep_indices.back()) {
+    context.fail(where + ": sweep index " + std::to_string(index) +
+                 " is not above the previous run's " + std::to_string(shard.sweep_indices.back()));
+  }
+  return index;
+}
+
 }  // namespace
 
 ResultsFile read_results(const std::filesystem::path& path) {
@@ -155,6 +207,7 @@ ResultsFile read_results(const std::filesystem::path& path) {
   ResultsFile results;
   results.mycelium_version = hdf5::read_string_attribute(context, root, "/", "mycelium_version");
   results.scenario_name = hdf5::read_string_attribute(context, root, "/", "scenario");
+  results.shard = read_shard_info(context, root);
   Handle runs = hdf5::open_group(context, root, "/", "runs");
   const std::size_t count = hdf5::link_names(context, runs.get(), "/runs").size();
   for (std::size_t index = 0; index < count; ++index) {
@@ -165,6 +218,10 @@ ResultsFile read_results(const std::filesystem::path& path) {
     }
     Handle group = hdf5::open_group(context, runs.get(), "/runs", name);
     results.runs.push_back(read_run(context, group.get(), "/runs/" + name));
+    if (results.shard) {
+      results.shard->sweep_indices.push_back(
+          read_sweep_index(context, group.get(), "/runs/" + name, *results.shard));
+    }
   }
   return results;
 }

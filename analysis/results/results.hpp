@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -43,10 +44,25 @@ struct RunResult {
   std::vector<std::pair<std::string, double>> events;   // (kind, time_s): "primary_crash", ...
 };
 
+// Present only in the file of one shard of a sweep (`mycelium sweep --shard i/n`): what
+// `mycelium merge` needs to refuse shards of different sweeps and to put the runs back in sweep
+// order. Files without it are ordinary results files; readers that do not know it ignore it.
+struct ShardInfo {
+  std::uint64_t index = 0;            // i of --shard i/n, below count
+  std::uint64_t count = 1;            // n of --shard i/n, at least 1
+  std::uint64_t sweep_run_count = 0;  // runs in the whole sweep, over all shards
+  std::string scenario_digest;        // identifies the scenario the sweep ran, e.g.
+                                      // "fnv1a64:0123456789abcdef"; compared, never parsed
+  // Per run of ResultsFile::runs, in the same order: its index in the whole sweep, strictly
+  // increasing and below sweep_run_count.
+  std::vector<std::uint64_t> sweep_indices;
+};
+
 struct ResultsFile {
   std::string mycelium_version;
   std::string scenario_name;
   std::vector<RunResult> runs;
+  std::optional<ShardInfo> shard = std::nullopt;
 };
 
 // The /summary group: one row per run, in run order, ready for a comparison table.

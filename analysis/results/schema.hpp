@@ -14,6 +14,13 @@ inline constexpr std::string_view kReservedRunLinks[] = {"time_s", "events", "su
 // The /summary column holding the run names.
 inline constexpr std::string_view kRunNameColumn = "run_name";
 
+// Shard attributes (ShardInfo): on / for a shard file, and @sweep_index on each of its runs.
+inline constexpr std::string_view kShardIndexAttribute = "shard_index";
+inline constexpr std::string_view kShardCountAttribute = "shard_count";
+inline constexpr std::string_view kSweepRunCountAttribute = "sweep_run_count";
+inline constexpr std::string_view kScenarioDigestAttribute = "scenario_digest";
+inline constexpr std::string_view kSweepIndexAttribute = "sweep_index";
+
 inline bool is_reserved_run_link(std::string_view name) {
   for (const std::string_view reserved : kReservedRunLinks) {
     if (name == reserved) return true;

@@ -98,9 +98,37 @@ void validate_run(const Context& context, const RunResult& run, const std::strin
   }
 }
 
+void validate_shard(const Context& context, const ShardInfo& shard, std::size_t run_count) {
+  const std::string where =
+      "shard " + std::to_string(shard.index) + " of " + std::to_string(shard.count);
+  if (shard.count == 0) context.fail("shard count is 0, expected at least 1");
+  if (shard.index >= shard.count) context.fail(where + ": the index is not below the count");
+  check_text(context, where + ": scenario digest", shard.scenario_digest);
+  if (shard.scenario_digest.empty()) context.fail(where + ": the scenario digest is empty");
+  if (shard.sweep_indices.size() != run_count) {
+    context.fail(where + ": " + std::to_string(shard.sweep_indices.size()) + " sweep indices for " +
+                 std::to_string(run_count) + " runs");
+  }
+  for (std::size_t i = 0; i < shard.sweep_indices.size(); ++i) {
+    const std::uint64_t index = shard.sweep_indices[i];
+    const std::string run =
+        where + ": run " + std::to_string(i) + " has sweep index " + std::to_string(index);
+    if (index >= shard.sweep_run_count) {
+      context.fail(run + ", not below the sweep's " + std::to_string(shard.sweep_run_count) +
+                   " runs");
+    }
+    // Runs are stored in sweep order: merge relies on it being a plain interleave.
+    if (i > 0 && index <= shard.sweep_indices[i - 1]) {
+      context.fail(run + ", not above the previous run's " +
+                   std::to_string(shard.sweep_indices[i - 1]));
+    }
+  }
+}
+
 void validate(const Context& context, const ResultsFile& results) {
   check_text(context, "mycelium_version", results.mycelium_version);
   check_text(context, "scenario name", results.scenario_name);
+  if (results.shard) validate_shard(context, *results.shard, results.runs.size());
   std::set<std::string> run_names;
   for (std::size_t index = 0; index < results.runs.size(); ++index) {
     const RunResult& run = results.runs[index];
@@ -164,9 +192,24 @@ class Writer {
       int64_attribute(root.get(), "/", "schema_version", kResultsSchemaVersion);
       string_attribute(root.get(), "/", "mycelium_version", results.mycelium_version);
       string_attribute(root.get(), "/", "scenario", results.scenario_name);
+      // Only shard files carry these: an ordinary file's bytes stay what they always were.
+      if (const auto& shard = results.shard) {
+        uint64_attribute(root.get(), "/", std::string(schema::kShardIndexAttribute), shard->index);
+        uint64_attribute(root.get(), "/", std::string(schema::kShardCountAttribute), shard->count);
+        uint64_attribute(root.get(), "/", std::string(schema::kSweepRunCountAttribute),
+                         shard->sweep_run_count);
+        string_attribute(root.get(), "/", std::string(schema::kScenarioDigestAttribute),
+                         shard->scenario_digest);
+      }
       Handle runs = create_group(root.get(), "/", "runs");
       for (std::size_t index = 0; index < results.runs.size(); ++index) {
-        write_run(runs.get(), results.runs[index], run_group_name(index));
+        const std::string group_name = run_group_name(index);
+        Handle group = write_run(runs.get(), results.runs[index], group_name);
+        if (results.shard) {
+          uint64_attribute(group.get(), "/runs/" + group_name,
+                           std::string(schema::kSweepIndexAttribute),
+                           results.shard->sweep_indices[index]);
+        }
       }
       write_summary_table(root.get(), results.runs);
     }
@@ -264,7 +307,8 @@ class Writer {
     }
   }
 
-  void write_run(hid_t runs, const RunResult& run, const std::string& group_name) {
+  // Returns the run's group, still open, for the caller's extra attributes.
+  Handle write_run(hid_t runs, const RunResult& run, const std::string& group_name) {
     const std::string where = "/runs/" + group_name;
     Handle group = create_group(runs, "/runs", group_name);
     string_attribute(group.get(), where, "name", run.name);
@@ -298,6 +342,7 @@ class Writer {
     }
     strings(summary.get(), where + "/summary", "name", names);
     doubles(summary.get(), where + "/summary", "value", values, nullptr);
+    return group;
   }
 
   // /summary: one row per run; columns run_name, label.<key> (union, by key), then the metrics

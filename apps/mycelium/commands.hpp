@@ -36,4 +36,38 @@ struct RunOptions {
 };
 int run_scenario(const RunOptions& options);
 
+struct CompareOptions {
+  std::vector<std::string> files;    // results files (HDF5); their runs are pooled
+  std::vector<std::string> by;       // label keys that form a group (default network, workload,
+                                     // configuration)
+  std::vector<std::string> metrics;  // default slowdown, lag_p99, rpo, pause
+  std::string format = "table";      // table | csv | json | markdown
+};
+int run_compare(const CompareOptions& options);
+
+struct PlotOptions {
+  std::string results_file;
+  std::string output_dir;  // default plots/<scenario>/
+};
+int run_plot(const PlotOptions& options);
+
+struct SweepOptions {
+  std::string scenario_file;
+  std::string shard;          // "i/n", i in 0 .. n-1 (a Kubernetes Indexed Job's completion index)
+  std::string output_file;    // default results/<scenario>.shard-<i>-of-<n>.h5
+  std::string emit;           // "k8s-job": write a Kubernetes Indexed Job instead of running
+  unsigned shards = 0;        // with --emit: how many shards the Job runs
+  std::string image;          // with --emit: the container image that holds mycelium
+  std::string results_claim;  // with --emit: the PersistentVolumeClaim the shard files go to
+  unsigned jobs = 0;
+  bool quiet = false;
+};
+int run_sweep(const SweepOptions& options);
+
+struct MergeOptions {
+  std::vector<std::string> shard_files;
+  std::string output_file;
+};
+int run_merge(const MergeOptions& options);
+
 }  // namespace mycelium::cli

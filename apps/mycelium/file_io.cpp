@@ -75,4 +75,13 @@ void write_file_atomically(const std::string& path, const std::string& contents)
   if (::rename(temporary.c_str(), path.c_str()) != 0) fail(reason());
 }
 
+std::filesystem::path create_output_folder(const std::filesystem::path& output) {
+  const std::filesystem::path folder =
+      output.parent_path().empty() ? std::filesystem::path(".") : output.parent_path();
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) throw UserError("cannot create " + folder.string() + ": " + error.message());
+  return folder;
+}
+
 }  // namespace mycelium::cli

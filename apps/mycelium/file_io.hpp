@@ -3,6 +3,7 @@
 // failed run never leaves a partial file behind.
 
 #include <cstddef>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -16,6 +17,10 @@ class UserError : public std::runtime_error {
 
 // The whole file; throws UserError naming the file and the reason.
 std::string read_text_file(const std::string& path, std::size_t max_bytes);
+
+// Creates the folder `output` goes into (with its parents) and returns it ("." for a bare file
+// name). Throws UserError naming the folder and the reason.
+std::filesystem::path create_output_folder(const std::filesystem::path& output);
 
 // Writes to a temporary file beside `path`, flushes it to disk, then renames it over `path`.
 // Throws UserError naming the file and the reason; the temporary is removed on failure.

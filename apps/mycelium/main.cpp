@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <exception>
 #include <iostream>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -14,6 +15,13 @@
 #include <core/manifest/did_you_mean.hpp>
 
 namespace {
+
+std::string join(const std::vector<std::string_view>& words) {
+  std::string text;
+  for (std::string_view word : words)
+    text += (text.empty() ? "" : ", ") + std::string(word);
+  return text;
+}
 
 int run(int argc, char** argv) {
   using namespace mycelium::cli;
@@ -59,6 +67,59 @@ int run(int argc, char** argv) {
                           "Runs in parallel (default: one per CPU core)");
   run_command->add_flag("-q,--quiet", run_options.quiet, "No progress line");
 
+  CompareOptions compare;
+  CLI::App* compare_command = app.add_subcommand(
+      "compare",
+      "Compare configurations across results files: group runs, aggregate over seeds (mean and "
+      "95 % confidence interval), mark the Pareto-optimal ones and rank them");
+  compare_command->add_option("results", compare.files, "Results files (HDF5)")->required();
+  compare_command
+      ->add_option("--by", compare.by,
+                   "Label keys that define a configuration (default: network,workload,"
+                   "configuration)")
+      ->delimiter(',');
+  compare_command
+      ->add_option("--metric", compare.metrics,
+                   "Metrics to show (default: slowdown,lag_p99,rpo,pause; any summary metric "
+                   "name is accepted)")
+      ->delimiter(',');
+  compare_command->add_option("--format", compare.format, "table, csv, json or markdown")
+      ->check(CLI::IsMember({"table", "csv", "json", "markdown"}));
+
+  PlotOptions plot;
+  CLI::App* plot_command = app.add_subcommand(
+      "plot", "Draw a results file's plots (PNG): time series, throttling curves, trade-offs");
+  plot_command->add_option("results", plot.results_file, "Results file (HDF5)")->required();
+  plot_command->add_option("-o,--output", plot.output_dir,
+                           "Folder for the PNG files (default plots/<scenario>)");
+
+  SweepOptions sweep;
+  CLI::App* sweep_command = app.add_subcommand(
+      "sweep",
+      "Run one shard of a scenario's sweep (--shard i/n), or write a Kubernetes Indexed Job "
+      "that runs every shard on a cluster (--emit k8s-job)");
+  sweep_command->add_option("scenario", sweep.scenario_file, "Scenario file (YAML)")->required();
+  sweep_command->add_option("--shard", sweep.shard,
+                            "This shard, i/n with i from 0 to n-1: runs i, i+n, i+2n, ...");
+  sweep_command->add_option("-o,--output", sweep.output_file,
+                            "Shard results file, or the Job manifest with --emit");
+  sweep_command->add_option("--emit", sweep.emit, "Write a manifest instead of running")
+      ->check(CLI::IsMember({"k8s-job"}));
+  sweep_command->add_option("--shards", sweep.shards, "With --emit: number of shards");
+  sweep_command->add_option("--image", sweep.image,
+                            "With --emit: container image that provides mycelium");
+  sweep_command->add_option("--results-claim", sweep.results_claim,
+                            "With --emit: PersistentVolumeClaim for the shard files");
+  sweep_command->add_option("-j,--jobs", sweep.jobs,
+                            "Runs in parallel (default: one per CPU core)");
+  sweep_command->add_flag("-q,--quiet", sweep.quiet, "No progress line");
+
+  MergeOptions merge;
+  CLI::App* merge_command = app.add_subcommand(
+      "merge", "Join the shard files of one sweep into the results file the unsharded run writes");
+  merge_command->add_option("shards", merge.shard_files, "Shard results files")->required();
+  merge_command->add_option("-o,--output", merge.output_file, "Merged results file")->required();
+
   CLI::App* version_command = app.add_subcommand(
       "version", "Print the version of mycelium and of the libraries it runs on");
 
@@ -74,7 +135,7 @@ int run(int argc, char** argv) {
     if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
       std::cerr << "mycelium: unknown command \"" << argv[1] << "\""
                 << mycelium::manifest::did_you_mean_suffix(argv[1], commands)
-                << "; expected one of validate, recommend, run, version (see mycelium --help)\n";
+                << "; expected one of " << join(commands) << " (see mycelium --help)\n";
       return kExitUserError;
     }
   }
@@ -90,6 +151,10 @@ int run(int argc, char** argv) {
   if (recommend_command->parsed()) return run_recommend(recommend);
   if (version_command->parsed()) return run_version();
   if (run_command->parsed()) return run_scenario(run_options);
+  if (compare_command->parsed()) return run_compare(compare);
+  if (plot_command->parsed()) return run_plot(plot);
+  if (sweep_command->parsed()) return run_sweep(sweep);
+  if (merge_command->parsed()) return run_merge(merge);
   return kExitUserError;  // unreachable: require_subcommand(1)
 }
 

@@ -48,7 +48,8 @@ TEST_CASE("the default scenario loads and expands to its cartesian product") {
   CHECK(scenario.workloads.size() == 3);
   CHECK(scenario.configurations.size() == 7);
   const std::vector<RunSpec> runs = expand_sweep(scenario);
-  CHECK(runs.size() == 2 * 3 * 7 * 2);
+  CHECK(scenario.seeds.size() == 3);
+  CHECK(runs.size() == 2 * 3 * 7 * 3);
   CHECK(runs.front().name == "lan/web/linear/seed-1");
   // Configurations override the defaults field by field.
   const ReplicationConfiguration& best_effort = scenario.configurations.back();

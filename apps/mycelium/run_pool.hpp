@@ -1,0 +1,41 @@
+#pragma once
+// Runs points of a scenario's sweep, each in its own child process, for `mycelium run` and
+// `mycelium sweep`: a fresh SimGrid engine per run keeps results bit-for-bit reproducible
+// whatever the parallelism, and lets runs use every core.
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <analysis/results/results.hpp>
+#include <apps/mycelium/scratch_folder.hpp>
+#include <sim/scenario/scenario.hpp>
+
+namespace mycelium::cli {
+
+// Runs at a time: `requested`, or one per online CPU core when it is 0.
+std::size_t parallel_jobs(unsigned requested);
+
+// Prefix of the folder for the per-run files, created in the output's folder (so they go to the
+// disk the results go to): `.mycelium-run-XXXXXX`.
+inline constexpr const char* kRunScratchPrefix = ".mycelium-run-";
+
+// Runs every element of `runs`, `jobs` at a time, each in a child that writes its result to a
+// file in `scratch`. A progress line goes to stderr unless `quiet`. Returns the results in the
+// order of `runs`, or nullopt when a run failed: its message is already on stderr, and no
+// further run was started.
+std::optional<std::vector<analysis::RunResult>> run_each_in_child(
+    const sim::Scenario& scenario, const std::vector<sim::RunSpec>& runs,
+    const ScratchFolder& scratch, std::size_t jobs, bool quiet);
+
+// What `run` and `sweep` share: creates the folder of `output`, announces the runs on stderr
+// ("<what>, J in parallel", unless `quiet`) and runs them with run_each_in_child, the scratch
+// folder beside `output`. Nullopt when a run failed (after saying so on stderr).
+std::optional<std::vector<analysis::RunResult>> run_for_output(
+    const sim::Scenario& scenario, const std::vector<sim::RunSpec>& runs,
+    const std::filesystem::path& output, unsigned requested_jobs, bool quiet,
+    const std::string& what);
+
+}  // namespace mycelium::cli
