@@ -47,10 +47,15 @@
 //    derive their own stream with their own purpose.
 //  * metrics() takes names with units in them (see metrics.hpp); the backend adds the node.
 //  * vm() is null on a node that protects no guest; otherwise it lives as long as the node.
+//
+// Health checks
+//  * check_health() checks a service instance on this node (health_check.hpp) and answers
+//    through the callback: exactly once, as a later event, unless the node crashes first.
 
 #include <cstdint>
 #include <functional>
 
+#include <core/env/health_check.hpp>
 #include <core/env/message.hpp>
 #include <core/env/metrics.hpp>
 #include <core/env/node_id.hpp>
@@ -95,6 +100,7 @@ class Environment {
   virtual RandomStream& random() = 0;
   virtual MetricsSink& metrics() = 0;
   virtual VmActuator* vm() = 0;
+  virtual void check_health(HealthCheck check, HealthCallback done) = 0;
 };
 
 }  // namespace mycelium

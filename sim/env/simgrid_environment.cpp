@@ -6,8 +6,20 @@
 
 namespace mycelium::sim {
 
-SimgridEnvironment::SimgridEnvironment(EventLoop& loop, NodeId self, std::uint64_t scenario_seed)
-    : loop_(loop), self_(self), random_(RandomStream::derive(scenario_seed, self, "node")) {}
+SimgridEnvironment::SimgridEnvironment(EventLoop& loop, NodeId self, std::uint64_t scenario_seed,
+                                       const HealthModel& health)
+    : loop_(loop),
+      health_(health),
+      self_(self),
+      random_(RandomStream::derive(scenario_seed, self, "node")) {}
+
+void SimgridEnvironment::check_health(HealthCheck check, HealthCallback done) {
+  MYCELIUM_ASSERT(done != nullptr);
+  // A timer: a crashed node's check never answers, as the contract says.
+  schedule_once(kHealthCheckDelay, [this, check = std::move(check), done = std::move(done)] {
+    done(health_.healthy(self_, check.service, check.instance_id, now()));
+  });
+}
 
 TimePoint SimgridEnvironment::now() const {
   return loop_.now();

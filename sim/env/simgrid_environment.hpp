@@ -9,6 +9,7 @@
 #include <memory>
 
 #include <core/env/environment.hpp>
+#include <sim/env/health_model.hpp>
 #include <sim/env/memory_metrics.hpp>
 
 namespace mycelium::sim {
@@ -17,7 +18,9 @@ class EventLoop;
 
 class SimgridEnvironment final : public Environment {
  public:
-  SimgridEnvironment(EventLoop& loop, NodeId self, std::uint64_t scenario_seed);
+  // `health` answers check_health (the simulation's model; outlives the node).
+  SimgridEnvironment(EventLoop& loop, NodeId self, std::uint64_t scenario_seed,
+                     const HealthModel& health);
   SimgridEnvironment(const SimgridEnvironment&) = delete;
   SimgridEnvironment& operator=(const SimgridEnvironment&) = delete;
 
@@ -33,6 +36,7 @@ class SimgridEnvironment final : public Environment {
   RandomStream& random() override { return random_; }
   MetricsSink& metrics() override { return metrics_; }
   VmActuator* vm() override { return vm_.get(); }
+  void check_health(HealthCheck check, HealthCallback done) override;
 
   // --- for the simulation ---
   // Hands an arrived message to the handler bound to its port, or drops and counts it.
@@ -51,6 +55,7 @@ class SimgridEnvironment final : public Environment {
 
  private:
   EventLoop& loop_;
+  const HealthModel& health_;
   NodeId self_;
   RandomStream random_;
   MemoryMetrics metrics_;

@@ -56,7 +56,7 @@ Simulation::Simulation(PlatformSpec spec, std::uint64_t scenario_seed)
   platform_ = std::make_unique<Platform>(spec_);
   loop_ = std::make_unique<EventLoop>(*platform_, nodes_, sg4::Engine::get_clock());
   for (std::size_t i = 0; i < spec_.nodes.size(); ++i) {
-    nodes_.emplace_back(*loop_, NodeId{static_cast<std::uint32_t>(i)}, scenario_seed_);
+    nodes_.emplace_back(*loop_, NodeId{static_cast<std::uint32_t>(i)}, scenario_seed_, health_);
   }
   loop_->start(platform_->driver_host());
 }

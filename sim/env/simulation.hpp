@@ -38,6 +38,7 @@
 
 #include <core/env/environment.hpp>
 #include <sim/env/event_loop.hpp>
+#include <sim/env/health_model.hpp>
 #include <sim/env/memory_metrics.hpp>
 #include <sim/env/platform.hpp>
 #include <sim/env/platform_spec.hpp>
@@ -86,6 +87,8 @@ class Simulation {
   // Gives `node` a guest: its vm() returns it from now on (null by default).
   void attach_vm(NodeId node, std::unique_ptr<VmActuator> vm);
   MemoryMetrics& metrics(NodeId node) { return node_at(node).memory_metrics(); }
+  // What the nodes' health checks answer (every instance healthy unless set otherwise).
+  HealthModel& health_model() { return health_; }
 
  private:
   SimgridEnvironment& node_at(NodeId node);
@@ -95,6 +98,7 @@ class Simulation {
   std::uint64_t scenario_seed_;
   std::unique_ptr<simgrid::s4u::Engine> engine_;
   std::unique_ptr<Platform> platform_;
+  HealthModel health_;                    // before nodes_: they keep a reference
   std::deque<SimgridEnvironment> nodes_;  // a deque: environments never move once created
   std::unique_ptr<EventLoop> loop_;
 };

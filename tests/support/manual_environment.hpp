@@ -146,7 +146,25 @@ class ManualEnvironment : public Environment {
   MetricsSink& metrics() override { return metrics_; }
   VmActuator* vm() override { return vm_ ? &*vm_ : nullptr; }
 
+  // Answers after health_check_delay, from what set_instance_health said (healthy by default).
+  void check_health(HealthCheck check, HealthCallback done) override {
+    MYCELIUM_ASSERT(done != nullptr);
+    ++health_checks_;
+    schedule_once(health_check_delay, [this, check = std::move(check), done = std::move(done)] {
+      const auto it = instance_health_.find({check.service, check.instance_id});
+      done(it == instance_health_.end() || it->second);
+    });
+  }
+
   // --- test controls ---
+  // What later health checks of the instance answer.
+  void set_instance_health(const std::string& service, const std::string& instance_id,
+                           bool healthy) {
+    instance_health_[{service, instance_id}] = healthy;
+  }
+  std::size_t health_checks() const { return health_checks_; }
+  Duration health_check_delay = std::chrono::milliseconds(1);
+
   // Moves the clock forward by `by`, firing every timer due on the way at its own deadline.
   void advance(Duration by) {
     MYCELIUM_ASSERT(by >= Duration::zero());
@@ -222,6 +240,8 @@ class ManualEnvironment : public Environment {
   }
 
  private:
+  std::map<std::pair<std::string, std::string>, bool> instance_health_;
+  std::size_t health_checks_ = 0;
   struct Timer {
     TimerId id;
     Duration period;  // zero for one-shot
@@ -296,6 +316,18 @@ class ManualNetwork {
     uplink_bytes_per_s_ = bytes_per_s;
   }
 
+  // Each message takes up to `max_extra_latency` more (uniform, so messages overtake each other)
+  // and is delivered twice with `duplicate_probability` (each copy with its own delay): the
+  // reordering and duplication a datagram network allows. Seeded: runs are repeatable.
+  void set_reordering(Duration max_extra_latency, double duplicate_probability,
+                      std::uint64_t seed) {
+    MYCELIUM_ASSERT(max_extra_latency >= Duration::zero());
+    MYCELIUM_ASSERT(duplicate_probability >= 0.0 && duplicate_probability <= 1.0);
+    max_extra_latency_ = max_extra_latency;
+    duplicate_probability_ = duplicate_probability;
+    reordering_random_ = RandomStream(seed);
+  }
+  std::uint64_t duplicated() const { return duplicated_; }
   void advance(Duration by) {
     MYCELIUM_ASSERT(by >= Duration::zero());
     run_until(now_ + by);
@@ -373,12 +405,29 @@ class ManualNetwork {
           departure = std::max(now_, uplink_free_at_[i]) + serialization;
           uplink_free_at_[i] = departure;
         }
-        in_flight_.emplace(std::pair{departure + latency_, ++last_sequence_}, std::move(message));
+        if (duplicate_probability_ > 0.0 &&
+            reordering_random_.uniform_real() < duplicate_probability_) {
+          ++duplicated_;
+          in_flight_.emplace(std::pair{departure + latency_ + extra_latency(), ++last_sequence_},
+                             message);
+        }
+        in_flight_.emplace(std::pair{departure + latency_ + extra_latency(), ++last_sequence_},
+                           std::move(message));
       }
     }
   }
 
+  Duration extra_latency() {
+    if (max_extra_latency_ == Duration::zero()) return Duration::zero();
+    return Duration(static_cast<Duration::rep>(
+        reordering_random_.uniform_int(0, static_cast<std::uint64_t>(max_extra_latency_.count()))));
+  }
+
   Duration latency_;
+  Duration max_extra_latency_{};
+  double duplicate_probability_ = 0.0;
+  RandomStream reordering_random_{1};
+  std::uint64_t duplicated_ = 0;
   TimePoint now_{};
   std::vector<ManualEnvironment> nodes_;
   // Keyed by (arrival time, send order): the next delivery is always the first entry.

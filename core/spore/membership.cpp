@@ -1,0 +1,509 @@
+#include <algorithm>
+#include <cmath>
+
+#include <core/assert.hpp>
+#include <core/spore/membership.hpp>
+#include <core/spore/suspicion.hpp>
+
+namespace mycelium::spore {
+
+namespace {
+
+// Without a codec to ask (unit tests), a piggybacked update is about this big on the wire
+// (type-free varint fields), and a message without gossip about this.
+constexpr std::size_t kEstimatedUpdateBytes = 24;
+constexpr std::size_t kEstimatedMessageBytes = 64;
+
+// At equal incarnation, what overrides what.
+int precedence(MemberState state) {
+  switch (state) {
+    case MemberState::kAlive:
+      return 0;
+    case MemberState::kSuspect:
+      return 1;
+    case MemberState::kDead:
+      return 2;
+    case MemberState::kLeft:
+      return 3;
+  }
+  return 0;
+}
+
+bool gone(MemberState state) {
+  return state == MemberState::kDead || state == MemberState::kLeft;
+}
+
+}  // namespace
+
+std::string validate(const MembershipConfig& config) {
+  if (config.probe_interval <= Duration::zero()) return "probe_interval must be positive";
+  if (config.probe_timeout <= Duration::zero() || config.probe_timeout >= config.probe_interval)
+    return "probe_timeout must be positive and shorter than probe_interval";
+  if (config.indirect_checks == 0) return "indirect_checks must be at least 1";
+  if (!(config.suspicion_multiplier > 0)) return "suspicion_multiplier must be positive";
+  if (!(config.suspicion_max_multiplier >= 1)) return "suspicion_max_multiplier must be at least 1";
+  if (config.retransmit_multiplier == 0) return "retransmit_multiplier must be at least 1";
+  if (config.push_pull_interval <= Duration::zero()) return "push_pull_interval must be positive";
+  if (config.max_members < 2) return "max_members must be at least 2";
+  if (config.max_push_pull_members == 0) return "max_push_pull_members must be at least 1";
+  if (config.max_queued_updates == 0) return "max_queued_updates must be at least 1";
+  if (config.max_message_bytes < 256) return "max_message_bytes must be at least 256";
+  return {};
+}
+
+Membership::Membership(Environment& env, MembershipConfig config, MembershipHooks hooks,
+                       std::vector<NodeId> seeds)
+    : env_(env),
+      config_(config),
+      hooks_(std::move(hooks)),
+      random_(env.random().next_u64()),
+      gossip_(config.max_queued_updates) {
+  MYCELIUM_ASSERT(validate(config_).empty());
+  MYCELIUM_ASSERT(hooks_.send != nullptr);
+  if (!hooks_.update_bytes)
+    hooks_.update_bytes = [](const MemberUpdate&) { return kEstimatedUpdateBytes; };
+  if (!hooks_.message_bytes)
+    hooks_.message_bytes = [](const SporeMessage&) { return kEstimatedMessageBytes; };
+  self_ = MemberInfo{env_.self(), 0, MemberState::kAlive, env_.now()};
+  gossip(MemberUpdate{self_.id, self_.incarnation, MemberState::kAlive, self_.id});
+  for (const NodeId seed : seeds) {
+    if (seed == self_.id) continue;
+    push_pull(seed, false);
+  }
+  schedule_next_probe(scaled(config_.probe_interval));
+  push_pull_timer_ = env_.schedule_periodic(config_.push_pull_interval, [this] {
+    const std::vector<NodeId> partner = random_members(1, self_.id, self_.id);
+    if (!partner.empty()) push_pull(partner.front(), false);
+  });
+}
+
+Membership::~Membership() {
+  env_.cancel_timer(probe_timer_);
+  env_.cancel_timer(push_pull_timer_);
+  if (probe_) env_.cancel_timer(probe_->timeout_timer);
+  for (auto& [sequence, indirect] : indirect_)
+    env_.cancel_timer(indirect.nack_timer);
+  for (Entry& entry : entries_)
+    env_.cancel_timer(entry.suspicion_timer);
+}
+
+// --- probing ----------------------------------------------------------------------------------
+
+Duration Membership::scaled(Duration base) const {
+  return base * (1 + static_cast<std::int64_t>(local_health_));
+}
+
+void Membership::adjust_health(int delta) {
+  const std::int64_t health = static_cast<std::int64_t>(local_health_) + delta;
+  local_health_ = static_cast<std::uint32_t>(
+      std::clamp<std::int64_t>(health, 0, static_cast<std::int64_t>(config_.max_local_health)));
+  env_.metrics().set_gauge("spore_local_health", local_health_);
+}
+
+void Membership::schedule_next_probe(Duration delay) {
+  probe_timer_ = env_.schedule_once(delay, [this] { start_probe(); });
+}
+
+std::optional<NodeId> Membership::next_probe_target() {
+  // Walk a shuffled list of the members; reshuffle after each full round (SWIM's randomised
+  // round-robin: every member is probed within a bounded number of periods). Gone members are
+  // skipped, not removed, so the walk stays O(1) amortised.
+  for (std::size_t attempts = 0; attempts <= probe_order_.size(); ++attempts) {
+    if (probe_cursor_ >= probe_order_.size()) {
+      probe_order_.clear();
+      for (const Entry& entry : entries_) {
+        if (!gone(entry.info.state)) probe_order_.push_back(entry.info.id);
+      }
+      random_.shuffle(std::span(probe_order_));
+      probe_cursor_ = 0;
+      if (probe_order_.empty()) return std::nullopt;
+    }
+    const NodeId candidate = probe_order_[probe_cursor_++];
+    const Entry* entry = find(candidate);
+    if (entry != nullptr && !gone(entry->info.state)) return candidate;
+  }
+  return std::nullopt;
+}
+
+void Membership::start_probe() {
+  if (left_) return;
+  const std::optional<NodeId> target = next_probe_target();
+  if (!target) {
+    schedule_next_probe(scaled(config_.probe_interval));
+    return;
+  }
+  Probe probe;
+  probe.target = *target;
+  probe.sequence = next_sequence_++;
+  probe.timeout_timer =
+      env_.schedule_once(scaled(config_.probe_timeout), [this] { on_probe_timeout(); });
+  probe_ = probe;
+  env_.metrics().add_counter("spore_probes_total", 1);
+  Ping ping{probe.sequence, *target, {}};
+  // Probing a suspect: tell it so directly (as memberlist does), so it can refute at once rather
+  // than wait for the gossip to find it.
+  if (const Entry* entry = find(*target);
+      entry != nullptr && entry->info.state == MemberState::kSuspect) {
+    ping.gossip.members.push_back(MemberUpdate{entry->info.id, entry->info.incarnation,
+                                               MemberState::kSuspect, entry->reporter});
+  }
+  send(*target, std::move(ping));
+  // The period ends one scaled interval after it started, acked or not.
+  probe_timer_ = env_.schedule_once(scaled(config_.probe_interval), [this] { end_probe_period(); });
+}
+
+void Membership::on_probe_timeout() {
+  if (!probe_ || probe_->acked) return;
+  const std::vector<NodeId> helpers =
+      random_members(config_.indirect_checks, self_.id, probe_->target);
+  probe_->expected_nacks = helpers.size();
+  for (const NodeId helper : helpers)
+    send(helper, PingRequest{probe_->sequence, probe_->target, {}});
+  env_.metrics().add_counter("spore_indirect_probes_total",
+                             static_cast<std::int64_t>(helpers.size()));
+}
+
+void Membership::end_probe_period() {
+  if (probe_) {
+    env_.cancel_timer(probe_->timeout_timer);
+    if (probe_->acked) {
+      adjust_health(-1);
+    } else {
+      // Lifeguard: a helper that did not even nack suggests our own links or CPU are the
+      // problem; without helpers, only the failed probe counts.
+      const std::size_t missed_nacks = probe_->expected_nacks - probe_->nacks;
+      adjust_health(probe_->expected_nacks == 0 ? 1 : static_cast<int>(missed_nacks));
+      Entry* entry = find(probe_->target);
+      if (entry != nullptr && entry->info.state == MemberState::kAlive) {
+        env_.metrics().add_counter("spore_probes_failed_total", 1);
+        apply(
+            MemberUpdate{entry->info.id, entry->info.incarnation, MemberState::kSuspect, self_.id});
+      }
+    }
+    probe_.reset();
+  }
+  start_probe();
+}
+
+std::vector<NodeId> Membership::random_members(std::size_t count, NodeId exclude_a,
+                                               NodeId exclude_b) {
+  // Reservoir-free: a few random draws over the table, skipping gone and excluded members,
+  // bounded so a table of mostly dead members cannot loop long.
+  std::vector<NodeId> chosen;
+  if (entries_.empty()) return chosen;
+  const std::size_t max_draws = 4 * count + entries_.size() / 8 + 8;
+  for (std::size_t draw = 0; draw < max_draws && chosen.size() < count; ++draw) {
+    const Entry& entry = entries_[random_.uniform_int(0, entries_.size() - 1)];
+    const NodeId id = entry.info.id;
+    if (gone(entry.info.state) || id == exclude_a || id == exclude_b) continue;
+    if (std::find(chosen.begin(), chosen.end(), id) != chosen.end()) continue;
+    chosen.push_back(id);
+  }
+  return chosen;
+}
+
+// --- messages ---------------------------------------------------------------------------------
+
+void Membership::on_message(NodeId from, const SporeMessage& message) {
+  std::visit(
+      [this, from](const auto& body) {
+        using Body = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<Body, Ping>) {
+          on_ping(from, body);
+        } else if constexpr (std::is_same_v<Body, PingRequest>) {
+          on_ping_request(from, body);
+        } else if constexpr (std::is_same_v<Body, Ack>) {
+          on_ack(from, body);
+        } else if constexpr (std::is_same_v<Body, Nack>) {
+          on_nack(body);
+        } else {
+          on_push_pull(from, body);
+        }
+        if constexpr (!std::is_same_v<Body, Nack> && !std::is_same_v<Body, PushPull>) {
+          for (const MemberUpdate& update : body.gossip.members)
+            apply(update);
+        }
+      },
+      message);
+}
+
+void Membership::on_ping(NodeId from, const Ping& ping) {
+  if (ping.target != self_.id) {
+    env_.metrics().add_counter("spore_pings_misdirected_total", 1);
+    return;
+  }
+  send(from, Ack{ping.sequence, self_.id, {}});
+}
+
+void Membership::on_ping_request(NodeId from, const PingRequest& request) {
+  if (request.target == self_.id) {  // asked to probe ourselves: answer directly
+    send(from, Ack{request.sequence, self_.id, {}});
+    return;
+  }
+  const std::uint32_t sequence = next_sequence_++;
+  IndirectProbe indirect{from, request.sequence, request.target, {}};
+  // Lifeguard: nack before the requester's period ends, so it learns we are alive in time.
+  indirect.nack_timer = env_.schedule_once(config_.probe_timeout * 4 / 5, [this, sequence] {
+    const auto it = indirect_.find(sequence);
+    if (it == indirect_.end()) return;
+    send(it->second.requester, Nack{it->second.requester_sequence, it->second.target});
+    indirect_.erase(it);
+  });
+  indirect_.emplace(sequence, indirect);
+  send(request.target, Ping{sequence, request.target, {}});
+}
+
+void Membership::on_ack(NodeId from, const Ack& ack) {
+  if (const auto it = indirect_.find(ack.sequence);
+      it != indirect_.end() && it->second.target == ack.target) {
+    env_.cancel_timer(it->second.nack_timer);
+    send(it->second.requester, Ack{it->second.requester_sequence, ack.target, {}});
+    indirect_.erase(it);
+    return;
+  }
+  if (probe_ && probe_->sequence == ack.sequence && probe_->target == ack.target) {
+    probe_->acked = true;
+    return;
+  }
+  (void)from;
+  env_.metrics().add_counter("spore_acks_late_total", 1);
+}
+
+void Membership::on_nack(const Nack& nack) {
+  if (probe_ && probe_->sequence == nack.sequence && probe_->target == nack.target &&
+      probe_->nacks < probe_->expected_nacks)
+    ++probe_->nacks;
+}
+
+void Membership::push_pull(NodeId with, bool is_reply) {
+  PushPull message;
+  message.is_reply = is_reply;
+  message.members.push_back(MemberUpdate{
+      self_.id, self_.incarnation, left_ ? MemberState::kLeft : MemberState::kAlive, self_.id});
+  // A random sample of what we know, bounded: anti-entropy repairs over many rounds.
+  const std::size_t want = std::min(config_.max_push_pull_members - 1, entries_.size());
+  std::vector<std::size_t> indices(entries_.size());
+  for (std::size_t i = 0; i < indices.size(); ++i)
+    indices[i] = i;
+  for (std::size_t i = 0; i < want; ++i) {
+    std::swap(indices[i], indices[i + random_.uniform_int(0, indices.size() - 1 - i)]);
+    const Entry& entry = entries_[indices[i]];
+    message.members.push_back(
+        MemberUpdate{entry.info.id, entry.info.incarnation, entry.info.state, entry.reporter});
+  }
+  env_.metrics().add_counter("spore_push_pulls_total", 1);
+  send(with, std::move(message));
+}
+
+void Membership::on_push_pull(NodeId from, const PushPull& push_pull) {
+  for (const MemberUpdate& update : push_pull.members)
+    apply(update);
+  if (!push_pull.is_reply && !left_) this->push_pull(from, true);
+}
+
+// --- state ------------------------------------------------------------------------------------
+
+Membership::Entry* Membership::find(NodeId id) {
+  const auto it = entry_of_.find(id);
+  return it == entry_of_.end() ? nullptr : &entries_[it->second];
+}
+
+void Membership::apply(const MemberUpdate& update) {
+  if (!update.member.valid()) return;
+  if (update.member == self_.id) {
+    // Others think we are suspect or dead: refute with a higher incarnation (unless leaving).
+    if ((update.state == MemberState::kSuspect || update.state == MemberState::kDead) &&
+        update.incarnation >= self_.incarnation && !left_)
+      refute(update.incarnation);
+    return;
+  }
+  Entry* entry = find(update.member);
+  if (entry == nullptr) {
+    if (gone(update.state)) return;  // news of a stranger's death: nothing to forget
+    if (entries_.size() + 1 >= config_.max_members) {
+      env_.metrics().add_counter("spore_members_refused_total", 1);
+      return;
+    }
+    entry_of_[update.member] = entries_.size();
+    entries_.push_back(
+        Entry{MemberInfo{update.member, update.incarnation, MemberState::kAlive, env_.now()},
+              update.reporter,
+              {},
+              {},
+              {}});
+    entry = &entries_.back();
+    probe_order_.push_back(update.member);  // probed within this round too
+    if (update.state == MemberState::kSuspect) {
+      suspect(*entry, update);
+    } else {
+      gossip(MemberUpdate{update.member, update.incarnation, MemberState::kAlive, update.member});
+      if (hooks_.member_changed) hooks_.member_changed(entry->info);
+    }
+    return;
+  }
+  const MemberInfo& known = entry->info;
+  const bool newer = update.incarnation > known.incarnation;
+  const bool same = update.incarnation == known.incarnation;
+  if (update.state == MemberState::kSuspect && same && known.state == MemberState::kSuspect) {
+    confirm_suspicion(*entry, update.reporter);
+    return;
+  }
+  if (!newer && !(same && precedence(update.state) > precedence(known.state))) return;
+  switch (update.state) {
+    case MemberState::kSuspect:
+      suspect(*entry, update);
+      break;
+    case MemberState::kAlive:
+    case MemberState::kDead:
+    case MemberState::kLeft:
+      set_state(*entry, update.state, update.incarnation, update.reporter);
+      break;
+  }
+}
+
+void Membership::refute(std::uint64_t accused_incarnation) {
+  self_.incarnation = std::max(self_.incarnation, accused_incarnation) + 1;
+  adjust_health(1);  // Lifeguard: being suspected hints that we are the slow one
+  env_.metrics().add_counter("spore_refutations_total", 1);
+  gossip(MemberUpdate{self_.id, self_.incarnation, MemberState::kAlive, self_.id});
+}
+
+void Membership::change_state(Entry& entry, MemberState state) {
+  if (gone(entry.info.state) && !gone(state)) --gone_count_;
+  if (!gone(entry.info.state) && gone(state)) ++gone_count_;
+  entry.info.state = state;
+  MYCELIUM_ASSERT(gone_count_ <= entries_.size());
+}
+
+void Membership::suspect(Entry& entry, const MemberUpdate& update) {
+  env_.cancel_timer(entry.suspicion_timer);
+  change_state(entry, MemberState::kSuspect);
+  entry.info.incarnation = update.incarnation;
+  entry.info.state_since = env_.now();
+  entry.reporter = update.reporter;
+  entry.suspected_at = env_.now();
+  entry.confirmations.clear();
+  schedule_suspicion_timeout(entry);
+  gossip(update);
+  env_.metrics().add_counter("spore_suspicions_total", 1);
+  if (hooks_.member_changed) hooks_.member_changed(entry.info);
+}
+
+void Membership::confirm_suspicion(Entry& entry, NodeId reporter) {
+  if (reporter == entry.reporter || reporter == self_.id) return;
+  const std::size_t expected = config_.indirect_checks;
+  if (entry.confirmations.size() >= expected) return;
+  if (std::find(entry.confirmations.begin(), entry.confirmations.end(), reporter) !=
+      entry.confirmations.end())
+    return;
+  entry.confirmations.push_back(reporter);
+  env_.cancel_timer(entry.suspicion_timer);
+  schedule_suspicion_timeout(entry);
+  // Re-gossip so others count this confirmation too.
+  gossip(MemberUpdate{entry.info.id, entry.info.incarnation, MemberState::kSuspect, reporter});
+}
+
+void Membership::schedule_suspicion_timeout(Entry& entry) {
+  const Duration min =
+      min_suspicion_timeout(config_.suspicion_multiplier, live_count(), config_.probe_interval);
+  const Duration max = from_seconds(to_seconds(min) * config_.suspicion_max_multiplier);
+  const Duration timeout =
+      suspicion_timeout(min, max, entry.confirmations.size(), config_.indirect_checks);
+  const Duration remaining = std::max(Duration::zero(), entry.suspected_at + timeout - env_.now());
+  const NodeId member = entry.info.id;
+  entry.suspicion_timer =
+      env_.schedule_once(remaining, [this, member] { on_suspicion_timeout(member); });
+}
+
+void Membership::on_suspicion_timeout(NodeId member) {
+  Entry* entry = find(member);
+  if (entry == nullptr || entry->info.state != MemberState::kSuspect) return;
+  entry->suspicion_timer = {};
+  env_.metrics().add_counter("spore_members_declared_dead_total", 1);
+  apply(MemberUpdate{member, entry->info.incarnation, MemberState::kDead, self_.id});
+}
+
+void Membership::set_state(Entry& entry, MemberState state, std::uint64_t incarnation,
+                           NodeId reporter) {
+  env_.cancel_timer(entry.suspicion_timer);
+  entry.suspicion_timer = {};
+  entry.confirmations.clear();
+  const bool changed = entry.info.state != state;
+  change_state(entry, state);
+  entry.info.incarnation = incarnation;
+  entry.reporter = reporter;
+  if (changed) entry.info.state_since = env_.now();
+  gossip(MemberUpdate{entry.info.id, incarnation, state, reporter});
+  if (changed && hooks_.member_changed) hooks_.member_changed(entry.info);
+}
+
+void Membership::leave() {
+  if (left_) return;
+  left_ = true;
+  self_.incarnation += 1;
+  self_.state = MemberState::kLeft;
+  gossip(MemberUpdate{self_.id, self_.incarnation, MemberState::kLeft, self_.id});
+  env_.cancel_timer(probe_timer_);
+  // Tell a few members directly: gossip alone would wait for their probes of us.
+  for (const NodeId member : random_members(config_.indirect_checks, self_.id, self_.id))
+    push_pull(member, true);
+}
+
+// --- gossip -----------------------------------------------------------------------------------
+
+void Membership::gossip(const MemberUpdate& update) {
+  gossip_.push(update.member, update);
+}
+
+std::uint32_t Membership::retransmit_limit() const {
+  const double n = static_cast<double>(live_count());
+  return config_.retransmit_multiplier *
+         static_cast<std::uint32_t>(std::max(1.0, std::ceil(std::log10(n + 1.0))));
+}
+
+std::vector<MemberUpdate> Membership::take_gossip(std::size_t budget_bytes) {
+  return gossip_.take(budget_bytes, retransmit_limit(), hooks_.update_bytes);
+}
+
+void Membership::send(NodeId to, SporeMessage message) {
+  const std::size_t base = hooks_.message_bytes(message);
+  const std::size_t budget =
+      config_.max_message_bytes > base ? config_.max_message_bytes - base : 0;
+  std::visit(
+      [this, budget](auto& body) {
+        using Body = std::decay_t<decltype(body)>;
+        if constexpr (!std::is_same_v<Body, Nack> && !std::is_same_v<Body, PushPull>) {
+          std::size_t used = 0;
+          for (const MemberUpdate& update : body.gossip.members)
+            used += hooks_.update_bytes(update);
+          const std::vector<MemberUpdate> more = take_gossip(budget > used ? budget - used : 0);
+          body.gossip.members.insert(body.gossip.members.end(), more.begin(), more.end());
+        }
+      },
+      message);
+  hooks_.send(to, std::move(message));
+}
+
+// --- queries ----------------------------------------------------------------------------------
+
+std::vector<MemberInfo> Membership::members() const {
+  std::vector<MemberInfo> all;
+  all.reserve(entries_.size() + 1);
+  all.push_back(self_);
+  for (const Entry& entry : entries_)
+    all.push_back(entry.info);
+  return all;
+}
+
+std::optional<MemberInfo> Membership::member(NodeId id) const {
+  if (id == self_.id) return self_;
+  const auto it = entry_of_.find(id);
+  if (it == entry_of_.end()) return std::nullopt;
+  return entries_[it->second].info;
+}
+
+std::size_t Membership::live_count() const {
+  return (left_ ? 0 : 1) + entries_.size() - gone_count_;
+}
+
+}  // namespace mycelium::spore

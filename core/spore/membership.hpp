@@ -1,0 +1,155 @@
+#pragma once
+// Service Spore membership and failure detection: SWIM (Das et al., 2002) with the Lifeguard
+// refinements (Dadgar et al., 2018), as a sans-IO state machine over the Environment.
+//
+//  * Every protocol period one member is probed, in a randomised round-robin order (a shuffled
+//    list, walked, reshuffled when done): a Ping; without an Ack within the probe timeout,
+//    PingRequests to k other members, which probe it for us and forward its Ack, or answer a
+//    Nack (Lifeguard) when they got none. Still no Ack at the end of the period: suspect it.
+//  * A suspicion is gossiped; the suspect refutes it by gossiping itself alive with a higher
+//    incarnation. Unrefuted, it becomes dead when the suspicion timeout runs out; that timeout
+//    starts long and shrinks with each independent confirmation (suspicion.hpp).
+//  * Local health (Lifeguard): failed probes, missed Nacks and having to refute raise it,
+//    successful probes lower it; probe interval and timeout are scaled by (1 + health), so a
+//    member that is itself slow probes less eagerly and accuses less.
+//  * Updates travel piggybacked on every message (gossip_queue.hpp), each lambda * log N times,
+//    and a periodic push-pull with one random member repairs what gossip missed.
+//
+// Messages leave through `send` as SporeMessage values: encoding, authentication and the port are
+// the node's business (spore_node.hpp), so this class is testable message by message.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include <core/env/environment.hpp>
+#include <core/spore/gossip_queue.hpp>
+#include <core/spore/membership_config.hpp>
+#include <core/spore/spore_messages.hpp>
+
+namespace mycelium::spore {
+
+struct MemberInfo {
+  NodeId id;
+  std::uint64_t incarnation = 0;
+  MemberState state = MemberState::kAlive;
+  TimePoint state_since{};
+};
+
+// What the membership needs from the node around it.
+struct MembershipHooks {
+  // Sends one message (the node encodes and signs it). Required.
+  std::function<void(NodeId to, SporeMessage message)> send;
+  // A member's state changed (joined, suspected, dead, left, alive again). Optional.
+  std::function<void(const MemberInfo& member)> member_changed;
+  // Bytes a piggybacked update takes on the wire, and what a message takes without gossip
+  // (defaults: fixed estimates, for tests that do not encode).
+  std::function<std::size_t(const MemberUpdate&)> update_bytes;
+  std::function<std::size_t(const SporeMessage&)> message_bytes;
+};
+
+class Membership {
+ public:
+  // Starts probing at once; `seeds` are members to join through (a push-pull with each).
+  Membership(Environment& env, MembershipConfig config, MembershipHooks hooks,
+             std::vector<NodeId> seeds);
+  ~Membership();
+  Membership(const Membership&) = delete;
+  Membership& operator=(const Membership&) = delete;
+
+  // A message from `from` (already authenticated and decoded by the node).
+  void on_message(NodeId from, const SporeMessage& message);
+  // Leaves gracefully: gossips kLeft about itself, then stops probing (it still answers pings
+  // so the leave can spread). Idempotent.
+  void leave();
+
+  // Known members, self included, in no particular order.
+  std::vector<MemberInfo> members() const;
+  std::optional<MemberInfo> member(NodeId id) const;
+  // Alive or suspect members (suspects still count: they may refute), self included.
+  std::size_t live_count() const;
+  std::uint64_t incarnation() const { return self_.incarnation; }
+  std::uint32_t local_health() const { return local_health_; }
+
+  // Updates for the node to piggyback on a message it sends anyway (e.g. service topology
+  // gossip uses the remaining room); `budget_bytes` of them at most.
+  std::vector<MemberUpdate> take_gossip(std::size_t budget_bytes);
+  // The retransmit limit for N members: lambda * ceil(log10(N + 1)).
+  std::uint32_t retransmit_limit() const;
+
+ private:
+  struct Entry {
+    MemberInfo info;
+    NodeId reporter;  // who suspected or declared it
+    // Suspicion state (state == kSuspect).
+    TimePoint suspected_at{};
+    std::vector<NodeId> confirmations;  // independent suspecters, bounded by expected
+    TimerId suspicion_timer;
+  };
+  struct Probe {
+    NodeId target;
+    std::uint32_t sequence = 0;
+    bool acked = false;
+    std::size_t expected_nacks = 0;
+    std::size_t nacks = 0;
+    TimerId timeout_timer;
+  };
+  struct IndirectProbe {  // we probe `target` on behalf of `requester`
+    NodeId requester;
+    std::uint32_t requester_sequence = 0;
+    NodeId target;
+    TimerId nack_timer;
+  };
+
+  void schedule_next_probe(Duration delay);
+  void start_probe();
+  void on_probe_timeout();
+  void end_probe_period();
+  std::optional<NodeId> next_probe_target();
+  std::vector<NodeId> random_members(std::size_t count, NodeId exclude_a, NodeId exclude_b);
+  void push_pull(NodeId with, bool is_reply);
+  void on_ping(NodeId from, const Ping& ping);
+  void on_ping_request(NodeId from, const PingRequest& request);
+  void on_ack(NodeId from, const Ack& ack);
+  void on_nack(const Nack& nack);
+  void on_push_pull(NodeId from, const PushPull& push_pull);
+  // Applies one update (gossiped, pushed or our own observation); gossips it on when it changed
+  // what we know.
+  void apply(const MemberUpdate& update);
+  void refute(std::uint64_t accused_incarnation);
+  void suspect(Entry& entry, const MemberUpdate& update);
+  void confirm_suspicion(Entry& entry, NodeId reporter);
+  void schedule_suspicion_timeout(Entry& entry);
+  void on_suspicion_timeout(NodeId member);
+  void set_state(Entry& entry, MemberState state, std::uint64_t incarnation, NodeId reporter);
+  // Every change of an entry's state goes through here (keeps gone_count_ exact).
+  void change_state(Entry& entry, MemberState state);
+  void gossip(const MemberUpdate& update);
+  void send(NodeId to, SporeMessage message);
+  void adjust_health(int delta);
+  Duration scaled(Duration base) const;
+  Entry* find(NodeId id);
+
+  Environment& env_;
+  MembershipConfig config_;
+  MembershipHooks hooks_;
+  RandomStream random_;
+  MemberInfo self_;
+  bool left_ = false;
+  std::vector<Entry> entries_;  // other members; index by entry_of_
+  std::unordered_map<NodeId, std::size_t> entry_of_;
+  std::vector<NodeId> probe_order_;
+  std::size_t probe_cursor_ = 0;
+  std::optional<Probe> probe_;
+  std::unordered_map<std::uint32_t, IndirectProbe> indirect_;  // by our own sequence
+  std::uint32_t next_sequence_ = 1;
+  std::uint32_t local_health_ = 0;
+  std::size_t gone_count_ = 0;  // entries dead or left: live_count() without a scan
+  GossipQueue<NodeId, MemberUpdate> gossip_;
+  TimerId probe_timer_;
+  TimerId push_pull_timer_;
+};
+
+}  // namespace mycelium::spore

@@ -1,0 +1,56 @@
+#pragma once
+// Settings of the Service Spore membership protocol (SWIM with the Lifeguard refinements), with
+// defaults for a LAN and a WAN. Every interval and multiplier is here; docs/spore.md explains
+// what each one trades.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <core/env/time.hpp>
+
+namespace mycelium::spore {
+
+struct MembershipConfig {
+  // One protocol period: one member probed. Scaled by (1 + local health) under Lifeguard.
+  Duration probe_interval = std::chrono::seconds(1);
+  // How long a direct ping waits for its ack before indirect probes start (also scaled).
+  Duration probe_timeout = std::chrono::milliseconds(500);
+  // k: members asked to probe the target indirectly.
+  std::uint32_t indirect_checks = 3;
+  // alpha: the shortest suspicion lasts alpha * max(1, log10 N) protocol periods.
+  double suspicion_multiplier = 4.0;
+  // beta: the longest (no independent confirmation) lasts beta times the shortest.
+  double suspicion_max_multiplier = 6.0;
+  // lambda: each update is piggybacked lambda * ceil(log10(N + 1)) times.
+  std::uint32_t retransmit_multiplier = 4;
+  // Lifeguard's S: local health ranges over 0 .. max_local_health.
+  std::uint32_t max_local_health = 8;
+  // Anti-entropy: a push-pull exchange with one random member this often.
+  Duration push_pull_interval = std::chrono::seconds(30);
+  // Bounds: members tracked (beyond, joins are refused and counted), members in one push-pull,
+  // updates waiting to be gossiped.
+  std::size_t max_members = 65536;
+  std::size_t max_push_pull_members = 48;
+  std::size_t max_queued_updates = 4096;
+  // A datagram carries at most this many bytes (envelope, body and piggybacked gossip).
+  std::size_t max_message_bytes = 1400;
+
+  // memberlist's DefaultLANConfig values: a data centre, sub-millisecond round trips.
+  static MembershipConfig lan() { return MembershipConfig{}; }
+  // memberlist's DefaultWANConfig values: round trips of tens to hundreds of milliseconds.
+  static MembershipConfig wan() {
+    MembershipConfig config;
+    config.probe_interval = std::chrono::seconds(5);
+    config.probe_timeout = std::chrono::seconds(3);
+    config.suspicion_multiplier = 6.0;
+    config.push_pull_interval = std::chrono::seconds(60);
+    return config;
+  }
+};
+
+// Empty when usable; otherwise what is wrong, naming the field.
+std::string validate(const MembershipConfig& config);
+
+}  // namespace mycelium::spore

@@ -1,0 +1,92 @@
+#pragma once
+// One member of a Service Spore network (seed: EndomyceteServiceSpore): membership and failure
+// detection (membership.hpp), the replicated service topology (service_topology.hpp), health
+// monitoring of the instances this member registered, all over one authenticated datagram port
+// (spore_codec.hpp, spore_auth.hpp). The seed's API: register_service_instance (register,
+// publish, start health monitoring), deregister, discover_peer_instances (local view merged with
+// the network's, de-duplicated, healthy), and change subscriptions.
+//
+// Every message piggybacks gossip: member updates first (membership decides how many), then
+// service records in the room left, up to max_message_bytes. Push-pull exchanges carry a member
+// sample and a topology sample, so a member that missed gossip catches up.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <core/env/environment.hpp>
+#include <core/spore/gossip_queue.hpp>
+#include <core/spore/membership.hpp>
+#include <core/spore/service_topology.hpp>
+#include <core/spore/spore_auth.hpp>
+
+namespace mycelium::spore {
+
+struct SporeNodeConfig {
+  MembershipConfig membership = MembershipConfig::lan();
+  ServiceTopologyConfig topology;
+  std::string network_name = "mycelium";   // members of other networks are refused
+  std::vector<std::uint8_t> network_key;   // shared by the network's members; >= 16 bytes
+  std::size_t max_tracked_senders = 4096;  // replay windows kept (spore_auth.hpp)
+  Duration health_check_interval = std::chrono::seconds(10);
+  Duration health_check_timeout = std::chrono::seconds(2);
+  Duration tombstone_sweep_interval = std::chrono::minutes(1);
+  std::size_t max_push_pull_instances = 16;
+  std::size_t max_queued_instance_updates = 1024;
+};
+
+// Empty when usable; otherwise what is wrong, naming the field.
+std::string validate(const SporeNodeConfig& config);
+
+class SporeNode {
+ public:
+  SporeNode(Environment& env, SporeNodeConfig config, std::vector<NodeId> seeds);
+  ~SporeNode();
+  SporeNode(const SporeNode&) = delete;
+  SporeNode& operator=(const SporeNode&) = delete;
+
+  WriteResult register_service_instance(const ServiceInstanceFields& fields);
+  WriteResult deregister(std::string_view service, std::string_view instance_id);
+  std::vector<ServiceInstanceRecord> discover_peer_instances(std::string_view service) const {
+    return topology_.discover_peer_instances(service);
+  }
+  ServiceTopology::SubscriptionId subscribe(std::string service, ServiceTopology::Callback cb) {
+    return topology_.subscribe(std::move(service), std::move(cb));
+  }
+  bool unsubscribe(ServiceTopology::SubscriptionId id) { return topology_.unsubscribe(id); }
+  // Leaves the network gracefully (membership.hpp); instances stay registered until then.
+  void leave() { membership_->leave(); }
+
+  const Membership& membership() const { return *membership_; }
+  const ServiceTopology& topology() const { return topology_; }
+
+ private:
+  using InstanceKey = std::pair<std::string, std::string>;
+
+  void on_datagram(const Message& message);
+  void send(NodeId to, SporeMessage message);
+  void publish(const ServiceInstanceRecord& record);
+  void merge(const std::vector<ServiceInstanceRecord>& records);
+  void on_member_changed(const MemberInfo& member);
+  void check_local_health();
+  void count_drop(std::string_view reason);
+
+  Environment& env_;
+  SporeNodeConfig config_;
+  Authenticator authenticator_;
+  ReplayWindow replay_window_;
+  std::uint64_t network_id_;
+  std::uint64_t next_sequence_;
+  RandomStream random_;
+  ServiceTopology topology_;
+  GossipQueue<InstanceKey, ServiceInstanceRecord> instance_gossip_;
+  // Health answers may arrive after this node is gone: they hold a weak reference to this.
+  std::shared_ptr<SporeNode*> alive_;
+  TimerId health_timer_;
+  TimerId sweep_timer_;
+  std::unique_ptr<Membership> membership_;  // last: its constructor already sends
+};
+
+}  // namespace mycelium::spore

@@ -1,0 +1,178 @@
+// Service Spore membership (SWIM + Lifeguard) across simulated members with a hand-turned clock:
+// joining, failure detection, refutation, indirect probes, shrinking suspicion, local health,
+// leaving. Each test states the protocol property it checks.
+
+#include <catch2/catch.hpp>
+
+#include <core/spore/suspicion.hpp>
+#include <tests/unit/spore/spore_cluster.hpp>
+
+using namespace std::chrono_literals;
+using namespace mycelium;
+using namespace mycelium::spore;
+using mycelium::spore::testing::SporeCluster;
+
+namespace {
+
+// A LAN config with 1 s periods; 1 ms one-way latency in the cluster.
+SporeCluster joined_cluster(std::size_t size) {
+  SporeCluster cluster(size, MembershipConfig::lan(), 1ms);
+  const auto everyone_knows_everyone = [&cluster] {
+    for (std::size_t i = 0; i < cluster.size(); ++i) {
+      if (cluster.member(i).live_count() != cluster.size()) return false;
+    }
+    return true;
+  };
+  REQUIRE(cluster.run_until(everyone_knows_everyone, 60s).has_value());
+  return cluster;
+}
+
+bool is_ping_between(NodeId from, NodeId to, const SporeMessage& message, std::size_t a,
+                     std::size_t b) {
+  const bool pair = (from.value == a && to.value == b) || (from.value == b && to.value == a);
+  return pair && (std::holds_alternative<Ping>(message) || std::holds_alternative<Ack>(message));
+}
+
+}  // namespace
+
+TEST_CASE("spore: members joining through one seed all learn each other") {
+  SporeCluster cluster = joined_cluster(8);
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    for (std::size_t j = 0; j < cluster.size(); ++j)
+      CHECK(cluster.view(i, j) == MemberState::kAlive);
+  }
+}
+
+TEST_CASE("spore: a crashed member is suspected, then declared dead by everyone") {
+  SporeCluster cluster = joined_cluster(8);
+  const TimePoint crash_at = cluster.now();
+  cluster.crash(5);
+  const auto suspected = cluster.run_until(
+      [&cluster] {
+        for (std::size_t i = 0; i < cluster.size(); ++i) {
+          if (i != 5 && cluster.view(i, 5) != MemberState::kAlive) return true;
+        }
+        return false;
+      },
+      30s);
+  REQUIRE(suspected.has_value());
+  // SWIM: the first member to probe a dead one does so within a few periods (1.58 expected).
+  CHECK(*suspected - crash_at < 10s);
+  const auto dead =
+      cluster.run_until([&cluster] { return cluster.all_see(5, MemberState::kDead); }, 120s);
+  REQUIRE(dead.has_value());
+  // The suspicion lasts at least alpha * log10(N) periods (4 s here), at most beta times that.
+  CHECK(*dead - *suspected >= 4s);
+  CHECK(*dead - *suspected <= 4s * 6 + 10s);
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    if (i != 5) CHECK(cluster.view(i, 5) == MemberState::kDead);
+  }
+}
+
+TEST_CASE("spore: a suspected member that is alive refutes with a higher incarnation") {
+  SporeCluster cluster = joined_cluster(6);
+  REQUIRE(cluster.member(2).incarnation() == 0);
+  // Node 2 is cut off until someone suspects it (a short partition: an indirect probe cannot
+  // reach it either), then the network heals before the suspicion runs out.
+  cluster.set_drop_filter(
+      [](NodeId from, NodeId to, const SporeMessage&) { return from.value == 2 || to.value == 2; });
+  const auto suspected = cluster.run_until(
+      [&cluster] {
+        for (std::size_t i = 0; i < cluster.size(); ++i) {
+          if (cluster.view(i, 2) == MemberState::kSuspect) return true;
+        }
+        return false;
+      },
+      60s);
+  REQUIRE(suspected.has_value());
+  cluster.set_drop_filter(nullptr);
+  // The suspecter's next ping of 2 tells it directly; 2 refutes well before the shortest
+  // suspicion (4 s) could run out.
+  const auto refuted =
+      cluster.run_until([&cluster] { return cluster.member(2).incarnation() >= 1; }, 60s);
+  REQUIRE(refuted.has_value());
+  CHECK(*refuted - *suspected < 2s);
+  CHECK(cluster.environment(2).recorded_metrics().counter("spore_refutations_total") >= 1);
+  // Probes that started during the cut may still fail and suspect again; each is refuted, and
+  // everyone ends with 2 alive at its new incarnation.
+  REQUIRE(cluster.run_until([&cluster] { return cluster.all_see(2, MemberState::kAlive); }, 60s));
+  CHECK(cluster.member(3).member(NodeId{2})->incarnation >= 1);
+  cluster.run_for(60s);  // and nobody declares it dead afterwards
+  CHECK(cluster.all_see(2, MemberState::kAlive));
+}
+
+TEST_CASE("spore: an indirect probe through other members keeps a reachable member alive") {
+  SporeCluster cluster = joined_cluster(6);
+  // The direct path between 0 and 1 is broken both ways; every other path works.
+  cluster.set_drop_filter([](NodeId from, NodeId to, const SporeMessage& message) {
+    return is_ping_between(from, to, message, 0, 1);
+  });
+  cluster.run_for(120s);
+  CHECK(cluster.environment(0).recorded_metrics().counter("spore_indirect_probes_total") > 0);
+  CHECK(cluster.view(0, 1) == MemberState::kAlive);
+  CHECK(cluster.view(1, 0) == MemberState::kAlive);
+  CHECK(cluster.environment(0).recorded_metrics().counter("spore_suspicions_total") == 0);
+}
+
+TEST_CASE("spore: the suspicion timeout shrinks with independent confirmations") {
+  const Duration min = 4s, max = 24s;
+  CHECK(suspicion_timeout(min, max, 0, 3) == max);
+  const Duration one = suspicion_timeout(min, max, 1, 3);
+  const Duration two = suspicion_timeout(min, max, 2, 3);
+  CHECK(one < max);
+  CHECK(two < one);
+  CHECK(suspicion_timeout(min, max, 3, 3) == min);
+  CHECK(suspicion_timeout(min, max, 9, 3) == min);
+  // max - (max - min) * log(2) / log(4) = 24 - 20 / 2 = 14 s
+  CHECK(to_seconds(one) == Approx(14.0));
+  CHECK(min_suspicion_timeout(4.0, 5, 1s) == 4s);  // log10 below 1 counts as 1
+  CHECK(to_seconds(min_suspicion_timeout(4.0, 1000, 1s)) == Approx(12.0));
+}
+
+TEST_CASE("spore: with many probers a dead member is declared sooner than the maximum") {
+  // 16 members: several suspect the crashed one independently, confirmations shrink the
+  // timeout from 6 x 4.8 s towards 4.8 s.
+  SporeCluster cluster = joined_cluster(16);
+  cluster.crash(7);
+  const TimePoint crash_at = cluster.now();
+  const auto dead =
+      cluster.run_until([&cluster] { return cluster.all_see(7, MemberState::kDead); }, 120s);
+  REQUIRE(dead.has_value());
+  const Duration max_timeout = min_suspicion_timeout(4.0, 16, 1s) * 6;
+  CHECK(*dead - crash_at < max_timeout);
+}
+
+TEST_CASE("spore: a member whose own messages are lost raises its local health multiplier") {
+  SporeCluster cluster = joined_cluster(6);
+  REQUIRE(cluster.member(4).local_health() == 0);
+  // Everything node 4 sends is lost (a member starved of CPU or network): its probes fail and
+  // its helpers' nacks never come back, so it learns that it is the problem.
+  cluster.set_drop_filter([](NodeId from, NodeId, const SporeMessage&) { return from.value == 4; });
+  cluster.run_for(20s);
+  CHECK(cluster.member(4).local_health() > 0);
+  // Healthy members stay at 0 (they only probe 4 and see it fail, which is not their fault... but
+  // a failed probe without nacks counts once; their successes bring it back down).
+  cluster.set_drop_filter(nullptr);
+  cluster.run_for(60s);
+  CHECK(cluster.member(4).local_health() == 0);
+}
+
+TEST_CASE("spore: a member that leaves is seen as left, not dead") {
+  SporeCluster cluster = joined_cluster(6);
+  cluster.member(3).leave();
+  const auto left =
+      cluster.run_until([&cluster] { return cluster.all_see(3, MemberState::kLeft); }, 30s);
+  REQUIRE(left.has_value());
+  cluster.crash(3);
+  cluster.run_for(60s);
+  CHECK(cluster.all_see(3, MemberState::kLeft));
+}
+
+TEST_CASE("spore: gossip is bounded: each update is sent at most lambda log N times") {
+  SporeCluster cluster = joined_cluster(8);
+  const std::uint32_t limit = cluster.member(0).retransmit_limit();
+  CHECK(limit == 4 * 1);  // lambda 4, ceil(log10(9)) = 1
+  // After the join settles, the queues drain: a quiet cluster sends only probes and acks.
+  cluster.run_for(30s);
+  CHECK(cluster.member(0).take_gossip(1400).empty());
+}
