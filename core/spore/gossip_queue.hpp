@@ -5,9 +5,11 @@
 // same key replaces the queued one (and starts its count again). Bounded: beyond `max_size`, the
 // most-sent update is dropped to make room.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <tuple>
@@ -46,9 +48,14 @@ class GossipQueue {
     std::vector<Update> taken;
     std::vector<Key> sent;
     std::size_t used = 0;
+    std::size_t smallest = std::numeric_limits<std::size_t>::max();  // smallest update seen: once
+                                                                     // even that cannot fit, stop
     for (const auto& [transmissions, ticket, key] : order_) {
+      if (smallest != std::numeric_limits<std::size_t>::max() && used + smallest > budget_bytes)
+        break;
       const Entry& entry = entries_.at(key);
       const std::size_t size = size_bytes(entry.update);
+      smallest = std::min(smallest, size);
       if (used + size > budget_bytes) continue;  // a smaller one may still fit
       used += size;
       taken.push_back(entry.update);
