@@ -44,6 +44,8 @@ std::string validate(const MembershipConfig& config) {
   if (!(config.suspicion_max_multiplier >= 1)) return "suspicion_max_multiplier must be at least 1";
   if (config.retransmit_multiplier == 0) return "retransmit_multiplier must be at least 1";
   if (config.push_pull_interval <= Duration::zero()) return "push_pull_interval must be positive";
+  if (config.gone_member_retention < Duration::zero())
+    return "gone_member_retention must not be negative";
   if (config.max_members < 2) return "max_members must be at least 2";
   if (config.max_push_pull_members == 0) return "max_push_pull_members must be at least 1";
   if (config.max_queued_updates == 0) return "max_queued_updates must be at least 1";
@@ -110,6 +112,7 @@ std::optional<NodeId> Membership::next_probe_target() {
   // skipped, not removed, so the walk stays O(1) amortised.
   for (std::size_t attempts = 0; attempts <= probe_order_.size(); ++attempts) {
     if (probe_cursor_ >= probe_order_.size()) {
+      reap_gone_members();
       probe_order_.clear();
       for (const Entry& entry : entries_) {
         if (!gone(entry.info.state)) probe_order_.push_back(entry.info.id);
@@ -123,6 +126,27 @@ std::optional<NodeId> Membership::next_probe_target() {
     if (entry != nullptr && !gone(entry->info.state)) return candidate;
   }
   return std::nullopt;
+}
+
+void Membership::reap_gone_members() {
+  const TimePoint now = env_.now();
+  for (std::size_t i = 0; i < entries_.size();) {
+    const Entry& entry = entries_[i];
+    if (!gone(entry.info.state) || now - entry.info.state_since < config_.gone_member_retention) {
+      ++i;
+      continue;
+    }
+    MYCELIUM_ASSERT(!entry.suspicion_timer.valid());
+    gossip_.erase(entry.info.id);
+    entry_of_.erase(entry.info.id);
+    --gone_count_;
+    if (i + 1 != entries_.size()) {  // the last entry takes its slot
+      entries_[i] = std::move(entries_.back());
+      entry_of_[entries_[i].info.id] = i;
+    }
+    entries_.pop_back();
+    env_.metrics().add_counter("spore_members_forgotten_total", 1);
+  }
 }
 
 void Membership::start_probe() {

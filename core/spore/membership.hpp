@@ -108,6 +108,8 @@ class Membership {
   void on_probe_timeout();
   void end_probe_period();
   std::optional<NodeId> next_probe_target();
+  // Forgets members gone for longer than gone_member_retention (once per probe round).
+  void reap_gone_members();
   std::vector<NodeId> random_members(std::size_t count, NodeId exclude_a, NodeId exclude_b);
   void push_pull(NodeId with, bool is_reply);
   void on_ping(NodeId from, const Ping& ping);

@@ -29,6 +29,10 @@ struct MembershipConfig {
   std::uint32_t max_local_health = 8;
   // Anti-entropy: a push-pull exchange with one random member this often.
   Duration push_pull_interval = std::chrono::seconds(30);
+  // A dead or departed member is forgotten this long after it went (memberlist's
+  // GossipToTheDeadTime): long enough that the news of its death has finished spreading, so
+  // stale gossip about it no longer circulates to bring it back.
+  Duration gone_member_retention = std::chrono::seconds(30);
   // Bounds: members tracked (beyond, joins are refused and counted), members in one push-pull,
   // updates waiting to be gossiped.
   std::size_t max_members = 65536;

@@ -164,8 +164,38 @@ TEST_CASE("spore: a member that leaves is seen as left, not dead") {
       cluster.run_until([&cluster] { return cluster.all_see(3, MemberState::kLeft); }, 30s);
   REQUIRE(left.has_value());
   cluster.crash(3);
-  cluster.run_for(60s);
-  CHECK(cluster.all_see(3, MemberState::kLeft));
+  // Never reported dead; forgotten once the news has had gone_member_retention (30 s) to spread.
+  for (int second = 0; second < 60; ++second) {
+    cluster.run_for(1s);
+    for (std::size_t i = 0; i < cluster.size(); ++i) {
+      if (i != 3) CHECK(cluster.view(i, 3) != MemberState::kDead);
+    }
+  }
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    if (i != 3) CHECK_FALSE(cluster.view(i, 3).has_value());
+  }
+}
+
+TEST_CASE("spore: a dead member is forgotten after the retention, and stays forgotten") {
+  SporeCluster cluster = joined_cluster(6);
+  cluster.crash(1);
+  REQUIRE(cluster.run_until([&cluster] { return cluster.all_see(1, MemberState::kDead); }, 120s));
+  // Still remembered (and its death gossiped) for gone_member_retention...
+  cluster.run_for(20s);
+  CHECK(cluster.all_see(1, MemberState::kDead));
+  // ... then dropped from every table, which shrinks instead of growing with every failure.
+  cluster.run_for(40s);
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    if (i == 1) continue;
+    CHECK_FALSE(cluster.view(i, 1).has_value());
+    CHECK(cluster.member(i).members().size() == 5);
+    CHECK(cluster.member(i).live_count() == 5);
+    CHECK(cluster.environment(i).recorded_metrics().counter("spore_members_forgotten_total") == 1);
+  }
+  cluster.run_for(120s);  // no stale gossip brings it back
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    if (i != 1) CHECK_FALSE(cluster.view(i, 1).has_value());
+  }
 }
 
 TEST_CASE("spore: gossip is bounded: each update is sent at most lambda log N times") {
