@@ -92,6 +92,12 @@ void EventLoop::run_in_driver(std::function<void()> action) {
   }
 }
 
+void EventLoop::set_message_loss(double probability, RandomStream random) {
+  MYCELIUM_ASSERT(probability >= 0.0 && probability <= 1.0);
+  loss_probability_ = probability;
+  loss_random_ = random;
+}
+
 void EventLoop::set_nic_up(NodeId node, bool up) {
   MYCELIUM_ASSERT(in_driver_);
   route_faults_.set_nic_up(node, up);
@@ -224,6 +230,10 @@ void EventLoop::start_unstarted_sends() {
     if (nodes_[send.message.from.value].crashed() ||
         !route_faults_.route_up(send.message.from, send.message.to)) {
       count_lost(send.message);  // its node crashed at this instant, or its route is cut
+      continue;
+    }
+    if (loss_probability_ > 0.0 && loss_random_.uniform_real() < loss_probability_) {
+      count_lost(send.message);  // the modelled packet loss
       continue;
     }
     sg4::CommPtr comm =

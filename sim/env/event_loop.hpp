@@ -80,6 +80,9 @@ class EventLoop {
   // Link faults, in the driver (run_in_driver): going down cancels the messages whose route it
   // cuts; while down, messages sent over it are lost at once.
   void set_nic_up(NodeId node, bool up);
+  // Every message sent from now on is lost with `probability` (independently, drawn from
+  // `random`: seeded, so runs repeat), counted in the sender's messages_lost_total.
+  void set_message_loss(double probability, RandomStream random);
   void set_zone_link_up(std::uint32_t zone_a, std::uint32_t zone_b, bool up);
 
   // Creates the driver actor on `host` (it starts with the first run_until).
@@ -124,6 +127,8 @@ class EventLoop {
   TimerQueue::Owner simulation_owner_;  // owner of schedule_event's events
   std::uint64_t last_event_id_ = 0;
 
+  double loss_probability_ = 0.0;
+  RandomStream loss_random_{1};
   TimePoint now_{};
   TimePoint horizon_{};
   std::uint64_t last_send_sequence_ = 0;

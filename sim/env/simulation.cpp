@@ -121,4 +121,11 @@ void Simulation::attach_vm(NodeId node, std::unique_ptr<VmActuator> vm) {
   node_at(node).attach_vm(std::move(vm));
 }
 
+void Simulation::set_message_loss(double probability) {
+  if (!(probability >= 0.0 && probability <= 1.0))
+    throw std::invalid_argument("message loss probability must be in [0, 1]");
+  loop_->set_message_loss(probability,
+                          RandomStream::derive(scenario_seed_, NodeId{0}, "network.loss"));
+}
+
 }  // namespace mycelium::sim

@@ -76,6 +76,9 @@ class Simulation {
   // The node runs again, with no timer and no port bound (SimgridEnvironment::crash).
   void restart_node(NodeId node);
   bool is_crashed(NodeId node) const;
+  // Each message sent from now on is lost with `probability` in [0, 1], independently (seeded
+  // from the scenario seed): datagram loss, for protocols that must live with it (spores).
+  void set_message_loss(double probability);
   // Turns the link between two zones (zone_a == zone_b: that zone's backbone) off or on. Messages
   // crossing it when it goes off, or sent over it while off, are lost (route_faults.hpp).
   // std::invalid_argument if there is no such zone.

@@ -129,3 +129,24 @@ TEST_CASE("SimGrid a NIC turned off isolates its node without crashing it", "[si
   CHECK(ticks == 14);        // its timers never stopped
   CHECK(simulation.metrics(NodeId{0}).counter("messages_lost_total") == 5);
 }
+
+TEST_CASE("SimGrid message loss drops each message independently with the set probability",
+          "[sim][faults]") {
+  Simulation simulation(uniform_platform(1, 2, 1.25e9), 1);
+  simulation.set_message_loss(0.3);
+  Environment& receiver = simulation.node(NodeId{1});
+  int received = 0;
+  receiver.bind(kPort, [&received](const Message&) { ++received; });
+  send_every_10ms(simulation, NodeId{0}, NodeId{1});
+  simulation.run_until(TimePoint(10005ms));  // 1000 sends
+  const std::int64_t lost = simulation.metrics(NodeId{0}).counter("messages_lost_total");
+  CHECK(received + lost == 1000);
+  // Binomial(1000, 0.3): mean 300, standard deviation 14.5; 5 deviations either way.
+  CHECK(lost > 227);
+  CHECK(lost < 373);
+
+  simulation.set_message_loss(0.0);
+  simulation.run_until(TimePoint(11005ms));  // 100 more, none lost
+  CHECK(simulation.metrics(NodeId{0}).counter("messages_lost_total") == lost);
+  CHECK_THROWS_AS(simulation.set_message_loss(1.5), std::invalid_argument);
+}
