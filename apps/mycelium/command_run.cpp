@@ -1,6 +1,7 @@
 // `mycelium run SCENARIO`: runs every point of a scenario's sweep in its own child process (a
 // fresh SimGrid engine each, so results are bit-for-bit reproducible and runs parallelise), then
-// merges the per-run files into one results file and prints the ranked summary.
+// merges the per-run files into one results file and prints the ranked summary. SporeScenario
+// files are run by run_spore_scenario.
 
 #include <filesystem>
 #include <iostream>
@@ -11,11 +12,17 @@
 #include <apps/mycelium/print_summary.hpp>
 #include <apps/mycelium/run_pool.hpp>
 #include <apps/mycelium/scenario_source.hpp>
+#include <sim/scenario/loader_support.hpp>
+#include <sim/scenario/spore_scenario_loader.hpp>
 
 namespace mycelium::cli {
 
 int run_scenario(const RunOptions& options) {
   namespace fs = std::filesystem;
+  // A SporeScenario has a runner of its own (command_run_spore.cpp); every other file goes the
+  // replication way, whose errors name the kind it expects.
+  const std::string text = read_text_file(options.scenario_file, sim::loader::kMaxScenarioBytes);
+  if (sim::declares_spore_scenario(text)) return run_spore_scenario(options, text);
   std::optional<ScenarioSource> source = load_scenario(options.scenario_file);
   if (!source) return kExitUserError;
   const sim::Scenario& scenario = source->scenario;
@@ -28,17 +35,7 @@ int run_scenario(const RunOptions& options) {
                      "scenario " + scenario.name + ": " + std::to_string(runs.size()) + " runs");
   if (!results) return kExitUserError;
 
-  analysis::ResultsFile merged;
-  merged.mycelium_version = MYCELIUM_VERSION;
-  merged.scenario_name = scenario.name;
-  merged.runs = std::move(*results);
-  try {
-    analysis::write_results(output, merged);
-  } catch (const analysis::ResultsError& failure) {
-    throw UserError(failure.what());  // e.g. an output folder that is not writable
-  }
-  print_summary(merged);
-  std::cout << "\nresults: " << output.string() << " (" << merged.runs.size() << " runs)\n";
+  write_results_and_summary(output, scenario.name, std::move(*results), print_summary);
   return kExitOk;
 }
 

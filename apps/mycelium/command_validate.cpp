@@ -6,13 +6,14 @@
 #include <apps/mycelium/file_io.hpp>
 #include <core/manifest/manifest.hpp>
 #include <sim/scenario/scenario_loader.hpp>
+#include <sim/scenario/spore_scenario_loader.hpp>
 
 namespace mycelium::cli {
 
 namespace {
 
-// Scenario files (docs/scenarios.md) are one document of kind Scenario: they go to the scenario
-// parser, manifests to the manifest parser.
+// Scenario files (docs/scenarios.md) are one document of kind Scenario (or SporeScenario): they
+// go to their scenario parser, manifests to the manifest parser.
 bool is_scenario(const std::string& text) {
   static const std::regex kind_line(R"((^|\n)kind:[ \t]*Scenario[ \t]*(#[^\n]*)?\r?(\n|$))");
   return std::regex_search(text, kind_line);
@@ -32,6 +33,18 @@ int run_validate(const ValidateOptions& options) {
     } catch (const UserError& error) {
       std::cerr << "mycelium validate: " << error.what() << '\n';
       ++unreadable;
+      continue;
+    }
+    if (sim::declares_spore_scenario(text)) {
+      const sim::SporeScenarioLoad load = sim::parse_spore_scenario(text, file);
+      diagnostics.append(load.diagnostics);
+      if (load.scenario) {
+        ++scenarios;
+        if (!options.quiet) {
+          std::cout << file << ": SporeScenario/" << load.scenario->name << " valid ("
+                    << sim::expand_sweep(*load.scenario).size() << " runs)\n";
+        }
+      }
       continue;
     }
     if (is_scenario(text)) {

@@ -61,14 +61,14 @@ class Progress {
 };
 
 // Runs in the child: never returns.
-[[noreturn]] void run_child(const sim::Scenario& scenario, const sim::RunSpec& run,
+[[noreturn]] void run_child(const std::string& scenario_name, const PoolRun& run,
                             const fs::path& file) {
   int code = 0;
   try {
     analysis::ResultsFile results;
     results.mycelium_version = MYCELIUM_VERSION;
-    results.scenario_name = scenario.name;
-    results.runs.push_back(sim::run_replication(scenario, run));
+    results.scenario_name = scenario_name;
+    results.runs.push_back(run.run());
     analysis::write_results(file, results);
   } catch (const std::exception& error) {
     std::cerr << "mycelium: run " << run.name << ": " << error.what() << "\n";
@@ -76,6 +76,18 @@ class Progress {
   }
   std::cerr.flush();
   _exit(code);  // not exit(): the parent's atexit handlers and buffers are not ours
+}
+
+// A replication sweep's points as pool runs (they point into `scenario` and `runs`).
+std::vector<PoolRun> replication_runs(const sim::Scenario& scenario,
+                                      const std::vector<sim::RunSpec>& runs) {
+  std::vector<PoolRun> pool;
+  pool.reserve(runs.size());
+  for (const sim::RunSpec& run : runs) {
+    pool.push_back(
+        PoolRun{run.name, [&scenario, &run] { return sim::run_replication(scenario, run); }});
+  }
+  return pool;
 }
 
 }  // namespace
@@ -88,6 +100,13 @@ std::size_t parallel_jobs(unsigned requested) {
 std::optional<std::vector<analysis::RunResult>> run_each_in_child(
     const sim::Scenario& scenario, const std::vector<sim::RunSpec>& runs,
     const ScratchFolder& scratch, std::size_t jobs, bool quiet) {
+  return run_each_in_child(scenario.name, replication_runs(scenario, runs), scratch, jobs, quiet);
+}
+
+std::optional<std::vector<analysis::RunResult>> run_each_in_child(const std::string& scenario_name,
+                                                                  const std::vector<PoolRun>& runs,
+                                                                  const ScratchFolder& scratch,
+                                                                  std::size_t jobs, bool quiet) {
   if (runs.empty()) return std::vector<analysis::RunResult>{};  // a shard beyond the sweep
   const auto run_file = [&scratch](std::size_t index) {
     return scratch.path() / ("run-" + std::to_string(index) + ".h5");
@@ -105,7 +124,7 @@ std::optional<std::vector<analysis::RunResult>> run_each_in_child(
     while (!failed && active < jobs && next < runs.size()) {
       const pid_t child = fork();
       if (child < 0) throw std::runtime_error("fork failed");
-      if (child == 0) run_child(scenario, runs[next], run_file(next));
+      if (child == 0) run_child(scenario_name, runs[next], run_file(next));
       ++next;
       ++active;
     }
@@ -132,14 +151,39 @@ std::optional<std::vector<analysis::RunResult>> run_each_in_child(
 std::optional<std::vector<analysis::RunResult>> run_for_output(
     const sim::Scenario& scenario, const std::vector<sim::RunSpec>& runs, const fs::path& output,
     unsigned requested_jobs, bool quiet, const std::string& what) {
+  return run_for_output(scenario.name, replication_runs(scenario, runs), output, requested_jobs,
+                        quiet, what);
+}
+
+std::optional<std::vector<analysis::RunResult>> run_for_output(const std::string& scenario_name,
+                                                               const std::vector<PoolRun>& runs,
+                                                               const fs::path& output,
+                                                               unsigned requested_jobs, bool quiet,
+                                                               const std::string& what) {
   const fs::path output_dir = create_output_folder(output);
   const ScratchFolder scratch(output_dir, kRunScratchPrefix);
   const std::size_t jobs = parallel_jobs(requested_jobs);
   if (!quiet) std::cerr << what << ", " << jobs << " in parallel\n";
   std::optional<std::vector<analysis::RunResult>> results =
-      run_each_in_child(scenario, runs, scratch, jobs, quiet);
+      run_each_in_child(scenario_name, runs, scratch, jobs, quiet);
   if (!results) std::cerr << "mycelium: a run failed (see above); no results written\n";
   return results;
+}
+
+void write_results_and_summary(const fs::path& output, const std::string& scenario_name,
+                               std::vector<analysis::RunResult> runs,
+                               const std::function<void(const analysis::ResultsFile&)>& summary) {
+  analysis::ResultsFile merged;
+  merged.mycelium_version = MYCELIUM_VERSION;
+  merged.scenario_name = scenario_name;
+  merged.runs = std::move(runs);
+  try {
+    analysis::write_results(output, merged);
+  } catch (const analysis::ResultsError& failure) {
+    throw UserError(failure.what());  // e.g. an output folder that is not writable
+  }
+  summary(merged);
+  std::cout << "\nresults: " << output.string() << " (" << merged.runs.size() << " runs)\n";
 }
 
 }  // namespace mycelium::cli

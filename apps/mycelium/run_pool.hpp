@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,24 @@ std::optional<std::vector<analysis::RunResult>> run_each_in_child(
     const sim::Scenario& scenario, const std::vector<sim::RunSpec>& runs,
     const ScratchFolder& scratch, std::size_t jobs, bool quiet);
 
+// One point of any kind of sweep: its name (for messages) and how to run it, called in the child.
+struct PoolRun {
+  std::string name;
+  std::function<analysis::RunResult()> run;
+};
+
+// run_each_in_child for runs of any kind (a SporeScenario's, for one); `scenario_name` goes into
+// each per-run file.
+std::optional<std::vector<analysis::RunResult>> run_each_in_child(const std::string& scenario_name,
+                                                                  const std::vector<PoolRun>& runs,
+                                                                  const ScratchFolder& scratch,
+                                                                  std::size_t jobs, bool quiet);
+std::optional<std::vector<analysis::RunResult>> run_for_output(const std::string& scenario_name,
+                                                               const std::vector<PoolRun>& runs,
+                                                               const std::filesystem::path& output,
+                                                               unsigned requested_jobs, bool quiet,
+                                                               const std::string& what);
+
 // What `run` and `sweep` share: creates the folder of `output`, announces the runs on stderr
 // ("<what>, J in parallel", unless `quiet`) and runs them with run_each_in_child, the scratch
 // folder beside `output`. Nullopt when a run failed (after saying so on stderr).
@@ -37,5 +56,13 @@ std::optional<std::vector<analysis::RunResult>> run_for_output(
     const sim::Scenario& scenario, const std::vector<sim::RunSpec>& runs,
     const std::filesystem::path& output, unsigned requested_jobs, bool quiet,
     const std::string& what);
+
+// The end of `mycelium run`, whatever the kind of scenario: writes the results file of the whole
+// sweep (atomically; a failure to write is a user error), prints `summary` of it, then the
+// file's name and run count.
+void write_results_and_summary(const std::filesystem::path& output,
+                               const std::string& scenario_name,
+                               std::vector<analysis::RunResult> runs,
+                               const std::function<void(const analysis::ResultsFile&)>& summary);
 
 }  // namespace mycelium::cli

@@ -197,8 +197,10 @@ void Membership::end_probe_period() {
       // problem; without helpers, only the failed probe counts.
       const std::size_t missed_nacks = probe_->expected_nacks - probe_->nacks;
       adjust_health(probe_->expected_nacks == 0 ? 1 : static_cast<int>(missed_nacks));
+      // A suspect we fail to reach too: our suspicion confirms the others' (Lifeguard counts
+      // independent suspecters; we are one unless we started it).
       Entry* entry = find(probe_->target);
-      if (entry != nullptr && entry->info.state == MemberState::kAlive) {
+      if (entry != nullptr && !gone(entry->info.state)) {
         env_.metrics().add_counter("spore_probes_failed_total", 1);
         apply(
             MemberUpdate{entry->info.id, entry->info.incarnation, MemberState::kSuspect, self_.id});
@@ -356,7 +358,14 @@ void Membership::apply(const MemberUpdate& update) {
               {},
               {}});
     entry = &entries_.back();
-    probe_order_.push_back(update.member);  // probed within this round too
+    // Probed within this round too, at a random place (as memberlist does): appended in the
+    // order members are learned, every member of a network that joined together would walk the
+    // same order, and the last ones would go unprobed for a whole round.
+    // O(1): appended, then swapped with a random not-yet-probed slot (an inside-out shuffle step).
+    probe_order_.push_back(update.member);
+    const auto slot =
+        static_cast<std::size_t>(random_.uniform_int(probe_cursor_, probe_order_.size() - 1));
+    std::swap(probe_order_[slot], probe_order_.back());
     if (update.state == MemberState::kSuspect) {
       suspect(*entry, update);
     } else {
@@ -414,7 +423,7 @@ void Membership::suspect(Entry& entry, const MemberUpdate& update) {
 }
 
 void Membership::confirm_suspicion(Entry& entry, NodeId reporter) {
-  if (reporter == entry.reporter || reporter == self_.id) return;
+  if (reporter == entry.reporter) return;  // the one who started it is not a confirmation
   const std::size_t expected = config_.indirect_checks;
   if (entry.confirmations.size() >= expected) return;
   if (std::find(entry.confirmations.begin(), entry.confirmations.end(), reporter) !=

@@ -2,10 +2,9 @@
 
 #include <core/manifest/manifest.hpp>
 #include <core/manifest/parsers.hpp>
-#include <core/manifest/text_check.hpp>
-#include <core/manifest/yaml_documents.hpp>
 #include <core/manifest/yaml_reader.hpp>
 #include <sim/files/bounded_file.hpp>
+#include <sim/scenario/loader_support.hpp>
 #include <sim/scenario/scenario_loader.hpp>
 #include <sim/workload/trace_csv.hpp>
 
@@ -15,9 +14,11 @@ namespace {
 
 using namespace manifest;
 
-constexpr std::size_t kMaxScenarioBytes = 1U << 20;
-constexpr std::size_t kMaxListItems = 64;
-constexpr std::size_t kMaxRuns = 100000;
+using loader::check_unique;
+using loader::for_each_item;
+using loader::kMaxRuns;
+using loader::kProfileNames;
+using loader::ProfileName;
 constexpr double kBytesPerMbit = 1e6 / 8.0;
 
 constexpr EnumNames<PopularityKind, 3> kPopularityNames{{{
@@ -30,45 +31,11 @@ constexpr EnumNames<PhaseKind, 3> kPhaseKindNames{{{
     {PhaseKind::steady, "steady"},
     {PhaseKind::burst, "burst"},
 }}};
-enum class ProfileName { kLan, kWan };
-constexpr EnumNames<ProfileName, 2> kProfileNames{{{
-    {ProfileName::kLan, "lan"},
-    {ProfileName::kWan, "wan"},
-}}};
 enum class LatencyProfileMode { kOff, kAuto };
 constexpr EnumNames<LatencyProfileMode, 2> kLatencyProfileModes{{{
     {LatencyProfileMode::kOff, "off"},
     {LatencyProfileMode::kAuto, "auto"},
 }}};
-
-// Calls `each(item, where, path)` for every item of the list at `key` (1..kMaxListItems).
-template <typename Each>
-void for_each_item(Reader& reader, const MappingReader& parent, std::string_view key, bool required,
-                   Each each) {
-  const auto entry = parent.find(key);
-  if (!entry) {
-    if (required) parent.report_missing(key, "a list of 1 to " + std::to_string(kMaxListItems));
-    return;
-  }
-  const std::string path = parent.child_path(key);
-  const YAML::Node& list = entry->first;
-  if (!list.IsSequence() || list.size() == 0 || list.size() > kMaxListItems) {
-    reader.error(entry->second, path,
-                 "expected a list of 1 to " + std::to_string(kMaxListItems) + " items, got " +
-                     describe_node(list));
-    return;
-  }
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const YAML::Node item = list[i];
-    each(item, reader.location(item, entry->second), path + "[" + std::to_string(i) + "]");
-  }
-}
-
-// Names of list items are unique within their list.
-void check_unique(Reader& reader, std::set<std::string>& seen, const std::string& name,
-                  const SourceLocation& where, const std::string& path) {
-  if (!seen.insert(name).second) reader.error(where, path + ".name", "duplicate name " + name);
-}
 
 void parse_network(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                    const std::string& path, NetworkSpec& out) {
@@ -473,48 +440,13 @@ ScenarioLoad parse_scenario(std::string_view text, std::string_view file_name,
                             const std::filesystem::path& base_dir) {
   ScenarioLoad result;
   Reader reader(file_name, result.diagnostics);
-  const SourceLocation file_start{std::string(file_name), 1, 1};
-  if (text.size() > kMaxScenarioBytes) {
-    reader.error(file_start, "", "expected a scenario of at most 1 MiB");
-    return result;
-  }
-  if (const auto invalid = find_invalid_character(text, file_name)) {
-    reader.error(invalid->where, "", "expected UTF-8 text, got " + invalid->what);
-    return result;
-  }
-  const std::vector<YamlDocument> documents =
-      load_yaml_documents(text, file_name, result.diagnostics);
-  if (!result.diagnostics.empty()) return result;
-  if (documents.size() != 1 || documents[0].root.IsNull()) {
-    reader.error(file_start, "", "expected exactly one YAML document (a Scenario)");
-    return result;
-  }
-  reader.set_line_offset(documents[0].line_offset);
-  const YAML::Node& document = documents[0].root;
-  const SourceLocation where = reader.location(document, file_start);
-  MappingReader top(reader, document, "", where, {"apiVersion", "kind", "metadata", "spec"});
-  if (!top.valid()) return result;
-  std::string api_version;
-  if (top.required("apiVersion", api_version, StringField{reader}) &&
-      api_version != "mycelium.network/v1") {
-    reader.error(top.find("apiVersion")->second, "apiVersion",
-                 "expected mycelium.network/v1, got " + api_version);
-  }
-  std::string kind;
-  if (top.required("kind", kind, StringField{reader}) && kind != "Scenario") {
-    reader.error(top.find("kind")->second, "kind", "expected Scenario, got " + kind);
-  }
+  const std::optional<loader::Envelope> envelope =
+      loader::read_envelope(reader, result.diagnostics, text, file_name, "Scenario");
+  if (!envelope) return result;
   Scenario scenario;
-  if (const auto metadata = top.find("metadata")) {
-    MappingReader meta(reader, metadata->first, "metadata", metadata->second, {"name"});
-    if (meta.valid()) meta.required("name", scenario.name, NameField{reader});
-  } else {
-    top.report_missing("metadata", "a mapping with a name");
-  }
-  if (const auto spec = top.find("spec")) {
-    parse_spec(reader, spec->first, spec->second, base_dir, scenario);
-  } else {
-    top.report_missing("spec", "a mapping");
+  scenario.name = envelope->name;
+  if (envelope->spec) {
+    parse_spec(reader, envelope->spec->first, envelope->spec->second, base_dir, scenario);
   }
   if (result.diagnostics.empty()) result.scenario = std::move(scenario);
   return result;

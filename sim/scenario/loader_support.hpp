@@ -1,0 +1,66 @@
+#pragma once
+// What the scenario loaders share (scenario_loader.cpp for kind Scenario, spore_scenario_loader.cpp
+// for kind SporeScenario): the file's envelope (size, UTF-8, one YAML document, apiVersion, kind,
+// metadata.name) and list helpers, so both report errors with the same words and locations.
+
+#include <cstddef>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include <core/manifest/yaml_reader.hpp>
+
+namespace mycelium::sim::loader {
+
+inline constexpr std::size_t kMaxScenarioBytes = 1U << 20;
+inline constexpr std::size_t kMaxListItems = 64;
+inline constexpr std::size_t kMaxRuns = 100000;
+
+enum class ProfileName { kLan, kWan };
+inline constexpr manifest::EnumNames<ProfileName, 2> kProfileNames{{{
+    {ProfileName::kLan, "lan"},
+    {ProfileName::kWan, "wan"},
+}}};
+
+// The parts of a scenario file every kind has. `spec` is set when the file got as far as a
+// mapping with a spec key; `name` may be empty when metadata was wrong (an error says so).
+struct Envelope {
+  std::string name;
+  std::optional<std::pair<YAML::Node, manifest::SourceLocation>> spec;
+};
+
+// Reads `text` as one YAML document of `kind` (apiVersion mycelium.network/v1) and reports every
+// problem of the envelope through `reader`. Nullopt when nothing further can be read.
+std::optional<Envelope> read_envelope(manifest::Reader& reader, manifest::Diagnostics& diagnostics,
+                                      std::string_view text, std::string_view file_name,
+                                      std::string_view kind);
+
+// Calls `each(item, where, path)` for every item of the list at `key` (1..kMaxListItems).
+template <typename Each>
+void for_each_item(manifest::Reader& reader, const manifest::MappingReader& parent,
+                   std::string_view key, bool required, Each each) {
+  const auto entry = parent.find(key);
+  if (!entry) {
+    if (required) parent.report_missing(key, "a list of 1 to " + std::to_string(kMaxListItems));
+    return;
+  }
+  const std::string path = parent.child_path(key);
+  const YAML::Node& list = entry->first;
+  if (!list.IsSequence() || list.size() == 0 || list.size() > kMaxListItems) {
+    reader.error(entry->second, path,
+                 "expected a list of 1 to " + std::to_string(kMaxListItems) + " items, got " +
+                     manifest::describe_node(list));
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    each(item, reader.location(item, entry->second), path + "[" + std::to_string(i) + "]");
+  }
+}
+
+// Names of list items are unique within their list.
+void check_unique(manifest::Reader& reader, std::set<std::string>& seen, const std::string& name,
+                  const manifest::SourceLocation& where, const std::string& path);
+
+}  // namespace mycelium::sim::loader

@@ -1,0 +1,83 @@
+#pragma once
+// Attributes a Spore member's suspicions and death declarations to their targets, to tell false
+// positives (about members that were alive) from true ones, without touching core/.
+//
+// The membership counts `spore_probes_failed_total` just before it suspects the member its probe
+// failed on, and `spore_members_declared_dead_total` just before it declares a suspect dead; the
+// counters do not say about whom. ObservedEnvironment sits between the member and its
+// SimgridEnvironment, forwards everything, and when one of these counters moves looks up, in the
+// member's own view, the few members that are really gone (crashed or left): a suspicion or a
+// death that concerns none of them concerns a member that was alive. Lookups are O(gone members),
+// so observing costs nothing measurable.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <core/env/environment.hpp>
+#include <core/spore/spore_node.hpp>
+
+namespace mycelium::sim {
+
+// What the run tells the observers, and what they tell it back (one per run).
+struct SporeTruth {
+  std::vector<NodeId> gone;                        // crashed or left, in the order it happened
+  NodeId crash_target;                             // the scenario's crash (not churn)
+  std::optional<TimePoint> crash_first_suspected;  // first member to suspect it
+  std::uint64_t false_suspicions = 0;  // raised by a prober about a member that was alive
+  std::uint64_t false_deaths = 0;      // declared (suspicion timeout) about a live member
+};
+
+class ObservedEnvironment final : public Environment, private MetricsSink {
+ public:
+  ObservedEnvironment(Environment& inner, SporeTruth& truth) : inner_(inner), truth_(truth) {}
+  // The member whose view attributes the counters; set once it exists.
+  void observe(const spore::SporeNode* node) { node_ = node; }
+
+  NodeId self() const override { return inner_.self(); }
+  TimePoint now() const override { return inner_.now(); }
+  TimerId schedule_once(Duration delay, TimerCallback callback) override {
+    return inner_.schedule_once(delay, std::move(callback));
+  }
+  TimerId schedule_periodic(Duration period, TimerCallback callback) override {
+    return inner_.schedule_periodic(period, std::move(callback));
+  }
+  bool cancel_timer(TimerId timer) override { return inner_.cancel_timer(timer); }
+  void bind(Port port, MessageHandler handler) override { inner_.bind(port, std::move(handler)); }
+  void unbind(Port port) override { inner_.unbind(port); }
+  void send(Message message) override { inner_.send(std::move(message)); }
+  RandomStream& random() override { return inner_.random(); }
+  MetricsSink& metrics() override { return *this; }
+  VmActuator* vm() override { return inner_.vm(); }
+  void check_health(HealthCheck check, HealthCallback done) override {
+    inner_.check_health(std::move(check), std::move(done));
+  }
+
+ private:
+  void add_counter(std::string_view name, std::int64_t delta) override;
+  void set_gauge(std::string_view name, double value) override {
+    inner_.metrics().set_gauge(name, value);
+  }
+  void record(std::string_view series, TimePoint at, double value) override {
+    inner_.metrics().record(series, at, value);
+  }
+
+  // Gone members this member's view holds in `state`.
+  std::vector<NodeId> gone_in_state(spore::MemberState state) const;
+  void judge_suspicion();
+  void judge_deaths();
+
+  Environment& inner_;
+  SporeTruth& truth_;
+  const spore::SporeNode* node_ = nullptr;
+  // A probe failed: the next suspicion is the prober's own, about its target. These gone members
+  // were alive in our view just before.
+  std::optional<std::vector<NodeId>> probe_failed_candidates_;
+  // Deaths declared at this instant, judged once the declarations are complete.
+  struct PendingDeath {
+    std::vector<NodeId> candidates;  // gone members suspect in our view before the declaration
+  };
+  std::vector<PendingDeath> pending_deaths_;
+};
+
+}  // namespace mycelium::sim

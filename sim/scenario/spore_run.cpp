@@ -1,0 +1,332 @@
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <memory>
+#include <sstream>
+
+#include <core/spore/spore_node.hpp>
+#include <sim/env/simulation.hpp>
+#include <sim/scenario/spore_observer.hpp>
+#include <sim/scenario/spore_run.hpp>
+#include <sim/scenario/units.hpp>
+
+namespace mycelium::sim {
+
+namespace {
+
+constexpr std::string_view kService = "spore-scale";
+constexpr std::string_view kInstance = "instance-1";
+constexpr NodeId kRegistrant{1};
+constexpr double kNicBytesPerS = 1.25e9;  // 10 Gbit/s
+
+// The fractions the summary reports, and their names' suffixes.
+constexpr std::pair<double, std::string_view> kFractions[] = {
+    {0.5, "p50"}, {0.99, "p99"}, {0.9999, "p9999"}};
+
+// One event whose spread the run follows: the fraction of live members that know it, sample by
+// sample (NaN before it happens).
+struct Spread {
+  std::string_view name;
+  Duration at{};
+  std::vector<double> known_ratio;
+  std::vector<std::size_t> known, live;  // counts behind each ratio
+
+  // Seconds after the event until `fraction` of the live members knew it; NaN if never.
+  double time_to(double fraction, const std::vector<double>& time_s) const {
+    for (std::size_t i = 0; i < time_s.size(); ++i) {
+      if (std::isnan(known_ratio[i]) || live[i] == 0) continue;
+      const auto needed = static_cast<std::size_t>(std::ceil(fraction * live[i] - 1e-9));
+      if (known[i] >= needed) return time_s[i] - to_seconds(at);
+    }
+    return kNotApplicable;
+  }
+};
+
+// Whether `node` still counts `member` among the live (alive or suspect). A member that never
+// heard of it, or has forgotten it, does not: it will send it nothing.
+bool holds_live(const spore::SporeNode& node, NodeId member) {
+  const auto info = node.membership().member(member);
+  return info &&
+         (info->state == spore::MemberState::kAlive || info->state == spore::MemberState::kSuspect);
+}
+
+class SporeRun {
+ public:
+  SporeRun(const SporeScenario& scenario, const SporeRunSpec& run)
+      : scenario_(scenario),
+        run_(run),
+        per_zone_(std::min(run.members, scenario.members_per_zone)),
+        simulation_(uniform_platform(run.members / per_zone_, per_zone_, kNicBytesPerS), run.seed),
+        leaver_(NodeId{run.members - 1}),
+        crashed_(NodeId{run.members - 2}),
+        churn_random_(RandomStream::derive(run.seed, NodeId{0}, "scenario.churn")) {
+    truth_.crash_target = crashed_;
+  }
+
+  analysis::RunResult execute() {
+    simulation_.set_message_loss(run_.packet_loss);
+    start_members();
+    schedule_events();
+    const auto samples = static_cast<std::size_t>(scenario_.duration / scenario_.sample_interval);
+    for (std::size_t k = 1; k <= samples; ++k) {
+      simulation_.run_until(TimePoint(scenario_.sample_interval * static_cast<std::int64_t>(k)));
+      sample();
+    }
+    if (simulation_.now() < TimePoint(scenario_.duration)) {
+      simulation_.run_until(TimePoint(scenario_.duration));
+    }
+    return summarize();
+  }
+
+ private:
+  spore::SporeNodeConfig node_config() const {
+    spore::SporeNodeConfig config;
+    config.membership = scenario_.profile == SporeProfile::kLan ? spore::MembershipConfig::lan()
+                                                                : spore::MembershipConfig::wan();
+    config.network_name = scenario_.name;
+    config.network_key = spore_scenario_key(scenario_);
+    // Every member may hear from every other: keep a replay window for each.
+    config.max_tracked_senders = std::max<std::size_t>(config.max_tracked_senders, run_.members);
+    return config;
+  }
+
+  // Everybody at t = 0, through the seed members (a seed joins through the other seeds).
+  void start_members() {
+    const spore::SporeNodeConfig config = node_config();
+    const std::uint32_t seeds = std::min(scenario_.seed_members, run_.members);
+    for (std::uint32_t i = 0; i < run_.members; ++i) {
+      std::vector<NodeId> join_through;
+      for (std::uint32_t s = 0; s < seeds; ++s) {
+        if (s != i) join_through.push_back(NodeId{s});
+      }
+      observed_.emplace_back(simulation_.node(NodeId{i}), truth_);
+      nodes_.push_back(std::make_unique<spore::SporeNode>(observed_.back(), config, join_through));
+      observed_.back().observe(nodes_.back().get());
+    }
+  }
+
+  void event(std::string_view kind) {
+    events_.emplace_back(std::string(kind), to_seconds(simulation_.now()));
+  }
+
+  void crash(NodeId member) {
+    observed_[member.value].observe(nullptr);
+    simulation_.crash_node(member);
+    nodes_[member.value].reset();
+    truth_.gone.push_back(member);
+  }
+
+  void schedule_events() {
+    simulation_.schedule_fault(TimePoint(scenario_.register_at), [this] {
+      nodes_[kRegistrant.value]->register_service_instance(spore::ServiceInstanceFields{
+          std::string(kService), std::string(kInstance), {8080}, "", {}});
+      event("registration");
+    });
+    simulation_.schedule_fault(TimePoint(scenario_.leave_at), [this] {
+      if (!nodes_[leaver_.value]) return;
+      nodes_[leaver_.value]->leave();  // it keeps answering pings, as a leaving member does
+      truth_.gone.push_back(leaver_);
+      event("leave");
+    });
+    simulation_.schedule_fault(TimePoint(scenario_.crash_at), [this] {
+      crash(crashed_);
+      event("crash");
+    });
+    if (scenario_.partition) schedule_partition(*scenario_.partition);
+    if (scenario_.churn) schedule_churn(scenario_.churn->from);
+  }
+
+  // Every link between two zones down, then up again.
+  void schedule_partition(const SporePartition& partition) {
+    const auto set_links = [this](bool up) {
+      const std::vector<std::string> zones = simulation_.spec().zones();
+      for (std::size_t a = 0; a < zones.size(); ++a) {
+        for (std::size_t b = a + 1; b < zones.size(); ++b)
+          simulation_.set_zone_link_up(zones[a], zones[b], up);
+      }
+    };
+    simulation_.schedule_fault(TimePoint(partition.at), [this, set_links] {
+      set_links(false);
+      event("partition_start");
+    });
+    const TimePoint end = TimePoint(partition.at + partition.down_for);
+    if (end < TimePoint(scenario_.duration)) {
+      simulation_.schedule_fault(end, [this, set_links] {
+        set_links(true);
+        event("partition_end");
+      });
+    }
+  }
+
+  // A Poisson process: the next crash an exponential gap after `after`, of a member drawn
+  // uniformly among those churn may take (not the seeds, nor the members the events use).
+  void schedule_churn(Duration after) {
+    const SporeChurn& churn = *scenario_.churn;
+    const Duration until = churn.until.value_or(scenario_.duration);
+    const Duration next =
+        after + from_seconds(churn_random_.exponential(1.0 / churn.crashes_per_second));
+    if (next >= until) return;
+    simulation_.schedule_fault(TimePoint(next), [this, next] {
+      std::vector<NodeId> eligible;
+      for (std::uint32_t i = scenario_.seed_members; i < run_.members; ++i) {
+        const NodeId member{i};
+        if (member != kRegistrant && member != leaver_ && member != crashed_ && nodes_[i])
+          eligible.push_back(member);
+      }
+      if (!eligible.empty()) {
+        crash(eligible[churn_random_.uniform_int(0, eligible.size() - 1)]);
+        ++churn_crashes_;
+        event("churn_crash");
+      }
+      schedule_churn(next);
+    });
+  }
+
+  void sample() {
+    const TimePoint now = simulation_.now();
+    const double interval_s = to_seconds(scenario_.sample_interval);
+    std::size_t live = 0;
+    std::size_t registration_known = 0, leave_known = 0, leave_live = 0, crash_known = 0;
+    std::uint64_t records = 0;
+    const bool leaver_gone = now >= TimePoint(scenario_.leave_at);
+    for (std::uint32_t i = 0; i < run_.members; ++i) {
+      const spore::SporeNode* node = nodes_[i].get();
+      // Live: neither crashed nor departed (a member that left hears no more gossip).
+      if (node == nullptr || (leaver_gone && NodeId{i} == leaver_)) continue;
+      ++live;
+      records += node->topology().size();
+      if (!node->discover_peer_instances(kService).empty()) ++registration_known;
+      if (NodeId{i} != leaver_) {
+        ++leave_live;
+        if (!holds_live(*node, leaver_)) ++leave_known;
+      }
+      if (!holds_live(*node, crashed_)) ++crash_known;
+    }
+    double messages = 0.0, bytes = 0.0;
+    for (std::uint32_t i = 0; i < run_.members; ++i) {
+      const MemoryMetrics& metrics = simulation_.metrics(NodeId{i});
+      messages += metrics.counter("spore_messages_sent_total");
+      bytes += metrics.counter("spore_bytes_sent_total");
+    }
+    time_s_.push_back(to_seconds(now));
+    record(registration_, now, registration_known, live);
+    record(leave_, now, leave_known, leave_live);
+    record(crash_, now, crash_known, live);
+    live_.push_back(static_cast<double>(live));
+    const double member_s = static_cast<double>(live) * interval_s;
+    messages_rate_.push_back(live == 0 ? 0.0 : (messages - messages_total_) / member_s);
+    bytes_rate_.push_back(live == 0 ? 0.0 : (bytes - bytes_total_) / member_s);
+    messages_total_ = messages;
+    bytes_total_ = bytes;
+    member_seconds_ += member_s;
+    records_sum_ += static_cast<double>(records);
+    member_samples_ += live;
+  }
+
+  static void record(Spread& spread, TimePoint now, std::size_t known, std::size_t live) {
+    const bool happened = now >= TimePoint(spread.at);
+    spread.known.push_back(known);
+    spread.live.push_back(live);
+    spread.known_ratio.push_back(happened && live > 0 ? static_cast<double>(known) / live
+                                                      : kNotApplicable);
+  }
+
+  analysis::RunResult summarize() {
+    analysis::RunResult result;
+    result.name = run_.name;
+    result.seed = run_.seed;
+    const std::string profile = scenario_.profile == SporeProfile::kLan ? "lan" : "wan";
+    result.labels = {{"members", std::to_string(run_.members)},
+                     {"loss", format_loss(run_.packet_loss)},
+                     {"profile", profile},
+                     {"seed", std::to_string(run_.seed)}};
+    result.resolved_config_yaml = resolved_config(profile);
+    result.time_s = time_s_;
+    result.series = {{"registration_known", "ratio", registration_.known_ratio},
+                     {"leave_known", "ratio", leave_.known_ratio},
+                     {"crash_known", "ratio", crash_.known_ratio},
+                     {"live_members", "members", live_},
+                     {"messages_per_member", "messages/s", messages_rate_},
+                     {"bytes_per_member", "bytes/s", bytes_rate_}};
+    for (const Spread* spread : {&registration_, &leave_, &crash_}) {
+      for (const auto& [fraction, suffix] : kFractions) {
+        result.summary.emplace_back(std::string(spread->name) + "_" + std::string(suffix) + "_s",
+                                    spread->time_to(fraction, time_s_));
+      }
+    }
+    result.summary.emplace_back(
+        "crash_detection_first_s",
+        truth_.crash_first_suspected
+            ? to_seconds(*truth_.crash_first_suspected - TimePoint(scenario_.crash_at))
+            : kNotApplicable);
+    result.summary.emplace_back("crash_detection_all_s", crash_.time_to(1.0, time_s_));
+    const double member_hours = member_seconds_ / 3600.0;
+    const auto per_member_hour = [member_hours](std::uint64_t count) {
+      return member_hours > 0 ? static_cast<double>(count) / member_hours : kNotApplicable;
+    };
+    result.summary.emplace_back("false_suspicions_per_member_hour",
+                                per_member_hour(truth_.false_suspicions));
+    result.summary.emplace_back("false_deaths_per_member_hour",
+                                per_member_hour(truth_.false_deaths));
+    const auto per_member_s = [this](double total) {
+      return member_seconds_ > 0 ? total / member_seconds_ : kNotApplicable;
+    };
+    result.summary.emplace_back("messages_per_member_per_s", per_member_s(messages_total_));
+    result.summary.emplace_back("bytes_per_member_per_s", per_member_s(bytes_total_));
+    result.summary.emplace_back(
+        "topology_records_per_member",
+        member_samples_ > 0 ? records_sum_ / static_cast<double>(member_samples_) : kNotApplicable);
+    result.summary.emplace_back("churn_crashes", static_cast<double>(churn_crashes_));
+    result.events = events_;  // recorded as the faults ran: in time order
+    return result;
+  }
+
+  std::string resolved_config(const std::string& profile) const {
+    const spore::MembershipConfig membership = node_config().membership;
+    std::ostringstream yaml;
+    yaml << "# scenario " << scenario_.name << ", run " << run_.name << "\n"
+         << "members: " << run_.members << "\npacketLoss: " << format_loss(run_.packet_loss)
+         << "\nprofile: " << profile << "\nzones: " << run_.members / per_zone_
+         << "\nmembersPerZone: " << per_zone_ << "\nseedMembers: " << scenario_.seed_members
+         << "\nregistrant: " << kRegistrant.value << "\nleaver: " << leaver_.value
+         << "\ncrashed: " << crashed_.value
+         << "\nmembership:\n  probeIntervalMs: " << to_seconds(membership.probe_interval) * 1e3
+         << "\n  probeTimeoutMs: " << to_seconds(membership.probe_timeout) * 1e3
+         << "\n  suspicionMultiplier: " << membership.suspicion_multiplier
+         << "\n  pushPullIntervalS: " << to_seconds(membership.push_pull_interval) << "\n";
+    return yaml.str();
+  }
+
+  const SporeScenario& scenario_;
+  const SporeRunSpec& run_;
+  std::uint32_t per_zone_;
+  Simulation simulation_;
+  NodeId leaver_;
+  NodeId crashed_;
+  RandomStream churn_random_;
+  SporeTruth truth_;
+  // Declared after the simulation: destroyed first. A deque: observers never move.
+  std::deque<ObservedEnvironment> observed_;
+  std::vector<std::unique_ptr<spore::SporeNode>> nodes_;  // null once crashed
+  Spread registration_{"registration", scenario_.register_at, {}, {}, {}};
+  Spread leave_{"leave", scenario_.leave_at, {}, {}, {}};
+  Spread crash_{"crash", scenario_.crash_at, {}, {}, {}};
+  std::vector<double> time_s_, live_, messages_rate_, bytes_rate_;
+  double messages_total_ = 0.0, bytes_total_ = 0.0, member_seconds_ = 0.0, records_sum_ = 0.0;
+  std::size_t member_samples_ = 0;
+  std::uint32_t churn_crashes_ = 0;
+  std::vector<std::pair<std::string, double>> events_;
+};
+
+}  // namespace
+
+std::vector<std::uint8_t> spore_scenario_key(const SporeScenario& scenario) {
+  const std::string text = "mycelium-spore-scenario/" + scenario.name;
+  return std::vector<std::uint8_t>(text.begin(), text.end());
+}
+
+analysis::RunResult run_spore(const SporeScenario& scenario, const SporeRunSpec& run) {
+  return SporeRun(scenario, run).execute();
+}
+
+}  // namespace mycelium::sim

@@ -1,0 +1,65 @@
+#pragma once
+// A Service Spore scale scenario (kind SporeScenario, docs/scenarios.md): N members gossiping
+// membership and one service registration under packet loss, with a graceful leave, a crash and
+// optionally a partition and churn at given times. A sweep: every members x packetLoss x seed
+// is one run.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <core/env/time.hpp>
+
+namespace mycelium::sim {
+
+enum class SporeProfile { kLan, kWan };
+
+// Every inter-zone link down at `at`, back up `down_for` later.
+struct SporePartition {
+  Duration at{};
+  Duration down_for{};
+};
+
+// Random members crash at `crashes_per_second` (a Poisson process) between `from` and `until`.
+struct SporeChurn {
+  double crashes_per_second = 0.0;
+  Duration from{};
+  std::optional<Duration> until;  // the end of the run when unset
+};
+
+struct SporeScenario {
+  std::string name;
+  Duration duration{};
+  Duration sample_interval = std::chrono::milliseconds(100);
+  std::vector<std::uint64_t> seeds;
+  std::vector<std::uint32_t> members;  // the sweep over N
+  std::vector<double> packet_loss;     // the sweep over the loss probability of each datagram
+  SporeProfile profile = SporeProfile::kLan;
+  std::uint32_t members_per_zone = 1000;
+  // Members 0 .. seed_members-1 are the seeds: everybody joins through them at t = 0.
+  std::uint32_t seed_members = 3;
+  // Member 1 registers one instance, member N-1 leaves, member N-2 crashes (spore_run.hpp).
+  Duration register_at{};
+  Duration leave_at{};
+  Duration crash_at{};
+  std::optional<SporePartition> partition;
+  std::optional<SporeChurn> churn;
+};
+
+// One point of the sweep.
+struct SporeRunSpec {
+  std::string name;  // "members-<N>/loss-<p>/seed-<s>", unique in the scenario
+  std::uint32_t members = 0;
+  double packet_loss = 0.0;
+  std::uint64_t seed = 0;
+};
+
+// The cartesian product, in file order: members, then packetLoss, then seeds.
+std::vector<SporeRunSpec> expand_sweep(const SporeScenario& scenario);
+
+// How a loss probability is written in run names and labels: shortest round-trip decimal ("0",
+// "0.1", "0.3").
+std::string format_loss(double probability);
+
+}  // namespace mycelium::sim

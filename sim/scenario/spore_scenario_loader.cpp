@@ -1,0 +1,200 @@
+#include <cmath>
+#include <regex>
+#include <set>
+#include <string>
+
+#include <core/manifest/yaml_reader.hpp>
+#include <sim/scenario/loader_support.hpp>
+#include <sim/scenario/spore_scenario_loader.hpp>
+
+namespace mycelium::sim {
+
+namespace {
+
+using namespace manifest;
+using loader::for_each_item;
+
+// Far beyond what fits in memory today (every member keeps a full member table: about 2.5 GiB at
+// 3000 members), so the bound is the format's, not the machine's.
+constexpr std::int64_t kMaxMembers = 1'000'000;
+constexpr std::int64_t kMaxSeedMembers = 64;
+constexpr Duration kMaxDuration = std::chrono::hours(24);
+
+// A time at which something happens in the run: before its end.
+void check_before_end(Reader& reader, const MappingReader& mapping, std::string_view key,
+                      Duration at, Duration duration) {
+  if (duration > Duration::zero() && at >= duration && mapping.has(key)) {
+    reader.error(mapping.find(key)->second, mapping.child_path(key),
+                 "expected a time before the end of the run (duration)");
+  }
+}
+
+void parse_partition(Reader& reader, const YAML::Node& node, const SourceLocation& where,
+                     const std::string& path, Duration duration, SporePartition& out) {
+  MappingReader partition(reader, node, path, where, {"at", "for"});
+  if (!partition.valid()) return;
+  partition.required("at", out.at, DurationField{reader});
+  partition.required("for", out.down_for, DurationField{reader, std::chrono::milliseconds(1)});
+  check_before_end(reader, partition, "at", out.at, duration);
+}
+
+void parse_churn(Reader& reader, const YAML::Node& node, const SourceLocation& where,
+                 const std::string& path, Duration duration, SporeChurn& out) {
+  MappingReader churn(reader, node, path, where, {"crashesPerSecond", "from", "until"});
+  if (!churn.valid()) return;
+  churn.required("crashesPerSecond", out.crashes_per_second,
+                 NumberField{reader, 0.0, 1000.0, false, true});
+  churn.optional("from", out.from, DurationField{reader});
+  check_before_end(reader, churn, "from", out.from, duration);
+  Duration until{};
+  if (churn.optional("until", until, DurationField{reader})) {
+    out.until = until;
+    if (until <= out.from || until > duration) {
+      reader.error(churn.find("until")->second, churn.child_path("until"),
+                   "expected a time after from and at most the duration");
+    }
+  }
+}
+
+void parse_events(Reader& reader, const YAML::Node& node, const SourceLocation& where,
+                  SporeScenario& out) {
+  MappingReader events(reader, node, "spec.events", where,
+                       {"registerAt", "leaveAt", "crashAt", "partition", "churn"});
+  if (!events.valid()) return;
+  const DurationField at{reader};
+  events.required("registerAt", out.register_at, at);
+  events.required("leaveAt", out.leave_at, at);
+  events.required("crashAt", out.crash_at, at);
+  check_before_end(reader, events, "registerAt", out.register_at, out.duration);
+  check_before_end(reader, events, "leaveAt", out.leave_at, out.duration);
+  check_before_end(reader, events, "crashAt", out.crash_at, out.duration);
+  if (const auto partition = events.find("partition")) {
+    out.partition.emplace();
+    parse_partition(reader, partition->first, partition->second, events.child_path("partition"),
+                    out.duration, *out.partition);
+  }
+  if (const auto churn = events.find("churn")) {
+    out.churn.emplace();
+    parse_churn(reader, churn->first, churn->second, events.child_path("churn"), out.duration,
+                *out.churn);
+  }
+}
+
+// The members sweep: each N must hold the seeds and the three members the events use, and fill
+// its zones evenly (uniform_platform).
+void parse_members(Reader& reader, const MappingReader& spec, SporeScenario& out) {
+  const IntegerField<std::uint32_t> count{reader, 4, kMaxMembers};
+  std::set<std::uint32_t> seen;
+  for_each_item(
+      reader, spec, "members", true,
+      [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
+        const auto members = count(item, at, path);
+        if (!members) return;
+        if (!seen.insert(*members).second) {
+          reader.error(at, path, "duplicate value " + std::to_string(*members));
+        } else if (*members < out.seed_members + 3) {
+          reader.error(
+              at, path,
+              "expected at least join.seedMembers + 3 = " + std::to_string(out.seed_members + 3) +
+                  " members (the seeds, the registering, leaving and "
+                  "crashing members), got " +
+                  std::to_string(*members));
+        } else if (*members > out.members_per_zone && *members % out.members_per_zone != 0) {
+          reader.error(at, path,
+                       "expected at most membersPerZone (" + std::to_string(out.members_per_zone) +
+                           ") or a multiple of it, got " + std::to_string(*members));
+        } else if (out.partition && *members <= out.members_per_zone) {
+          reader.error(at, path,
+                       "expected more than membersPerZone (" +
+                           std::to_string(out.members_per_zone) +
+                           ") members: events.partition cuts zones apart and " +
+                           std::to_string(*members) + " members make one zone");
+        }
+        out.members.push_back(*members);
+      });
+}
+
+void parse_losses(Reader& reader, const MappingReader& spec, SporeScenario& out) {
+  const NumberField probability{reader, 0.0, 1.0, true, false};
+  std::set<double> seen;
+  for_each_item(reader, spec, "packetLoss", true,
+                [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
+                  const auto loss = probability(item, at, path);
+                  if (!loss) return;
+                  if (!seen.insert(*loss).second) {
+                    reader.error(at, path, "duplicate value " + format_loss(*loss));
+                  }
+                  out.packet_loss.push_back(*loss);
+                });
+}
+
+void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& where,
+                SporeScenario& out) {
+  MappingReader spec(reader, node, "spec", where,
+                     {"duration", "sampleInterval", "seeds", "members", "packetLoss", "profile",
+                      "membersPerZone", "join", "events"});
+  if (!spec.valid()) return;
+  spec.required("duration", out.duration,
+                DurationField{reader, std::chrono::seconds(1), kMaxDuration});
+  spec.optional("sampleInterval", out.sample_interval,
+                DurationField{reader, std::chrono::milliseconds(1), std::chrono::hours(1)});
+  if (spec.required("seeds", out.seeds,
+                    ListField<IntegerField<std::uint64_t>>{{reader, 0, INT64_MAX}})) {
+    std::set<std::uint64_t> seen;
+    for (std::uint64_t seed : out.seeds) {
+      if (!seen.insert(seed).second) {
+        reader.error(spec.find("seeds")->second, "spec.seeds",
+                     "duplicate seed " + std::to_string(seed));
+      }
+    }
+  }
+  loader::ProfileName profile = loader::ProfileName::kLan;
+  if (spec.optional("profile", profile, EnumField{reader, loader::kProfileNames})) {
+    out.profile = profile == loader::ProfileName::kLan ? SporeProfile::kLan : SporeProfile::kWan;
+  }
+  spec.optional("membersPerZone", out.members_per_zone,
+                IntegerField<std::uint32_t>{reader, 1, kMaxMembers});
+  if (const auto join = spec.find("join")) {
+    MappingReader joining(reader, join->first, "spec.join", join->second, {"seedMembers"});
+    if (joining.valid()) {
+      joining.optional("seedMembers", out.seed_members,
+                       IntegerField<std::uint32_t>{reader, 1, kMaxSeedMembers});
+    }
+  }
+  if (const auto events = spec.find("events")) {
+    parse_events(reader, events->first, events->second, out);
+  } else {
+    spec.report_missing("events", "a mapping with registerAt, leaveAt and crashAt");
+  }
+  // After join and events: each N is checked against the seeds and the partition.
+  parse_members(reader, spec, out);
+  parse_losses(reader, spec, out);
+  const std::size_t runs = out.members.size() * out.packet_loss.size() * out.seeds.size();
+  if (runs > loader::kMaxRuns) {
+    reader.error(where, "spec",
+                 "the sweep has " + std::to_string(runs) + " runs, more than " +
+                     std::to_string(loader::kMaxRuns) + ": split it into several scenarios");
+  }
+}
+
+}  // namespace
+
+SporeScenarioLoad parse_spore_scenario(std::string_view text, std::string_view file_name) {
+  SporeScenarioLoad result;
+  Reader reader(file_name, result.diagnostics);
+  const std::optional<loader::Envelope> envelope =
+      loader::read_envelope(reader, result.diagnostics, text, file_name, "SporeScenario");
+  if (!envelope) return result;
+  SporeScenario scenario;
+  scenario.name = envelope->name;
+  if (envelope->spec) parse_spec(reader, envelope->spec->first, envelope->spec->second, scenario);
+  if (result.diagnostics.empty()) result.scenario = std::move(scenario);
+  return result;
+}
+
+bool declares_spore_scenario(std::string_view text) {
+  static const std::regex kind_line(R"((^|\n)kind:[ \t]*SporeScenario[ \t]*(#[^\n]*)?\r?(\n|$))");
+  return std::regex_search(text.begin(), text.end(), kind_line);
+}
+
+}  // namespace mycelium::sim

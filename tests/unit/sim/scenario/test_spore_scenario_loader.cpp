@@ -1,0 +1,130 @@
+// SporeScenario files: the shipped scale scenario loads and expands to members x packetLoss x
+// seeds; bad input is reported with file, line and field, and no scenario comes back.
+
+#include <fstream>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include <sim/scenario/spore_scenario_loader.hpp>
+
+using namespace mycelium;
+using namespace mycelium::sim;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string read(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+const std::string kHeader =
+    "apiVersion: mycelium.network/v1\nkind: SporeScenario\nmetadata: {name: s}\nspec:\n";
+
+const std::string kEvents = "  events: {registerAt: 1s, leaveAt: 2s, crashAt: 3s}\n";
+
+std::string errors_of(const std::string& spec) {
+  const SporeScenarioLoad load = parse_spore_scenario(kHeader + spec, "s.yaml");
+  CHECK_FALSE(load.scenario.has_value());
+  return load.diagnostics.format();
+}
+
+}  // namespace
+
+TEST_CASE("the spore scale scenario loads and expands to members x loss x seeds") {
+  const std::string path = std::string(MYCELIUM_SOURCE_DIR) + "/scenarios/spore-scale.yaml";
+  const std::string text = read(path);
+  CHECK(declares_spore_scenario(text));
+  const SporeScenarioLoad load = parse_spore_scenario(text, path);
+  INFO(load.diagnostics.format());
+  REQUIRE(load.scenario.has_value());
+  const SporeScenario& scenario = *load.scenario;
+  CHECK(scenario.name == "spore-scale");
+  CHECK(scenario.duration == 30s);
+  CHECK(scenario.members == std::vector<std::uint32_t>{100, 1000});
+  CHECK(scenario.packet_loss == std::vector<double>{0.0, 0.1, 0.3});
+  CHECK(scenario.profile == SporeProfile::kLan);
+  CHECK(scenario.register_at == 5s);
+  CHECK(scenario.leave_at == 10s);
+  CHECK(scenario.crash_at == 15s);
+  CHECK_FALSE(scenario.partition.has_value());
+  const std::vector<SporeRunSpec> runs = expand_sweep(scenario);
+  REQUIRE(runs.size() == 2 * 3 * 2);
+  CHECK(runs.front().name == "members-100/loss-0/seed-1");
+  CHECK(runs[3].name == "members-100/loss-0.1/seed-2");
+  CHECK(runs.back().name == "members-1000/loss-0.3/seed-2");
+  CHECK(runs.back().members == 1000);
+  CHECK(runs.back().packet_loss == 0.3);
+}
+
+TEST_CASE("a spore scenario with every optional field reads them and their defaults") {
+  const SporeScenarioLoad load = parse_spore_scenario(
+      kHeader +
+          "  duration: 20s\n  seeds: [4]\n  members: [40]\n  packetLoss: [0.05]\n"
+          "  profile: wan\n  membersPerZone: 20\n  join: {seedMembers: 2}\n"
+          "  events:\n    registerAt: 1s\n    leaveAt: 2s\n    crashAt: 3s\n"
+          "    partition: {at: 5s, for: 2s}\n"
+          "    churn: {crashesPerSecond: 0.5, from: 4s}\n",
+      "s.yaml");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.scenario.has_value());
+  const SporeScenario& scenario = *load.scenario;
+  CHECK(scenario.sample_interval == 100ms);  // the default
+  CHECK(scenario.profile == SporeProfile::kWan);
+  CHECK(scenario.members_per_zone == 20);
+  CHECK(scenario.seed_members == 2);
+  REQUIRE(scenario.partition.has_value());
+  CHECK(scenario.partition->at == 5s);
+  CHECK(scenario.partition->down_for == 2s);
+  REQUIRE(scenario.churn.has_value());
+  CHECK(scenario.churn->crashes_per_second == 0.5);
+  CHECK(scenario.churn->from == 4s);
+  CHECK_FALSE(scenario.churn->until.has_value());
+}
+
+TEST_CASE("spore scenario errors are located at the field") {
+  const std::string base = "  duration: 10s\n  seeds: [1]\n";
+  CHECK_THAT(errors_of(base + "  members: [20, 3]\n  packetLoss: [0]\n" + kEvents),
+             Catch::Contains("s.yaml:7:17: spec.members[1]: expected an integer from 4"));
+  CHECK_THAT(errors_of(base + "  members: [20]\n  packetLoss: [0, 1]\n" + kEvents),
+             Catch::Contains("s.yaml:8:19: spec.packetLoss[1]: expected a number"));
+  CHECK_THAT(errors_of(base + "  members: [20]\n  packetLoss: [0.1, 0.1]\n" + kEvents),
+             Catch::Contains("spec.packetLoss[1]: duplicate value 0.1"));
+  CHECK_THAT(errors_of(base + "  members: [20]\n  packetLoss: [0]\n  profile: lam\n" + kEvents),
+             Catch::Contains("s.yaml:9:12: spec.profile: expected one of lan, wan"));
+  CHECK_THAT(errors_of(base + "  members: [20]\n  packetLoss: [0]\n" +
+                       "  events: {registerAt: 1s, leaveAt: 20s, crashAt: 3s}\n"),
+             Catch::Contains("spec.events.leaveAt: expected a time before the end of the run"));
+  CHECK_THAT(errors_of(base + "  members: [20]\n  packetLoss: [0]\n  events: {registerAt: 1s}\n"),
+             Catch::Contains("spec.events.crashAt"));
+  CHECK_THAT(errors_of(base + "  members: [20]\n  packetLoss: [0]\n"),
+             Catch::Contains("spec.events"));
+  CHECK_THAT(errors_of(base + "  members: [20]\n  packetLoss: [0]\n  memberz: 3\n" + kEvents),
+             Catch::Contains("s.yaml:9:3: spec.memberz"));
+}
+
+TEST_CASE("spore scenario members must fit the seeds, the zones and the partition") {
+  const std::string base = "  duration: 10s\n  seeds: [1]\n  packetLoss: [0]\n";
+  CHECK_THAT(errors_of(base + "  members: [5]\n  join: {seedMembers: 3}\n" + kEvents),
+             Catch::Contains("spec.members[0]: expected at least join.seedMembers + 3 = 6"));
+  CHECK_THAT(
+      errors_of(base + "  members: [30]\n  membersPerZone: 20\n" + kEvents),
+      Catch::Contains("spec.members[0]: expected at most membersPerZone (20) or a multiple"));
+  CHECK_THAT(errors_of(base + "  members: [20]\n" +
+                       "  events: {registerAt: 1s, leaveAt: 2s, crashAt: 3s, "
+                       "partition: {at: 4s, for: 1s}}\n"),
+             Catch::Contains("events.partition cuts zones apart and 20 members make one zone"));
+}
+
+TEST_CASE("a spore scenario of the wrong kind is refused at the kind") {
+  const SporeScenarioLoad load = parse_spore_scenario(
+      "apiVersion: mycelium.network/v1\nkind: Scenario\nmetadata: {name: s}\nspec: {}\n", "s.yaml");
+  CHECK_FALSE(load.scenario.has_value());
+  CHECK_THAT(load.diagnostics.format(),
+             Catch::Contains("s.yaml:2:7: kind: expected SporeScenario, got Scenario"));
+  CHECK_FALSE(declares_spore_scenario("kind: Scenario\n"));
+  CHECK(declares_spore_scenario("# c\nkind: SporeScenario  # spore\n"));
+}
