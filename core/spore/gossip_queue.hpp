@@ -4,14 +4,15 @@
 // probability), least-sent first so fresh news spreads before old; a newer update about the
 // same key replaces the queued one (and starts its count again). Bounded: beyond `max_size`, the
 // most-sent update is dropped to make room.
+//
+// The updates live in one ordered map keyed by (transmissions, arrival ticket, key), so take()
+// walks them in sending order without a lookup per entry (it runs for every message sent); a
+// second map finds an update's place by key.
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <limits>
 #include <map>
-#include <set>
 #include <tuple>
 #include <vector>
 
@@ -28,17 +29,17 @@ class GossipQueue {
 
   void push(const Key& key, Update update) {
     erase(key);
-    if (entries_.size() == max_size_) erase(std::get<2>(*std::prev(order_.end())));
-    const std::uint64_t ticket = next_ticket_++;
-    entries_[key] = Entry{std::move(update), 0, ticket};
-    order_.emplace(0, ticket, key);
+    if (index_.size() == max_size_) erase(std::get<2>(std::prev(order_.end())->first));
+    const Place place{0, next_ticket_++, key};
+    order_.emplace(place, std::move(update));
+    index_.emplace(key, place);
   }
 
   void erase(const Key& key) {
-    const auto it = entries_.find(key);
-    if (it == entries_.end()) return;
-    order_.erase({it->second.transmissions, it->second.ticket, key});
-    entries_.erase(it);
+    const auto it = index_.find(key);
+    if (it == index_.end()) return;
+    order_.erase(it->second);
+    index_.erase(it);
   }
 
   // Up to `budget_bytes` of updates, least-sent first (oldest first among equals), each counted
@@ -46,46 +47,49 @@ class GossipQueue {
   std::vector<Update> take(std::size_t budget_bytes, std::uint32_t retransmit_limit,
                            const std::function<std::size_t(const Update&)>& size_bytes) {
     std::vector<Update> taken;
-    std::vector<Key> sent;
+    std::vector<typename Order::iterator> sent;
     std::size_t used = 0;
-    std::size_t smallest = std::numeric_limits<std::size_t>::max();  // smallest update seen: once
-                                                                     // even that cannot fit, stop
-    for (const auto& [transmissions, ticket, key] : order_) {
-      if (smallest != std::numeric_limits<std::size_t>::max() && used + smallest > budget_bytes)
-        break;
-      const Entry& entry = entries_.at(key);
-      const std::size_t size = size_bytes(entry.update);
-      smallest = std::min(smallest, size);
-      if (used + size > budget_bytes) continue;  // a smaller one may still fit
+    // A smaller update further on may still fit after one that does not, but the scan gives up
+    // after kMaxMisfits in a row: the message is as good as full, and take() runs per message.
+    std::size_t misfits = 0;
+    for (auto it = order_.begin(); it != order_.end() && misfits < kMaxMisfits; ++it) {
+      const std::size_t size = size_bytes(it->second);
+      if (used + size > budget_bytes) {
+        ++misfits;
+        continue;
+      }
+      misfits = 0;
       used += size;
-      taken.push_back(entry.update);
-      sent.push_back(key);
+      taken.push_back(it->second);
+      sent.push_back(it);
     }
-    for (const Key& key : sent) {
-      Entry& entry = entries_.at(key);
-      order_.erase({entry.transmissions, entry.ticket, key});
-      if (++entry.transmissions >= retransmit_limit) {
-        entries_.erase(key);
+    for (const auto& it : sent) {
+      auto node = order_.extract(it);
+      Place& place = node.key();
+      const Key key = std::get<2>(place);
+      if (++std::get<0>(place) >= retransmit_limit) {
+        index_.erase(key);
       } else {
-        order_.emplace(entry.transmissions, entry.ticket, key);
+        index_.at(key) = place;
+        order_.insert(std::move(node));
       }
     }
     return taken;
   }
 
-  std::size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return index_.size(); }
+  bool empty() const { return index_.empty(); }
 
  private:
-  struct Entry {
-    Update update;
-    std::uint32_t transmissions = 0;
-    std::uint64_t ticket = 0;  // insertion order, to break ties deterministically
-  };
+  // (transmissions, arrival ticket, key): the sending order, ties broken deterministically.
+  using Place = std::tuple<std::uint32_t, std::uint64_t, Key>;
+  using Order = std::map<Place, Update>;
+  static constexpr std::size_t kMaxMisfits = 16;
+
   std::size_t max_size_;
   std::uint64_t next_ticket_ = 0;
-  std::map<Key, Entry> entries_;
-  std::set<std::tuple<std::uint32_t, std::uint64_t, Key>> order_;
+  Order order_;
+  std::map<Key, Place> index_;
 };
 
 }  // namespace mycelium::spore

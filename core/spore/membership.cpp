@@ -44,6 +44,7 @@ std::string validate(const MembershipConfig& config) {
   if (!(config.suspicion_max_multiplier >= 1)) return "suspicion_max_multiplier must be at least 1";
   if (config.retransmit_multiplier == 0) return "retransmit_multiplier must be at least 1";
   if (config.push_pull_interval <= Duration::zero()) return "push_pull_interval must be positive";
+  if (config.gossip_interval <= Duration::zero()) return "gossip_interval must be positive";
   if (config.gone_member_retention < Duration::zero())
     return "gone_member_retention must not be negative";
   if (config.max_members < 2) return "max_members must be at least 2";
@@ -73,6 +74,8 @@ Membership::Membership(Environment& env, MembershipConfig config, MembershipHook
     push_pull(seed, false);
   }
   schedule_next_probe(scaled(config_.probe_interval));
+  if (config_.gossip_fanout > 0)
+    gossip_timer_ = env_.schedule_periodic(config_.gossip_interval, [this] { gossip_round(); });
   push_pull_timer_ = env_.schedule_periodic(config_.push_pull_interval, [this] {
     const std::vector<NodeId> partner = random_members(1, self_.id, self_.id);
     if (!partner.empty()) push_pull(partner.front(), false);
@@ -82,6 +85,7 @@ Membership::Membership(Environment& env, MembershipConfig config, MembershipHook
 Membership::~Membership() {
   env_.cancel_timer(probe_timer_);
   env_.cancel_timer(push_pull_timer_);
+  env_.cancel_timer(gossip_timer_);
   if (probe_) env_.cancel_timer(probe_->timeout_timer);
   for (auto& [sequence, indirect] : indirect_)
     env_.cancel_timer(indirect.nack_timer);
@@ -242,9 +246,9 @@ void Membership::on_message(NodeId from, const SporeMessage& message) {
           on_ack(from, body);
         } else if constexpr (std::is_same_v<Body, Nack>) {
           on_nack(body);
-        } else {
+        } else if constexpr (std::is_same_v<Body, PushPull>) {
           on_push_pull(from, body);
-        }
+        }  // Gossip: only its updates, below
         if constexpr (!std::is_same_v<Body, Nack> && !std::is_same_v<Body, PushPull>) {
           for (const MemberUpdate& update : body.gossip.members)
             apply(update);
@@ -319,6 +323,15 @@ void Membership::push_pull(NodeId with, bool is_reply) {
   }
   env_.metrics().add_counter("spore_push_pulls_total", 1);
   send(with, std::move(message));
+}
+
+void Membership::gossip_round() {
+  const bool node_pending = hooks_.node_gossip_pending && hooks_.node_gossip_pending();
+  if (gossip_.empty() && !node_pending) return;
+  for (const NodeId member : random_members(config_.gossip_fanout, self_.id, self_.id)) {
+    if (gossip_.empty() && !(hooks_.node_gossip_pending && hooks_.node_gossip_pending())) break;
+    send(member, Gossip{});
+  }
 }
 
 void Membership::on_push_pull(NodeId from, const PushPull& push_pull) {

@@ -13,7 +13,8 @@
 //    successful probes lower it; probe interval and timeout are scaled by (1 + health), so a
 //    member that is itself slow probes less eagerly and accuses less.
 //  * Updates travel piggybacked on every message (gossip_queue.hpp), each lambda * log N times,
-//    and a periodic push-pull with one random member repairs what gossip missed.
+//    and in gossip rounds to a few random members; a periodic push-pull with one random member
+//    repairs what gossip missed.
 //
 // Messages leave through `send` as SporeMessage values: encoding, authentication and the port are
 // the node's business (spore_node.hpp), so this class is testable message by message.
@@ -48,6 +49,9 @@ struct MembershipHooks {
   // (defaults: fixed estimates, for tests that do not encode).
   std::function<std::size_t(const MemberUpdate&)> update_bytes;
   std::function<std::size_t(const SporeMessage&)> message_bytes;
+  // The node has gossip of its own waiting (service records): a gossip round is worth sending
+  // even when no member news is. Optional.
+  std::function<bool()> node_gossip_pending;
 };
 
 class Membership {
@@ -112,6 +116,7 @@ class Membership {
   void reap_gone_members();
   std::vector<NodeId> random_members(std::size_t count, NodeId exclude_a, NodeId exclude_b);
   void push_pull(NodeId with, bool is_reply);
+  void gossip_round();
   void on_ping(NodeId from, const Ping& ping);
   void on_ping_request(NodeId from, const PingRequest& request);
   void on_ack(NodeId from, const Ack& ack);
@@ -152,6 +157,7 @@ class Membership {
   GossipQueue<NodeId, MemberUpdate> gossip_;
   TimerId probe_timer_;
   TimerId push_pull_timer_;
+  TimerId gossip_timer_;
 };
 
 }  // namespace mycelium::spore

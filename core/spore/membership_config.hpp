@@ -27,6 +27,11 @@ struct MembershipConfig {
   std::uint32_t retransmit_multiplier = 4;
   // Lifeguard's S: local health ranges over 0 .. max_local_health.
   std::uint32_t max_local_health = 8;
+  // Gossip rounds: this often, pending updates go to `gossip_fanout` random members in a Gossip
+  // message of their own (memberlist's GossipInterval and GossipNodes); 0 members disables it,
+  // leaving updates to ride on probes only (about one doubling per protocol period).
+  Duration gossip_interval = std::chrono::milliseconds(200);
+  std::uint32_t gossip_fanout = 3;
   // Anti-entropy: a push-pull exchange with one random member this often.
   Duration push_pull_interval = std::chrono::seconds(30);
   // A dead or departed member is forgotten this long after it went (memberlist's
@@ -50,6 +55,8 @@ struct MembershipConfig {
     config.probe_timeout = std::chrono::seconds(3);
     config.suspicion_multiplier = 6.0;
     config.push_pull_interval = std::chrono::seconds(60);
+    config.gossip_interval = std::chrono::milliseconds(500);
+    config.gossip_fanout = 4;
     return config;
   }
 };

@@ -17,6 +17,7 @@ enum class MessageType : std::uint8_t {
   kAck = 3,
   kNack = 4,
   kPushPull = 5,
+  kGossip = 6,
 };
 
 constexpr std::uint8_t kIsReplyFlag = 0x01;       // PushPull flags
@@ -44,6 +45,8 @@ const char* type_name(std::uint8_t type) {
       return "Nack";
     case MessageType::kPushPull:
       return "PushPull";
+    case MessageType::kGossip:
+      return "Gossip";
   }
   return "unknown";
 }
@@ -194,6 +197,10 @@ void put_body(wire::ByteWriter& writer, const Nack& nack) {
 void put_body(wire::ByteWriter& writer, const PushPull& push_pull) {
   writer.u8(push_pull.is_reply ? kIsReplyFlag : 0);
   put_gossip(writer, push_pull.members, push_pull.instances);
+}
+
+void put_body(wire::ByteWriter& writer, const Gossip& gossip) {
+  put_gossip(writer, gossip.gossip.members, gossip.gossip.instances);
 }
 
 void put_body(wire::ByteWriter& writer, const SporeMessage& message) {
@@ -380,6 +387,13 @@ std::optional<SporeMessage> read_push_pull(wire::ByteReader& reader, Where& wher
   return SporeMessage(std::move(push_pull));
 }
 
+std::optional<SporeMessage> read_gossip_only(wire::ByteReader& reader, Where& where) {
+  Gossip gossip;
+  if (!read_gossip(reader, gossip.gossip.members, gossip.gossip.instances, where))
+    return std::nullopt;
+  return SporeMessage(std::move(gossip));
+}
+
 SporeDecodeResult refuse(SporeRefusal refusal, const std::string& why,
                          std::optional<Envelope> envelope = std::nullopt) {
   return {envelope, std::nullopt, refusal, "spore message: " + why};
@@ -489,6 +503,8 @@ std::size_t encoded_size_without_gossip(const SporeMessage& message) {
         using Body = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<Body, PushPull>) {
           return 1 + kGossipCounts;
+        } else if constexpr (std::is_same_v<Body, Gossip>) {
+          return kGossipCounts;
         } else {
           const std::size_t probe =
               wire::varint_size(m.sequence) + wire::varint_size(m.target.value);
@@ -578,7 +594,7 @@ SporeDecodeResult decode(std::span<const std::uint8_t> datagram, const Authentic
 namespace detail {
 
 std::uint8_t message_type(const SporeMessage& message) {
-  static_assert(std::variant_size_v<SporeMessage> == 5, "a new message needs a type code");
+  static_assert(std::variant_size_v<SporeMessage> == 6, "a new message needs a type code");
   return std::visit(
       [](const auto& body) -> std::uint8_t {
         using Body = std::decay_t<decltype(body)>;
@@ -587,6 +603,7 @@ std::uint8_t message_type(const SporeMessage& message) {
         if constexpr (std::is_same_v<Body, Ack>) type = MessageType::kAck;
         if constexpr (std::is_same_v<Body, Nack>) type = MessageType::kNack;
         if constexpr (std::is_same_v<Body, PushPull>) type = MessageType::kPushPull;
+        if constexpr (std::is_same_v<Body, Gossip>) type = MessageType::kGossip;
         return static_cast<std::uint8_t>(type);
       },
       message);
@@ -619,6 +636,9 @@ BodyDecodeResult decode_body(std::uint8_t type, std::span<const std::uint8_t> bo
       break;
     case MessageType::kPushPull:
       message = read_push_pull(reader, where);
+      break;
+    case MessageType::kGossip:
+      message = read_gossip_only(reader, where);
       break;
     default:
       return {std::nullopt, "unknown message type " + std::to_string(type)};

@@ -89,6 +89,13 @@ struct PushPull {
   bool operator==(const PushPull&) const = default;
 };
 
-using SporeMessage = std::variant<Ping, PingRequest, Ack, Nack, PushPull>;
+// Gossip alone, pushed to a few random members every gossip interval: news spreads at the
+// gossip rate rather than only on probes (one message per member per protocol period). No answer.
+struct Gossip {
+  Piggyback gossip;
+  bool operator==(const Gossip&) const = default;
+};
+
+using SporeMessage = std::variant<Ping, PingRequest, Ack, Nack, PushPull, Gossip>;
 
 }  // namespace mycelium::spore

@@ -59,6 +59,7 @@ SporeNode::SporeNode(Environment& env, SporeNodeConfig config, std::vector<NodeI
   MembershipHooks hooks;
   hooks.send = [this](NodeId to, SporeMessage message) { send(to, std::move(message)); };
   hooks.member_changed = [this](const MemberInfo& member) { on_member_changed(member); };
+  hooks.node_gossip_pending = [this] { return !instance_gossip_.empty(); };
   hooks.update_bytes = [](const MemberUpdate& update) { return encoded_size(update); };
   // While service records wait, member updates get at most half the room: a join storm of
   // member news must not starve a registration (measured: at 3000 members it reached nobody in

@@ -206,3 +206,26 @@ TEST_CASE("spore: gossip is bounded: each update is sent at most lambda log N ti
   cluster.run_for(30s);
   CHECK(cluster.member(0).take_gossip(1400).empty());
 }
+
+TEST_CASE("spore: gossip rounds spread news faster than probes alone") {
+  // The same 32-member network with and without gossip rounds: how long until every member
+  // knows that one left.
+  const auto time_to_spread = [](std::uint32_t fanout) {
+    MembershipConfig config = MembershipConfig::lan();
+    config.gossip_fanout = fanout;
+    SporeCluster cluster(32, config, 1ms);
+    cluster.run_for(120s);  // everyone joined, the join news spent
+    const TimePoint left_at = cluster.now();
+    cluster.member(9).leave();
+    const auto known =
+        cluster.run_until([&cluster] { return cluster.all_see(9, MemberState::kLeft); }, 60s);
+    REQUIRE(known.has_value());
+    return *known - left_at;
+  };
+  const Duration with_gossip = time_to_spread(3);
+  const Duration probes_only = time_to_spread(0);
+  INFO("with gossip " << to_seconds(with_gossip) << " s, probes only " << to_seconds(probes_only)
+                      << " s");
+  CHECK(with_gossip < probes_only);
+  CHECK(with_gossip < 2s);  // a few 200 ms rounds: log_3 32 is about 3.2
+}

@@ -76,6 +76,8 @@ std::vector<SporeMessage> every_message_type() {
       Nack{128, NodeId{9}},
       PushPull{true, gossip.members, gossip.instances},
       PushPull{false, {}, {}},
+      Gossip{gossip},
+      Gossip{},
       Ping{1, NodeId{4}, {}},
   };
 }
@@ -181,7 +183,8 @@ TEST_CASE("every spore message type round-trips with full piggybacks", "[spore]"
 }
 
 TEST_CASE("spore type codes and the envelope layout are the documented ones", "[spore]") {
-  const std::vector<SporeMessage> messages = {Ping{}, PingRequest{}, Ack{}, Nack{}, PushPull{}};
+  const std::vector<SporeMessage> messages = {Ping{}, PingRequest{}, Ack{},
+                                              Nack{}, PushPull{},    Gossip{}};
   for (std::size_t i = 0; i < messages.size(); ++i)
     CHECK(detail::message_type(messages[i]) == i + 1);
 
@@ -393,7 +396,9 @@ TEST_CASE("every authenticated body is bounded and validated, each refusal with 
   CHECK(malformed_body(1, {1, 2, 0, 0, 0}) ==
         "spore message: Ping body: instance record count: truncated: needed 2 more bytes, 1 left");
   CHECK(contains(malformed_body(0, {}), "unknown message type 0"));
-  CHECK(contains(malformed_body(6, {}), "unknown message type 6"));
+  CHECK(contains(malformed_body(7, {}), "unknown message type 7"));
+  CHECK(malformed_body(6, {0, 0, 0}) ==
+        "spore message: Gossip body: instance record count: truncated: needed 2 more bytes, 1 left");
   // Sequence above 32 bits; target the invalid NodeId; a padded varint.
   CHECK(contains(malformed_body(4, {0x80, 0x80, 0x80, 0x80, 0x10, 2}),
                  "sequence 4294967296 exceeds 32 bits"));
