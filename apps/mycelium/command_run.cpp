@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <utility>
 
 #include <analysis/results/results.hpp>
 #include <apps/mycelium/commands.hpp>
@@ -21,9 +22,9 @@ int run_scenario(const RunOptions& options) {
   namespace fs = std::filesystem;
   // A SporeScenario has a runner of its own (command_run_spore.cpp); every other file goes the
   // replication way, whose errors name the kind it expects.
-  const std::string text = read_text_file(options.scenario_file, sim::loader::kMaxScenarioBytes);
+  std::string text = read_text_file(options.scenario_file, sim::loader::kMaxScenarioBytes);
   if (sim::declares_spore_scenario(text)) return run_spore_scenario(options, text);
-  std::optional<ScenarioSource> source = load_scenario(options.scenario_file);
+  std::optional<ScenarioSource> source = resolve_scenario(options.scenario_file, std::move(text));
   if (!source) return kExitUserError;
   const sim::Scenario& scenario = source->scenario;
   const std::vector<sim::RunSpec> runs = sim::expand_sweep(scenario);

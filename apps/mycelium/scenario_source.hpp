@@ -21,5 +21,7 @@ struct ScenarioSource {
 // Reads and resolves `file`. Throws UserError when it cannot be read; prints every error of an
 // invalid scenario on stderr (file:line:col: field: expected ...) and returns nullopt.
 std::optional<ScenarioSource> load_scenario(const std::string& file);
+// The same for `text`, the bytes of `file` a caller already read (to look at its kind first).
+std::optional<ScenarioSource> resolve_scenario(const std::string& file, std::string text);
 
 }  // namespace mycelium::cli
