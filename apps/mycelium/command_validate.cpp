@@ -35,29 +35,23 @@ int run_validate(const ValidateOptions& options) {
       ++unreadable;
       continue;
     }
-    if (sim::declares_spore_scenario(text)) {
-      const sim::SporeScenarioLoad load = sim::parse_spore_scenario(text, file);
+    // Either kind of scenario: its errors, or one line with its number of runs.
+    const auto report_scenario = [&](const char* kind, const auto& load) {
       diagnostics.append(load.diagnostics);
-      if (load.scenario) {
-        ++scenarios;
-        if (!options.quiet) {
-          std::cout << file << ": SporeScenario/" << load.scenario->name << " valid ("
-                    << sim::expand_sweep(*load.scenario).size() << " runs)\n";
-        }
+      if (!load.scenario) return;
+      ++scenarios;
+      if (!options.quiet) {
+        std::cout << file << ": " << kind << "/" << load.scenario->name << " valid ("
+                  << sim::expand_sweep(*load.scenario).size() << " runs)\n";
       }
+    };
+    if (sim::declares_spore_scenario(text)) {
+      report_scenario("SporeScenario", sim::parse_spore_scenario(text, file));
       continue;
     }
     if (is_scenario(text)) {
-      const sim::ScenarioLoad load =
-          sim::parse_scenario(text, file, std::filesystem::path(file).parent_path());
-      diagnostics.append(load.diagnostics);
-      if (load.scenario) {
-        ++scenarios;
-        if (!options.quiet) {
-          std::cout << file << ": Scenario/" << load.scenario->name << " valid ("
-                    << sim::expand_sweep(*load.scenario).size() << " runs)\n";
-        }
-      }
+      report_scenario("Scenario",
+                      sim::parse_scenario(text, file, std::filesystem::path(file).parent_path()));
       continue;
     }
     manifest::LoadResult result = manifest::load_manifests(text, file);
