@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <apps/mycelium/print_spore_summary.hpp>
+#include <apps/mycelium/print_summary.hpp>
 
 namespace mycelium::cli {
 
@@ -14,16 +15,10 @@ namespace {
 // Mean of the values that are not NaN; "-" when there are none, "NaN/k" appended to the cell
 // when k seeds never got there (a mean over the others alone would flatter the row).
 std::string cell(const std::vector<double>& values, int precision) {
-  double sum = 0.0;
-  std::size_t count = 0;
-  for (double value : values) {
-    if (std::isnan(value)) continue;
-    sum += value;
-    ++count;
-  }
+  const auto [mean, count] = mean_skipping_nan(values);
   if (count == 0) return "-";
   char text[48];
-  std::snprintf(text, sizeof text, "%.*f", precision, sum / static_cast<double>(count));
+  std::snprintf(text, sizeof text, "%.*f", precision, mean);
   std::string result = text;
   if (count < values.size()) result += " (" + std::to_string(values.size() - count) + " -)";
   return result;

@@ -12,9 +12,7 @@
 
 namespace mycelium::cli {
 
-namespace {
-
-double mean_of(const std::vector<double>& values) {
+MeanOverRuns mean_skipping_nan(const std::vector<double>& values) {
   double sum = 0.0;
   std::size_t count = 0;
   for (double value : values) {
@@ -22,8 +20,10 @@ double mean_of(const std::vector<double>& values) {
     sum += value;
     ++count;
   }
-  return count == 0 ? std::nan("") : sum / static_cast<double>(count);
+  return {count == 0 ? std::nan("") : sum / static_cast<double>(count), count};
 }
+
+namespace {
 
 std::string cell(double value, int precision) {
   if (std::isnan(value)) return "-";
@@ -66,7 +66,7 @@ void print_summary(const analysis::ResultsFile& results) {
       const Row& row = entry.second;
       const auto metric = [&row](const std::string& name) {
         const auto it = row.metrics.find(name);
-        return it == row.metrics.end() ? std::nan("") : mean_of(it->second);
+        return it == row.metrics.end() ? std::nan("") : mean_skipping_nan(it->second).mean;
       };
       ranked.push_back({configuration, metric("slowdown_pct"), metric("lag_p99_ms"),
                         metric("pause_s"), metric("rpo_bytes"), metric("committed_lost_bytes"),
