@@ -48,6 +48,13 @@ std::string validate(const MembershipConfig& config) {
   if (config.gone_member_retention < Duration::zero())
     return "gone_member_retention must not be negative";
   if (config.max_members < 2) return "max_members must be at least 2";
+  if (config.view_members == 1) return "view_members must be 0 (full membership) or at least 2";
+  if (config.view_members > 0 && config.view_members >= config.max_members)
+    return "view_members must be below max_members";
+  if (config.view_members > 0 && config.expected_members < config.view_members)
+    return "expected_members must be at least view_members with a partial view";
+  if (config.view_members > 0 && config.max_rumors == 0)
+    return "max_rumors must be at least 1 with a partial view";
   if (config.max_push_pull_members == 0) return "max_push_pull_members must be at least 1";
   if (config.max_queued_updates == 0) return "max_queued_updates must be at least 1";
   if (config.max_message_bytes < 256) return "max_message_bytes must be at least 256";
@@ -55,7 +62,7 @@ std::string validate(const MembershipConfig& config) {
 }
 
 Membership::Membership(Environment& env, MembershipConfig config, MembershipHooks hooks,
-                       std::vector<NodeId> seeds)
+                       std::vector<NodeId> seeds, std::vector<NodeId> known_members)
     : env_(env),
       config_(config),
       hooks_(std::move(hooks)),
@@ -69,6 +76,12 @@ Membership::Membership(Environment& env, MembershipConfig config, MembershipHook
     hooks_.message_bytes = [](const SporeMessage&) { return kEstimatedMessageBytes; };
   self_ = MemberInfo{env_.self(), 0, MemberState::kAlive, env_.now()};
   gossip(MemberUpdate{self_.id, self_.incarnation, MemberState::kAlive, self_.id});
+  const std::size_t table_bound = partial_view() ? config_.view_members : config_.max_members - 1;
+  for (const NodeId member : known_members) {
+    if (entries_.size() >= table_bound) break;
+    if (member.valid() && member != self_.id && find(member) == nullptr)
+      add_entry(member, 0, member);
+  }
   for (const NodeId seed : seeds) {
     if (seed == self_.id) continue;
     push_pull(seed, false);
@@ -142,14 +155,38 @@ void Membership::reap_gone_members() {
     }
     MYCELIUM_ASSERT(!entry.suspicion_timer.valid());
     gossip_.erase(entry.info.id);
-    entry_of_.erase(entry.info.id);
-    --gone_count_;
-    if (i + 1 != entries_.size()) {  // the last entry takes its slot
-      entries_[i] = std::move(entries_.back());
-      entry_of_[entries_[i].info.id] = i;
-    }
-    entries_.pop_back();
+    remove_entry(i);  // the last entry takes slot i: look at it next
     env_.metrics().add_counter("spore_members_forgotten_total", 1);
+  }
+  forget_old_rumors();
+}
+
+void Membership::remove_entry(std::size_t index) {
+  MYCELIUM_ASSERT(index < entries_.size());
+  Entry& entry = entries_[index];
+  env_.cancel_timer(entry.suspicion_timer);
+  if (gone(entry.info.state)) --gone_count_;
+  entry_of_.erase(entry.info.id);
+  if (index + 1 != entries_.size()) {
+    entry = std::move(entries_.back());
+    entry_of_[entry.info.id] = index;
+  }
+  entries_.pop_back();
+  // probe_order_ keeps the id: the walk skips members no longer in the table.
+}
+
+void Membership::forget_old_rumors() {
+  const TimePoint now = env_.now();
+  // Bounded: each element is looked at once; stale ones (the rumor changed since) just go.
+  while (!rumor_order_.empty()) {
+    const auto [member, changed_at] = rumor_order_.front();
+    const auto it = rumors_.find(member);
+    const bool current = it != rumors_.end() && it->second.info.state_since == changed_at;
+    if (current && now - changed_at < config_.gone_member_retention &&
+        rumors_.size() <= config_.max_rumors)
+      break;
+    if (current) rumors_.erase(it);
+    rumor_order_.pop_front();
   }
 }
 
@@ -358,33 +395,7 @@ void Membership::apply(const MemberUpdate& update) {
   }
   Entry* entry = find(update.member);
   if (entry == nullptr) {
-    if (gone(update.state)) return;  // news of a stranger's death: nothing to forget
-    if (entries_.size() + 1 >= config_.max_members) {
-      env_.metrics().add_counter("spore_members_refused_total", 1);
-      return;
-    }
-    entry_of_[update.member] = entries_.size();
-    entries_.push_back(
-        Entry{MemberInfo{update.member, update.incarnation, MemberState::kAlive, env_.now()},
-              update.reporter,
-              {},
-              {},
-              {}});
-    entry = &entries_.back();
-    // Probed within this round too, at a random place (as memberlist does): appended in the
-    // order members are learned, every member of a network that joined together would walk the
-    // same order, and the last ones would go unprobed for a whole round.
-    // O(1): appended, then swapped with a random not-yet-probed slot (an inside-out shuffle step).
-    probe_order_.push_back(update.member);
-    const auto slot =
-        static_cast<std::size_t>(random_.uniform_int(probe_cursor_, probe_order_.size() - 1));
-    std::swap(probe_order_[slot], probe_order_.back());
-    if (update.state == MemberState::kSuspect) {
-      suspect(*entry, update);
-    } else {
-      gossip(MemberUpdate{update.member, update.incarnation, MemberState::kAlive, update.member});
-      if (hooks_.member_changed) hooks_.member_changed(entry->info);
-    }
+    apply_unknown(update);
     return;
   }
   const MemberInfo& known = entry->info;
@@ -405,6 +416,97 @@ void Membership::apply(const MemberUpdate& update) {
       set_state(*entry, update.state, update.incarnation, update.reporter);
       break;
   }
+}
+
+void Membership::apply_unknown(const MemberUpdate& update) {
+  if (!partial_view()) {
+    if (gone(update.state)) return;  // news of a stranger's death: nothing to forget
+    if (entries_.size() + 1 >= config_.max_members) {
+      env_.metrics().add_counter("spore_members_refused_total", 1);
+      return;
+    }
+  } else if (update.state != MemberState::kAlive || !news_to_us(update) ||
+             !make_room_for(update.member)) {
+    // Only live news earns a place (a suspect is being decided by those who know it); news we
+    // already relayed, or that lost to what we relayed, earns nothing.
+    apply_rumor(update);
+    return;
+  }
+  rumors_.erase(update.member);  // in the table now (its order element turns stale)
+  Entry& entry = add_entry(update.member, update.incarnation, update.reporter);
+  if (update.state == MemberState::kSuspect) {
+    suspect(entry, update);
+  } else {
+    gossip(MemberUpdate{update.member, update.incarnation, MemberState::kAlive, update.member});
+    if (hooks_.member_changed) hooks_.member_changed(entry.info);
+  }
+}
+
+Membership::Entry& Membership::add_entry(NodeId member, std::uint64_t incarnation,
+                                         NodeId reporter) {
+  entry_of_[member] = entries_.size();
+  entries_.push_back(Entry{
+      MemberInfo{member, incarnation, MemberState::kAlive, env_.now()}, reporter, {}, {}, {}});
+  // Probed within this round too, at a random place (as memberlist does): appended in the order
+  // members are learned, every member of a network that joined together would walk the same
+  // order, and the last ones would go unprobed for a whole round.
+  // O(1): appended, then swapped with a random not-yet-probed slot (an inside-out shuffle step).
+  probe_order_.push_back(member);
+  const auto slot =
+      static_cast<std::size_t>(random_.uniform_int(probe_cursor_, probe_order_.size() - 1));
+  std::swap(probe_order_[slot], probe_order_.back());
+  return entries_.back();
+}
+
+bool Membership::make_room_for(NodeId member) {
+  MYCELIUM_ASSERT(partial_view() && find(member) == nullptr);
+  if (entries_.size() < config_.view_members) return true;
+  // Full: the newcomer replaces a random alive entry with probability view / N. Every member
+  // that hears of a newcomer does this, so it lands in about view_members views, as the others
+  // are; suspects and gone entries stay (they are being decided, or guard against stale news).
+  const double keep_out = 1.0 - static_cast<double>(config_.view_members) /
+                                    static_cast<double>(std::max<std::size_t>(1, network_size()));
+  if (random_.uniform_real() < keep_out) return false;
+  const std::size_t index = random_.uniform_int(0, entries_.size() - 1);
+  const Entry& evicted = entries_[index];
+  if (evicted.info.state != MemberState::kAlive) return false;
+  // Remembered as a rumor already relayed, so the news about it still circulating is not
+  // taken for news again (it would circulate for ever, each copy evicting someone else).
+  remember_rumor(MemberUpdate{evicted.info.id, evicted.info.incarnation, evicted.info.state,
+                              evicted.reporter});
+  remove_entry(index);
+  env_.metrics().add_counter("spore_view_replacements_total", 1);
+  return true;
+}
+
+bool Membership::news_to_us(const MemberUpdate& update) const {
+  const auto it = rumors_.find(update.member);
+  if (it == rumors_.end()) return true;
+  const MemberInfo& known = it->second.info;
+  return update.incarnation > known.incarnation ||
+         (update.incarnation == known.incarnation &&
+          precedence(update.state) > precedence(known.state));
+}
+
+void Membership::remember_rumor(const MemberUpdate& update) {
+  const TimePoint now = env_.now();
+  rumors_[update.member] =
+      Rumor{MemberInfo{update.member, update.incarnation, update.state, now}, update.reporter};
+  rumor_order_.emplace_back(update.member, now);
+  forget_old_rumors();
+}
+
+void Membership::apply_rumor(const MemberUpdate& update) {
+  if (!news_to_us(update)) return;
+  const auto it = rumors_.find(update.member);
+  const bool changed = it == rumors_.end() || it->second.info.state != update.state;
+  remember_rumor(update);
+  // Relay it: whoever holds the member in its view needs it (and, for deaths, every member that
+  // holds the member's service instances).
+  gossip(update);
+  env_.metrics().add_counter("spore_rumors_relayed_total", 1);
+  if (changed && hooks_.member_changed)
+    hooks_.member_changed(MemberInfo{update.member, update.incarnation, update.state, env_.now()});
 }
 
 void Membership::refute(std::uint64_t accused_incarnation) {
@@ -451,7 +553,7 @@ void Membership::confirm_suspicion(Entry& entry, NodeId reporter) {
 
 void Membership::schedule_suspicion_timeout(Entry& entry) {
   const Duration min =
-      min_suspicion_timeout(config_.suspicion_multiplier, live_count(), config_.probe_interval);
+      min_suspicion_timeout(config_.suspicion_multiplier, network_size(), config_.probe_interval);
   const Duration max = from_seconds(to_seconds(min) * config_.suspicion_max_multiplier);
   const Duration timeout =
       suspicion_timeout(min, max, entry.confirmations.size(), config_.indirect_checks);
@@ -502,7 +604,7 @@ void Membership::gossip(const MemberUpdate& update) {
 }
 
 std::uint32_t Membership::retransmit_limit() const {
-  const double n = static_cast<double>(live_count());
+  const double n = static_cast<double>(network_size());
   return config_.retransmit_multiplier *
          static_cast<std::uint32_t>(std::max(1.0, std::ceil(std::log10(n + 1.0))));
 }
@@ -546,6 +648,17 @@ std::optional<MemberInfo> Membership::member(NodeId id) const {
   const auto it = entry_of_.find(id);
   if (it == entry_of_.end()) return std::nullopt;
   return entries_[it->second].info;
+}
+
+std::optional<MemberInfo> Membership::news(NodeId id) const {
+  if (std::optional<MemberInfo> info = member(id)) return info;
+  const auto it = rumors_.find(id);
+  if (it == rumors_.end()) return std::nullopt;
+  return it->second.info;
+}
+
+std::size_t Membership::network_size() const {
+  return partial_view() ? std::max(live_count(), config_.expected_members) : live_count();
 }
 
 std::size_t Membership::live_count() const {

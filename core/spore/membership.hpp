@@ -20,6 +20,7 @@
 // the node's business (spore_node.hpp), so this class is testable message by message.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <unordered_map>
@@ -57,8 +58,11 @@ struct MembershipHooks {
 class Membership {
  public:
   // Starts probing at once; `seeds` are members to join through (a push-pull with each).
+  // `known_members` are believed alive already (a restart from a snapshot, or a simulation that
+  // starts from a settled network): they enter the table, as far as it has room, without a
+  // message.
   Membership(Environment& env, MembershipConfig config, MembershipHooks hooks,
-             std::vector<NodeId> seeds);
+             std::vector<NodeId> seeds, std::vector<NodeId> known_members = {});
   ~Membership();
   Membership(const Membership&) = delete;
   Membership& operator=(const Membership&) = delete;
@@ -72,6 +76,15 @@ class Membership {
   // Known members, self included, in no particular order.
   std::vector<MemberInfo> members() const;
   std::optional<MemberInfo> member(NodeId id) const;
+  // The latest this member has heard about `id`: its entry, else (partial view) the rumor it
+  // relayed and still remembers; nullopt if neither.
+  std::optional<MemberInfo> news(NodeId id) const;
+  // Members in the table (the view), self excluded; rumors remembered (partial view only).
+  std::size_t view_size() const { return entries_.size(); }
+  std::size_t rumor_count() const { return rumors_.size(); }
+  // N where SWIM needs it (retransmit limit, suspicion timeout): the live members known, or with
+  // a partial view at least expected_members.
+  std::size_t network_size() const;
   // Alive or suspect members (suspects still count: they may refute), self included.
   std::size_t live_count() const;
   std::uint64_t incarnation() const { return self_.incarnation; }
@@ -91,6 +104,11 @@ class Membership {
     TimePoint suspected_at{};
     std::vector<NodeId> confirmations;  // independent suspecters, bounded by expected
     TimerId suspicion_timer;
+  };
+  // What we last relayed about a member outside a partial view.
+  struct Rumor {
+    MemberInfo info;
+    NodeId reporter;
   };
   struct Probe {
     NodeId target;
@@ -125,6 +143,21 @@ class Membership {
   // Applies one update (gossiped, pushed or our own observation); gossips it on when it changed
   // what we know.
   void apply(const MemberUpdate& update);
+  // A member not in the table: an entry if it fits (room, or in a partial view a random
+  // replacement), else, in a partial view, a rumor to relay.
+  void apply_unknown(const MemberUpdate& update);
+  bool partial_view() const { return config_.view_members > 0; }
+  Entry& add_entry(NodeId member, std::uint64_t incarnation, NodeId reporter);
+  // Partial view: true when `member` gets a place (a free one, or that of a random alive entry,
+  // with probability view_members / network_size so each member ends in about view_members
+  // views).
+  bool make_room_for(NodeId member);
+  void remove_entry(std::size_t index);
+  void apply_rumor(const MemberUpdate& update);
+  // Partial view: whether `update` beats the rumor we hold about its member (or we hold none).
+  bool news_to_us(const MemberUpdate& update) const;
+  void remember_rumor(const MemberUpdate& update);
+  void forget_old_rumors();
   void refute(std::uint64_t accused_incarnation);
   void suspect(Entry& entry, const MemberUpdate& update);
   void confirm_suspicion(Entry& entry, NodeId reporter);
@@ -154,6 +187,10 @@ class Membership {
   std::uint32_t next_sequence_ = 1;
   std::uint32_t local_health_ = 0;
   std::size_t gone_count_ = 0;  // entries dead or left: live_count() without a scan
+  std::unordered_map<NodeId, Rumor> rumors_;
+  // Rumors in the order they were last changed, with that time; an element whose time differs
+  // from its rumor's is stale (the rumor changed since) and is skipped.
+  std::deque<std::pair<NodeId, TimePoint>> rumor_order_;
   GossipQueue<NodeId, MemberUpdate> gossip_;
   TimerId probe_timer_;
   TimerId push_pull_timer_;

@@ -41,6 +41,16 @@ struct MembershipConfig {
   // Bounds: members tracked (beyond, joins are refused and counted), members in one push-pull,
   // updates waiting to be gossiped.
   std::size_t max_members = 65536;
+  // Partial view, for networks too large for every member to know every other (a member table
+  // per member is N^2 in all): 0 keeps the full table above; otherwise a member knows, probes
+  // and gossips to at most this many members, relays the news about the others (rumors, below)
+  // and takes `expected_members` as the network size wherever SWIM scales with log N.
+  std::size_t view_members = 0;
+  std::size_t expected_members = 0;
+  // Rumors kept about members outside a partial view (each relayed once per change, then
+  // remembered for gone_member_retention so stale copies are not relayed again); the oldest
+  // go first beyond this.
+  std::size_t max_rumors = 1024;
   std::size_t max_push_pull_members = 48;
   std::size_t max_queued_updates = 4096;
   // A datagram carries at most this many bytes (envelope, body and piggybacked gossip).

@@ -37,7 +37,8 @@ std::string validate(const SporeNodeConfig& config) {
   return {};
 }
 
-SporeNode::SporeNode(Environment& env, SporeNodeConfig config, std::vector<NodeId> seeds)
+SporeNode::SporeNode(Environment& env, SporeNodeConfig config, std::vector<NodeId> seeds,
+                     std::vector<NodeId> known_members)
     : env_(env),
       config_(checked(std::move(config))),
       authenticator_(config_.network_key),
@@ -69,8 +70,8 @@ SporeNode::SporeNode(Environment& env, SporeNodeConfig config, std::vector<NodeI
     if (instance_gossip_.empty() || base >= config_.membership.max_message_bytes) return base;
     return base + (config_.membership.max_message_bytes - base) / 2;
   };
-  membership_ =
-      std::make_unique<Membership>(env_, config_.membership, std::move(hooks), std::move(seeds));
+  membership_ = std::make_unique<Membership>(env_, config_.membership, std::move(hooks),
+                                             std::move(seeds), std::move(known_members));
 }
 
 SporeNode::~SporeNode() {

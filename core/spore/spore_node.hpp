@@ -42,7 +42,10 @@ std::string validate(const SporeNodeConfig& config);
 
 class SporeNode {
  public:
-  SporeNode(Environment& env, SporeNodeConfig config, std::vector<NodeId> seeds);
+  // `seeds`: members to join through; `known_members`: members believed alive already
+  // (Membership's constructor).
+  SporeNode(Environment& env, SporeNodeConfig config, std::vector<NodeId> seeds,
+            std::vector<NodeId> known_members = {});
   ~SporeNode();
   SporeNode(const SporeNode&) = delete;
   SporeNode& operator=(const SporeNode&) = delete;

@@ -20,21 +20,26 @@ class SporeCluster {
  public:
   using DropFilter = std::function<bool(NodeId from, NodeId to, const SporeMessage&)>;
 
-  SporeCluster(std::size_t size, MembershipConfig config, Duration one_way_latency)
+  // Who a member knows at start instead of joining: Membership's known_members.
+  using StartingView = std::function<std::vector<NodeId>(std::size_t node)>;
+
+  // Everyone joins through node 0, or, given `starting_view`, starts knowing those members.
+  SporeCluster(std::size_t size, MembershipConfig config, Duration one_way_latency,
+               StartingView starting_view = {})
       : latency_(one_way_latency) {
     for (std::size_t i = 0; i < size; ++i)
       environments_.push_back(std::make_unique<ManualEnvironment>(
           NodeId{static_cast<std::uint32_t>(i)}, /*seed=*/1000 + i));
     members_.resize(size);
     for (std::size_t i = 0; i < size; ++i) {
-      // Everyone joins through node 0.
       std::vector<NodeId> seeds;
-      if (i != 0) seeds.push_back(NodeId{0});
-      start(i, config, seeds);
+      if (i != 0 && !starting_view) seeds.push_back(NodeId{0});
+      start(i, config, seeds, starting_view ? starting_view(i) : std::vector<NodeId>{});
     }
   }
 
-  void start(std::size_t node, MembershipConfig config, std::vector<NodeId> seeds) {
+  void start(std::size_t node, MembershipConfig config, std::vector<NodeId> seeds,
+             std::vector<NodeId> known_members = {}) {
     MembershipHooks hooks;
     hooks.send = [this, node](NodeId to, SporeMessage message) {
       ++sent_;
@@ -43,7 +48,7 @@ class SporeCluster {
       flight_.emplace(std::pair{now_ + latency_, order_++}, InFlight{from, to, std::move(message)});
     };
     members_[node] = std::make_unique<Membership>(*environments_[node], config, std::move(hooks),
-                                                  std::move(seeds));
+                                                  std::move(seeds), std::move(known_members));
   }
 
   void crash(std::size_t node) { members_[node].reset(); }

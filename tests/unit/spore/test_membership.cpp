@@ -229,3 +229,90 @@ TEST_CASE("spore: gossip rounds spread news faster than probes alone") {
   CHECK(with_gossip < probes_only);
   CHECK(with_gossip < 2s);  // a few 200 ms rounds: log_3 32 is about 3.2
 }
+
+namespace {
+
+// 60 members with partial views of 8: member i starts knowing the 8 members after it (a ring
+// with chords would do as well; what matters is that nobody knows everybody).
+constexpr std::size_t kRingMembers = 60;
+constexpr std::size_t kViewMembers = 8;
+
+MembershipConfig partial_view_config() {
+  MembershipConfig config = MembershipConfig::lan();
+  config.view_members = kViewMembers;
+  config.expected_members = kRingMembers;
+  return config;
+}
+
+std::vector<NodeId> next_members(std::size_t node) {
+  std::vector<NodeId> known;
+  for (std::size_t k = 1; k <= kViewMembers; ++k)
+    known.push_back(NodeId{static_cast<std::uint32_t>((node + k) % kRingMembers)});
+  return known;
+}
+
+}  // namespace
+
+TEST_CASE("spore: with a partial view a member knows at most view_members others") {
+  SporeCluster cluster(kRingMembers, partial_view_config(), 1ms, next_members);
+  cluster.run_for(90s);  // three push-pull rounds: samples offer strangers all along
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    CHECK(cluster.member(i).view_size() <= kViewMembers);
+    CHECK(cluster.member(i).view_size() >= kViewMembers / 2);
+  }
+}
+
+TEST_CASE("spore: with a partial view a crash still reaches every member, as a relayed rumor") {
+  SporeCluster cluster(kRingMembers, partial_view_config(), 1ms, next_members);
+  cluster.run_for(5s);
+  cluster.crash(30);
+  // Its 8 predecessors probe it and declare it dead; everyone else hears of it only as news
+  // about a member outside its view, which each relays once.
+  const auto everyone_heard = cluster.run_until(
+      [&cluster] {
+        for (std::size_t i = 0; i < cluster.size(); ++i) {
+          if (i == 30) continue;
+          const auto news = cluster.member(i).news(NodeId{30});
+          if (!news || news->state != MemberState::kDead) return false;
+        }
+        return true;
+      },
+      120s);
+  REQUIRE(everyone_heard.has_value());
+  std::size_t holders = 0, relayers = 0;
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    if (i == 30) continue;
+    if (cluster.member(i).member(NodeId{30})) ++holders;
+    if (cluster.environment(i).recorded_metrics().counter("spore_rumors_relayed_total") > 0)
+      ++relayers;
+  }
+  CHECK(holders <= 2 * kViewMembers);
+  CHECK(relayers >= cluster.size() - 1 - 2 * kViewMembers);
+  // Relayed once per change: the rumor does not circulate forever.
+  cluster.run_for(20s);
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    if (i != 30) CHECK(cluster.member(i).take_gossip(1400).empty());
+  }
+  // And forgotten after the retention, like a dead entry.
+  cluster.run_for(60s);
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    if (i != 30) CHECK_FALSE(cluster.member(i).news(NodeId{30}).has_value());
+  }
+}
+
+TEST_CASE("spore: with a partial view log N is taken from expected_members") {
+  MembershipConfig config = partial_view_config();
+  config.expected_members = 1'000'000;
+  SporeCluster cluster(kRingMembers, config, 1ms, next_members);
+  CHECK(cluster.member(0).network_size() == 1'000'000);
+  CHECK(cluster.member(0).retransmit_limit() == 4 * 7);  // ceil(log10(1e6 + 1)) = 7
+  CHECK(cluster.member(0).live_count() == kViewMembers + 1);
+}
+
+TEST_CASE("spore: a partial view without expected_members is refused") {
+  MembershipConfig config = MembershipConfig::lan();
+  config.view_members = 8;
+  CHECK(validate(config) == "expected_members must be at least view_members with a partial view");
+  config.expected_members = 100;
+  CHECK(validate(config).empty());
+}
