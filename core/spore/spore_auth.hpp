@@ -15,12 +15,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include <core/env/node_id.hpp>
 
@@ -41,8 +40,9 @@ class Authenticator {
   // with this first and reports the problem, since the constructor refuses it by aborting.
   static std::string key_problem(std::span<const std::uint8_t> key);
 
-  // Keys the HMAC with `key` (copied into OpenSSL's context, which wipes it when freed).
+  // Keys the HMAC with `key`: only SHA-256 states that absorbed the key's pad blocks are kept.
   // A key with a key_problem() is a caller bug: prints the problem and aborts.
+  // One Authenticator serves one thread at a time: every MAC reuses one scratch context.
   explicit Authenticator(std::span<const std::uint8_t> key);
   ~Authenticator();
   Authenticator(Authenticator&&) noexcept;
@@ -105,8 +105,8 @@ class ReplayWindow {
   // Fresh: records it and returns kFresh. Otherwise changes nothing.
   ReplayVerdict accept(NodeId sender, std::uint64_t sequence);
 
-  bool tracks(NodeId sender) const { return index_.contains(sender); }
-  std::size_t tracked_senders() const { return index_.size(); }
+  bool tracks(NodeId sender) const;
+  std::size_t tracked_senders() const { return windows_.size(); }
   std::size_t max_senders() const { return max_senders_; }
   // Senders forgotten to make room, since construction (for a metric).
   std::uint64_t evictions() const { return evictions_; }
@@ -115,13 +115,14 @@ class ReplayWindow {
   struct SenderWindow {
     NodeId sender;
     std::uint64_t highest = 0;
-    std::uint64_t below = 0;  // bit i-1: highest - i accepted, i = 1..kWindowSize
+    std::uint64_t below = 0;       // bit i-1: highest - i accepted, i = 1..kWindowSize
+    std::uint64_t last_heard = 0;  // heard_ when last accepted: eviction order
   };
 
   std::size_t max_senders_;
   std::uint64_t evictions_ = 0;
-  std::list<SenderWindow> recency_;  // most recently heard first
-  std::unordered_map<NodeId, std::list<SenderWindow>::iterator> index_;
+  std::uint64_t heard_ = 0;            // datagrams accepted, a clock for recency
+  std::vector<SenderWindow> windows_;  // sorted by sender
 };
 
 }  // namespace mycelium::spore
