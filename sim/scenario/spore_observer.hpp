@@ -26,6 +26,10 @@ struct SporeTruth {
   std::optional<TimePoint> crash_first_suspected;  // first member to suspect it
   std::uint64_t false_suspicions = 0;  // raised by a prober about a member that was alive
   std::uint64_t false_deaths = 0;      // declared (suspicion timeout) about a live member
+  // Datagrams every member sent, and their bytes: counted as they leave, so the runner reads two
+  // numbers per sample instead of two counters per member.
+  std::uint64_t messages_sent = 0;
+  std::uint64_t bytes_sent = 0;
 };
 
 class ObservedEnvironment final : public Environment, private MetricsSink {
@@ -45,7 +49,11 @@ class ObservedEnvironment final : public Environment, private MetricsSink {
   bool cancel_timer(TimerId timer) override { return inner_.cancel_timer(timer); }
   void bind(Port port, MessageHandler handler) override { inner_.bind(port, std::move(handler)); }
   void unbind(Port port) override { inner_.unbind(port); }
-  void send(Message message) override { inner_.send(std::move(message)); }
+  void send(Message message) override {
+    ++truth_.messages_sent;
+    truth_.bytes_sent += message.payload.size();
+    inner_.send(std::move(message));
+  }
   RandomStream& random() override { return inner_.random(); }
   MetricsSink& metrics() override { return *this; }
   VmActuator* vm() override { return inner_.vm(); }

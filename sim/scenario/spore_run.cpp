@@ -24,12 +24,49 @@ constexpr std::pair<double, std::string_view> kFractions[] = {
     {0.5, "p50"}, {0.99, "p99"}, {0.9999, "p9999"}};
 
 // One event whose spread the run follows: the fraction of live members that know it, sample by
-// sample (NaN before it happens).
+// sample (NaN before it happens). Knowing is sticky: a member counts from the first sample that
+// finds it knowing (a member may later forget a death it relayed, after the retention), so each
+// sample only looks at the members still waiting, and a million-member run stays cheap.
 struct Spread {
   std::string_view name;
   Duration at{};
+  std::vector<std::uint8_t> learned;   // per member
+  std::vector<std::uint32_t> waiting;  // members not known to have learned yet
+  std::size_t learned_live = 0;        // live members that learned
   std::vector<double> known_ratio;
   std::vector<std::size_t> known, live;  // counts behind each ratio
+
+  Spread(std::string_view spread_name, Duration event_at, std::uint32_t members)
+      : name(spread_name), at(event_at), learned(members, 0), waiting(members) {
+    for (std::uint32_t i = 0; i < members; ++i)
+      waiting[i] = i;
+  }
+
+  // Looks at the waiting members: `gone(i)` ones leave the list uncounted, `knows(i)` ones count.
+  template <typename Gone, typename Knows>
+  void update(Gone gone, Knows knows) {
+    for (std::size_t k = 0; k < waiting.size();) {
+      const std::uint32_t member = waiting[k];
+      const bool done = gone(member) || knows(member);
+      if (done && !gone(member)) {
+        learned[member] = 1;
+        ++learned_live;
+      }
+      if (done) {
+        waiting[k] = waiting.back();
+        waiting.pop_back();
+      } else {
+        ++k;
+      }
+    }
+  }
+  // A member that learned is no longer live (crashed, left): it stops counting.
+  void member_gone(std::uint32_t member) {
+    if (learned[member] != 0) {
+      learned[member] = 0;
+      --learned_live;
+    }
+  }
 
   // Seconds after the event until `fraction` of the live members knew it; NaN if never.
   double time_to(double fraction, const std::vector<double>& time_s) const {
@@ -42,12 +79,13 @@ struct Spread {
   }
 };
 
-// Whether `node` still counts `member` among the live (alive or suspect). A member that never
-// heard of it, or has forgotten it, does not: it will send it nothing.
-bool holds_live(const spore::SporeNode& node, NodeId member) {
-  const auto info = node.membership().member(member);
-  return info &&
-         (info->state == spore::MemberState::kAlive || info->state == spore::MemberState::kSuspect);
+// Whether `node` has heard that `member` is gone (dead or left), in its table or as a rumor it
+// relayed (partial views). A member that never heard of it does not count: with partial views
+// that is most members, and the question is whether the news reached them.
+bool heard_gone(const spore::SporeNode& node, NodeId member) {
+  const auto news = node.membership().news(member);
+  return news &&
+         (news->state == spore::MemberState::kDead || news->state == spore::MemberState::kLeft);
 }
 
 class SporeRun {
@@ -56,7 +94,8 @@ class SporeRun {
       : scenario_(scenario),
         run_(run),
         per_zone_(std::min(run.members, scenario.members_per_zone)),
-        simulation_(uniform_platform(run.members / per_zone_, per_zone_, kNicBytesPerS), run.seed),
+        simulation_(uniform_platform(run.members / per_zone_, per_zone_, kNicBytesPerS), run.seed,
+                    scenario.network_model),
         leaver_(NodeId{run.members - 1}),
         crashed_(NodeId{run.members - 2}),
         churn_random_(RandomStream::derive(run.seed, NodeId{0}, "scenario.churn")) {
@@ -85,24 +124,58 @@ class SporeRun {
                                                                 : spore::MembershipConfig::wan();
     config.network_name = scenario_.name;
     config.network_key = spore_scenario_key(scenario_);
-    // Every member may hear from every other: keep a replay window for each.
-    config.max_tracked_senders = std::max<std::size_t>(config.max_tracked_senders, run_.members);
+    if (scenario_.view_members > 0) {
+      config.membership.view_members = scenario_.view_members;
+      config.membership.expected_members = std::max(run_.members, scenario_.view_members);
+      // A member hears from about its view, the members whose views hold it, and the helpers of
+      // indirect probes: a few views' worth of senders.
+      config.max_tracked_senders = 4 * std::size_t{scenario_.view_members};
+    } else {
+      // Every member may hear from every other: keep a replay window for each.
+      config.max_tracked_senders = std::max<std::size_t>(config.max_tracked_senders, run_.members);
+    }
     return config;
   }
 
-  // Everybody at t = 0, through the seed members (a seed joins through the other seeds).
+  // Everybody at t = 0: joining through the seed members, or, settled, already knowing a view.
   void start_members() {
     const spore::SporeNodeConfig config = node_config();
     const std::uint32_t seeds = std::min(scenario_.seed_members, run_.members);
+    RandomStream views = RandomStream::derive(run_.seed, NodeId{0}, "scenario.views");
     for (std::uint32_t i = 0; i < run_.members; ++i) {
-      std::vector<NodeId> join_through;
-      for (std::uint32_t s = 0; s < seeds; ++s) {
-        if (s != i) join_through.push_back(NodeId{s});
+      std::vector<NodeId> join_through, known;
+      if (scenario_.settled_start) {
+        known = starting_view(NodeId{i}, views);
+      } else {
+        for (std::uint32_t s = 0; s < seeds; ++s) {
+          if (s != i) join_through.push_back(NodeId{s});
+        }
       }
       observed_.emplace_back(simulation_.node(NodeId{i}), truth_);
-      nodes_.push_back(std::make_unique<spore::SporeNode>(observed_.back(), config, join_through));
+      nodes_.push_back(std::make_unique<spore::SporeNode>(observed_.back(), config, join_through,
+                                                          std::move(known)));
       observed_.back().observe(nodes_.back().get());
     }
+  }
+
+  // A settled member's view: view_members distinct random others (all others with full views,
+  // or when there are fewer).
+  std::vector<NodeId> starting_view(NodeId self, RandomStream& random) const {
+    const std::uint32_t others = run_.members - 1;
+    std::vector<NodeId> view;
+    if (scenario_.view_members == 0 || scenario_.view_members >= others) {
+      for (std::uint32_t j = 0; j < run_.members; ++j) {
+        if (j != self.value) view.push_back(NodeId{j});
+      }
+      return view;
+    }
+    // view_members <= 1024 is far below N here: rejection sampling ends after a few extra draws.
+    while (view.size() < scenario_.view_members) {
+      const NodeId pick{static_cast<std::uint32_t>(random.uniform_int(0, run_.members - 1))};
+      if (pick != self && std::find(view.begin(), view.end(), pick) == view.end())
+        view.push_back(pick);
+    }
+    return view;
   }
 
   void event(std::string_view kind) {
@@ -114,6 +187,9 @@ class SporeRun {
     simulation_.crash_node(member);
     nodes_[member.value].reset();
     truth_.gone.push_back(member);
+    for (Spread* spread : {&registration_, &leave_, &crash_})
+      spread->member_gone(member.value);
+    --live_count_;
   }
 
   void schedule_events() {
@@ -126,6 +202,9 @@ class SporeRun {
       if (!nodes_[leaver_.value]) return;
       nodes_[leaver_.value]->leave();  // it keeps answering pings, as a leaving member does
       truth_.gone.push_back(leaver_);
+      for (Spread* spread : {&registration_, &leave_, &crash_})
+        spread->member_gone(leaver_.value);
+      --live_count_;
       event("leave");
     });
     simulation_.schedule_fault(TimePoint(scenario_.crash_at), [this] {
@@ -185,33 +264,35 @@ class SporeRun {
   void sample() {
     const TimePoint now = simulation_.now();
     const double interval_s = to_seconds(scenario_.sample_interval);
-    std::size_t live = 0;
-    std::size_t registration_known = 0, leave_known = 0, leave_live = 0, crash_known = 0;
-    std::uint64_t records = 0;
     const bool leaver_gone = now >= TimePoint(scenario_.leave_at);
-    for (std::uint32_t i = 0; i < run_.members; ++i) {
-      const spore::SporeNode* node = nodes_[i].get();
-      // Live: neither crashed nor departed (a member that left hears no more gossip).
-      if (node == nullptr || (leaver_gone && NodeId{i} == leaver_)) continue;
-      ++live;
-      records += node->topology().size();
-      if (!node->discover_peer_instances(kService).empty()) ++registration_known;
-      if (NodeId{i} != leaver_) {
-        ++leave_live;
-        if (!holds_live(*node, leaver_)) ++leave_known;
-      }
-      if (!holds_live(*node, crashed_)) ++crash_known;
+    // Live: neither crashed nor departed (a member that left hears no more gossip).
+    const auto gone = [this, leaver_gone](std::uint32_t i) {
+      return nodes_[i] == nullptr || (leaver_gone && NodeId{i} == leaver_);
+    };
+    if (now >= TimePoint(registration_.at)) {
+      registration_.update(gone, [this](std::uint32_t i) {
+        return !nodes_[i]->discover_peer_instances(kService).empty();
+      });
     }
-    double messages = 0.0, bytes = 0.0;
-    for (std::uint32_t i = 0; i < run_.members; ++i) {
-      const MemoryMetrics& metrics = simulation_.metrics(NodeId{i});
-      messages += metrics.counter("spore_messages_sent_total");
-      bytes += metrics.counter("spore_bytes_sent_total");
+    if (now >= TimePoint(leave_.at)) {
+      leave_.update([&gone, this](std::uint32_t i) { return gone(i) || NodeId{i} == leaver_; },
+                    [this](std::uint32_t i) { return heard_gone(*nodes_[i], leaver_); });
     }
+    if (now >= TimePoint(crash_.at)) {
+      crash_.update(gone, [this](std::uint32_t i) { return heard_gone(*nodes_[i], crashed_); });
+    }
+    std::uint64_t records = 0;
+    for (std::uint32_t i = 0; i < run_.members; ++i) {
+      if (!gone(i)) records += nodes_[i]->topology().size();
+    }
+    const std::size_t live = live_count_;
+    const std::size_t leave_live = leaver_gone ? live : live - 1;  // the leaver aside
+    const auto messages = static_cast<double>(truth_.messages_sent);
+    const auto bytes = static_cast<double>(truth_.bytes_sent);
     time_s_.push_back(to_seconds(now));
-    record(registration_, now, registration_known, live);
-    record(leave_, now, leave_known, leave_live);
-    record(crash_, now, crash_known, live);
+    record(registration_, now, live);
+    record(leave_, now, leave_live);
+    record(crash_, now, live);
     live_.push_back(static_cast<double>(live));
     const double member_s = static_cast<double>(live) * interval_s;
     messages_rate_.push_back(live == 0 ? 0.0 : (messages - messages_total_) / member_s);
@@ -223,8 +304,9 @@ class SporeRun {
     member_samples_ += live;
   }
 
-  static void record(Spread& spread, TimePoint now, std::size_t known, std::size_t live) {
+  static void record(Spread& spread, TimePoint now, std::size_t live) {
     const bool happened = now >= TimePoint(spread.at);
+    const std::size_t known = spread.learned_live;
     spread.known.push_back(known);
     spread.live.push_back(live);
     spread.known_ratio.push_back(happened && live > 0 ? static_cast<double>(known) / live
@@ -281,6 +363,14 @@ class SporeRun {
     return result;
   }
 
+  // Membership::retransmit_limit for this run's N (the analysis compares spread with it).
+  std::uint32_t retransmit_limit(const spore::MembershipConfig& membership) const {
+    const double n = static_cast<double>(std::max<std::size_t>(
+        run_.members, membership.view_members > 0 ? membership.expected_members : 0));
+    return membership.retransmit_multiplier *
+           static_cast<std::uint32_t>(std::max(1.0, std::ceil(std::log10(n + 1.0))));
+  }
+
   std::string resolved_config(const std::string& profile) const {
     const spore::MembershipConfig membership = node_config().membership;
     std::ostringstream yaml;
@@ -288,12 +378,18 @@ class SporeRun {
          << "members: " << run_.members << "\npacketLoss: " << format_loss(run_.packet_loss)
          << "\nprofile: " << profile << "\nzones: " << run_.members / per_zone_
          << "\nmembersPerZone: " << per_zone_ << "\nseedMembers: " << scenario_.seed_members
+         << "\nsettledStart: " << (scenario_.settled_start ? "true" : "false")
+         << "\nviewMembers: " << scenario_.view_members << "\nnetworkModel: "
+         << (scenario_.network_model == NetworkModel::kDatagram ? "datagram" : "flow")
          << "\nregistrant: " << kRegistrant.value << "\nleaver: " << leaver_.value
          << "\ncrashed: " << crashed_.value
          << "\nmembership:\n  probeIntervalMs: " << to_seconds(membership.probe_interval) * 1e3
          << "\n  probeTimeoutMs: " << to_seconds(membership.probe_timeout) * 1e3
          << "\n  suspicionMultiplier: " << membership.suspicion_multiplier
-         << "\n  pushPullIntervalS: " << to_seconds(membership.push_pull_interval) << "\n";
+         << "\n  pushPullIntervalS: " << to_seconds(membership.push_pull_interval)
+         << "\n  gossipIntervalMs: " << to_seconds(membership.gossip_interval) * 1e3
+         << "\n  gossipFanout: " << membership.gossip_fanout
+         << "\n  retransmitLimit: " << retransmit_limit(membership) << "\n";
     return yaml.str();
   }
 
@@ -308,9 +404,10 @@ class SporeRun {
   // Declared after the simulation: destroyed first. A deque: observers never move.
   std::deque<ObservedEnvironment> observed_;
   std::vector<std::unique_ptr<spore::SporeNode>> nodes_;  // null once crashed
-  Spread registration_{"registration", scenario_.register_at, {}, {}, {}};
-  Spread leave_{"leave", scenario_.leave_at, {}, {}, {}};
-  Spread crash_{"crash", scenario_.crash_at, {}, {}, {}};
+  Spread registration_{"registration", scenario_.register_at, run_.members};
+  Spread leave_{"leave", scenario_.leave_at, run_.members};
+  Spread crash_{"crash", scenario_.crash_at, run_.members};
+  std::size_t live_count_ = run_.members;
   std::vector<double> time_s_, live_, messages_rate_, bytes_rate_;
   double messages_total_ = 0.0, bytes_total_ = 0.0, member_seconds_ = 0.0, records_sum_ = 0.0;
   std::size_t member_samples_ = 0;

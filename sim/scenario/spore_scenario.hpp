@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <core/env/time.hpp>
+#include <sim/env/network_model.hpp>
 
 namespace mycelium::sim {
 
@@ -37,8 +38,16 @@ struct SporeScenario {
   std::vector<double> packet_loss;     // the sweep over the loss probability of each datagram
   SporeProfile profile = SporeProfile::kLan;
   std::uint32_t members_per_zone = 1000;
-  // Members 0 .. seed_members-1 are the seeds: everybody joins through them at t = 0.
+  // Members 0 .. seed_members-1 are the seeds: everybody joins through them at t = 0...
   std::uint32_t seed_members = 3;
+  // ... unless the run starts from a settled network: each member already knows view_members
+  // random members (every member with full views), with no join traffic.
+  bool settled_start = false;
+  // 0: every member knows every other (a full member table); else partial views of this many
+  // members (MembershipConfig::view_members, spore.md), which is what lets N grow past ~3000.
+  std::uint32_t view_members = 0;
+  // Spore traffic is small datagrams: the datagram model by default (simulation.hpp).
+  NetworkModel network_model = NetworkModel::kDatagram;
   // Member 1 registers one instance, member N-1 leaves, member N-2 crashes (spore_run.hpp).
   Duration register_at{};
   Duration leave_at{};

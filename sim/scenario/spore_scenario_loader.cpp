@@ -14,9 +14,15 @@ namespace {
 using namespace manifest;
 using loader::for_each_item;
 
-// Far beyond what fits in memory today (every member keeps a full member table: about 2.5 GiB at
-// 3000 members), so the bound is the format's, not the machine's.
+// The largest network the simulator is sized for (with partial views: docs/spore.md).
 constexpr std::int64_t kMaxMembers = 1'000'000;
+constexpr std::int64_t kMinViewMembers = 8;
+constexpr std::int64_t kMaxViewMembers = 1024;
+
+constexpr EnumNames<NetworkModel, 2> kNetworkModelNames{{{
+    {NetworkModel::kDatagram, "datagram"},
+    {NetworkModel::kFlow, "flow"},
+}}};
 constexpr std::int64_t kMaxSeedMembers = 64;
 constexpr Duration kMaxDuration = std::chrono::hours(24);
 
@@ -132,7 +138,7 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
                 SporeScenario& out) {
   MappingReader spec(reader, node, "spec", where,
                      {"duration", "sampleInterval", "seeds", "members", "packetLoss", "profile",
-                      "membersPerZone", "join", "events"});
+                      "membersPerZone", "viewMembers", "networkModel", "join", "events"});
   if (!spec.valid()) return;
   spec.required("duration", out.duration,
                 DurationField{reader, std::chrono::seconds(1), kMaxDuration});
@@ -154,11 +160,25 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
   }
   spec.optional("membersPerZone", out.members_per_zone,
                 IntegerField<std::uint32_t>{reader, 1, kMaxMembers});
+  std::uint32_t view_members = 0;
+  if (spec.optional("viewMembers", view_members,
+                    IntegerField<std::uint32_t>{reader, 0, kMaxViewMembers})) {
+    if (view_members > 0 && view_members < kMinViewMembers) {
+      reader.error(spec.find("viewMembers")->second, "spec.viewMembers",
+                   "expected 0 (full member tables) or " + std::to_string(kMinViewMembers) +
+                       " .. " + std::to_string(kMaxViewMembers) + ", got " +
+                       std::to_string(view_members));
+    }
+    out.view_members = view_members;
+  }
+  spec.optional("networkModel", out.network_model, EnumField{reader, kNetworkModelNames});
   if (const auto join = spec.find("join")) {
-    MappingReader joining(reader, join->first, "spec.join", join->second, {"seedMembers"});
+    MappingReader joining(reader, join->first, "spec.join", join->second,
+                          {"seedMembers", "settled"});
     if (joining.valid()) {
       joining.optional("seedMembers", out.seed_members,
                        IntegerField<std::uint32_t>{reader, 1, kMaxSeedMembers});
+      joining.optional("settled", out.settled_start, BoolField{reader});
     }
   }
   if (const auto events = spec.find("events")) {

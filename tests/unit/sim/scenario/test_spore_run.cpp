@@ -149,3 +149,30 @@ TEST_CASE("a spore run with the same seed gives the same result bit for bit") {
   CHECK(first.size() > 1000);
   CHECK(first == second);
 }
+
+TEST_CASE("a spore run with partial views spreads the events to every live member") {
+  // 400 members that each know 16: the registration and the deaths travel as relayed news
+  // through members that do not know the member concerned.
+  const std::string text = testing::run_in_child_process([] {
+    SporeScenario scenario = small_scenario(0.0);
+    scenario.members = {400};
+    scenario.duration = 45s;
+    scenario.view_members = 16;
+    scenario.settled_start = true;
+    return to_text(run_spore(scenario, expand_sweep(scenario).at(0)));
+  });
+  INFO(text.substr(text.find("summary")));
+  CHECK(text.find("viewMembers: 16\n") != std::string::npos);
+  CHECK(text.find("settledStart: true\n") != std::string::npos);
+  CHECK(last_sample(text, 0) == 1.0);
+  CHECK(last_sample(text, 1) == 1.0);
+  CHECK(last_sample(text, 2) == 1.0);
+  CHECK(last_sample(text, 3) == 398.0);
+  // Gossip rounds (200 ms, fanout 3) spread news in well under a second per log3(400) ~ 5.5
+  // rounds; the crashed member is probed by the ~16 members whose views hold it.
+  CHECK(metric(text, "registration_p9999_s") < 5.0);
+  CHECK(metric(text, "crash_detection_first_s") <= 10.0);
+  CHECK(std::isfinite(metric(text, "crash_detection_all_s")));
+  CHECK(metric(text, "false_suspicions_per_member_hour") == 0.0);
+  CHECK(metric(text, "false_deaths_per_member_hour") == 0.0);
+}

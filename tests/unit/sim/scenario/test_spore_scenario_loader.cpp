@@ -76,6 +76,9 @@ TEST_CASE("a spore scenario with every optional field reads them and their defau
   CHECK(scenario.profile == SporeProfile::kWan);
   CHECK(scenario.members_per_zone == 20);
   CHECK(scenario.seed_members == 2);
+  CHECK_FALSE(scenario.settled_start);
+  CHECK(scenario.view_members == 0);
+  CHECK(scenario.network_model == NetworkModel::kDatagram);
   REQUIRE(scenario.partition.has_value());
   CHECK(scenario.partition->at == 5s);
   CHECK(scenario.partition->down_for == 2s);
@@ -127,4 +130,26 @@ TEST_CASE("a spore scenario of the wrong kind is refused at the kind") {
              Catch::Contains("s.yaml:2:7: kind: expected SporeScenario, got Scenario"));
   CHECK_FALSE(declares_spore_scenario("kind: Scenario\n"));
   CHECK(declares_spore_scenario("# c\nkind: SporeScenario  # spore\n"));
+}
+
+TEST_CASE("a spore scenario reads partial views, a settled start and the network model") {
+  const SporeScenarioLoad load =
+      parse_spore_scenario(kHeader +
+                               "  duration: 20s\n  seeds: [4]\n  members: [40]\n  packetLoss: [0]\n"
+                               "  viewMembers: 16\n  networkModel: flow\n  join: {settled: true}\n"
+                               "  events:\n    registerAt: 1s\n    leaveAt: 2s\n    crashAt: 3s\n",
+                           "s.yaml");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.scenario.has_value());
+  CHECK(load.scenario->view_members == 16);
+  CHECK(load.scenario->settled_start);
+  CHECK(load.scenario->network_model == NetworkModel::kFlow);
+  const std::string base = "  duration: 10s\n  seeds: [1]\n  members: [20]\n  packetLoss: [0]\n";
+  CHECK_THAT(errors_of(base + "  viewMembers: 4\n" + kEvents),
+             Catch::Contains("s.yaml:9:16: spec.viewMembers: expected 0 (full member tables) or "
+                             "8 .. 1024, got 4"));
+  CHECK_THAT(errors_of(base + "  networkModel: tcp\n" + kEvents),
+             Catch::Contains("s.yaml:9:17: spec.networkModel: expected one of datagram, flow"));
+  CHECK_THAT(errors_of(base + "  join: {settled: maybe}\n" + kEvents),
+             Catch::Contains("spec.join.settled"));
 }
