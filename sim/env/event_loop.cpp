@@ -39,6 +39,7 @@ CommOutcome poll(const sg4::CommPtr& comm) {
 EventLoop::EventLoop(const Platform& platform, std::deque<SimgridEnvironment>& nodes,
                      double engine_epoch_s)
     : platform_(platform),
+      model_(platform.network_model()),
       nodes_(nodes),
       engine_epoch_s_(engine_epoch_s),
       timers_(platform.node_count() + 1),
@@ -47,7 +48,7 @@ EventLoop::EventLoop(const Platform& platform, std::deque<SimgridEnvironment>& n
 
 EventLoop::~EventLoop() {
   // shut_down() ran (Simulation's destructor calls it); releasing the comms now is safe.
-  MYCELIUM_ASSERT(comms_.empty());
+  MYCELIUM_ASSERT(comms_.empty() && arrivals_.empty());
 }
 
 // --- for the nodes ---
@@ -140,7 +141,7 @@ void EventLoop::shut_down(const sg4::Engine& engine) {
   stop_requested_ = true;
   if (parked_) actor_->resume();
   engine.run();  // the driver cancels what is in flight and returns; nothing else runs
-  MYCELIUM_ASSERT(comms_.empty());
+  MYCELIUM_ASSERT(comms_.empty() && arrivals_.empty());
   actor_ = nullptr;
 }
 
@@ -198,6 +199,10 @@ void EventLoop::run_instant() {
 }
 
 void EventLoop::wait_for_next_event() {
+  if (model_ == NetworkModel::kDatagram) {
+    wait_for_next_datagram_event();
+    return;
+  }
   TimePoint target = horizon_;
   if (const std::optional<TimePoint> next = timers_.next_deadline()) {
     target = std::min(target, *next);
@@ -224,9 +229,29 @@ void EventLoop::wait_for_next_event() {
   }
 }
 
+void EventLoop::wait_for_next_datagram_event() {
+  TimePoint target = horizon_;
+  if (const std::optional<TimePoint> next = timers_.next_deadline()) {
+    target = std::min(target, *next);
+  }
+  if (const std::optional<TimePoint> next = arrivals_.next_arrival()) {
+    target = std::min(target, *next);
+  }
+  MYCELIUM_ASSERT(target >= now_);
+  // A message with no latency and a transit below half a nanosecond arrives at the instant it
+  // was sent: no sleep, the next turn delivers it (after that instant's timers, like a comm that
+  // SimGrid completes without moving the clock).
+  if (target == now_) return;
+  // The engine clock follows, so SimGrid's run_until and the parking work as under kFlow; the
+  // simulation's time is `target` itself, exactly, whatever the double clock says.
+  sg4::this_actor::sleep_for(std::max(0.0, to_engine_s(target) - sg4::Engine::get_clock()));
+  now_ = target;
+}
+
 void EventLoop::start_unstarted_sends() {
-  std::vector<InFlight> sends = std::exchange(unstarted_, {});
-  for (InFlight& send : sends) {
+  // Nothing below sends (no callback runs), so the vector is walked in place and keeps its
+  // capacity: no allocation per instant.
+  for (InFlight& send : unstarted_) {
     if (nodes_[send.message.from.value].crashed() ||
         !route_faults_.route_up(send.message.from, send.message.to)) {
       count_lost(send.message);  // its node crashed at this instant, or its route is cut
@@ -236,12 +261,19 @@ void EventLoop::start_unstarted_sends() {
       count_lost(send.message);  // the modelled packet loss
       continue;
     }
+    if (model_ == NetworkModel::kDatagram) {
+      const Duration transit = platform_.routes().transit(send.message.from, send.message.to,
+                                                          simulated_bytes(send.message));
+      arrivals_.push(now_ + transit, send.sequence, std::move(send.message));
+      continue;
+    }
     sg4::CommPtr comm =
         sg4::Comm::sendto_async(platform_.host(send.message.from), platform_.host(send.message.to),
                                 simulated_bytes(send.message));
     comms_.push_back(std::move(comm));
     in_flight_.push_back(std::move(send));
   }
+  unstarted_.clear();
 }
 
 void EventLoop::keep(std::size_t from, std::size_t to) {
@@ -250,7 +282,20 @@ void EventLoop::keep(std::size_t from, std::size_t to) {
   in_flight_[to] = std::move(in_flight_[from]);
 }
 
+void EventLoop::deliver_datagram_arrivals() {
+  // All of this instant's arrivals are taken out first, then delivered, as under kFlow: a
+  // handler that crashes a node or cuts a link does not touch the messages that already arrived.
+  arrivals_.pop_due(now_, arriving_);
+  for (const Message& message : arriving_)
+    deliver(message);
+  arriving_.clear();
+}
+
 void EventLoop::deliver_arrivals() {
+  if (model_ == NetworkModel::kDatagram) {
+    deliver_datagram_arrivals();
+    return;
+  }
   // Comms SimGrid already marked failed (wait_any_for threw for them) must not be tested again:
   // SimGrid 3.32 crashes testing them.
   drop_failed();
@@ -317,6 +362,10 @@ void EventLoop::cancel_messages_of(NodeId node) {
 
 template <typename Predicate>
 void EventLoop::cancel_in_flight_if(Predicate cut) {
+  if (model_ == NetworkModel::kDatagram) {
+    arrivals_.remove_if(cut, [this](const Message& message) { count_lost(message); });
+    return;
+  }
   std::size_t kept = 0;
   for (std::size_t i = 0; i < comms_.size(); ++i) {
     if (cut(in_flight_[i].message)) {
@@ -335,6 +384,7 @@ void EventLoop::cancel_everything() {
     comm->cancel();
   comms_.clear();
   in_flight_.clear();
+  arrivals_.clear();
   unstarted_.clear();
   deferred_.clear();
 }

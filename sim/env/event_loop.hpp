@@ -1,25 +1,37 @@
 #pragma once
 // The one driver actor of a simulation and its event loop: no actor or thread per node, so a
-// million nodes cost a million small Environment objects and nothing in SimGrid but hosts.
+// million nodes cost a million small Environment objects and nothing in SimGrid but hosts (none
+// at all under the datagram model).
 //
-// The loop keeps the global TimerQueue and the messages in flight, each a SimGrid communication
-// (sg4::Comm::sendto_async(sender host, receiver host, bytes)). Each turn:
-//   1. run the current instant: deliver the messages that arrived, then fire the timers due, one
-//      at a time, starting the messages callbacks send as they go;
-//   2. wait for the next event with sg4::Comm::wait_any_for(in-flight comms, next deadline - now);
-//      a completed comm moves the clock to its arrival, a timeout to the deadline.
+// The loop keeps the global TimerQueue and the messages in flight. How a message travels depends
+// on the NetworkModel (network_model.hpp):
+//  * kFlow: each is a SimGrid communication (sg4::Comm::sendto_async(sender host, receiver host,
+//    bytes)), and the wait for the next event is sg4::Comm::wait_any_for(in-flight comms, next
+//    deadline - now): a completed comm moves the clock to its arrival, a timeout to the deadline.
+//  * kDatagram: each has its arrival time (send time + RouteTable::transit) in an ArrivalQueue;
+//    the driver sleeps (sg4::this_actor::sleep_for) to the earliest of the next timer, the next
+//    arrival and the end of the run. SimGrid only runs the clock.
+// Each turn: run the current instant (deliver the messages that arrived, then fire the timers
+// due, one at a time, starting the messages callbacks send as they go), then wait for the next
+// event. Everything below holds for both models.
 //
 // Order at one instant (deterministic, and the same as ManualNetwork's): messages first, in the
 // order they were sent, then timers (and scheduled simulation events) by deadline and scheduling
-// order. "One instant" is one nanosecond of TimePoint: SimGrid's clock is a double, converted to
-// integer nanoseconds (rounded) when a message arrives; timers wake at their exact deadline.
+// order. "One instant" is one nanosecond of TimePoint. kFlow: SimGrid's clock is a double,
+// converted to integer nanoseconds (rounded) when a message arrives; timers wake at their exact
+// deadline. kDatagram: the transit time is rounded to the nanosecond the same way, then every
+// time is integer (no dependence on the engine's floating-point clock).
+//
+// Sends are started after the callback that made them returns, in send order: then a message of
+// a crashed sender or over a cut route is lost, else the modelled loss is drawn (one draw per
+// message that got that far, from one seeded stream, in send order: the same draws in both
+// models for the same sends).
 //
 // Losses: a message to or from a crashed node, and one whose route a link fault cuts (in flight,
 // or sent while cut: route_faults.hpp), is dropped and counted in the sender's
 // `messages_lost_total`; so would be a comm SimGrid fails (NetworkFailureException), which does not
 // happen as the simulation never turns SimGrid links off. A message to an unbound port is counted
-// by the receiver
-// (`messages_dropped_unbound_total`, SimgridEnvironment::deliver).
+// by the receiver (`messages_dropped_unbound_total`, SimgridEnvironment::deliver).
 //
 // Running in slices: run_until(t) resumes the driver and runs the engine until the driver has
 // run every event due at or before t and parked itself (suspended) at t. SimGrid's own
@@ -36,6 +48,8 @@
 #include <simgrid/forward.h>
 
 #include <core/env/environment.hpp>
+#include <sim/env/arrival_queue.hpp>
+#include <sim/env/network_model.hpp>
 #include <sim/env/route_faults.hpp>
 #include <sim/env/timer_queue.hpp>
 
@@ -51,7 +65,7 @@ class EventLoop {
   static constexpr std::uint64_t kMaxEventsPerInstant = 100'000'000;
 
   // `engine_epoch_s`: the engine clock at this simulation's time zero (SimGrid's clock does not
-  // restart with a new engine, see simulation.hpp).
+  // restart with a new engine, see simulation.hpp). The network model is the platform's.
   EventLoop(const Platform& platform, std::deque<SimgridEnvironment>& nodes, double engine_epoch_s);
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -60,7 +74,10 @@ class EventLoop {
   TimePoint now() const { return now_; }
   // True while the driver actor runs (inside callbacks); false in the caller of run_until.
   bool in_driver() const { return in_driver_; }
-  std::size_t messages_in_flight() const { return comms_.size() + unstarted_.size(); }
+  NetworkModel network_model() const { return model_; }
+  std::size_t messages_in_flight() const {
+    return comms_.size() + arrivals_.size() + unstarted_.size();
+  }
 
   // --- for the nodes ---
   void insert_timer(NodeId owner, TimerId id, TimePoint deadline, Duration period,
@@ -103,8 +120,10 @@ class EventLoop {
   void run_deferred();
   void run_instant();
   void wait_for_next_event();
+  void wait_for_next_datagram_event();
   void start_unstarted_sends();
   void deliver_arrivals();
+  void deliver_datagram_arrivals();
   void drop_failed();
   // Compaction step of the in-flight vectors: entry `from` moves to slot `to` (to <= from).
   void keep(std::size_t from, std::size_t to);
@@ -120,6 +139,7 @@ class EventLoop {
   double to_engine_s(TimePoint at) const;
 
   const Platform& platform_;
+  NetworkModel model_;
   std::deque<SimgridEnvironment>& nodes_;
   double engine_epoch_s_;
   TimerQueue timers_;
@@ -133,9 +153,12 @@ class EventLoop {
   TimePoint horizon_{};
   std::uint64_t last_send_sequence_ = 0;
   std::vector<InFlight> unstarted_;  // sent during this instant, started before the next wait
-  // Parallel vectors, in send order: comms_[i] carries in_flight_[i].
+  // kFlow. Parallel vectors, in send order: comms_[i] carries in_flight_[i].
   std::vector<simgrid::s4u::CommPtr> comms_;
   std::vector<InFlight> in_flight_;
+  // kDatagram: the messages in flight, and the ones arriving now (kept to reuse its capacity).
+  ArrivalQueue arrivals_;
+  std::vector<Message> arriving_;
   std::vector<std::function<void()>> deferred_;
 
   simgrid::s4u::ActorPtr actor_;

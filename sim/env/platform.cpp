@@ -1,6 +1,4 @@
-#include <algorithm>
 #include <map>
-#include <stdexcept>
 
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Link.hpp>
@@ -22,17 +20,17 @@ struct BuiltZone {
 
 }  // namespace
 
-Platform::Platform(const PlatformSpec& spec) {
-  if (const std::string error = spec.validate(); !error.empty()) {
-    throw std::invalid_argument("invalid platform: " + error);
-  }
+Platform::Platform(const PlatformSpec& spec, NetworkModel model) : model_(model), routes_(spec) {
   sg4::NetZone* root = sg4::create_full_zone("mycelium-root");
   driver_host_ = root->create_host("mycelium-driver", kDefaultCpuSpeedFlops);
+  if (model_ == NetworkModel::kFlow) build_flow_platform(spec, root);
+  root->seal();
+}
 
+void Platform::build_flow_platform(const PlatformSpec& spec, sg4::NetZone* root) {
   // Zones in name order, so the same spec always builds the same platform.
-  zone_names_ = spec.zones();
   std::map<std::string, BuiltZone, std::less<>> zones;
-  for (const std::string& name : zone_names_) {
+  for (const std::string& name : spec.zones()) {
     BuiltZone built;
     built.zone = sg4::create_star_zone("zone-" + name);
     built.zone->set_parent(root);
@@ -44,7 +42,6 @@ Platform::Platform(const PlatformSpec& spec) {
   }
 
   hosts_.reserve(spec.nodes.size());
-  zone_of_node_.reserve(spec.nodes.size());
   for (const NodeSpec& node : spec.nodes) {
     BuiltZone& built = zones.find(node.zone)->second;
     sg4::Host* host =
@@ -58,7 +55,6 @@ Platform::Platform(const PlatformSpec& spec) {
         host->get_netpoint(), nullptr, nullptr, nullptr,
         {{nic, sg4::LinkInRoute::Direction::UP}, sg4::LinkInRoute(built.backbone)}, true);
     hosts_.push_back(host);
-    zone_of_node_.push_back(*zone_index(node.zone));
   }
 
   // The gateway is a router of the star zone: a node reaches it through its NIC and backbone.
@@ -79,18 +75,12 @@ Platform::Platform(const PlatformSpec& spec) {
                       {{link, sg4::LinkInRoute::Direction::UP}}, true);
     }
   }
-  root->seal();
 }
 
 sg4::Host* Platform::host(NodeId node) const {
+  MYCELIUM_ASSERT(model_ == NetworkModel::kFlow);
   MYCELIUM_ASSERT(node.value < hosts_.size());
   return hosts_[node.value];
-}
-
-std::optional<std::uint32_t> Platform::zone_index(std::string_view zone) const {
-  const auto it = std::lower_bound(zone_names_.begin(), zone_names_.end(), zone);
-  if (it == zone_names_.end() || *it != zone) return std::nullopt;
-  return static_cast<std::uint32_t>(it - zone_names_.begin());
 }
 
 }  // namespace mycelium::sim

@@ -25,6 +25,11 @@
 // routes nowhere: it only waits on the nodes' communications. Links are never turned off in
 // SimGrid: link faults are modelled on these routes by RouteFaults (route_faults.hpp).
 //
+// Under NetworkModel::kDatagram (network_model.hpp) only the root zone and the driver host are
+// built: messages never touch SimGrid, and a million hosts with their NIC links would cost 97 s
+// and 3.2 GiB to build. Zones, the nodes' zones and the routes' costs (routes()) exist in both
+// models, so faults and the datagram model work from the same numbers.
+//
 // Build it after the sg4::Engine exists and before the simulation runs; the pointers live as long
 // as the engine.
 
@@ -37,28 +42,38 @@
 #include <simgrid/forward.h>
 
 #include <core/env/node_id.hpp>
+#include <sim/env/network_model.hpp>
 #include <sim/env/platform_spec.hpp>
+#include <sim/env/route_table.hpp>
 
 namespace mycelium::sim {
 
 class Platform {
  public:
   // `spec` must be valid (PlatformSpec::validate() empty); std::invalid_argument otherwise.
-  explicit Platform(const PlatformSpec& spec);
+  Platform(const PlatformSpec& spec, NetworkModel model);
 
-  std::size_t node_count() const { return hosts_.size(); }
+  NetworkModel network_model() const { return model_; }
+  std::size_t node_count() const { return routes_.node_count(); }
+  // The node's SimGrid host: kFlow only (kDatagram builds none).
   simgrid::s4u::Host* host(NodeId node) const;
   simgrid::s4u::Host* driver_host() const { return driver_host_; }
 
   // Zones are numbered 0 .. zone_count() - 1 in name order (PlatformSpec::zones()).
-  std::size_t zone_count() const { return zone_names_.size(); }
-  std::optional<std::uint32_t> zone_index(std::string_view zone) const;
-  const std::vector<std::uint32_t>& zone_of_node() const { return zone_of_node_; }
+  std::size_t zone_count() const { return routes_.zone_count(); }
+  std::optional<std::uint32_t> zone_index(std::string_view zone) const {
+    return routes_.zone_index(zone);
+  }
+  const std::vector<std::uint32_t>& zone_of_node() const { return routes_.zone_of_node(); }
+  // What a lone message costs on each route (both models; the datagram model's transit times).
+  const RouteTable& routes() const { return routes_; }
 
  private:
-  std::vector<simgrid::s4u::Host*> hosts_;
-  std::vector<std::string> zone_names_;      // sorted
-  std::vector<std::uint32_t> zone_of_node_;  // per node, an index into zone_names_
+  void build_flow_platform(const PlatformSpec& spec, simgrid::s4u::NetZone* root);
+
+  NetworkModel model_;
+  RouteTable routes_;                       // validates the spec first
+  std::vector<simgrid::s4u::Host*> hosts_;  // per node; empty under kDatagram
   simgrid::s4u::Host* driver_host_ = nullptr;
 };
 

@@ -51,9 +51,9 @@ std::unique_ptr<sg4::Engine> make_engine() {
 
 }  // namespace
 
-Simulation::Simulation(PlatformSpec spec, std::uint64_t scenario_seed)
+Simulation::Simulation(PlatformSpec spec, std::uint64_t scenario_seed, NetworkModel model)
     : spec_(std::move(spec)), scenario_seed_(scenario_seed), engine_(make_engine()) {
-  platform_ = std::make_unique<Platform>(spec_);
+  platform_ = std::make_unique<Platform>(spec_, model);
   loop_ = std::make_unique<EventLoop>(*platform_, nodes_, sg4::Engine::get_clock());
   for (std::size_t i = 0; i < spec_.nodes.size(); ++i) {
     nodes_.emplace_back(*loop_, NodeId{static_cast<std::uint32_t>(i)}, scenario_seed_, health_);

@@ -40,6 +40,7 @@
 #include <sim/env/event_loop.hpp>
 #include <sim/env/health_model.hpp>
 #include <sim/env/memory_metrics.hpp>
+#include <sim/env/network_model.hpp>
 #include <sim/env/platform.hpp>
 #include <sim/env/platform_spec.hpp>
 #include <sim/env/simgrid_environment.hpp>
@@ -50,7 +51,8 @@ class Simulation {
  public:
   // Throws std::invalid_argument for an invalid spec, std::logic_error if another Simulation (or
   // SimGrid engine) is alive, std::runtime_error if SimGrid is configured otherwise (see above).
-  Simulation(PlatformSpec spec, std::uint64_t scenario_seed);
+  Simulation(PlatformSpec spec, std::uint64_t scenario_seed,
+             NetworkModel model = NetworkModel::kFlow);
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -59,6 +61,7 @@ class Simulation {
   SimgridEnvironment& node(NodeId id);
   const PlatformSpec& spec() const { return spec_; }
   std::uint64_t scenario_seed() const { return scenario_seed_; }
+  NetworkModel network_model() const { return platform_->network_model(); }
   TimePoint now() const { return loop_->now(); }
 
   // Runs every event due at or before `until` (>= now()); now() is `until` afterwards. Rethrows

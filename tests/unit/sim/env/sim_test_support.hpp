@@ -5,8 +5,18 @@
 #include <cstdint>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include <core/env/environment.hpp>
+#include <sim/env/network_model.hpp>
 #include <sim/env/platform_spec.hpp>
+
+// Runs the enclosing test case once per network model (a Catch2 generator, so it must be written
+// in the test case's body) and names the model in the messages of failed checks.
+#define MYCELIUM_EACH_NETWORK_MODEL(model)                                                      \
+  const ::mycelium::sim::NetworkModel model =                                                   \
+      GENERATE(::mycelium::sim::NetworkModel::kFlow, ::mycelium::sim::NetworkModel::kDatagram); \
+  INFO("network model: " << ::mycelium::sim::to_string(model))
 
 namespace mycelium::sim::testing {
 

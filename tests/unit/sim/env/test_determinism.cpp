@@ -1,6 +1,6 @@
 // Reproducibility of the SimGrid backend: same platform, seed and protocol give the same event
 // sequence; a protocol written against Environment behaves the same on ManualNetwork and SimGrid
-// when both model the same latency.
+// when both model the same latency. Under both network models.
 #include <memory>
 #include <sstream>
 #include <string>
@@ -86,8 +86,8 @@ class RandomRelay {
 };
 
 // Runs RandomRelay on every node of a two-site platform and returns the delivery trace.
-std::string relay_delivery_trace(std::uint64_t seed) {
-  Simulation simulation(uniform_platform(2, 3, 1.25e8), seed);
+std::string relay_delivery_trace(std::uint64_t seed, NetworkModel model) {
+  Simulation simulation(uniform_platform(2, 3, 1.25e8), seed, model);
   std::vector<TraceEntry> sends;
   std::vector<TraceEntry> deliveries;
   std::vector<std::unique_ptr<RandomRelay>> relays;
@@ -104,27 +104,38 @@ std::string relay_delivery_trace(std::uint64_t seed) {
 }  // namespace
 
 TEST_CASE("SimGrid same seed gives an identical delivery trace", "[sim][determinism]") {
-  const std::string first =
-      mycelium::sim::testing::run_in_child_process([] { return relay_delivery_trace(7); });
-  const std::string second =
-      mycelium::sim::testing::run_in_child_process([] { return relay_delivery_trace(7); });
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  const auto trace = [model] { return relay_delivery_trace(7, model); };
+  const std::string first = mycelium::sim::testing::run_in_child_process(trace);
+  const std::string second = mycelium::sim::testing::run_in_child_process(trace);
   REQUIRE_FALSE(first.empty());
   CHECK(first == second);
 }
 
 TEST_CASE("SimGrid different seeds give different delivery traces", "[sim][determinism]") {
-  const std::string seven =
-      mycelium::sim::testing::run_in_child_process([] { return relay_delivery_trace(7); });
-  const std::string eight =
-      mycelium::sim::testing::run_in_child_process([] { return relay_delivery_trace(8); });
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  const std::string seven = mycelium::sim::testing::run_in_child_process(
+      [model] { return relay_delivery_trace(7, model); });
+  const std::string eight = mycelium::sim::testing::run_in_child_process(
+      [model] { return relay_delivery_trace(8, model); });
   CHECK(seven != eight);
+}
+
+TEST_CASE("SimGrid datagram model repeats a trace without a fresh process", "[sim][determinism]") {
+  // Its times are integer nanoseconds from the start, never read from SimGrid's floating-point
+  // clock, so a later engine epoch (the second simulation of a process) changes nothing.
+  const std::string first = relay_delivery_trace(7, NetworkModel::kDatagram);
+  const std::string second = relay_delivery_trace(7, NetworkModel::kDatagram);
+  REQUIRE_FALSE(first.empty());
+  CHECK(first == second);
 }
 
 TEST_CASE("SimGrid simulations created one after another each start at time zero",
           "[sim][determinism]") {
+  MYCELIUM_EACH_NETWORK_MODEL(model);
   // SimGrid's clock carries over between engines in a process; each simulation has its own epoch.
   for (int run = 0; run < 2; ++run) {
-    Simulation simulation(uniform_platform(1, 2, 1.25e9), 1);
+    Simulation simulation(uniform_platform(1, 2, 1.25e9), 1, model);
     CHECK(simulation.now() == kTimeZero);
     std::vector<TimePoint> arrivals;
     Environment& receiver = simulation.node(NodeId{1});
@@ -137,6 +148,7 @@ TEST_CASE("SimGrid simulations created one after another each start at time zero
 }
 
 TEST_CASE("SimGrid and ManualNetwork run a protocol through the same sends", "[sim][determinism]") {
+  MYCELIUM_EACH_NETWORK_MODEL(model);
   // The same latency on both: 10 ms one way, and bandwidth so high that transfer time stays
   // far below a nanosecond.
   constexpr Duration kLatency = 10ms;
@@ -161,7 +173,7 @@ TEST_CASE("SimGrid and ManualNetwork run a protocol through the same sends", "[s
   {
     PlatformSpec spec = uniform_platform(1, kNodes, 1e15);
     spec.intra_zone = {0.010, 1e15};
-    Simulation simulation(spec, kSeed);
+    Simulation simulation(spec, kSeed, model);
     std::vector<std::unique_ptr<RandomRelay>> relays;
     for (std::uint32_t i = 0; i < kNodes; ++i) {
       relays.push_back(std::make_unique<RandomRelay>(simulation.node(NodeId{i}), kNodes, sim_sends,

@@ -1,4 +1,5 @@
-// Faults on the SimGrid backend: crashed nodes, links and NICs turned off, scheduled faults.
+// Faults on the SimGrid backend: crashed nodes, links and NICs turned off, scheduled faults. Every
+// test runs under both network models: faults must lose the same messages in both.
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -25,7 +26,8 @@ TimerId send_every_10ms(Simulation& simulation, NodeId sender, NodeId receiver) 
 }  // namespace
 
 TEST_CASE("SimGrid crashed node receives nothing and its timers stop", "[sim][faults]") {
-  Simulation simulation(uniform_platform(1, 3, 1.25e9), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 3, 1.25e9), 1, model);
   Environment& victim = simulation.node(NodeId{2});
   std::vector<TimePoint> victim_ticks;
   std::vector<TimePoint> received;
@@ -66,8 +68,9 @@ TEST_CASE("SimGrid crashed node receives nothing and its timers stop", "[sim][fa
 }
 
 TEST_CASE("SimGrid crash drops messages already in flight, both ways", "[sim][faults]") {
+  MYCELIUM_EACH_NETWORK_MODEL(model);
   // 1 Gbit/s NICs: a 100 MB transfer takes 0.8 s; the receiver crashes half way.
-  Simulation simulation(uniform_platform(1, 3, 1.25e8), 1);
+  Simulation simulation(uniform_platform(1, 3, 1.25e8), 1, model);
   int delivered = 0;
   for (std::uint32_t i = 0; i < 3; ++i) {
     simulation.node(NodeId{i}).bind(kPort, [&](const Message&) { ++delivered; });
@@ -87,7 +90,8 @@ TEST_CASE("SimGrid crash drops messages already in flight, both ways", "[sim][fa
 
 TEST_CASE("SimGrid messages across a link turned off are lost until it comes back",
           "[sim][faults]") {
-  Simulation simulation(uniform_platform(2, 2, 1.25e9), 1);  // zone-0: 0, 1; zone-1: 2, 3
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(2, 2, 1.25e9), 1, model);  // zone-0: 0, 1; zone-1: 2, 3
   std::vector<TimePoint> received_across;
   std::vector<TimePoint> received_inside;
   Environment& remote = simulation.node(NodeId{2});
@@ -112,8 +116,46 @@ TEST_CASE("SimGrid messages across a link turned off are lost until it comes bac
   CHECK_THROWS_AS(simulation.set_zone_link_up("zone-0", "zone-9", false), std::invalid_argument);
 }
 
+TEST_CASE("SimGrid a link going down loses the messages in flight across it", "[sim][faults]") {
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(2, 2, 1.25e9), 1, model);  // zone-0: 0, 1; zone-1: 2, 3
+  std::vector<NodeId> received;
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    Environment& env = simulation.node(NodeId{i});
+    env.bind(kPort, [&received, &env](const Message&) { received.push_back(env.self()); });
+  }
+  // Across the WAN: 40.2 ms of latency, in flight when the link goes down at 10 ms; inside
+  // zone-0 (0.1 ms): arrives before; inside zone-1, sent at 10 ms: the link does not cut it.
+  simulation.node(NodeId{0}).send(message_to(NodeId{2}, kPort, 8));
+  simulation.node(NodeId{3}).send(message_to(NodeId{1}, kPort, 8));
+  simulation.node(NodeId{0}).send(message_to(NodeId{1}, kPort, 8));
+  simulation.schedule_fault(TimePoint(10ms), [&] {
+    CHECK(simulation.messages_in_flight() == 2);
+    simulation.set_zone_link_up("zone-0", "zone-1", false);
+    CHECK(simulation.messages_in_flight() == 0);
+    simulation.node(NodeId{2}).send(message_to(NodeId{3}, kPort, 8));
+    simulation.node(NodeId{1}).send(message_to(NodeId{3}, kPort, 8));  // sent while down: lost
+  });
+  simulation.run_until(TimePoint(1s));
+  CHECK(received == std::vector<NodeId>{NodeId{1}, NodeId{3}});
+  CHECK(simulation.metrics(NodeId{0}).counter("messages_lost_total") == 1);
+  CHECK(simulation.metrics(NodeId{3}).counter("messages_lost_total") == 1);
+  CHECK(simulation.metrics(NodeId{1}).counter("messages_lost_total") == 1);
+  CHECK(simulation.metrics(NodeId{2}).counter("messages_lost_total") == 0);
+
+  SECTION("a zone's backbone going down cuts its routes inside the zone too") {
+    simulation.set_zone_link_up("zone-0", "zone-1", true);
+    simulation.node(NodeId{2}).send(message_to(NodeId{3}, kPort, 8));
+    simulation.set_zone_link_up("zone-1", "zone-1", false);  // between runs: at now()
+    simulation.run_until(TimePoint(2s));
+    CHECK(received.size() == 2);
+    CHECK(simulation.metrics(NodeId{2}).counter("messages_lost_total") == 1);
+  }
+}
+
 TEST_CASE("SimGrid a NIC turned off isolates its node without crashing it", "[sim][faults]") {
-  Simulation simulation(uniform_platform(1, 2, 1.25e9), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 2, 1.25e9), 1, model);
   Environment& isolated = simulation.node(NodeId{1});
   int received = 0;
   int ticks = 0;
@@ -132,7 +174,8 @@ TEST_CASE("SimGrid a NIC turned off isolates its node without crashing it", "[si
 
 TEST_CASE("SimGrid message loss drops each message independently with the set probability",
           "[sim][faults]") {
-  Simulation simulation(uniform_platform(1, 2, 1.25e9), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 2, 1.25e9), 1, model);
   simulation.set_message_loss(0.3);
   Environment& receiver = simulation.node(NodeId{1});
   int received = 0;

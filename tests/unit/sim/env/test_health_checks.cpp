@@ -6,13 +6,15 @@
 #include <catch2/catch.hpp>
 
 #include <sim/env/simulation.hpp>
+#include <tests/unit/sim/env/sim_test_support.hpp>
 
 using namespace mycelium;
 using namespace std::chrono_literals;
 using namespace mycelium::sim;
 
 TEST_CASE("SimGrid health checks answer from the health model, later, once", "[sim]") {
-  Simulation simulation(uniform_platform(1, 2, 1.25e9), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 2, 1.25e9), 1, model);
   simulation.health_model().set(NodeId{1}, "orders", "orders-0", TimePoint(100ms), false);
   simulation.health_model().set(NodeId{1}, "orders", "orders-0", TimePoint(300ms), true);
   Environment& node = simulation.node(NodeId{1});
@@ -41,7 +43,8 @@ TEST_CASE("SimGrid health checks answer from the health model, later, once", "[s
 }
 
 TEST_CASE("SimGrid health check of a node that crashes before the answer never answers", "[sim]") {
-  Simulation simulation(uniform_platform(1, 2, 1.25e9), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 2, 1.25e9), 1, model);
   Environment& node = simulation.node(NodeId{0});
   int answers = 0;
   node.check_health(HealthCheck{"orders", "orders-0", 8080, "/health", 2s},

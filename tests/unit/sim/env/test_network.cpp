@@ -1,5 +1,6 @@
 // Message delivery on the SimGrid backend: latency and bandwidth predicted from the PlatformSpec
-// (CM02 without TCP factors, see sim/env/simulation.hpp), bandwidth sharing, unbound ports.
+// (CM02 without TCP factors, see sim/env/simulation.hpp), bandwidth sharing, unbound ports. Each
+// test runs under both network models unless it is about one of them.
 #include <optional>
 #include <vector>
 
@@ -39,8 +40,10 @@ struct Arrivals {
 
 TEST_CASE("SimGrid small message latency is the sum of the route's link latencies",
           "[sim][network]") {
+  MYCELIUM_EACH_NETWORK_MODEL(model);
   const PlatformSpec spec = two_sites();
-  Simulation simulation(spec, 1);
+  Simulation simulation(spec, 1, model);
+  CHECK(simulation.network_model() == model);
   const std::size_t payload_bytes = 100;
 
   SECTION("inside a zone: the backbone") {
@@ -67,8 +70,9 @@ TEST_CASE("SimGrid small message latency is the sum of the route's link latencie
 }
 
 TEST_CASE("SimGrid empty messages still take the latency, also to self", "[sim][network]") {
+  MYCELIUM_EACH_NETWORK_MODEL(model);
   const PlatformSpec spec = two_sites();
-  Simulation simulation(spec, 1);
+  Simulation simulation(spec, 1, model);
   Environment& sender = simulation.node(NodeId{0});
   Arrivals to_peer(simulation.node(NodeId{3}), kPort);
   Arrivals to_self(sender, kPort);
@@ -84,8 +88,9 @@ TEST_CASE("SimGrid empty messages still take the latency, also to self", "[sim][
 }
 
 TEST_CASE("SimGrid 100 MB bulk message takes size over bandwidth plus latency", "[sim][network]") {
+  MYCELIUM_EACH_NETWORK_MODEL(model);
   const PlatformSpec spec = two_sites();
-  Simulation simulation(spec, 1);
+  Simulation simulation(spec, 1, model);
   const std::uint64_t bulk_bytes = 100'000'000;
   Arrivals arrivals(simulation.node(NodeId{3}), kPort);
   simulation.node(NodeId{0}).send(message_to(NodeId{3}, kPort, 16, bulk_bytes));
@@ -123,9 +128,30 @@ TEST_CASE("SimGrid two bulk transfers sharing a bottleneck each take twice as lo
   CHECK(arrivals.senders == std::vector<NodeId>{NodeId{0}, NodeId{1}});
 }
 
+TEST_CASE("SimGrid datagram model ignores contention: each transfer takes its lone time",
+          "[sim][network]") {
+  // The accuracy trade-off of NetworkModel::kDatagram, spelled out: the two transfers above each
+  // arrive as if alone, half the time the flow model (and a real network) would take.
+  PlatformSpec spec = uniform_platform(1, 3, 1.25e8);
+  const std::uint64_t bulk_bytes = 100'000'000;
+  const double alone_s = route_latency_s(spec, NodeId{0}, NodeId{2}) + bulk_bytes / 1.25e8;
+
+  Simulation simulation(spec, 1, NetworkModel::kDatagram);
+  Arrivals arrivals(simulation.node(NodeId{2}), kPort);
+  simulation.node(NodeId{0}).send(message_to(NodeId{2}, kPort, 0, bulk_bytes));
+  simulation.node(NodeId{1}).send(message_to(NodeId{2}, kPort, 0, bulk_bytes));
+  simulation.run_until(TimePoint(10s));
+
+  REQUIRE(arrivals.times.size() == 2);
+  CHECK(to_seconds(arrivals.times[0]) == Approx(alone_s).epsilon(1e-9));
+  CHECK(arrivals.times[1] == arrivals.times[0]);
+  CHECK(arrivals.senders == std::vector<NodeId>{NodeId{0}, NodeId{1}});
+}
+
 TEST_CASE("SimGrid messages to an unbound port are dropped and counted by the receiver",
           "[sim][network]") {
-  Simulation simulation(uniform_platform(1, 2, kNicBandwidth), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 2, kNicBandwidth), 1, model);
   Environment& sender = simulation.node(NodeId{0});
   Environment& receiver = simulation.node(NodeId{1});
   int delivered = 0;
@@ -145,7 +171,8 @@ TEST_CASE("SimGrid messages to an unbound port are dropped and counted by the re
 }
 
 TEST_CASE("SimGrid handlers may send, schedule and rebind their own port", "[sim][network]") {
-  Simulation simulation(uniform_platform(1, 2, kNicBandwidth), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 2, kNicBandwidth), 1, model);
   Environment& a = simulation.node(NodeId{0});
   Environment& b = simulation.node(NodeId{1});
   std::vector<std::string> events;
@@ -165,7 +192,8 @@ TEST_CASE("SimGrid handlers may send, schedule and rebind their own port", "[sim
 }
 
 TEST_CASE("SimGrid node environments expose the node stream, metrics and guest", "[sim][network]") {
-  Simulation simulation(uniform_platform(1, 2, kNicBandwidth), 77);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 2, kNicBandwidth), 77, model);
   Environment& env = simulation.node(NodeId{1});
   RandomStream expected = RandomStream::derive(77, NodeId{1}, "node");
   CHECK(env.random().next_u64() == expected.next_u64());

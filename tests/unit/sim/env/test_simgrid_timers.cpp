@@ -1,10 +1,12 @@
-// Timer semantics of the SimGrid backend, against the contract in core/env/environment.hpp.
+// Timer semantics of the SimGrid backend, against the contract in core/env/environment.hpp,
+// under both network models (the driver waits differently in each).
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
 #include <sim/env/simulation.hpp>
+#include <tests/unit/sim/env/sim_test_support.hpp>
 
 using namespace mycelium;
 using namespace std::chrono_literals;
@@ -23,7 +25,8 @@ struct Firing {
 
 TEST_CASE("SimGrid timers fire in deadline order, same deadline in scheduling order",
           "[sim][timers]") {
-  Simulation simulation(uniform_platform(1, 2, 1e9), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 2, 1e9), 1, model);
   Environment& a = simulation.node(NodeId{0});
   Environment& b = simulation.node(NodeId{1});
   std::vector<Firing> fired;
@@ -49,7 +52,8 @@ TEST_CASE("SimGrid timers fire in deadline order, same deadline in scheduling or
 }
 
 TEST_CASE("SimGrid schedule_once with delay 0 runs later at the same instant", "[sim][timers]") {
-  Simulation simulation(uniform_platform(1, 1, 1e9), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 1, 1e9), 1, model);
   Environment& env = simulation.node(NodeId{0});
   std::vector<std::string> fired;
   env.schedule_once(5ms, [&] {
@@ -61,7 +65,8 @@ TEST_CASE("SimGrid schedule_once with delay 0 runs later at the same instant", "
 }
 
 TEST_CASE("SimGrid periodic timers do not drift and can cancel themselves", "[sim][timers]") {
-  Simulation simulation(uniform_platform(1, 1, 1e9), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 1, 1e9), 1, model);
   Environment& env = simulation.node(NodeId{0});
   std::vector<TimePoint> ticks;
   TimerId periodic;
@@ -79,7 +84,8 @@ TEST_CASE("SimGrid periodic timers do not drift and can cancel themselves", "[si
 }
 
 TEST_CASE("SimGrid periodic re-arm counts as scheduled when it fires", "[sim][timers]") {
-  Simulation simulation(uniform_platform(1, 1, 1e9), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 1, 1e9), 1, model);
   Environment& env = simulation.node(NodeId{0});
   std::vector<std::string> fired;
   TimerId periodic;
@@ -98,7 +104,8 @@ TEST_CASE("SimGrid periodic re-arm counts as scheduled when it fires", "[sim][ti
 }
 
 TEST_CASE("SimGrid cancel_timer returns true only for pending timers", "[sim][timers]") {
-  Simulation simulation(uniform_platform(1, 1, 1e9), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 1, 1e9), 1, model);
   Environment& env = simulation.node(NodeId{0});
   int fired = 0;
   const TimerId pending = env.schedule_once(10ms, [&] { ++fired; });
@@ -125,7 +132,8 @@ TEST_CASE("SimGrid cancel_timer returns true only for pending timers", "[sim][ti
 
 TEST_CASE("SimGrid callbacks see now() at their deadline and run only when the run reaches it",
           "[sim][timers]") {
-  Simulation simulation(uniform_platform(1, 1, 1e9), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 1, 1e9), 1, model);
   Environment& env = simulation.node(NodeId{0});
   std::vector<TimePoint> seen;
   env.schedule_once(1234567ns, [&] { seen.push_back(env.now()); });
@@ -137,7 +145,8 @@ TEST_CASE("SimGrid callbacks see now() at their deadline and run only when the r
 }
 
 TEST_CASE("SimGrid run_until rethrows what a callback threw", "[sim][timers]") {
-  Simulation simulation(uniform_platform(1, 1, 1e9), 1);
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 1, 1e9), 1, model);
   Environment& env = simulation.node(NodeId{0});
   env.schedule_once(1ms, [] { throw std::runtime_error("protocol bug"); });
   CHECK_THROWS_WITH(simulation.run_until(TimePoint(1s)), "protocol bug");

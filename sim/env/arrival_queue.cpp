@@ -1,0 +1,51 @@
+#include <algorithm>
+#include <utility>
+
+#include <sim/env/arrival_queue.hpp>
+
+namespace mycelium::sim {
+
+void ArrivalQueue::push(TimePoint arrival, std::uint64_t sequence, Message message) {
+  std::uint32_t slot = 0;
+  if (free_slots_.empty()) {
+    MYCELIUM_ASSERT(slots_.size() < UINT32_MAX);
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.push_back(std::move(message));
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    slots_[slot] = std::move(message);
+  }
+  heap_.push_back(Entry{arrival, sequence, slot});
+  std::push_heap(heap_.begin(), heap_.end(), later);
+}
+
+std::optional<TimePoint> ArrivalQueue::next_arrival() const {
+  if (heap_.empty()) return std::nullopt;
+  return heap_.front().arrival;
+}
+
+void ArrivalQueue::pop_due(TimePoint now, std::vector<Message>& due) {
+  // Bounded by the heap's size: each turn removes one entry.
+  while (!heap_.empty() && heap_.front().arrival <= now) {
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    const std::uint32_t slot = heap_.back().slot;
+    heap_.pop_back();
+    due.push_back(std::move(slots_[slot]));
+    release(slot);
+  }
+}
+
+void ArrivalQueue::release(std::uint32_t slot) {
+  // A moved-from vector may keep its buffer; free it now rather than when the slot is reused.
+  slots_[slot] = Message{};
+  free_slots_.push_back(slot);
+}
+
+void ArrivalQueue::clear() {
+  heap_.clear();
+  slots_.clear();
+  free_slots_.clear();
+}
+
+}  // namespace mycelium::sim
