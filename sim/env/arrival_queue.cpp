@@ -1,4 +1,3 @@
-#include <algorithm>
 #include <utility>
 
 #include <sim/env/arrival_queue.hpp>
@@ -16,8 +15,7 @@ void ArrivalQueue::push(TimePoint arrival, std::uint64_t sequence, Message messa
     free_slots_.pop_back();
     slots_[slot] = std::move(message);
   }
-  heap_.push_back(Entry{arrival, sequence, slot});
-  std::push_heap(heap_.begin(), heap_.end(), later);
+  heap4::push(heap_, Entry{arrival, sequence, slot}, Before{});
 }
 
 std::optional<TimePoint> ArrivalQueue::next_arrival() const {
@@ -28,9 +26,7 @@ std::optional<TimePoint> ArrivalQueue::next_arrival() const {
 void ArrivalQueue::pop_due(TimePoint now, std::vector<Message>& due) {
   // Bounded by the heap's size: each turn removes one entry.
   while (!heap_.empty() && heap_.front().arrival <= now) {
-    std::pop_heap(heap_.begin(), heap_.end(), later);
-    const std::uint32_t slot = heap_.back().slot;
-    heap_.pop_back();
+    const std::uint32_t slot = heap4::pop(heap_, Before{}).slot;
     due.push_back(std::move(slots_[slot]));
     release(slot);
   }

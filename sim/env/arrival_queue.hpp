@@ -4,12 +4,11 @@
 // come out in the order they were sent. No SimGrid in here: the EventLoop pushes what a node
 // sends and pops what is due.
 //
-// Cost: a binary heap of 24-byte keys (arrival, sequence, slot) over a slab of messages reused
-// through a free list. push and pop are O(log n) and allocate nothing once the slab and heap have
-// grown to the peak number in flight (the message's own payload aside). remove_if (a crash, a
-// link going down: rare) scans everything and rebuilds the heap in O(n).
+// Cost: a 4-ary heap (quaternary_heap.hpp) of 24-byte keys (arrival, sequence, slot) over a slab of
+// messages reused through a free list. push and pop are O(log n) and allocate nothing once the slab
+// and heap have grown to the peak number in flight (the message's own payload aside). remove_if (a
+// crash, a link going down: rare) scans everything and rebuilds the heap in O(n).
 
-#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -17,6 +16,7 @@
 #include <core/assert.hpp>
 #include <core/env/message.hpp>
 #include <core/env/time.hpp>
+#include <sim/env/quaternary_heap.hpp>
 
 namespace mycelium::sim {
 
@@ -45,11 +45,13 @@ class ArrivalQueue {
     std::uint64_t sequence;
     std::uint32_t slot;  // index into slots_
   };
-  // The std:: heap algorithms keep the greatest element first: "later" puts the earliest
-  // (arrival, sequence) there.
-  static bool later(const Entry& a, const Entry& b) {
-    return a.arrival != b.arrival ? a.arrival > b.arrival : a.sequence > b.sequence;
-  }
+  // Earliest (arrival, sequence) first. A function object, not a function: GCC inlines it into
+  // the heap's loops (through a function pointer it did not: 5 % of a million-node run).
+  struct Before {
+    bool operator()(const Entry& a, const Entry& b) const {
+      return a.arrival != b.arrival ? a.arrival < b.arrival : a.sequence < b.sequence;
+    }
+  };
   void release(std::uint32_t slot);
 
   std::vector<Entry> heap_;
@@ -72,7 +74,7 @@ void ArrivalQueue::remove_if(Cut cut, Removed removed) {
   heap_.resize(kept);
   // Any valid heap pops in the same order: the keys are unique (sequence), so the layout the
   // rebuild leaves cannot change what is delivered when.
-  std::make_heap(heap_.begin(), heap_.end(), later);
+  heap4::make(heap_, Before{});
 }
 
 }  // namespace mycelium::sim

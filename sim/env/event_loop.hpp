@@ -9,8 +9,11 @@
 //    bytes)), and the wait for the next event is sg4::Comm::wait_any_for(in-flight comms, next
 //    deadline - now): a completed comm moves the clock to its arrival, a timeout to the deadline.
 //  * kDatagram: each has its arrival time (send time + RouteTable::transit) in an ArrivalQueue;
-//    the driver sleeps (sg4::this_actor::sleep_for) to the earliest of the next timer, the next
-//    arrival and the end of the run. SimGrid only runs the clock.
+//    the next event is the earliest of the next timer, the next arrival and the end of the run.
+//    SimGrid only runs the clock, and only as far as the end of the run: the driver runs the
+//    events before it back to back and sleeps (sg4::this_actor::sleep_for) once, to the end,
+//    where it parks. A SimGrid sleep per event instant halved the speed at a million nodes, and
+//    nothing reads SimGrid's clock during a datagram run (callbacks read EventLoop::now()).
 // Each turn: run the current instant (deliver the messages that arrived, then fire the timers
 // due, one at a time, starting the messages callbacks send as they go), then wait for the next
 // event. Everything below holds for both models.
@@ -80,8 +83,10 @@ class EventLoop {
   }
 
   // --- for the nodes ---
-  void insert_timer(NodeId owner, TimerId id, TimePoint deadline, Duration period,
-                    TimerCallback callback);
+  // Returns the timer's id (TimerQueue::insert).
+  TimerId insert_timer(NodeId owner, TimePoint deadline, Duration period, TimerCallback callback);
+  // A valid id that was never pending (what a crashed node's schedule_* returns).
+  TimerId unused_timer_id() { return timers_.unused_id(); }
   bool cancel_timer(NodeId owner, TimerId id);
   // `message.from` is set; the message leaves at now().
   void send(Message message);
@@ -145,7 +150,6 @@ class EventLoop {
   TimerQueue timers_;
   RouteFaults route_faults_;
   TimerQueue::Owner simulation_owner_;  // owner of schedule_event's events
-  std::uint64_t last_event_id_ = 0;
 
   double loss_probability_ = 0.0;
   RandomStream loss_random_{1};

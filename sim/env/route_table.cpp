@@ -14,10 +14,11 @@ RouteTable::RouteTable(const PlatformSpec& spec) {
   zone_names_ = spec.zones();
   const std::size_t zones = zone_names_.size();
   zone_of_node_.reserve(spec.nodes.size());
-  nic_bytes_per_s_.reserve(spec.nodes.size());
+  endpoints_.reserve(spec.nodes.size());
   for (const NodeSpec& node : spec.nodes) {
-    zone_of_node_.push_back(*zone_index(node.zone));  // validate(): every zone exists
-    nic_bytes_per_s_.push_back(node.nic_bandwidth_bytes_per_s);
+    const std::uint32_t zone = *zone_index(node.zone);  // validate(): every zone exists
+    zone_of_node_.push_back(zone);
+    endpoints_.push_back({node.nic_bandwidth_bytes_per_s, zone});
   }
 
   // First the zone links themselves (diagonal: backbones), defaults then overrides in order, so
@@ -55,21 +56,28 @@ std::optional<std::uint32_t> RouteTable::zone_index(std::string_view zone) const
   return static_cast<std::uint32_t>(it - zone_names_.begin());
 }
 
-const LinkProfile& RouteTable::pair(NodeId from, NodeId to) const {
-  MYCELIUM_ASSERT(from.value < zone_of_node_.size() && to.value < zone_of_node_.size());
-  return pairs_[std::size_t{zone_of_node_[from.value]} * zone_names_.size() +
-                zone_of_node_[to.value]];
+const RouteTable::Endpoint& RouteTable::endpoint(NodeId node) const {
+  MYCELIUM_ASSERT(node.value < endpoints_.size());
+  return endpoints_[node.value];
+}
+
+const LinkProfile& RouteTable::pair(const Endpoint& from, const Endpoint& to) const {
+  return pairs_[std::size_t{from.zone} * zone_names_.size() + to.zone];
 }
 
 double RouteTable::bandwidth_bytes_per_s(NodeId from, NodeId to) const {
-  return std::min({nic_bytes_per_s_[from.value], nic_bytes_per_s_[to.value],
-                   pair(from, to).bandwidth_bytes_per_s});
+  const Endpoint& sender = endpoint(from);
+  const Endpoint& receiver = endpoint(to);
+  return std::min({sender.nic_bytes_per_s, receiver.nic_bytes_per_s,
+                   pair(sender, receiver).bandwidth_bytes_per_s});
 }
 
 Duration RouteTable::transit(NodeId from, NodeId to, std::uint64_t bytes) const {
-  const LinkProfile& route = pair(from, to);
-  const double bandwidth = std::min(
-      {nic_bytes_per_s_[from.value], nic_bytes_per_s_[to.value], route.bandwidth_bytes_per_s});
+  const Endpoint& sender = endpoint(from);
+  const Endpoint& receiver = endpoint(to);
+  const LinkProfile& route = pair(sender, receiver);
+  const double bandwidth =
+      std::min({sender.nic_bytes_per_s, receiver.nic_bytes_per_s, route.bandwidth_bytes_per_s});
   const double seconds = route.latency_s + static_cast<double>(bytes) / bandwidth;
   return Duration(std::llround(seconds * 1e9));
 }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <utility>
 
 #include <core/assert.hpp>
@@ -6,12 +7,24 @@
 
 namespace mycelium::sim {
 
+namespace {
+
+// The binding of `port` in handlers sorted by port, or where it would go.
+template <typename Handlers>
+auto find_binding(Handlers& handlers, Port port) {
+  return std::lower_bound(handlers.begin(), handlers.end(), port,
+                          [](const auto& binding, Port wanted) { return binding.first < wanted; });
+}
+
+}  // namespace
+
 SimgridEnvironment::SimgridEnvironment(EventLoop& loop, NodeId self, std::uint64_t scenario_seed,
-                                       const HealthModel& health)
+                                       const HealthModel& health, MetricNames& metric_names)
     : loop_(loop),
-      health_(health),
       self_(self),
-      random_(RandomStream::derive(scenario_seed, self, "node")) {}
+      health_(health),
+      random_(RandomStream::derive(scenario_seed, self, "node")),
+      metrics_(metric_names) {}
 
 void SimgridEnvironment::check_health(HealthCheck check, HealthCallback done) {
   MYCELIUM_ASSERT(done != nullptr);
@@ -27,17 +40,16 @@ TimePoint SimgridEnvironment::now() const {
 
 TimerId SimgridEnvironment::schedule_once(Duration delay, TimerCallback callback) {
   MYCELIUM_ASSERT(delay >= Duration::zero());
-  const TimerId id{++last_timer_id_};
-  if (!crashed_)
-    loop_.insert_timer(self_, id, now() + delay, Duration::zero(), std::move(callback));
-  return id;
+  // TimerIds come from the simulation's timer queue: unique for the node's lifetime (for the
+  // whole simulation, in fact), never 0.
+  if (crashed_) return loop_.unused_timer_id();
+  return loop_.insert_timer(self_, now() + delay, Duration::zero(), std::move(callback));
 }
 
 TimerId SimgridEnvironment::schedule_periodic(Duration period, TimerCallback callback) {
   MYCELIUM_ASSERT(period > Duration::zero());
-  const TimerId id{++last_timer_id_};
-  if (!crashed_) loop_.insert_timer(self_, id, now() + period, period, std::move(callback));
-  return id;
+  if (crashed_) return loop_.unused_timer_id();
+  return loop_.insert_timer(self_, now() + period, period, std::move(callback));
 }
 
 bool SimgridEnvironment::cancel_timer(TimerId timer) {
@@ -47,11 +59,17 @@ bool SimgridEnvironment::cancel_timer(TimerId timer) {
 
 void SimgridEnvironment::bind(Port port, MessageHandler handler) {
   if (crashed_) return;  // nothing reaches a crashed node
-  handlers_[port] = std::move(handler);
+  const auto it = find_binding(handlers_, port);
+  if (it != handlers_.end() && it->first == port) {
+    it->second = std::move(handler);
+  } else {
+    handlers_.emplace(it, port, std::move(handler));
+  }
 }
 
 void SimgridEnvironment::unbind(Port port) {
-  handlers_.erase(port);
+  const auto it = find_binding(handlers_, port);
+  if (it != handlers_.end() && it->first == port) handlers_.erase(it);
 }
 
 void SimgridEnvironment::send(Message message) {
@@ -66,12 +84,15 @@ void SimgridEnvironment::send(Message message) {
 
 void SimgridEnvironment::deliver(const Message& message) {
   MYCELIUM_ASSERT(message.to == self_);
-  const auto it = handlers_.find(message.port);
-  if (it == handlers_.end()) {
+  const auto it = find_binding(handlers_, message.port);
+  if (it == handlers_.end() || it->first != message.port) {
     metrics_.add_counter("messages_dropped_unbound_total", 1);
     return;
   }
-  MessageHandler handler = it->second;  // the handler may rebind or unbind its own port
+  // A copy: the handler may rebind or unbind its own port, or bind another (which may move the
+  // vector's handlers). Protocol handlers capture a pointer or two, which std::function keeps
+  // inline: the copy allocates nothing.
+  MessageHandler handler = it->second;
   handler(message);
 }
 

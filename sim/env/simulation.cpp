@@ -56,7 +56,8 @@ Simulation::Simulation(PlatformSpec spec, std::uint64_t scenario_seed, NetworkMo
   platform_ = std::make_unique<Platform>(spec_, model);
   loop_ = std::make_unique<EventLoop>(*platform_, nodes_, sg4::Engine::get_clock());
   for (std::size_t i = 0; i < spec_.nodes.size(); ++i) {
-    nodes_.emplace_back(*loop_, NodeId{static_cast<std::uint32_t>(i)}, scenario_seed_, health_);
+    nodes_.emplace_back(*loop_, NodeId{static_cast<std::uint32_t>(i)}, scenario_seed_, health_,
+                        metric_names_);
   }
   loop_->start(platform_->driver_host());
 }

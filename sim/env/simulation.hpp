@@ -93,6 +93,8 @@ class Simulation {
   // Gives `node` a guest: its vm() returns it from now on (null by default).
   void attach_vm(NodeId node, std::unique_ptr<VmActuator> vm);
   MemoryMetrics& metrics(NodeId node) { return node_at(node).memory_metrics(); }
+  // The names of every node's metrics (each stored once, see memory_metrics.hpp).
+  const MetricNames& metric_names() const { return metric_names_; }
   // What the nodes' health checks answer (every instance healthy unless set otherwise).
   HealthModel& health_model() { return health_; }
 
@@ -105,6 +107,7 @@ class Simulation {
   std::unique_ptr<simgrid::s4u::Engine> engine_;
   std::unique_ptr<Platform> platform_;
   HealthModel health_;                    // before nodes_: they keep a reference
+  MetricNames metric_names_;              // likewise
   std::deque<SimgridEnvironment> nodes_;  // a deque: environments never move once created
   std::unique_ptr<EventLoop> loop_;
 };
