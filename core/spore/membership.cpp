@@ -75,7 +75,11 @@ Membership::Membership(Environment& env, MembershipConfig config, MembershipHook
   if (!hooks_.message_bytes)
     hooks_.message_bytes = [](const SporeMessage&) { return kEstimatedMessageBytes; };
   self_ = MemberInfo{env_.self(), 0, MemberState::kAlive, env_.now()};
-  gossip(MemberUpdate{self_.id, self_.incarnation, MemberState::kAlive, self_.id});
+  // A joining member announces itself; one that starts from known members is known to them
+  // already (in a settled million-member network, a million announcements relayed to everyone
+  // would be 10^12 messages).
+  if (!seeds.empty() || known_members.empty())
+    gossip(MemberUpdate{self_.id, self_.incarnation, MemberState::kAlive, self_.id});
   const std::size_t table_bound = partial_view() ? config_.view_members : config_.max_members - 1;
   for (const NodeId member : known_members) {
     if (entries_.size() >= table_bound) break;
@@ -87,8 +91,7 @@ Membership::Membership(Environment& env, MembershipConfig config, MembershipHook
     push_pull(seed, false);
   }
   schedule_next_probe(scaled(config_.probe_interval));
-  if (config_.gossip_fanout > 0)
-    gossip_timer_ = env_.schedule_periodic(config_.gossip_interval, [this] { gossip_round(); });
+  if (!gossip_.empty()) gossip_waiting();
   push_pull_timer_ = env_.schedule_periodic(config_.push_pull_interval, [this] {
     const std::vector<NodeId> partner = random_members(1, self_.id, self_.id);
     if (!partner.empty()) push_pull(partner.front(), false);
@@ -362,18 +365,32 @@ void Membership::push_pull(NodeId with, bool is_reply) {
   send(with, std::move(message));
 }
 
+void Membership::gossip_waiting() {
+  // Rounds run only while something waits: a quiet member has no gossip timer at all (a million
+  // members ticking every 200 ms for nothing would be most of a simulation's events).
+  if (config_.gossip_fanout == 0 || gossip_timer_.valid()) return;
+  gossip_timer_ = env_.schedule_once(config_.gossip_interval, [this] {
+    gossip_timer_ = {};
+    gossip_round();
+  });
+}
+
+bool Membership::anything_to_gossip() const {
+  return !gossip_.empty() || (hooks_.node_gossip_pending && hooks_.node_gossip_pending());
+}
+
 void Membership::gossip_round() {
-  const bool node_pending = hooks_.node_gossip_pending && hooks_.node_gossip_pending();
-  if (gossip_.empty() && !node_pending) return;
+  if (!anything_to_gossip()) return;
   for (const NodeId member : random_members(config_.gossip_fanout, self_.id, self_.id)) {
-    if (gossip_.empty() && !(hooks_.node_gossip_pending && hooks_.node_gossip_pending())) break;
+    if (!anything_to_gossip()) break;
     send(member, Gossip{});
   }
+  if (anything_to_gossip()) gossip_waiting();
 }
 
 void Membership::on_push_pull(NodeId from, const PushPull& push_pull) {
   for (const MemberUpdate& update : push_pull.members)
-    apply(update);
+    apply(update, Origin::kPushPull);
   if (!push_pull.is_reply && !left_) this->push_pull(from, true);
 }
 
@@ -384,7 +401,7 @@ Membership::Entry* Membership::find(NodeId id) {
   return it == entry_of_.end() ? nullptr : &entries_[it->second];
 }
 
-void Membership::apply(const MemberUpdate& update) {
+void Membership::apply(const MemberUpdate& update, Origin origin) {
   if (!update.member.valid()) return;
   if (update.member == self_.id) {
     // Others think we are suspect or dead: refute with a higher incarnation (unless leaving).
@@ -395,7 +412,7 @@ void Membership::apply(const MemberUpdate& update) {
   }
   Entry* entry = find(update.member);
   if (entry == nullptr) {
-    apply_unknown(update);
+    apply_unknown(update, origin);
     return;
   }
   const MemberInfo& known = entry->info;
@@ -418,7 +435,7 @@ void Membership::apply(const MemberUpdate& update) {
   }
 }
 
-void Membership::apply_unknown(const MemberUpdate& update) {
+void Membership::apply_unknown(const MemberUpdate& update, Origin origin) {
   if (!partial_view()) {
     if (gone(update.state)) return;  // news of a stranger's death: nothing to forget
     if (entries_.size() + 1 >= config_.max_members) {
@@ -429,7 +446,7 @@ void Membership::apply_unknown(const MemberUpdate& update) {
              !make_room_for(update.member)) {
     // Only live news earns a place (a suspect is being decided by those who know it); news we
     // already relayed, or that lost to what we relayed, earns nothing.
-    apply_rumor(update);
+    apply_rumor(update, origin);
     return;
   }
   rumors_.erase(update.member);  // in the table now (its order element turns stale)
@@ -496,15 +513,42 @@ void Membership::remember_rumor(const MemberUpdate& update) {
   forget_old_rumors();
 }
 
-void Membership::apply_rumor(const MemberUpdate& update) {
+bool Membership::confirms_rumor(const MemberUpdate& update) {
+  const auto it = rumors_.find(update.member);
+  if (it == rumors_.end() || update.state != MemberState::kSuspect) return false;
+  Rumor& rumor = it->second;
+  if (rumor.info.state != MemberState::kSuspect || rumor.info.incarnation != update.incarnation ||
+      update.reporter == rumor.reporter)
+    return false;
+  const std::size_t expected =
+      std::min<std::size_t>(config_.indirect_checks, Rumor::kMaxConfirmations);
+  const auto end = rumor.confirmations.begin() + rumor.confirmation_count;
+  if (rumor.confirmation_count >= expected ||
+      std::find(rumor.confirmations.begin(), end, update.reporter) != end)
+    return false;
+  rumor.confirmations[rumor.confirmation_count++] = update.reporter;
+  return true;
+}
+
+void Membership::apply_rumor(const MemberUpdate& update, Origin origin) {
+  if (origin == Origin::kGossip && confirms_rumor(update)) {
+    gossip(update);  // relayed like news: it is news to the members that hold the suspect
+    env_.metrics().add_counter("spore_rumors_relayed_total", 1);
+    return;
+  }
   if (!news_to_us(update)) return;
   const auto it = rumors_.find(update.member);
   const bool changed = it == rumors_.end() || it->second.info.state != update.state;
   remember_rumor(update);
   // Relay it: whoever holds the member in its view needs it (and, for deaths, every member that
-  // holds the member's service instances).
-  gossip(update);
-  env_.metrics().add_counter("spore_rumors_relayed_total", 1);
+  // holds the member's service instances). Not what a push-pull sample says of a live or suspect
+  // member, though: that is the partner's state, not news, and every sample relayed to the whole
+  // network would make each push-pull dozens of floods (measured: traffic per member growing
+  // without bound within seconds at 5000 members). Deaths learned that way still spread.
+  if (origin == Origin::kGossip || gone(update.state)) {
+    gossip(update);
+    env_.metrics().add_counter("spore_rumors_relayed_total", 1);
+  }
   if (changed && hooks_.member_changed)
     hooks_.member_changed(MemberInfo{update.member, update.incarnation, update.state, env_.now()});
 }
@@ -601,6 +645,7 @@ void Membership::leave() {
 
 void Membership::gossip(const MemberUpdate& update) {
   gossip_.push(update.member, update);
+  gossip_waiting();
 }
 
 std::uint32_t Membership::retransmit_limit() const {

@@ -19,6 +19,7 @@
 // Messages leave through `send` as SporeMessage values: encoding, authentication and the port are
 // the node's business (spore_node.hpp), so this class is testable message by message.
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -93,6 +94,9 @@ class Membership {
   // Updates for the node to piggyback on a message it sends anyway (e.g. service topology
   // gossip uses the remaining room); `budget_bytes` of them at most.
   std::vector<MemberUpdate> take_gossip(std::size_t budget_bytes);
+  // The node queued gossip of its own (node_gossip_pending turned true): gossip rounds resume
+  // within gossip_interval if they had stopped.
+  void gossip_waiting();
   // The retransmit limit for N members: lambda * ceil(log10(N + 1)).
   std::uint32_t retransmit_limit() const;
 
@@ -107,8 +111,14 @@ class Membership {
   };
   // What we last relayed about a member outside a partial view.
   struct Rumor {
+    static constexpr std::size_t kMaxConfirmations = 8;
     MemberInfo info;
     NodeId reporter;
+    // Independent suspecters relayed (state kSuspect), up to min(indirect_checks, 8): the
+    // members whose views hold the suspect count them towards a shorter suspicion (Lifeguard),
+    // and they reach those members only through strangers.
+    std::array<NodeId, kMaxConfirmations> confirmations{};
+    std::uint8_t confirmation_count = 0;
   };
   struct Probe {
     NodeId target;
@@ -135,6 +145,7 @@ class Membership {
   std::vector<NodeId> random_members(std::size_t count, NodeId exclude_a, NodeId exclude_b);
   void push_pull(NodeId with, bool is_reply);
   void gossip_round();
+  bool anything_to_gossip() const;
   void on_ping(NodeId from, const Ping& ping);
   void on_ping_request(NodeId from, const PingRequest& request);
   void on_ack(NodeId from, const Ack& ack);
@@ -142,10 +153,13 @@ class Membership {
   void on_push_pull(NodeId from, const PushPull& push_pull);
   // Applies one update (gossiped, pushed or our own observation); gossips it on when it changed
   // what we know.
-  void apply(const MemberUpdate& update);
+  // Where an update came from: gossip (news, relayed when it changes what we know) or a
+  // push-pull sample (the partner's state: what it says of strangers is not relayed).
+  enum class Origin : std::uint8_t { kGossip, kPushPull };
+  void apply(const MemberUpdate& update, Origin origin = Origin::kGossip);
   // A member not in the table: an entry if it fits (room, or in a partial view a random
   // replacement), else, in a partial view, a rumor to relay.
-  void apply_unknown(const MemberUpdate& update);
+  void apply_unknown(const MemberUpdate& update, Origin origin);
   bool partial_view() const { return config_.view_members > 0; }
   Entry& add_entry(NodeId member, std::uint64_t incarnation, NodeId reporter);
   // Partial view: true when `member` gets a place (a free one, or that of a random alive entry,
@@ -153,10 +167,13 @@ class Membership {
   // views).
   bool make_room_for(NodeId member);
   void remove_entry(std::size_t index);
-  void apply_rumor(const MemberUpdate& update);
+  void apply_rumor(const MemberUpdate& update, Origin origin);
   // Partial view: whether `update` beats the rumor we hold about its member (or we hold none).
   bool news_to_us(const MemberUpdate& update) const;
   void remember_rumor(const MemberUpdate& update);
+  // A suspect rumor we hold, confirmed by one more independent suspecter: true (and recorded)
+  // when `update` is that confirmation.
+  bool confirms_rumor(const MemberUpdate& update);
   void forget_old_rumors();
   void refute(std::uint64_t accused_incarnation);
   void suspect(Entry& entry, const MemberUpdate& update);

@@ -99,6 +99,7 @@ WriteResult SporeNode::deregister(std::string_view service, std::string_view ins
 
 void SporeNode::publish(const ServiceInstanceRecord& record) {
   instance_gossip_.push(InstanceKey{record.service, record.instance_id}, record);
+  if (membership_) membership_->gossip_waiting();
 }
 
 void SporeNode::send(NodeId to, SporeMessage message) {
