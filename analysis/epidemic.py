@@ -38,6 +38,12 @@ protocol period: + 2 interval / probeInterval to the fanout, 0.4 on a LAN), a me
 sending an update after lambda ceil(log10(N + 1)) transmissions (``active_rounds`` models that
 limit as rounds of pushing), and push-pull anti-entropy repairs what gossip missed.
 
+Partial views (V members each) change neither model if the views are random: a given member is
+in an informed sender's view with probability V / (N - 1) and then among its f targets with
+probability f / V, f / (N - 1) in all, as with full tables; likewise each other member probes a
+crashed one with probability V / (N - 1) x 1 / V per period. Fixed views correlate who reaches
+whom, which the recurrence ignores.
+
 Failure detection (SWIM, Das, Gupta and Motivala 2002): each protocol period every live member
 probes one other. With M members (the crashed one included), each of the M - 1 others probes
 the crashed member in a period with probability 1 / (M - 1), so some member does with

@@ -17,13 +17,18 @@ Writes into DIR (created if missing):
   network x workload, one point per configuration (mean over seeds, 95 % confidence interval
   as error bars when there are several seeds), the Pareto front drawn and its points labelled.
 
-Spore dissemination curves are not drawn: the spore protocol does not write results yet, so a
-results file holds no spore data to plot.
+A Service Spore results file (a `kind: SporeScenario` run: every run labelled members, loss and
+profile, with the series registration_known) gets its own figures instead, drawn by
+analysis/plot_spore.py: ``dissemination-<profile>.png`` (measured spread of the registration,
+leave and crash against the push-gossip model of analysis/epidemic.py), ``detection.png``
+(first suspicion of the crashed member against SWIM's e/(e-1) protocol periods) and
+``traffic.png`` (messages and bytes per member per second against N).
 
 Every PNG is written under a temporary name in DIR and renamed, so an interrupted run leaves
 no partial file. Exit status 0 on success; 2 with a message on stderr naming the file when the
 results file is missing, is not a results file, has an unknown schema version or no runs, or
-DIR cannot be written.
+DIR cannot be written, or (spore files) a run's gossip settings can be found neither in its
+configuration nor from its profile.
 
 Library use (notebooks): ``aggregate(results)`` is the comparison table, ``figure_*`` build
 matplotlib figures without pyplot (so importing this module leaves the caller's matplotlib
@@ -563,6 +568,12 @@ def plot_all(results, directory):
     """Writes every PNG for `results` (from read_results) into `directory`; returns the paths."""
     if not results["runs"]:
         raise ValueError(f"scenario {results['scenario']} has no runs to plot")
+    import spore  # here, not at the top: spore and plot_spore import this module's helpers
+
+    if spore.is_spore_results(results):
+        import plot_spore
+
+        return plot_spore.plot_all(results, directory)
     os.makedirs(directory, exist_ok=True)
     figures = []
     used = set()
@@ -604,11 +615,16 @@ def main(argv):
     if not results["runs"]:  # a valid file (an empty sweep), but nothing to draw
         print(f"plot.py: {arguments.results}: no runs to plot", file=sys.stderr)
         return 2
+    from spore import SporeError  # not at the top: spore imports this module
+
     try:
         written = plot_all(results, arguments.output)
     except OSError as error:
         print(f"plot.py: cannot write plots to {arguments.output}: {error.strerror or error}",
               file=sys.stderr)
+        return 2
+    except SporeError as error:  # spore data the figures cannot interpret
+        print(f"plot.py: cannot plot {arguments.results}: {error}", file=sys.stderr)
         return 2
     for path in written:
         print(f"plot: {path}")
