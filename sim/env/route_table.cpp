@@ -21,33 +21,55 @@ RouteTable::RouteTable(const PlatformSpec& spec) {
     endpoints_.push_back({node.nic_bandwidth_bytes_per_s, zone});
   }
 
-  // First the zone links themselves (diagonal: backbones), defaults then overrides in order, so
-  // the last override naming a pair wins as in PlatformSpec::profile(); one pass over the
-  // overrides instead of a scan per pair.
-  pairs_.assign(zones * zones, spec.inter_zone);
-  for (std::size_t z = 0; z < zones; ++z)
-    pairs_[z * zones + z] = spec.intra_zone;
+  // Defaults, then the overrides in order, so that the last override naming a pair wins as in
+  // PlatformSpec::profile(): one pass over the overrides instead of a scan per pair.
+  backbones_.assign(zones, spec.intra_zone);
+  inter_zone_ = spec.inter_zone;
   for (const ZonePairProfile& entry : spec.overrides) {
     const std::uint32_t a = *zone_index(entry.zone_a);  // validate(): override zones exist
     const std::uint32_t b = *zone_index(entry.zone_b);
-    pairs_[std::size_t{a} * zones + b] = entry.profile;
-    pairs_[std::size_t{b} * zones + a] = entry.profile;
-  }
-  // Then the routes between zones: both backbones and the link, summed in the order
-  // route_latency_s sums them, so the doubles are equal, not merely close.
-  std::vector<LinkProfile> backbones(zones);
-  for (std::size_t z = 0; z < zones; ++z)
-    backbones[z] = pairs_[z * zones + z];
-  for (std::size_t a = 0; a < zones; ++a) {
-    for (std::size_t b = 0; b < zones; ++b) {
-      if (a == b) continue;
-      LinkProfile& route = pairs_[a * zones + b];
-      route.latency_s = backbones[a].latency_s + route.latency_s + backbones[b].latency_s;
-      route.bandwidth_bytes_per_s =
-          std::min({backbones[a].bandwidth_bytes_per_s, route.bandwidth_bytes_per_s,
-                    backbones[b].bandwidth_bytes_per_s});
+    if (a == b) {
+      backbones_[a] = entry.profile;
+    } else {
+      link_overrides_.emplace_back(pair_key(a, b), entry.profile);
     }
   }
+  // Sorted by pair, the last override of each pair kept: a stable sort keeps their order, so
+  // the last of equal keys is the last in the spec.
+  std::stable_sort(link_overrides_.begin(), link_overrides_.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<std::pair<std::uint64_t, LinkProfile>> last_of_each;
+  for (std::size_t i = 0; i < link_overrides_.size(); ++i) {
+    const bool last =
+        i + 1 == link_overrides_.size() || link_overrides_[i + 1].first != link_overrides_[i].first;
+    if (last) last_of_each.push_back(link_overrides_[i]);
+  }
+  link_overrides_ = std::move(last_of_each);
+}
+
+std::uint64_t RouteTable::pair_key(std::uint32_t zone_a, std::uint32_t zone_b) {
+  if (zone_b < zone_a) std::swap(zone_a, zone_b);
+  return (std::uint64_t{zone_a} << 32) | zone_b;
+}
+
+const LinkProfile& RouteTable::link_between(std::uint32_t zone_a, std::uint32_t zone_b) const {
+  if (link_overrides_.empty()) return inter_zone_;  // the common case: no lookup
+  const std::uint64_t key = pair_key(zone_a, zone_b);
+  const auto it = std::lower_bound(
+      link_overrides_.begin(), link_overrides_.end(), key,
+      [](const auto& entry, std::uint64_t wanted) { return entry.first < wanted; });
+  return it != link_overrides_.end() && it->first == key ? it->second : inter_zone_;
+}
+
+LinkProfile RouteTable::route(const Endpoint& from, const Endpoint& to) const {
+  const LinkProfile& first = backbones_[from.zone];
+  if (from.zone == to.zone) return first;
+  const LinkProfile& link = link_between(from.zone, to.zone);
+  const LinkProfile& last = backbones_[to.zone];
+  // Summed in the order route_latency_s sums them, so the doubles are equal, not merely close.
+  return LinkProfile{first.latency_s + link.latency_s + last.latency_s,
+                     std::min({first.bandwidth_bytes_per_s, link.bandwidth_bytes_per_s,
+                               last.bandwidth_bytes_per_s})};
 }
 
 std::optional<std::uint32_t> RouteTable::zone_index(std::string_view zone) const {
@@ -61,24 +83,20 @@ const RouteTable::Endpoint& RouteTable::endpoint(NodeId node) const {
   return endpoints_[node.value];
 }
 
-const LinkProfile& RouteTable::pair(const Endpoint& from, const Endpoint& to) const {
-  return pairs_[std::size_t{from.zone} * zone_names_.size() + to.zone];
-}
-
 double RouteTable::bandwidth_bytes_per_s(NodeId from, NodeId to) const {
   const Endpoint& sender = endpoint(from);
   const Endpoint& receiver = endpoint(to);
   return std::min({sender.nic_bytes_per_s, receiver.nic_bytes_per_s,
-                   pair(sender, receiver).bandwidth_bytes_per_s});
+                   route(sender, receiver).bandwidth_bytes_per_s});
 }
 
 Duration RouteTable::transit(NodeId from, NodeId to, std::uint64_t bytes) const {
   const Endpoint& sender = endpoint(from);
   const Endpoint& receiver = endpoint(to);
-  const LinkProfile& route = pair(sender, receiver);
+  const LinkProfile zones = route(sender, receiver);
   const double bandwidth =
-      std::min({sender.nic_bytes_per_s, receiver.nic_bytes_per_s, route.bandwidth_bytes_per_s});
-  const double seconds = route.latency_s + static_cast<double>(bytes) / bandwidth;
+      std::min({sender.nic_bytes_per_s, receiver.nic_bytes_per_s, zones.bandwidth_bytes_per_s});
+  const double seconds = zones.latency_s + static_cast<double>(bytes) / bandwidth;
   return Duration(std::llround(seconds * 1e9));
 }
 

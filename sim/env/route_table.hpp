@@ -1,11 +1,13 @@
 #pragma once
-// What a lone message costs on a PlatformSpec's routes, precomputed for the datagram network
-// model (network_model.hpp): per zone pair the route latency and the bottleneck of the zone
-// links, per node its zone and NIC bandwidth. No SimGrid type, no string on the hot path:
-// route_latency_s() / route_bandwidth_bytes_per_s() in platform_spec.hpp give the same values
-// (the tests check equality) but compare zone names on every call.
+// What a lone message costs on a PlatformSpec's routes, for the datagram network model
+// (network_model.hpp): per zone its backbone, the links between zones (the default and the
+// overridden pairs), per node its zone and NIC bandwidth. No SimGrid type, no string on the hot
+// path: route_latency_s() / route_bandwidth_bytes_per_s() in platform_spec.hpp give the same
+// values (the tests check equality) but compare zone names on every call.
 //
-// Cost: 16 bytes per zone pair (1000 zones: 16 MB) and 20 bytes per node.
+// Cost: 16 bytes per zone and per overridden zone pair, 20 bytes per node. A route is summed
+// from its zone links on each call rather than kept in a zone-pair table: with 1000 zones that
+// table took 16 MB, and reading it cost a cache miss per message (18 % of a million-node run).
 
 #include <cstdint>
 #include <optional>
@@ -32,7 +34,7 @@ class RouteTable {
 
   // Same values as route_latency_s / route_bandwidth_bytes_per_s (platform_spec.hpp).
   double latency_s(NodeId from, NodeId to) const {
-    return pair(endpoint(from), endpoint(to)).latency_s;
+    return route(endpoint(from), endpoint(to)).latency_s;
   }
   double bandwidth_bytes_per_s(NodeId from, NodeId to) const;
   // A lone message of `bytes` from `from` to `to`: latency + bytes / bottleneck, rounded to the
@@ -45,16 +47,20 @@ class RouteTable {
     double nic_bytes_per_s;
     std::uint32_t zone;
   };
-  const LinkProfile& pair(const Endpoint& from, const Endpoint& to) const;
+  // The zone links of the route between two nodes' zones, as one profile: the latencies summed,
+  // the smallest bandwidth (the NICs are the nodes').
+  LinkProfile route(const Endpoint& from, const Endpoint& to) const;
+  const LinkProfile& link_between(std::uint32_t zone_a, std::uint32_t zone_b) const;
   const Endpoint& endpoint(NodeId node) const;
+  static std::uint64_t pair_key(std::uint32_t zone_a, std::uint32_t zone_b);
 
   std::vector<std::string> zone_names_;      // sorted
   std::vector<std::uint32_t> zone_of_node_;  // per node, an index into zone_names_
   std::vector<Endpoint> endpoints_;          // per node
-  // zone_count x zone_count, row = sender's zone: the route's latency (both backbones and the
-  // link between the zones, or one backbone inside a zone) and the smallest bandwidth of those
-  // zone links (the NICs are the nodes').
-  std::vector<LinkProfile> pairs_;
+  std::vector<LinkProfile> backbones_;       // per zone
+  LinkProfile inter_zone_;                   // between two zones, unless overridden
+  // Overridden links between zones, by pair_key (sorted, one per pair: the last override).
+  std::vector<std::pair<std::uint64_t, LinkProfile>> link_overrides_;
 };
 
 }  // namespace mycelium::sim

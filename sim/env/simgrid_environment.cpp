@@ -1,4 +1,3 @@
-#include <algorithm>
 #include <utility>
 
 #include <core/assert.hpp>
@@ -6,17 +5,6 @@
 #include <sim/env/simgrid_environment.hpp>
 
 namespace mycelium::sim {
-
-namespace {
-
-// The binding of `port` in handlers sorted by port, or where it would go.
-template <typename Handlers>
-auto find_binding(Handlers& handlers, Port port) {
-  return std::lower_bound(handlers.begin(), handlers.end(), port,
-                          [](const auto& binding, Port wanted) { return binding.first < wanted; });
-}
-
-}  // namespace
 
 SimgridEnvironment::SimgridEnvironment(EventLoop& loop, NodeId self, std::uint64_t scenario_seed,
                                        const HealthModel& health, MetricNames& metric_names)
@@ -57,19 +45,37 @@ bool SimgridEnvironment::cancel_timer(TimerId timer) {
   return loop_.cancel_timer(self_, timer);
 }
 
-void SimgridEnvironment::bind(Port port, MessageHandler handler) {
-  if (crashed_) return;  // nothing reaches a crashed node
-  const auto it = find_binding(handlers_, port);
-  if (it != handlers_.end() && it->first == port) {
-    it->second = std::move(handler);
-  } else {
-    handlers_.emplace(it, port, std::move(handler));
+MessageHandler* SimgridEnvironment::find_handler(Port port) {
+  for (Binding& binding : bindings_) {
+    if (binding.handler && binding.port == port) return &binding.handler;
   }
+  for (Binding& binding : more_bindings_) {
+    if (binding.port == port) return &binding.handler;
+  }
+  return nullptr;
+}
+
+void SimgridEnvironment::bind(Port port, MessageHandler handler) {
+  MYCELIUM_ASSERT(handler != nullptr);  // an empty handler marks a free slot
+  if (crashed_) return;                 // nothing reaches a crashed node
+  if (MessageHandler* bound = find_handler(port)) {
+    *bound = std::move(handler);
+    return;
+  }
+  for (Binding& binding : bindings_) {
+    if (!binding.handler) {
+      binding = Binding{port, std::move(handler)};
+      return;
+    }
+  }
+  more_bindings_.push_back(Binding{port, std::move(handler)});
 }
 
 void SimgridEnvironment::unbind(Port port) {
-  const auto it = find_binding(handlers_, port);
-  if (it != handlers_.end() && it->first == port) handlers_.erase(it);
+  for (Binding& binding : bindings_) {
+    if (binding.handler && binding.port == port) binding.handler = nullptr;
+  }
+  std::erase_if(more_bindings_, [port](const Binding& binding) { return binding.port == port; });
 }
 
 void SimgridEnvironment::send(Message message) {
@@ -84,22 +90,24 @@ void SimgridEnvironment::send(Message message) {
 
 void SimgridEnvironment::deliver(const Message& message) {
   MYCELIUM_ASSERT(message.to == self_);
-  const auto it = find_binding(handlers_, message.port);
-  if (it == handlers_.end() || it->first != message.port) {
+  const MessageHandler* bound = find_handler(message.port);
+  if (bound == nullptr) {
     metrics_.add_counter("messages_dropped_unbound_total", 1);
     return;
   }
-  // A copy: the handler may rebind or unbind its own port, or bind another (which may move the
-  // vector's handlers). Protocol handlers capture a pointer or two, which std::function keeps
+  // A copy: the handler may rebind or unbind its own port, or bind others (which may move
+  // more_bindings_). Protocol handlers capture a pointer or two, which std::function keeps
   // inline: the copy allocates nothing.
-  MessageHandler handler = it->second;
+  const MessageHandler handler = *bound;
   handler(message);
 }
 
 void SimgridEnvironment::crash() {
   if (crashed_) return;
   crashed_ = true;
-  handlers_.clear();
+  for (Binding& binding : bindings_)
+    binding.handler = nullptr;
+  more_bindings_.clear();
   loop_.drop_node(self_);
 }
 

@@ -4,9 +4,9 @@
 // holds its timers and carries its messages. The contract (core/env/environment.hpp) is kept the
 // way ManualEnvironment keeps it; docs/architecture.md ("The SimGrid backend") has the details.
 
+#include <array>
 #include <cstdint>
 #include <memory>
-#include <utility>
 #include <vector>
 
 #include <core/env/environment.hpp>
@@ -56,13 +56,23 @@ class SimgridEnvironment final : public Environment {
   bool crashed() const { return crashed_; }
 
  private:
-  // First what a delivery reads, together (a million nodes do not stay in cache).
+  struct Binding {
+    Port port;
+    MessageHandler handler;  // empty: the slot is free
+  };
+  // The handler bound to `port`, or null.
+  MessageHandler* find_handler(Port port);
+
+  // First what a delivery reads, in the object's first cache line with the first binding: a
+  // million nodes do not stay in cache, and a delivery to a random node is a miss per line.
   EventLoop& loop_;
-  // Sorted by port. A flat vector: a node binds one to three ports, and a std::map cost a node
-  // of its own per binding.
-  std::vector<std::pair<Port, MessageHandler>> handlers_;
   NodeId self_;
   bool crashed_ = false;
+  // Most nodes bind one or two ports: those bindings live here, in the object (a std::map per
+  // node cost a tree node per binding, a vector a second cache miss per delivery); more go to
+  // more_bindings_. A port is bound at most once across both.
+  std::array<Binding, 2> bindings_;
+  std::vector<Binding> more_bindings_;
   const HealthModel& health_;
   RandomStream random_;
   MemoryMetrics metrics_;

@@ -217,3 +217,37 @@ TEST_CASE("SimGrid node environments expose the node stream, metrics and guest",
   env.metrics().add_counter("probes_sent_total", 3);
   CHECK(simulation.metrics(NodeId{1}).counter("probes_sent_total") == 3);
 }
+
+TEST_CASE("SimGrid a node binds any number of ports, each message reaching its own port",
+          "[sim][network]") {
+  MYCELIUM_EACH_NETWORK_MODEL(model);
+  Simulation simulation(uniform_platform(1, 2, kNicBandwidth), 1, model);
+  Environment& sender = simulation.node(NodeId{0});
+  Environment& receiver = simulation.node(NodeId{1});
+  std::vector<std::uint16_t> got;  // port * 10 + the handler's generation
+  const auto bind = [&](std::uint16_t port, std::uint16_t generation) {
+    receiver.bind(Port{port}, [&got, port, generation](const Message&) {
+      got.push_back(port * 10 + generation);
+    });
+  };
+  // Two bindings fit in the node, the others go to its overflow list.
+  for (std::uint16_t port = 1; port <= 4; ++port)
+    bind(port, 0);
+  receiver.unbind(Port{1});  // frees one of the first two
+  bind(5, 0);                // takes it
+  bind(3, 1);                // rebinds in place
+  for (std::uint16_t port = 1; port <= 5; ++port)
+    sender.send(message_to(NodeId{1}, Port{port}));
+  simulation.run_until(TimePoint(1s));
+  CHECK(got == std::vector<std::uint16_t>{20, 31, 40, 50});
+  CHECK(simulation.metrics(NodeId{1}).counter("messages_dropped_unbound_total") == 1);
+
+  simulation.crash_node(NodeId{1});
+  simulation.restart_node(NodeId{1});
+  bind(4, 2);
+  for (std::uint16_t port = 1; port <= 5; ++port)
+    sender.send(message_to(NodeId{1}, Port{port}));
+  simulation.run_for(1s);
+  CHECK(got == std::vector<std::uint16_t>{20, 31, 40, 50, 42});
+  CHECK(simulation.metrics(NodeId{1}).counter("messages_dropped_unbound_total") == 5);
+}
