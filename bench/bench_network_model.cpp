@@ -35,12 +35,22 @@ constexpr std::size_t kFlowNodeLimit = 10'000;
 struct Figures {
   double setup_s = 0;
   double run_s = 0;
+  double run_cpu_s = 0;  // user + system: on a shared machine, steadier than wall time
   double delivered = 0;
   double peak_rss_mib = 0;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 Message datagram_to(NodeId to, Port port) {
@@ -75,8 +85,10 @@ Figures run_model(NetworkModel model, std::size_t nodes, std::uint64_t simulated
   Figures figures;
   figures.setup_s = seconds_since(setup_start);
   const auto run_start = std::chrono::steady_clock::now();
+  const double run_start_cpu_s = cpu_seconds();
   simulation.run_until(TimePoint(std::chrono::seconds(simulated_s)));
   figures.run_s = seconds_since(run_start);
+  figures.run_cpu_s = cpu_seconds() - run_start_cpu_s;
   figures.delivered = static_cast<double>(delivered);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -114,10 +126,11 @@ std::optional<Figures> run_in_child(NetworkModel model, std::size_t nodes,
 
 void print(NetworkModel model, std::size_t nodes, std::uint64_t simulated_s, const Figures& f) {
   std::printf(
-      "%-8s %9zu nodes %4llu sim s: setup %7.2f s, run %8.2f s wall, %8.3f sim s/wall s, "
-      "%11.0f delivered (%10.0f per wall s), peak RSS %7.0f MiB (%5.0f B/node)\n",
+      "%-8s %9zu nodes %4llu sim s: setup %7.2f s, run %8.2f s wall (%8.2f s CPU), "
+      "%8.3f sim s/wall s, %11.0f delivered (%10.0f per wall s), peak RSS %7.0f MiB "
+      "(%5.0f B/node)\n",
       std::string(to_string(model)).c_str(), nodes, static_cast<unsigned long long>(simulated_s),
-      f.setup_s, f.run_s, static_cast<double>(simulated_s) / f.run_s, f.delivered,
+      f.setup_s, f.run_s, f.run_cpu_s, static_cast<double>(simulated_s) / f.run_s, f.delivered,
       f.delivered / f.run_s, f.peak_rss_mib,
       f.peak_rss_mib * 1024 * 1024 / static_cast<double>(nodes));
 }
