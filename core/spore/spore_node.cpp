@@ -25,7 +25,8 @@ std::string validate(const SporeNodeConfig& config) {
   if (std::string problem = validate(config.topology); !problem.empty())
     return "topology: " + problem;
   if (config.network_name.empty()) return "network_name must not be empty";
-  if (std::string problem = Authenticator::key_problem(config.network_key); !problem.empty())
+  if (std::string problem = Authenticator::key_problem(config.network_key);
+      !problem.empty() && !config.shared_authenticator)
     return "network_key: " + problem;
   if (config.max_tracked_senders == 0) return "max_tracked_senders must be at least 1";
   if (config.health_check_interval <= Duration::zero())
@@ -41,7 +42,9 @@ SporeNode::SporeNode(Environment& env, SporeNodeConfig config, std::vector<NodeI
                      std::vector<NodeId> known_members)
     : env_(env),
       config_(checked(std::move(config))),
-      authenticator_(config_.network_key),
+      authenticator_(config_.shared_authenticator
+                         ? config_.shared_authenticator
+                         : std::make_shared<const Authenticator>(config_.network_key)),
       replay_window_(config_.max_tracked_senders),
       network_id_(network_id_from_name(config_.network_name)),
       // Sequences start at the clock (ns), so a member that restarts does not reuse the numbers
@@ -143,7 +146,7 @@ void SporeNode::send(NodeId to, SporeMessage message) {
   Message datagram;
   datagram.to = to;
   datagram.port = kSporePort;
-  datagram.payload = encode(envelope, message, authenticator_);
+  datagram.payload = encode(envelope, message, *authenticator_);
   MYCELIUM_ASSERT(datagram.payload.size() == used);
   env_.metrics().add_counter("spore_messages_sent_total", 1);
   env_.metrics().add_counter("spore_bytes_sent_total",
@@ -159,7 +162,7 @@ void SporeNode::count_drop(std::string_view reason) {
 }
 
 void SporeNode::on_datagram(const Message& message) {
-  SporeDecodeResult decoded = decode(message.payload, authenticator_, replay_window_, network_id_);
+  SporeDecodeResult decoded = decode(message.payload, *authenticator_, replay_window_, network_id_);
   if (decoded.refusal != SporeRefusal::kNone) {
     count_drop(refusal_name(decoded.refusal));
     return;

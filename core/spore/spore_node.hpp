@@ -27,8 +27,12 @@ namespace mycelium::spore {
 struct SporeNodeConfig {
   MembershipConfig membership = MembershipConfig::lan();
   ServiceTopologyConfig topology;
-  std::string network_name = "mycelium";   // members of other networks are refused
-  std::vector<std::uint8_t> network_key;   // shared by the network's members; >= 16 bytes
+  std::string network_name = "mycelium";  // members of other networks are refused
+  std::vector<std::uint8_t> network_key;  // shared by the network's members; >= 16 bytes
+  // When set, used instead of an Authenticator keyed from network_key (which may then be
+  // empty): the members of one process sharing a key share one (a simulation of a million
+  // members saves a keyed context per member, and keeps one hot in cache). Single-threaded use.
+  std::shared_ptr<const Authenticator> shared_authenticator;
   std::size_t max_tracked_senders = 4096;  // replay windows kept (spore_auth.hpp)
   Duration health_check_interval = std::chrono::seconds(10);
   Duration health_check_timeout = std::chrono::seconds(2);
@@ -78,7 +82,7 @@ class SporeNode {
 
   Environment& env_;
   SporeNodeConfig config_;
-  Authenticator authenticator_;
+  std::shared_ptr<const Authenticator> authenticator_;
   ReplayWindow replay_window_;
   std::uint64_t network_id_;
   std::uint64_t next_sequence_;

@@ -124,6 +124,8 @@ class SporeRun {
                                                                 : spore::MembershipConfig::wan();
     config.network_name = scenario_.name;
     config.network_key = spore_scenario_key(scenario_);
+    // One keyed context for every member: they share the key (and the process).
+    config.shared_authenticator = authenticator_;
     if (scenario_.view_members > 0) {
       config.membership.view_members = scenario_.view_members;
       config.membership.expected_members = std::max(run_.members, scenario_.view_members);
@@ -401,6 +403,8 @@ class SporeRun {
   NodeId crashed_;
   RandomStream churn_random_;
   SporeTruth truth_;
+  std::shared_ptr<const spore::Authenticator> authenticator_ =
+      std::make_shared<const spore::Authenticator>(spore_scenario_key(scenario_));
   // Declared after the simulation: destroyed first. A deque: observers never move.
   std::deque<ObservedEnvironment> observed_;
   std::vector<std::unique_ptr<spore::SporeNode>> nodes_;  // null once crashed

@@ -183,3 +183,11 @@ TEST_CASE("spore node: tampered, replayed and spoofed datagrams are dropped and 
   CHECK(env.recorded_metrics().counter("spore_messages_received_total") == 1);
   CHECK(env.recorded_metrics().counter("spore_messages_dropped_total") == 3);
 }
+
+TEST_CASE("spore: a node needs a network key unless it is given a shared authenticator") {
+  SporeNodeConfig config;
+  CHECK(validate(config) == "network_key: network key has 0 bytes; at least 16 are required");
+  config.shared_authenticator =
+      std::make_shared<const Authenticator>(std::vector<std::uint8_t>(32, 7));
+  CHECK(validate(config).empty());
+}
