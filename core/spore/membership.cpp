@@ -542,18 +542,19 @@ void Membership::apply_rumor(const MemberUpdate& update, Origin origin) {
     return;
   }
   if (!news_to_us(update)) return;
-  const auto it = rumors_.find(update.member);
-  const bool changed = it == rumors_.end() || it->second.info.state != update.state;
-  remember_rumor(update);
   // Relay it: whoever holds the member in its view needs it (and, for deaths, every member that
   // holds the member's service instances). Not what a push-pull sample says of a live or suspect
   // member, though: that is the partner's state, not news, and every sample relayed to the whole
   // network would make each push-pull dozens of floods (measured: traffic per member growing
-  // without bound within seconds at 5000 members). Deaths learned that way still spread.
-  if (origin == Origin::kGossip || gone(update.state)) {
-    gossip(update);
-    env_.metrics().add_counter("spore_rumors_relayed_total", 1);
-  }
+  // without bound within seconds at 5000 members). Deaths learned that way still spread. What
+  // is not relayed is not remembered either: dozens of remembered strangers per push-pull were
+  // most of a member's memory at 100 000 members.
+  if (origin == Origin::kPushPull && !gone(update.state)) return;
+  const auto it = rumors_.find(update.member);
+  const bool changed = it == rumors_.end() || it->second.info.state != update.state;
+  remember_rumor(update);
+  gossip(update);
+  env_.metrics().add_counter("spore_rumors_relayed_total", 1);
   if (changed && hooks_.member_changed)
     hooks_.member_changed(MemberInfo{update.member, update.incarnation, update.state, env_.now()});
 }
