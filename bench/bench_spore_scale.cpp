@@ -1,88 +1,84 @@
-// How the Service Spore protocol scales in the simulator as it stands: N members on the SimGrid
-// backend (one zone per 1000 members), joining through member 0, one service registration at
-// t = 5 s and one crash at t = 10 s, for a given simulated time. Prints wall time, simulated
-// seconds per wall second, messages, peak RSS, and when the registration reached 50/99/100 % of
-// the members. A figure to start the scale design from, not a test.
+// How the Service Spore simulation scales: one SporeScenario run (the code path of `mycelium
+// run`) of N members with partial views of 32, started settled, on the datagram network model,
+// for S simulated seconds: a registration at 5 s, a leave at 10 s, a crash at 20 s (or at
+// S / 2 when S <= 20). Prints wall time, simulated seconds per wall second, member-seconds per
+// wall second (the figure that should stay flat as N grows: wall time ~ N log N at worst), peak
+// RSS and its bytes per member, and the run's main metrics. A figure, not a test.
 //
-//   build/release/bench/bench_spore_scale [MEMBERS] [SIMULATED_SECONDS]   (default 1000 30)
+//   build/release/bench/bench_spore_scale [MEMBERS] [SIMULATED_SECONDS]   (default 10000 30)
+//
+// Measured figures are in docs/scenarios.md ("Spore scenarios").
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
-#include <vector>
+#include <string_view>
 
 #include <sys/resource.h>
 
-#include <core/spore/spore_node.hpp>
-#include <sim/env/simulation.hpp>
+#include <sim/scenario/spore_run.hpp>
 
 using namespace mycelium;
 using namespace mycelium::sim;
 using namespace std::chrono_literals;
 
+namespace {
+
+double summary(const analysis::RunResult& result, std::string_view name) {
+  for (const auto& [metric, value] : result.summary) {
+    if (metric == name) return value;
+  }
+  return -1.0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  const long members = argc > 1 ? std::atol(argv[1]) : 1000;
-  const double simulated_s = argc > 2 ? std::atof(argv[2]) : 30.0;
-  if (members < 2 || !(simulated_s > 10.0)) {
-    std::fprintf(stderr, "usage: bench_spore_scale [MEMBERS >= 2] [SIMULATED_SECONDS > 10]\n");
+  const long members = argc > 1 ? std::atol(argv[1]) : 10000;
+  const long simulated_s = argc > 2 ? std::atol(argv[2]) : 30;
+  if (members < 40 || members > 1'000'000 || simulated_s < 8 || simulated_s > 3600) {
+    std::fprintf(
+        stderr, "usage: bench_spore_scale [MEMBERS 40 .. 1000000] [SIMULATED_SECONDS 8 .. 3600]\n");
     return 2;
   }
-  const auto count = static_cast<std::size_t>(members);
-  const std::size_t per_zone = std::min<std::size_t>(count, 1000);
-  const std::size_t zones = (count + per_zone - 1) / per_zone;
-  const auto wall_start = std::chrono::steady_clock::now();
+  SporeScenario scenario;
+  scenario.name = "bench-spore-scale";
+  scenario.duration = std::chrono::seconds(simulated_s);
+  scenario.sample_interval = 500ms;
+  scenario.seeds = {1};
+  scenario.members = {static_cast<std::uint32_t>(members)};
+  scenario.packet_loss = {0.0};
+  scenario.members_per_zone = static_cast<std::uint32_t>(std::min<long>(members, 10000));
+  if (members > 10000 && members % 10000 != 0) {
+    std::fprintf(stderr, "bench_spore_scale: above 10000, MEMBERS must be a multiple of 10000\n");
+    return 2;
+  }
+  scenario.view_members = 32;
+  scenario.settled_start = true;
+  scenario.network_model = NetworkModel::kDatagram;
+  scenario.register_at = std::min<Duration>(5s, scenario.duration / 4);
+  scenario.leave_at = std::min<Duration>(10s, scenario.duration / 3);
+  scenario.crash_at = std::min<Duration>(20s, scenario.duration / 2);
 
-  Simulation simulation(uniform_platform(zones, per_zone, 1.25e9), 1);
-  spore::SporeNodeConfig config;
-  config.network_key = std::vector<std::uint8_t>(32, 7);
-  std::vector<std::unique_ptr<spore::SporeNode>> nodes;
-  for (std::size_t i = 0; i < zones * per_zone; ++i) {
-    std::vector<NodeId> seeds;
-    if (i != 0) seeds.push_back(NodeId{0});
-    nodes.push_back(std::make_unique<spore::SporeNode>(
-        simulation.node(NodeId{static_cast<std::uint32_t>(i)}), config, seeds));
-  }
-  const std::size_t total = nodes.size();
-  std::vector<double> learned_s;  // when each member first discovered the instance
-  std::vector<bool> knows(total, false);
-  simulation.schedule_fault(TimePoint(5s), [&] {
-    nodes[1]->register_service_instance(
-        spore::ServiceInstanceFields{"orders", "orders-0", {8080}, "", {}});
-  });
-  simulation.schedule_fault(TimePoint(10s), [&] {
-    simulation.crash_node(NodeId{2});
-    nodes[2].reset();
-  });
-  for (double t = 5.1; t <= simulated_s; t += 0.1) {
-    simulation.run_until(TimePoint(from_seconds(t)));
-    for (std::size_t i = 0; i < total; ++i) {
-      if (!knows[i] && nodes[i] && !nodes[i]->discover_peer_instances("orders").empty()) {
-        knows[i] = true;
-        learned_s.push_back(t - 5.0);
-      }
-    }
-  }
+  const auto wall_start = std::chrono::steady_clock::now();
+  const analysis::RunResult result = run_spore(scenario, expand_sweep(scenario).at(0));
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  std::uint64_t sent = 0;
-  for (std::size_t i = 0; i < total; ++i)
-    sent += static_cast<std::uint64_t>(simulation.metrics(NodeId{static_cast<std::uint32_t>(i)})
-                                           .counter("spore_messages_sent_total"));
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  const auto at_fraction = [&](double fraction) {
-    const auto needed = static_cast<std::size_t>(fraction * static_cast<double>(total));
-    return learned_s.size() >= needed && needed > 0 ? learned_s[needed - 1] : -1.0;
-  };
+  const double rss_bytes = static_cast<double>(usage.ru_maxrss) * 1024.0;
+  const auto seconds = static_cast<double>(simulated_s);
   std::printf(
-      "members %zu, %.0f simulated s: wall %.2f s (%.1f simulated s per wall s), "
-      "%llu messages, peak RSS %.0f MiB\n",
-      total, simulated_s, wall_s, simulated_s / wall_s, static_cast<unsigned long long>(sent),
-      static_cast<double>(usage.ru_maxrss) / 1024);
+      "members %ld, %ld simulated s: wall %.1f s, %.2f simulated s per wall s, %.0f "
+      "member-seconds per wall s, peak RSS %.0f MiB (%.0f bytes per member)\n",
+      members, simulated_s, wall_s, seconds / wall_s,
+      static_cast<double>(members) * seconds / wall_s, rss_bytes / (1024.0 * 1024.0),
+      rss_bytes / static_cast<double>(members));
   std::printf(
-      "registration known by 50 %% after %.1f s, 99 %% after %.1f s, all after %.1f s "
-      "(%zu of %zu members, the owner included; -1: not reached)\n",
-      at_fraction(0.5), at_fraction(0.99), at_fraction(1.0), learned_s.size(), total);
+      "registration 99 %% after %.2f s, crash first suspected after %.2f s, known by all after "
+      "%.2f s (-1 or nan: not within the run), %.2f messages and %.0f bytes per member per s\n",
+      summary(result, "registration_p99_s"), summary(result, "crash_detection_first_s"),
+      summary(result, "crash_detection_all_s"), summary(result, "messages_per_member_per_s"),
+      summary(result, "bytes_per_member_per_s"));
   return 0;
 }
