@@ -43,21 +43,32 @@ TEST_CASE("the spore scale scenario loads and expands to members x loss x seeds"
   REQUIRE(load.scenario.has_value());
   const SporeScenario& scenario = *load.scenario;
   CHECK(scenario.name == "spore-scale");
-  CHECK(scenario.duration == 30s);
-  CHECK(scenario.members == std::vector<std::uint32_t>{100, 1000});
-  CHECK(scenario.packet_loss == std::vector<double>{0.0, 0.1, 0.3});
+  CHECK(scenario.duration == 60s);
+  CHECK(scenario.members == std::vector<std::uint32_t>{1000, 10000, 100000});
+  CHECK(scenario.packet_loss == std::vector<double>{0.0});
   CHECK(scenario.profile == SporeProfile::kLan);
+  CHECK(scenario.view_members == 32);
+  CHECK(scenario.settled_start);
+  CHECK(scenario.network_model == NetworkModel::kDatagram);
   CHECK(scenario.register_at == 5s);
   CHECK(scenario.leave_at == 10s);
-  CHECK(scenario.crash_at == 15s);
+  CHECK(scenario.crash_at == 20s);
   CHECK_FALSE(scenario.partition.has_value());
   const std::vector<SporeRunSpec> runs = expand_sweep(scenario);
-  REQUIRE(runs.size() == 2 * 3 * 2);
-  CHECK(runs.front().name == "members-100/loss-0/seed-1");
-  CHECK(runs[3].name == "members-100/loss-0.1/seed-2");
-  CHECK(runs.back().name == "members-1000/loss-0.3/seed-2");
-  CHECK(runs.back().members == 1000);
-  CHECK(runs.back().packet_loss == 0.3);
+  REQUIRE(runs.size() == 3 * 1 * 2);
+  CHECK(runs.front().name == "members-1000/loss-0/seed-1");
+  CHECK(runs.back().name == "members-100000/loss-0/seed-2");
+  CHECK(runs.back().members == 100000);
+}
+
+TEST_CASE("the spore loss and million-member scenarios load") {
+  for (const char* name : {"spore-loss", "spore-scale-1m"}) {
+    const std::string path = std::string(MYCELIUM_SOURCE_DIR) + "/scenarios/" + name + ".yaml";
+    const SporeScenarioLoad load = parse_spore_scenario(read(path), path);
+    INFO(path << "\n" << load.diagnostics.format());
+    REQUIRE(load.scenario.has_value());
+    CHECK(load.scenario->name == name);
+  }
 }
 
 TEST_CASE("a spore scenario with every optional field reads them and their defaults") {
