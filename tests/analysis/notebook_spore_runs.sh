@@ -5,25 +5,10 @@
 # detection and traffic tables, their figures, and a conclusion computed from the file.
 # Usage: notebook_spore_runs.sh MYCELIUM SOURCE_DIR
 #
-# Run like notebook_runs.sh (the throttling notebook): Debian's python3 kernel, Jupyter's and
-# IPython's folders in our scratch folder, nbconvert failing on any cell error.
+# Executed by execute_notebook.sh (Debian's python3 kernel, scratch Jupyter folders).
 set -euo pipefail
-mycelium=$1 source_dir=$2
-work=$(mktemp -d "${TMPDIR:-/tmp}/mycelium-spore-notebook.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-"$mycelium" run "$source_dir/tests/analysis/fixtures/spore-tiny.yaml" -o "$work/spore.h5" -q \
-  >/dev/null
-
-export MYCELIUM_RESULTS=$work/spore.h5
-export JUPYTER_DATA_DIR=$work/jupyter-data JUPYTER_RUNTIME_DIR=$work/jupyter-runtime
-export IPYTHONDIR=$work/ipython
-export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in the source tree's analysis/
-export PYDEVD_DISABLE_FILE_VALIDATION=1  # ipykernel's debugger warns about frozen modules
-/usr/bin/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=python3 \
-  --ExecutePreprocessor.timeout=600 --output-dir "$work" --output executed \
-  "$source_dir/notebooks/spore-scale.ipynb" 2>"$work/nbconvert.txt" \
-  || { echo "FAIL: the notebook did not run:" >&2; cat "$work/nbconvert.txt" >&2; exit 1; }
+source "$(dirname "$0")/execute_notebook.sh"
+execute_notebook "$1" "$2" tests/analysis/fixtures/spore-tiny.yaml notebooks/spore-scale.ipynb
 
 /usr/bin/python3 - "$work/executed.ipynb" <<'PY'
 import sys
