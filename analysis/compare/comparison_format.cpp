@@ -101,6 +101,12 @@ std::string legend(const Comparison& comparison) {
   for (const std::string& objective : comparison.objectives)
     objectives += (objectives.empty() ? "" : ", ") + objective;
   std::string text = "mean ± half-width of the 95 % confidence interval (Student's t) over runs; ";
+  if (objectives.empty()) {
+    // Spore results, say: none of the replication trade-off's metrics, so nothing is dominated.
+    return text +
+           "no Pareto front: these results have none of its objectives (guest slowdown, "
+           "p99 lag, RPO), so every configuration ranks 1.";
+  }
   text += "pareto *: no other configuration";
   if (!comparison.context.empty()) text += " of the same network and workload";
   text += " is at least as good on every one of " + objectives +

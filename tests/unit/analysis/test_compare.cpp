@@ -173,3 +173,17 @@ TEST_CASE("compare: table, Markdown, CSV and JSON carry the same rows") {
   CHECK(json["rows"][1]["metrics"]["rpo_bytes"]["mean"].is_null());
   CHECK(json["pareto_objectives"].size() == 3);
 }
+
+TEST_CASE("compare: results without the Pareto objectives say there is no front") {
+  // A spore results file: no slowdown, lag or RPO, only its own metrics.
+  SummaryTable table;
+  table.run_names = {"members-100/seed-1", "members-100/seed-2"};
+  table.labels["members"] = {"100", "100"};
+  table.metrics = {{"crash_detection_first_s", {1.0, 2.0}}};
+  const Comparison comparison =
+      compare_runs({table}, CompareRequest{{"members"}, {"crash_detection_first_s"}});
+  CHECK(comparison.objectives.empty());
+  const std::string text = format_table(comparison);
+  CHECK_THAT(text, Catch::Contains("no Pareto front: these results have none of its objectives"));
+  CHECK_THAT(text, !Catch::Contains("every one of  and"));
+}
