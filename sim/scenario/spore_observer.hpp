@@ -37,17 +37,29 @@ class ObservedEnvironment final : public Environment, private MetricsSink {
   ObservedEnvironment(Environment& inner, SporeTruth& truth) : inner_(inner), truth_(truth) {}
   // The member whose view attributes the counters; set once it exists.
   void observe(const spore::SporeNode* node) { node_ = node; }
+  // A CPU-starved member: from now on it handles each datagram, and each one-shot timer
+  // (probe timeouts, suspicion timeouts), `delay` late. Set before the member binds its port.
+  void set_processing_delay(Duration delay) { processing_delay_ = delay; }
 
   NodeId self() const override { return inner_.self(); }
   TimePoint now() const override { return inner_.now(); }
   TimerId schedule_once(Duration delay, TimerCallback callback) override {
-    return inner_.schedule_once(delay, std::move(callback));
+    return inner_.schedule_once(delay + processing_delay_, std::move(callback));
   }
   TimerId schedule_periodic(Duration period, TimerCallback callback) override {
     return inner_.schedule_periodic(period, std::move(callback));
   }
   bool cancel_timer(TimerId timer) override { return inner_.cancel_timer(timer); }
-  void bind(Port port, MessageHandler handler) override { inner_.bind(port, std::move(handler)); }
+  void bind(Port port, MessageHandler handler) override {
+    if (processing_delay_ == Duration::zero()) {
+      inner_.bind(port, std::move(handler));
+      return;
+    }
+    // Handled late, through a timer of the member's own: dropped with it if it crashes.
+    inner_.bind(port, [this, handler = std::move(handler)](const Message& message) {
+      inner_.schedule_once(processing_delay_, [handler, message] { handler(message); });
+    });
+  }
   void unbind(Port port) override { inner_.unbind(port); }
   void send(Message message) override {
     ++truth_.messages_sent;
@@ -78,6 +90,7 @@ class ObservedEnvironment final : public Environment, private MetricsSink {
   Environment& inner_;
   SporeTruth& truth_;
   const spore::SporeNode* node_ = nullptr;
+  Duration processing_delay_{};
   // A probe failed: the next suspicion is the prober's own, about its target. These gone members
   // were alive in our view just before.
   std::optional<std::vector<NodeId>> probe_failed_candidates_;

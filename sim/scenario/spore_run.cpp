@@ -144,6 +144,7 @@ class SporeRun {
     const spore::SporeNodeConfig config = node_config();
     const std::uint32_t seeds = std::min(scenario_.seed_members, run_.members);
     RandomStream views = RandomStream::derive(run_.seed, NodeId{0}, "scenario.views");
+    RandomStream slowness = RandomStream::derive(run_.seed, NodeId{0}, "scenario.slow");
     for (std::uint32_t i = 0; i < run_.members; ++i) {
       std::vector<NodeId> join_through, known;
       if (scenario_.settled_start) {
@@ -154,10 +155,22 @@ class SporeRun {
         }
       }
       observed_.emplace_back(simulation_.node(NodeId{i}), truth_);
+      if (is_slow(NodeId{i}, slowness)) {
+        observed_.back().set_processing_delay(scenario_.slow_members->delay);
+        ++slow_count_;
+      }
       nodes_.push_back(std::make_unique<spore::SporeNode>(observed_.back(), config, join_through,
                                                           std::move(known)));
       observed_.back().observe(nodes_.back().get());
     }
+  }
+
+  // Each member is slow with probability slowMembers.fraction (one draw per member, in order),
+  // except those the events use: their measurements stay about the protocol, not the slowness.
+  bool is_slow(NodeId member, RandomStream& random) const {
+    if (!scenario_.slow_members) return false;
+    const bool drawn = random.uniform_real() < scenario_.slow_members->fraction;
+    return drawn && member != kRegistrant && member != leaver_ && member != crashed_;
   }
 
   // A settled member's view: view_members distinct random others (all others with full views,
@@ -361,6 +374,7 @@ class SporeRun {
         "topology_records_per_member",
         member_samples_ > 0 ? records_sum_ / static_cast<double>(member_samples_) : kNotApplicable);
     result.summary.emplace_back("churn_crashes", static_cast<double>(churn_crashes_));
+    result.summary.emplace_back("slow_members", static_cast<double>(slow_count_));
     result.events = events_;  // recorded as the faults ran: in time order
     return result;
   }
@@ -381,7 +395,8 @@ class SporeRun {
          << "\nprofile: " << profile << "\nzones: " << run_.members / per_zone_
          << "\nmembersPerZone: " << per_zone_ << "\nseedMembers: " << scenario_.seed_members
          << "\nsettledStart: " << (scenario_.settled_start ? "true" : "false")
-         << "\nviewMembers: " << scenario_.view_members << "\nnetworkModel: "
+         << "\nslowMembers: " << slow_count_ << "\nviewMembers: " << scenario_.view_members
+         << "\nnetworkModel: "
          << (scenario_.network_model == NetworkModel::kDatagram ? "datagram" : "flow")
          << "\nregistrant: " << kRegistrant.value << "\nleaver: " << leaver_.value
          << "\ncrashed: " << crashed_.value
@@ -416,6 +431,7 @@ class SporeRun {
   double messages_total_ = 0.0, bytes_total_ = 0.0, member_seconds_ = 0.0, records_sum_ = 0.0;
   std::size_t member_samples_ = 0;
   std::uint32_t churn_crashes_ = 0;
+  std::uint32_t slow_count_ = 0;
   std::vector<std::pair<std::string, double>> events_;
 };
 

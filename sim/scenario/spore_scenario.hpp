@@ -29,6 +29,13 @@ struct SporeChurn {
   std::optional<Duration> until;  // the end of the run when unset
 };
 
+// A fraction of the members are CPU-starved: each handles its datagrams and its one-shot timers
+// `delay` late (the case Lifeguard's local health is for).
+struct SporeSlowMembers {
+  double fraction = 0.0;
+  Duration delay{};
+};
+
 struct SporeScenario {
   std::string name;
   Duration duration{};
@@ -54,6 +61,7 @@ struct SporeScenario {
   Duration crash_at{};
   std::optional<SporePartition> partition;
   std::optional<SporeChurn> churn;
+  std::optional<SporeSlowMembers> slow_members;
 };
 
 // One point of the sweep.

@@ -136,9 +136,10 @@ void parse_losses(Reader& reader, const MappingReader& spec, SporeScenario& out)
 
 void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                 SporeScenario& out) {
-  MappingReader spec(reader, node, "spec", where,
-                     {"duration", "sampleInterval", "seeds", "members", "packetLoss", "profile",
-                      "membersPerZone", "viewMembers", "networkModel", "join", "events"});
+  MappingReader spec(
+      reader, node, "spec", where,
+      {"duration", "sampleInterval", "seeds", "members", "packetLoss", "profile", "membersPerZone",
+       "viewMembers", "networkModel", "slowMembers", "join", "events"});
   if (!spec.valid()) return;
   spec.required("duration", out.duration,
                 DurationField{reader, std::chrono::seconds(1), kMaxDuration});
@@ -172,6 +173,18 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
     out.view_members = view_members;
   }
   spec.optional("networkModel", out.network_model, EnumField{reader, kNetworkModelNames});
+  if (const auto slow = spec.find("slowMembers")) {
+    MappingReader slowness(reader, slow->first, "spec.slowMembers", slow->second,
+                           {"fraction", "delay"});
+    if (slowness.valid()) {
+      SporeSlowMembers parsed;
+      slowness.required("fraction", parsed.fraction, NumberField{reader, 0.0, 1.0, false, false});
+      slowness.required(
+          "delay", parsed.delay,
+          DurationField{reader, std::chrono::milliseconds(1), std::chrono::minutes(1)});
+      out.slow_members = parsed;
+    }
+  }
   if (const auto join = spec.find("join")) {
     MappingReader joining(reader, join->first, "spec.join", join->second,
                           {"seedMembers", "settled"});

@@ -176,3 +176,18 @@ TEST_CASE("a spore run with partial views spreads the events to every live membe
   CHECK(metric(text, "false_suspicions_per_member_hour") == 0.0);
   CHECK(metric(text, "false_deaths_per_member_hour") == 0.0);
 }
+
+TEST_CASE("a spore run with CPU-starved members counts the false suspicions they cause") {
+  // Slower than a protocol period (1 s): their acks miss the end of the prober's period (an ack
+  // after the probe timeout but within the period still counts), so they are suspected although
+  // alive, and refute; with no loss, the other runs here see no false suspicion at all.
+  const std::string text = testing::run_in_child_process([] {
+    SporeScenario scenario = small_scenario(0.0);
+    scenario.slow_members = SporeSlowMembers{0.3, 1500ms};
+    return to_text(run_spore(scenario, expand_sweep(scenario).at(0)));
+  });
+  INFO(text.substr(text.find("summary")));
+  CHECK(metric(text, "slow_members") >= 3.0);
+  CHECK(metric(text, "false_suspicions_per_member_hour") > 0.0);
+  CHECK(last_sample(text, 0) == 1.0);  // the registration still reaches everyone
+}

@@ -155,6 +155,7 @@ TEST_CASE("a spore scenario reads partial views, a settled start and the network
   CHECK(load.scenario->view_members == 16);
   CHECK(load.scenario->settled_start);
   CHECK(load.scenario->network_model == NetworkModel::kFlow);
+  CHECK_FALSE(load.scenario->slow_members.has_value());
   const std::string base = "  duration: 10s\n  seeds: [1]\n  members: [20]\n  packetLoss: [0]\n";
   CHECK_THAT(errors_of(base + "  viewMembers: 4\n" + kEvents),
              Catch::Contains("s.yaml:9:16: spec.viewMembers: expected 0 (full member tables) or "
@@ -163,4 +164,19 @@ TEST_CASE("a spore scenario reads partial views, a settled start and the network
              Catch::Contains("s.yaml:9:17: spec.networkModel: expected one of datagram, flow"));
   CHECK_THAT(errors_of(base + "  join: {settled: maybe}\n" + kEvents),
              Catch::Contains("spec.join.settled"));
+}
+
+TEST_CASE("a spore scenario reads its slow members") {
+  const std::string base = "  duration: 10s\n  seeds: [1]\n  members: [20]\n  packetLoss: [0]\n";
+  const SporeScenarioLoad load = parse_spore_scenario(
+      kHeader + base + "  slowMembers: {fraction: 0.05, delay: 300ms}\n" + kEvents, "s.yaml");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.scenario.has_value());
+  REQUIRE(load.scenario->slow_members.has_value());
+  CHECK(load.scenario->slow_members->fraction == 0.05);
+  CHECK(load.scenario->slow_members->delay == 300ms);
+  CHECK_THAT(errors_of(base + "  slowMembers: {fraction: 1.5, delay: 300ms}\n" + kEvents),
+             Catch::Contains("spec.slowMembers.fraction: expected a number"));
+  CHECK_THAT(errors_of(base + "  slowMembers: {fraction: 0.1}\n" + kEvents),
+             Catch::Contains("spec.slowMembers.delay"));
 }
