@@ -94,7 +94,13 @@ std::optional<std::uint64_t> scale(Decimal decimal, std::uint64_t factor) {
 }
 
 std::string quoted(std::string_view text) {
-  return "\"" + std::string(text) + "\"";
+  // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict on "\"" + string + "\"".
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  out += text;
+  out += '"';
+  return out;
 }
 
 }  // namespace
