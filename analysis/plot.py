@@ -564,6 +564,16 @@ def save_png(figure, path, dpi=100):
             os.unlink(temporary)
 
 
+def save_figures(figures, directory):
+    """Builds and saves each (file name, build function) into `directory`; returns the paths."""
+    written = []
+    for name, build in figures:
+        path = os.path.join(directory, name)
+        save_png(build(), path)
+        written.append(path)
+    return written
+
+
 def plot_all(results, directory):
     """Writes every PNG for `results` (from read_results) into `directory`; returns the paths."""
     if not results["runs"]:
@@ -585,12 +595,7 @@ def plot_all(results, directory):
         figures.append((f"{name}.png", lambda g=group: figure_timeseries(results, g)))
     figures.append(("curves.png", lambda: figure_curves(results)))
     figures.append(("tradeoff.png", lambda: figure_tradeoff(results)))
-    written = []
-    for name, build in figures:
-        path = os.path.join(directory, name)
-        save_png(build(), path)
-        written.append(path)
-    return written
+    return save_figures(figures, directory)
 
 
 def main(argv):

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import epidemic  # noqa: E402
 import spore  # noqa: E402
-from plot import MARKERS, colors_for, file_name_part, ordered, save_png  # noqa: E402
+from plot import MARKERS, colors_for, file_name_part, ordered, save_figures  # noqa: E402
 
 EVENT_AXIS = {
     "registration": "s since the registration",
@@ -256,9 +256,4 @@ def plot_all(results, directory):
                         lambda p=profile: figure_dissemination(results, p)))
     figures.append(("detection.png", lambda: figure_detection(results)))
     figures.append(("traffic.png", lambda: figure_traffic(results)))
-    written = []
-    for name, build in figures:
-        path = os.path.join(directory, name)
-        save_png(build(), path)
-        written.append(path)
-    return written
+    return save_figures(figures, directory)
