@@ -406,6 +406,8 @@ class SporeRun {
          << "\n  pushPullIntervalS: " << to_seconds(membership.push_pull_interval)
          << "\n  gossipIntervalMs: " << to_seconds(membership.gossip_interval) * 1e3
          << "\n  gossipFanout: " << membership.gossip_fanout
+         << "\n  indirectChecks: " << membership.indirect_checks
+         << "\n  retransmitMultiplier: " << membership.retransmit_multiplier
          << "\n  retransmitLimit: " << retransmit_limit(membership) << "\n";
     return yaml.str();
   }
