@@ -1,24 +1,15 @@
 // Scenario files: the default scenario loads and expands as documented; bad input is reported
 // with file, line and field, and no scenario comes back.
 
-#include <fstream>
-#include <sstream>
-
 #include <catch2/catch.hpp>
 
 #include <sim/scenario/scenario_loader.hpp>
+#include <tests/support/files.hpp>
 
 using namespace mycelium;
 using namespace mycelium::sim;
 
 namespace {
-
-std::string read(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 const std::string kHeader =
     "apiVersion: mycelium.network/v1\nkind: Scenario\nmetadata: {name: s}\nspec:\n";
@@ -39,8 +30,10 @@ const std::string kValidSpec =
 }  // namespace
 
 TEST_CASE("the default scenario loads and expands to its cartesian product") {
-  const std::string path = std::string(MYCELIUM_SOURCE_DIR) + "/scenarios/throttling-curves.yaml";
-  const ScenarioLoad load = parse_scenario(read(path), path, MYCELIUM_SOURCE_DIR "/scenarios");
+  const std::string path = mycelium::testing::source_path("scenarios/throttling-curves.yaml");
+  const ScenarioLoad load =
+      parse_scenario(mycelium::testing::read_source_file("scenarios/throttling-curves.yaml"), path,
+                     MYCELIUM_SOURCE_DIR "/scenarios");
   INFO(load.diagnostics.format());
   REQUIRE(load.scenario.has_value());
   const Scenario& scenario = *load.scenario;
@@ -138,8 +131,10 @@ TEST_CASE("migration faults name a backup of the scenario") {
 
 TEST_CASE("every shipped scenario loads") {
   for (const std::string name : {"throttling-curves", "migration", "placement"}) {
-    const std::string path = std::string(MYCELIUM_SOURCE_DIR) + "/scenarios/" + name + ".yaml";
-    const ScenarioLoad load = parse_scenario(read(path), path, MYCELIUM_SOURCE_DIR "/scenarios");
+    const std::string relative = std::string("scenarios/") + name + ".yaml";
+    const std::string path = mycelium::testing::source_path(relative);
+    const ScenarioLoad load = parse_scenario(mycelium::testing::read_source_file(relative), path,
+                                             MYCELIUM_SOURCE_DIR "/scenarios");
     INFO(load.diagnostics.format());
     CHECK(load.scenario.has_value());
   }

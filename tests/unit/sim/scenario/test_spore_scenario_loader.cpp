@@ -1,25 +1,16 @@
 // SporeScenario files: the shipped scale scenario loads and expands to members x packetLoss x
 // seeds; bad input is reported with file, line and field, and no scenario comes back.
 
-#include <fstream>
-#include <sstream>
-
 #include <catch2/catch.hpp>
 
 #include <sim/scenario/spore_scenario_loader.hpp>
+#include <tests/support/files.hpp>
 
 using namespace mycelium;
 using namespace mycelium::sim;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string read(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 const std::string kHeader =
     "apiVersion: mycelium.network/v1\nkind: SporeScenario\nmetadata: {name: s}\nspec:\n";
@@ -35,8 +26,8 @@ std::string errors_of(const std::string& spec) {
 }  // namespace
 
 TEST_CASE("the spore scale scenario loads and expands to members x loss x seeds") {
-  const std::string path = std::string(MYCELIUM_SOURCE_DIR) + "/scenarios/spore-scale.yaml";
-  const std::string text = read(path);
+  const std::string path = mycelium::testing::source_path("scenarios/spore-scale.yaml");
+  const std::string text = mycelium::testing::read_source_file("scenarios/spore-scale.yaml");
   CHECK(declares_spore_scenario(text));
   const SporeScenarioLoad load = parse_spore_scenario(text, path);
   INFO(load.diagnostics.format());
@@ -63,8 +54,10 @@ TEST_CASE("the spore scale scenario loads and expands to members x loss x seeds"
 
 TEST_CASE("the spore loss and million-member scenarios load") {
   for (const char* name : {"spore-loss", "spore-scale-1m"}) {
-    const std::string path = std::string(MYCELIUM_SOURCE_DIR) + "/scenarios/" + name + ".yaml";
-    const SporeScenarioLoad load = parse_spore_scenario(read(path), path);
+    const std::string relative = std::string("scenarios/") + name + ".yaml";
+    const std::string path = mycelium::testing::source_path(relative);
+    const SporeScenarioLoad load =
+        parse_spore_scenario(mycelium::testing::read_source_file(relative), path);
     INFO(path << "\n" << load.diagnostics.format());
     REQUIRE(load.scenario.has_value());
     CHECK(load.scenario->name == name);
