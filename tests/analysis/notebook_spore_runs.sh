@@ -10,31 +10,12 @@ set -euo pipefail
 source "$(dirname "$0")/execute_notebook.sh"
 execute_notebook "$1" "$2" tests/analysis/fixtures/spore-tiny.yaml notebooks/spore-scale.ipynb
 
-/usr/bin/python3 - "$work/executed.ipynb" <<'PY'
-import sys
-import nbformat
-
-notebook = nbformat.read(sys.argv[1], as_version=4)
-outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/markdown", ""))
-                 for o in outputs)
-errors = [o for o in outputs if o.output_type == "error"]
-images = [o for o in outputs if "image/png" in o.get("data", {})]
-problems = []
-if errors:
-    problems.append(f"{len(errors)} error outputs")
 # One profile (lan): its dissemination figure, the detection figure, the traffic figure.
-if len(images) != 3:
-    problems.append(f"{len(images)} images, expected 3")
-for expected in ("scenario spore-tiny, 8 runs, 4 configurations",
-                 "gossip_interval_s 0.2 (", "gossip_fanout 3 (", "probe_interval_s 1 (config)",
-                 "**registration**", "**leave**", "| lan | 48 | 0.2 |",
-                 "e/(e-1) = 1.5820 periods", "| SWIM expected periods |",
-                 "| messages / member / s |", "**Dissemination.**", "**Failure detection.**",
-                 "**Traffic.** Sent per member per second from N = 16 to N = 48"):
-    if expected not in text:
-        problems.append(f"no '{expected}' in the outputs")
-if problems:
-    sys.exit("FAIL: " + "; ".join(problems) + "\n--- outputs:\n" + text)
-PY
+/usr/bin/python3 "$(dirname "$0")/check_notebook.py" "$work/executed.ipynb" 3 \
+  "scenario spore-tiny, 8 runs, 4 configurations" \
+  "gossip_interval_s 0.2 (" "gossip_fanout 3 (" "probe_interval_s 1 (config)" \
+  "**registration**" "**leave**" "| lan | 48 | 0.2 |" \
+  "e/(e-1) = 1.5820 periods" "| SWIM expected periods |" \
+  "| messages / member / s |" "**Dissemination.**" "**Failure detection.**" \
+  "**Traffic.** Sent per member per second from N = 16 to N = 48"
 echo "notebook_spore_runs: ok"
