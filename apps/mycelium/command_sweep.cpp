@@ -53,30 +53,30 @@ int run_shard(const SweepOptions& options) {
   const Shard shard = parse_shard(options.shard);
   std::optional<ScenarioSource> source = load_scenario(options.scenario_file);
   if (!source) return kExitUserError;
-  const sim::Scenario& scenario = source->scenario;
   const std::string digest = scenario_digest(source->text, scenario_references(*source));
-  const std::vector<sim::RunSpec> sweep = sim::expand_sweep(scenario);
+  const std::vector<PoolRun> sweep = sweep_runs(*source);
   const std::vector<std::uint64_t> indices = shard_run_indices(shard, sweep.size());
-  std::vector<sim::RunSpec> runs;
+  std::vector<PoolRun> runs;
   for (const std::uint64_t index : indices)
     runs.push_back(sweep[index]);
 
+  const std::string& name = source->name();
   const std::string shard_name =
       "shard " + std::to_string(shard.index) + " of " + std::to_string(shard.count);
   const fs::path output =
       options.output_file.empty()
-          ? fs::path("results") / (scenario.name + ".shard-" + std::to_string(shard.index) +
-                                   "-of-" + std::to_string(shard.count) + ".h5")
+          ? fs::path("results") / (name + ".shard-" + std::to_string(shard.index) + "-of-" +
+                                   std::to_string(shard.count) + ".h5")
           : fs::path(options.output_file);
   std::optional<std::vector<analysis::RunResult>> results = run_for_output(
-      scenario, runs, output, options.jobs, options.quiet,
-      "scenario " + scenario.name + ", " + shard_name + ": " + std::to_string(runs.size()) +
+      name, runs, output, options.jobs, options.quiet,
+      source->kind_name() + " " + name + ", " + shard_name + ": " + std::to_string(runs.size()) +
           " of " + std::to_string(sweep.size()) + " runs");
   if (!results) return kExitUserError;
 
   analysis::ResultsFile file;
   file.mycelium_version = MYCELIUM_VERSION;
-  file.scenario_name = scenario.name;
+  file.scenario_name = name;
   file.runs = std::move(*results);
   file.shard = analysis::ShardInfo{shard.index, shard.count, sweep.size(), digest, indices};
   try {
@@ -101,9 +101,9 @@ int emit_k8s_job(const SweepOptions& options) {
   check_bundle_is_complete(bundle, *source, digest);
 
   K8sSweepJob job;
-  job.scenario_name = source->scenario.name;
+  job.scenario_name = source->name();
   job.scenario_digest = digest;
-  job.sweep_run_count = sim::expand_sweep(source->scenario).size();
+  job.sweep_run_count = sweep_runs(*source).size();
   job.shards = options.shards;
   job.image = options.image.empty() ? kDefaultImage : options.image;
   job.results_claim = options.results_claim.empty() ? kDefaultResultsClaim : options.results_claim;

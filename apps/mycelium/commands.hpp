@@ -35,8 +35,6 @@ struct RunOptions {
   bool quiet = false;       // no progress line
 };
 int run_scenario(const RunOptions& options);
-// `mycelium run` on a SporeScenario file whose bytes are `text`.
-int run_spore_scenario(const RunOptions& options, const std::string& text);
 
 struct CompareOptions {
   std::vector<std::string> files;    // results files (HDF5); their runs are pooled

@@ -13,7 +13,6 @@
 #include <apps/mycelium/commands.hpp>
 #include <apps/mycelium/file_io.hpp>
 #include <apps/mycelium/run_pool.hpp>
-#include <sim/scenario/replication_run.hpp>
 
 namespace mycelium::cli {
 
@@ -78,29 +77,11 @@ class Progress {
   _exit(code);  // not exit(): the parent's atexit handlers and buffers are not ours
 }
 
-// A replication sweep's points as pool runs (they point into `scenario` and `runs`).
-std::vector<PoolRun> replication_runs(const sim::Scenario& scenario,
-                                      const std::vector<sim::RunSpec>& runs) {
-  std::vector<PoolRun> pool;
-  pool.reserve(runs.size());
-  for (const sim::RunSpec& run : runs) {
-    pool.push_back(
-        PoolRun{run.name, [&scenario, &run] { return sim::run_replication(scenario, run); }});
-  }
-  return pool;
-}
-
 }  // namespace
 
 std::size_t parallel_jobs(unsigned requested) {
   const long cores = sysconf(_SC_NPROCESSORS_ONLN);
   return requested > 0 ? requested : static_cast<std::size_t>(std::max(1L, cores));
-}
-
-std::optional<std::vector<analysis::RunResult>> run_each_in_child(
-    const sim::Scenario& scenario, const std::vector<sim::RunSpec>& runs,
-    const ScratchFolder& scratch, std::size_t jobs, bool quiet) {
-  return run_each_in_child(scenario.name, replication_runs(scenario, runs), scratch, jobs, quiet);
 }
 
 std::optional<std::vector<analysis::RunResult>> run_each_in_child(const std::string& scenario_name,
@@ -146,13 +127,6 @@ std::optional<std::vector<analysis::RunResult>> run_each_in_child(const std::str
     results.push_back(std::move(one.runs.at(0)));
   }
   return results;
-}
-
-std::optional<std::vector<analysis::RunResult>> run_for_output(
-    const sim::Scenario& scenario, const std::vector<sim::RunSpec>& runs, const fs::path& output,
-    unsigned requested_jobs, bool quiet, const std::string& what) {
-  return run_for_output(scenario.name, replication_runs(scenario, runs), output, requested_jobs,
-                        quiet, what);
 }
 
 std::optional<std::vector<analysis::RunResult>> run_for_output(const std::string& scenario_name,

@@ -12,7 +12,6 @@
 
 #include <analysis/results/results.hpp>
 #include <apps/mycelium/scratch_folder.hpp>
-#include <sim/scenario/scenario.hpp>
 
 namespace mycelium::cli {
 
@@ -23,39 +22,30 @@ std::size_t parallel_jobs(unsigned requested);
 // disk the results go to): `.mycelium-run-XXXXXX`.
 inline constexpr const char* kRunScratchPrefix = ".mycelium-run-";
 
-// Runs every element of `runs`, `jobs` at a time, each in a child that writes its result to a
-// file in `scratch`. A progress line goes to stderr unless `quiet`. Returns the results in the
-// order of `runs`, or nullopt when a run failed: its message is already on stderr, and no
-// further run was started.
-std::optional<std::vector<analysis::RunResult>> run_each_in_child(
-    const sim::Scenario& scenario, const std::vector<sim::RunSpec>& runs,
-    const ScratchFolder& scratch, std::size_t jobs, bool quiet);
-
-// One point of any kind of sweep: its name (for messages) and how to run it, called in the child.
+// One point of a sweep of any kind: its name (for messages) and how to run it, called in the
+// child.
 struct PoolRun {
   std::string name;
   std::function<analysis::RunResult()> run;
 };
 
-// run_each_in_child for runs of any kind (a SporeScenario's, for one); `scenario_name` goes into
-// each per-run file.
+// Runs every element of `runs`, `jobs` at a time, each in a child that writes its result to a
+// file in `scratch` (`scenario_name` goes into each). A progress line goes to stderr unless
+// `quiet`. Returns the results in the order of `runs`, or nullopt when a run failed: its message
+// is already on stderr, and no further run was started.
 std::optional<std::vector<analysis::RunResult>> run_each_in_child(const std::string& scenario_name,
                                                                   const std::vector<PoolRun>& runs,
                                                                   const ScratchFolder& scratch,
                                                                   std::size_t jobs, bool quiet);
+
+// What `run` and `sweep` share: creates the folder of `output`, announces the runs on stderr
+// ("<what>, J in parallel", unless `quiet`) and runs them with run_each_in_child, the scratch
+// folder beside `output`. Nullopt when a run failed (after saying so on stderr).
 std::optional<std::vector<analysis::RunResult>> run_for_output(const std::string& scenario_name,
                                                                const std::vector<PoolRun>& runs,
                                                                const std::filesystem::path& output,
                                                                unsigned requested_jobs, bool quiet,
                                                                const std::string& what);
-
-// What `run` and `sweep` share: creates the folder of `output`, announces the runs on stderr
-// ("<what>, J in parallel", unless `quiet`) and runs them with run_each_in_child, the scratch
-// folder beside `output`. Nullopt when a run failed (after saying so on stderr).
-std::optional<std::vector<analysis::RunResult>> run_for_output(
-    const sim::Scenario& scenario, const std::vector<sim::RunSpec>& runs,
-    const std::filesystem::path& output, unsigned requested_jobs, bool quiet,
-    const std::string& what);
 
 // The end of `mycelium run`, whatever the kind of scenario: writes the results file of the whole
 // sweep (atomically; a failure to write is a user error), prints `summary` of it, then the

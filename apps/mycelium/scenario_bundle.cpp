@@ -2,6 +2,7 @@
 #include <system_error>
 
 #include <apps/mycelium/file_io.hpp>
+#include <apps/mycelium/run_pool.hpp>
 #include <apps/mycelium/scenario_bundle.hpp>
 #include <apps/mycelium/scenario_digest.hpp>
 #include <apps/mycelium/scratch_folder.hpp>
@@ -99,8 +100,8 @@ void check_bundle_is_complete(const ScenarioBundle& bundle, const ScenarioSource
                     " does not load (errors above): the scenario names a file "
                     "`mycelium sweep --emit` does not know to ship");
   }
-  const std::vector<sim::RunSpec> runs = sim::expand_sweep(source.scenario);
-  const std::vector<sim::RunSpec> copy_runs = sim::expand_sweep(copy->scenario);
+  const std::vector<PoolRun> runs = sweep_runs(source);
+  const std::vector<PoolRun> copy_runs = sweep_runs(*copy);
   bool same_runs = runs.size() == copy_runs.size();
   for (std::size_t i = 0; same_runs && i < runs.size(); ++i)
     same_runs = runs[i].name == copy_runs[i].name;

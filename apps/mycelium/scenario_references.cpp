@@ -37,8 +37,9 @@ std::vector<ScenarioReference> scenario_references(const ScenarioSource& source)
   if (!spec.IsMap()) return references;
   std::set<std::filesystem::path> seen;
   for (const ReferenceField& field : kReferenceFields) {
+    // A missing key gives an undefined node (a SporeScenario names no files), which `!` tests.
     const YAML::Node list = spec[field.list];
-    if (!list.IsSequence()) continue;
+    if (!list || !list.IsSequence()) continue;
     for (std::size_t i = 0; i < list.size(); ++i) {
       const YAML::Node item = list[i];
       if (!item.IsMap() || !item[field.key] || !item[field.key].IsScalar()) continue;

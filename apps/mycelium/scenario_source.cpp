@@ -1,22 +1,35 @@
 #include <iostream>
+#include <memory>
 #include <utility>
 
 #include <apps/mycelium/file_io.hpp>
+#include <apps/mycelium/print_spore_summary.hpp>
+#include <apps/mycelium/print_summary.hpp>
 #include <apps/mycelium/scenario_source.hpp>
 #include <sim/scenario/loader_support.hpp>
+#include <sim/scenario/replication_run.hpp>
 #include <sim/scenario/scenario_loader.hpp>
+#include <sim/scenario/spore_run.hpp>
+#include <sim/scenario/spore_scenario_loader.hpp>
 
 namespace mycelium::cli {
 
 std::optional<ScenarioSource> load_scenario(const std::string& file) {
-  return resolve_scenario(file, read_text_file(file, sim::loader::kMaxScenarioBytes));
-}
-
-std::optional<ScenarioSource> resolve_scenario(const std::string& file, std::string text) {
   ScenarioSource source;
   source.file = file;
-  source.text = std::move(text);
+  source.text = read_text_file(file, sim::loader::kMaxScenarioBytes);
   source.base_dir = std::filesystem::path(file).parent_path();
+  // A SporeScenario has a loader of its own; every other file goes the replication way, whose
+  // errors name the kind it expects.
+  if (sim::declares_spore_scenario(source.text)) {
+    sim::SporeScenarioLoad load = sim::parse_spore_scenario(source.text, file);
+    if (!load.scenario) {
+      std::cerr << load.diagnostics.format();
+      return std::nullopt;
+    }
+    source.spore = std::move(*load.scenario);
+    return source;
+  }
   sim::ScenarioLoad load = sim::parse_scenario(source.text, file, source.base_dir);
   if (!load.scenario) {
     std::cerr << load.diagnostics.format();
@@ -24,6 +37,50 @@ std::optional<ScenarioSource> resolve_scenario(const std::string& file, std::str
   }
   source.scenario = std::move(*load.scenario);
   return source;
+}
+
+namespace {
+
+// The runs of a sweep whose specs the runs share (a RunSpec points into its scenario, so the
+// specs are expanded here once, and kept alive by every run that needs them).
+template <typename ScenarioT, typename RunFunction>
+std::vector<PoolRun> pool_of(const ScenarioT& scenario, RunFunction run) {
+  using Spec = typename decltype(sim::expand_sweep(scenario))::value_type;
+  const auto specs = std::make_shared<const std::vector<Spec>>(sim::expand_sweep(scenario));
+  std::vector<PoolRun> pool;
+  pool.reserve(specs->size());
+  for (std::size_t i = 0; i < specs->size(); ++i) {
+    pool.push_back(PoolRun{(*specs)[i].name,
+                           [&scenario, specs, i, run] { return run(scenario, (*specs)[i]); }});
+  }
+  return pool;
+}
+
+}  // namespace
+
+std::vector<PoolRun> sweep_runs(const ScenarioSource& source) {
+  if (source.spore) {
+    return pool_of(*source.spore,
+                   [](const sim::SporeScenario& scenario, const sim::SporeRunSpec& run) {
+                     return sim::run_spore(scenario, run);
+                   });
+  }
+  return pool_of(source.scenario, [](const sim::Scenario& scenario, const sim::RunSpec& run) {
+    return sim::run_replication(scenario, run);
+  });
+}
+
+SummaryPrinter summary_printer(const ScenarioSource& source) {
+  if (source.spore) return print_spore_summary;
+  return print_summary;
+}
+
+SummaryPrinter summary_printer(const analysis::ResultsFile& results) {
+  bool spore = !results.runs.empty();
+  for (const analysis::RunResult& run : results.runs)
+    spore = spore && run.labels.contains("members") && run.labels.contains("loss");
+  if (spore) return print_spore_summary;
+  return print_summary;
 }
 
 }  // namespace mycelium::cli

@@ -1,12 +1,19 @@
 #pragma once
 // A scenario file read and resolved, with the text it was resolved from: `mycelium run` and
 // `mycelium sweep` expand its sweep, `sweep` also digests the text and ships it to a cluster.
+// Either kind of scenario: a replication Scenario or a SporeScenario (docs/scenarios.md); the
+// commands see both through sweep_runs and summary_printer.
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include <analysis/results/results.hpp>
+#include <apps/mycelium/run_pool.hpp>
 #include <sim/scenario/scenario.hpp>
+#include <sim/scenario/spore_scenario.hpp>
 
 namespace mycelium::cli {
 
@@ -14,14 +21,30 @@ struct ScenarioSource {
   std::string file;                // as given on the command line
   std::string text;                // the file's bytes
   std::filesystem::path base_dir;  // where its references (traces, manifests) are resolved
-  sim::Scenario scenario;          // expand its sweep only once it stays where it is: a RunSpec
-                                   // points into it
+  sim::Scenario scenario;          // a replication scenario, unless `spore` is set
+  std::optional<sim::SporeScenario> spore;
+
+  const std::string& name() const { return spore ? spore->name : scenario.name; }
+  // "scenario" or "spore scenario", for progress lines.
+  std::string kind_name() const { return spore ? "spore scenario" : "scenario"; }
 };
 
-// Reads and resolves `file`. Throws UserError when it cannot be read; prints every error of an
-// invalid scenario on stderr (file:line:col: field: expected ...) and returns nullopt.
+// Reads and resolves `file`, of either kind. Throws UserError when it cannot be read; prints
+// every error of an invalid scenario on stderr (file:line:col: field: expected ...) and returns
+// nullopt.
 std::optional<ScenarioSource> load_scenario(const std::string& file);
-// The same for `text`, the bytes of `file` a caller already read (to look at its kind first).
-std::optional<ScenarioSource> resolve_scenario(const std::string& file, std::string text);
+
+// Every point of the source's sweep, in sweep order, as runs for the run pool. They refer to
+// `source`, which must outlive them and stay where it is.
+std::vector<PoolRun> sweep_runs(const ScenarioSource& source);
+
+// What `mycelium run` prints after writing the source's results: the ranked replication
+// summary, or the spore table.
+using SummaryPrinter = std::function<void(const analysis::ResultsFile&)>;
+SummaryPrinter summary_printer(const ScenarioSource& source);
+
+// The same choice for a results file alone (`mycelium merge`): the spore table when every run
+// carries the labels of a SporeScenario run (members and loss), else the replication summary.
+SummaryPrinter summary_printer(const analysis::ResultsFile& results);
 
 }  // namespace mycelium::cli

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `mycelium sweep --shard` and `mycelium merge`: the shards of a sweep, merged, give the very
 # bytes `mycelium run` writes for the whole sweep, whatever the order of the shard files; shards
-# beyond the last run are empty but valid and merge too; nothing is left behind.
+# beyond the last run are empty but valid and merge too; nothing is left behind. Both kinds of
+# scenario: a replication Scenario and a SporeScenario.
 # Usage: sweep_merge.sh MYCELIUM SOURCE_DIR
 set -euo pipefail
 mycelium=$1 source_dir=$2
@@ -49,6 +50,23 @@ cmp "$work/A.h5" "$work/C.h5" || fail "eight shards merged differ from run"
 (cd "$work" && "$mycelium" sweep "$scenario" --shard 1/3 -q >/dev/null)
 cmp "$work/results/sweep-small.shard-1-of-3.h5" "$work/three/shard-1.h5" ||
   fail "default output: results/sweep-small.shard-1-of-3.h5 missing or different"
+
+# A SporeScenario (2 runs) shards and merges the same way, and merge prints its table.
+spore=$source_dir/tests/cli/fixtures/small-spore-scenario.yaml
+"$mycelium" run "$spore" -o "$work/spore-A.h5" -j 2 -q >"$work/spore-run.txt"
+for k in 0 1 2; do
+  "$mycelium" sweep "$spore" --shard "$k/3" -o "$work/spore/shard-$k.h5" -j 1 \
+    >"$work/spore-sweep-$k.txt" 2>"$work/spore-sweep-$k.err"
+  grep -q "^spore scenario small-spore, shard $k of 3: " "$work/spore-sweep-$k.err" ||
+    fail "spore shard $k/3: unexpected progress: $(cat "$work/spore-sweep-$k.err")"
+done
+grep -q "(shard 2 of 3: 0 of 2 runs; the sweep has fewer runs than shards)$" \
+  "$work/spore-sweep-2.txt" || fail "spore shard 2/3: $(cat "$work/spore-sweep-2.txt")"
+"$mycelium" merge "$work"/spore/shard-{1,2,0}.h5 -o "$work/spore-B.h5" >"$work/spore-merge.txt"
+cmp "$work/spore-A.h5" "$work/spore-B.h5" || fail "spore: run and sweep + merge wrote different files"
+grep -q "crash all s" "$work/spore-merge.txt" || fail "spore merge printed no spore table"
+diff <(grep -v '^results:' "$work/spore-run.txt") <(grep -v '^results:' "$work/spore-merge.txt") ||
+  fail "spore: merge printed another summary than run"
 
 if find "$work" -name '.mycelium-run-*' -o -name '*.tmp-*' | grep -q .; then
   fail "scratch files left behind: $(find "$work" -name '.mycelium-run-*' -o -name '*.tmp-*')"
