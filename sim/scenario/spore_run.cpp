@@ -23,36 +23,59 @@ constexpr double kNicBytesPerS = 1.25e9;  // 10 Gbit/s
 constexpr std::pair<double, std::string_view> kFractions[] = {
     {0.5, "p50"}, {0.99, "p99"}, {0.9999, "p9999"}};
 
-// One event whose spread the run follows: the fraction of live members that know it, sample by
-// sample (NaN before it happens). Knowing is sticky: a member counts from the first sample that
-// finds it knowing (a member may later forget a death it relayed, after the retention), so each
-// sample only looks at the members still waiting, and a million-member run stays cheap.
+// One event whose spread the run follows: the fraction of the members live at the event, and
+// still live, that know it, sample by sample (NaN before it happens). Members that join later
+// count only for news a newcomer needs (a registration it must discover), not for a death (it
+// has nothing to learn of a member it never heard of). Knowing
+// is sticky: a member counts from the first sample that finds it knowing (a member may later
+// forget a death it relayed, after the retention), so each sample only looks at the members
+// still waiting, and a million-member run stays cheap.
 struct Spread {
+  enum class Member : std::uint8_t { kOutside, kWaiting, kLearned };
+
   std::string_view name;
   Duration at{};
-  std::vector<std::uint8_t> learned;   // per member
-  std::vector<std::uint32_t> waiting;  // members not known to have learned yet
-  std::size_t learned_live = 0;        // live members that learned
+  bool joiners_count = false;
+  bool started = false;
+  std::vector<Member> members;         // per platform node
+  std::vector<std::uint32_t> waiting;  // may hold members since gone (kOutside): skipped
+  std::size_t population_live = 0;     // members live at the event, and still
+  std::size_t learned_live = 0;        // of them, those that learned
   std::vector<double> known_ratio;
   std::vector<std::size_t> known, live;  // counts behind each ratio
 
-  Spread(std::string_view spread_name, Duration event_at, std::uint32_t members)
-      : name(spread_name), at(event_at), learned(members, 0), waiting(members) {
-    for (std::uint32_t i = 0; i < members; ++i)
-      waiting[i] = i;
+  Spread(std::string_view spread_name, Duration event_at, std::uint32_t nodes, bool joiners)
+      : name(spread_name), at(event_at), joiners_count(joiners), members(nodes, Member::kOutside) {}
+
+  // The event happens: `live(i)` members make up the population.
+  template <typename Live>
+  void start(Live is_live) {
+    started = true;
+    for (std::uint32_t i = 0; i < members.size(); ++i) {
+      if (is_live(i)) enter(i);
+    }
+  }
+  void member_joined(std::uint32_t member) {
+    if (started && joiners_count) enter(member);
+  }
+  void enter(std::uint32_t member) {
+    MYCELIUM_ASSERT(members[member] == Member::kOutside);
+    members[member] = Member::kWaiting;
+    waiting.push_back(member);
+    ++population_live;
   }
 
-  // Looks at the waiting members: `gone(i)` ones leave the list uncounted, `knows(i)` ones count.
-  template <typename Gone, typename Knows>
-  void update(Gone gone, Knows knows) {
+  // Looks at the waiting members: those that `knows(i)` count from now on.
+  template <typename Knows>
+  void update(Knows knows) {
     for (std::size_t k = 0; k < waiting.size();) {
       const std::uint32_t member = waiting[k];
-      const bool done = gone(member) || knows(member);
-      if (done && !gone(member)) {
-        learned[member] = 1;
+      const bool outside = members[member] != Member::kWaiting;
+      if (!outside && knows(member)) {
+        members[member] = Member::kLearned;
         ++learned_live;
       }
-      if (done) {
+      if (members[member] != Member::kWaiting) {
         waiting[k] = waiting.back();
         waiting.pop_back();
       } else {
@@ -60,12 +83,12 @@ struct Spread {
       }
     }
   }
-  // A member that learned is no longer live (crashed, left): it stops counting.
+  // A member of the population is no longer live (crashed, left): it stops counting.
   void member_gone(std::uint32_t member) {
-    if (learned[member] != 0) {
-      learned[member] = 0;
-      --learned_live;
-    }
+    if (members[member] == Member::kOutside) return;
+    if (members[member] == Member::kLearned) --learned_live;
+    --population_live;
+    members[member] = Member::kOutside;
   }
 
   // Seconds after the event until `fraction` of the live members knew it; NaN if never.
@@ -88,18 +111,55 @@ bool heard_gone(const spore::SporeNode& node, NodeId member) {
          (news->state == spore::MemberState::kDead || news->state == spore::MemberState::kLeft);
 }
 
+// When churn's joiners join: a Poisson process over the churn window, drawn up front because
+// every joiner is a node of the platform from the start (idle until it joins).
+std::vector<Duration> draw_join_times(const SporeScenario& scenario, std::uint64_t seed) {
+  std::vector<Duration> times;
+  if (!scenario.churn || scenario.churn->joins_per_second <= 0.0) return times;
+  const SporeChurn& churn = *scenario.churn;
+  RandomStream random = RandomStream::derive(seed, NodeId{0}, "scenario.churn.joins");
+  const Duration until = churn.until.value_or(scenario.duration);
+  constexpr std::size_t kMaxJoiners = 200'000;  // twice the loader's bound on the mean
+  for (Duration next = churn.from; times.size() < kMaxJoiners;) {
+    next += from_seconds(random.exponential(1.0 / churn.joins_per_second));
+    if (next >= until) break;
+    times.push_back(next);
+  }
+  return times;
+}
+
+// uniform_platform for the members, then the joiners, dealt to the zones in turn.
+PlatformSpec spore_platform(std::uint32_t members, std::uint32_t per_zone, std::size_t joiners) {
+  const std::size_t zones = members / per_zone;
+  PlatformSpec spec = uniform_platform(zones, per_zone, kNicBytesPerS);
+  for (std::size_t j = 0; j < joiners; ++j) {
+    NodeSpec joiner = spec.nodes[(j % zones) * per_zone];
+    joiner.name = "node-" + std::to_string(members + j);
+    spec.nodes.push_back(std::move(joiner));
+  }
+  return spec;
+}
+
 class SporeRun {
+  enum class State : std::uint8_t { kNotJoined, kLive, kLeft, kCrashed };
+
  public:
   SporeRun(const SporeScenario& scenario, const SporeRunSpec& run)
       : scenario_(scenario),
         run_(run),
         per_zone_(std::min(run.members, scenario.members_per_zone)),
-        simulation_(uniform_platform(run.members / per_zone_, per_zone_, kNicBytesPerS), run.seed,
+        join_times_(draw_join_times(scenario, run.seed)),
+        node_count_(run.members + static_cast<std::uint32_t>(join_times_.size())),
+        simulation_(spore_platform(run.members, per_zone_, join_times_.size()), run.seed,
                     scenario.network_model),
         leaver_(NodeId{run.members - 1}),
         crashed_(NodeId{run.members - 2}),
-        churn_random_(RandomStream::derive(run.seed, NodeId{0}, "scenario.churn")) {
+        churn_random_(RandomStream::derive(run.seed, NodeId{0}, "scenario.churn")),
+        leave_random_(RandomStream::derive(run.seed, NodeId{0}, "scenario.churn.leaves")),
+        slowness_(RandomStream::derive(run.seed, NodeId{0}, "scenario.slow")) {
     truth_.crash_target = crashed_;
+    state_.resize(node_count_, State::kNotJoined);
+    nodes_.resize(node_count_);
   }
 
   analysis::RunResult execute() {
@@ -141,37 +201,44 @@ class SporeRun {
 
   // Everybody at t = 0: joining through the seed members, or, settled, already knowing a view.
   void start_members() {
-    const spore::SporeNodeConfig config = node_config();
-    const std::uint32_t seeds = std::min(scenario_.seed_members, run_.members);
     RandomStream views = RandomStream::derive(run_.seed, NodeId{0}, "scenario.views");
-    RandomStream slowness = RandomStream::derive(run_.seed, NodeId{0}, "scenario.slow");
     for (std::uint32_t i = 0; i < run_.members; ++i) {
-      std::vector<NodeId> join_through, known;
-      if (scenario_.settled_start) {
-        known = starting_view(NodeId{i}, views);
-      } else {
-        for (std::uint32_t s = 0; s < seeds; ++s) {
-          if (s != i) join_through.push_back(NodeId{s});
-        }
-      }
-      observed_.emplace_back(simulation_.node(NodeId{i}), truth_);
-      if (is_slow(NodeId{i}, slowness)) {
-        observed_.back().set_processing_delay(scenario_.slow_members->delay);
-        ++slow_count_;
-      }
-      nodes_.push_back(std::make_unique<spore::SporeNode>(observed_.back(), config, join_through,
-                                                          std::move(known)));
-      observed_.back().observe(nodes_.back().get());
+      start_member(NodeId{i}, scenario_.settled_start ? starting_view(NodeId{i}, views)
+                                                      : std::vector<NodeId>{});
     }
   }
 
-  // Each member is slow with probability slowMembers.fraction (one draw per member, in order),
-  // except those the events use: their measurements stay about the protocol, not the slowness.
-  bool is_slow(NodeId member, RandomStream& random) const {
+  // Starts `member` (the next node without an observer): knowing `known`, or, when that is
+  // empty, joining through the seed members.
+  void start_member(NodeId member, std::vector<NodeId> known) {
+    MYCELIUM_ASSERT(member.value == observed_.size());
+    std::vector<NodeId> join_through;
+    if (known.empty()) {
+      for (std::uint32_t s = 0; s < std::min(scenario_.seed_members, run_.members); ++s) {
+        if (s != member.value) join_through.push_back(NodeId{s});
+      }
+    }
+    observed_.emplace_back(simulation_.node(member), truth_);
+    if (is_slow(member)) {
+      observed_.back().set_processing_delay(scenario_.slow_members->delay);
+      ++slow_count_;
+    }
+    nodes_[member.value] = std::make_unique<spore::SporeNode>(observed_.back(), config_,
+                                                              join_through, std::move(known));
+    observed_.back().observe(nodes_[member.value].get());
+    state_[member.value] = State::kLive;
+  }
+
+  // Each member is slow with probability slowMembers.fraction (one draw per member, in the order
+  // they start), except those the events use: their measurements stay about the protocol, not
+  // the slowness.
+  bool is_slow(NodeId member) {
     if (!scenario_.slow_members) return false;
-    const bool drawn = random.uniform_real() < scenario_.slow_members->fraction;
+    const bool drawn = slowness_.uniform_real() < scenario_.slow_members->fraction;
     return drawn && member != kRegistrant && member != leaver_ && member != crashed_;
   }
+
+  bool live(std::uint32_t member) const { return state_[member] == State::kLive; }
 
   // A settled member's view: view_members distinct random others (all others with full views,
   // or when there are fewer).
@@ -201,6 +268,18 @@ class SporeRun {
     observed_[member.value].observe(nullptr);
     simulation_.crash_node(member);
     nodes_[member.value].reset();
+    gone(member, State::kCrashed);
+  }
+
+  // A graceful leave: the member keeps answering pings, as a leaving member does.
+  void depart(NodeId member) {
+    nodes_[member.value]->leave();
+    gone(member, State::kLeft);
+  }
+
+  void gone(NodeId member, State state) {
+    MYCELIUM_ASSERT(live(member.value));
+    state_[member.value] = state;
     truth_.gone.push_back(member);
     for (Spread* spread : {&registration_, &leave_, &crash_})
       spread->member_gone(member.value);
@@ -208,26 +287,25 @@ class SporeRun {
   }
 
   void schedule_events() {
-    simulation_.schedule_fault(TimePoint(scenario_.register_at), [this] {
+    const auto is_live = [this](std::uint32_t i) { return live(i); };
+    simulation_.schedule_fault(TimePoint(scenario_.register_at), [this, is_live] {
       nodes_[kRegistrant.value]->register_service_instance(spore::ServiceInstanceFields{
           std::string(kService), std::string(kInstance), {8080}, "", {}});
       event("registration");
+      registration_.start(is_live);
     });
-    simulation_.schedule_fault(TimePoint(scenario_.leave_at), [this] {
-      if (!nodes_[leaver_.value]) return;
-      nodes_[leaver_.value]->leave();  // it keeps answering pings, as a leaving member does
-      truth_.gone.push_back(leaver_);
-      for (Spread* spread : {&registration_, &leave_, &crash_})
-        spread->member_gone(leaver_.value);
-      --live_count_;
+    simulation_.schedule_fault(TimePoint(scenario_.leave_at), [this, is_live] {
+      if (live(leaver_.value)) depart(leaver_);
       event("leave");
+      leave_.start(is_live);
     });
-    simulation_.schedule_fault(TimePoint(scenario_.crash_at), [this] {
-      crash(crashed_);
+    simulation_.schedule_fault(TimePoint(scenario_.crash_at), [this, is_live] {
+      if (live(crashed_.value)) crash(crashed_);
       event("crash");
+      crash_.start(is_live);
     });
     if (scenario_.partition) schedule_partition(*scenario_.partition);
-    if (scenario_.churn) schedule_churn(scenario_.churn->from);
+    if (scenario_.churn) schedule_churn(*scenario_.churn);
   }
 
   // Every link between two zones down, then up again.
@@ -252,76 +330,87 @@ class SporeRun {
     }
   }
 
-  // A Poisson process: the next crash an exponential gap after `after`, of a member drawn
-  // uniformly among those churn may take (not the seeds, nor the members the events use).
-  void schedule_churn(Duration after) {
-    const SporeChurn& churn = *scenario_.churn;
-    const Duration until = churn.until.value_or(scenario_.duration);
-    const Duration next =
-        after + from_seconds(churn_random_.exponential(1.0 / churn.crashes_per_second));
-    if (next >= until) return;
-    simulation_.schedule_fault(TimePoint(next), [this, next] {
-      std::vector<NodeId> eligible;
-      for (std::uint32_t i = scenario_.seed_members; i < run_.members; ++i) {
-        const NodeId member{i};
-        if (member != kRegistrant && member != leaver_ && member != crashed_ && nodes_[i])
-          eligible.push_back(member);
-      }
-      if (!eligible.empty()) {
-        crash(eligible[churn_random_.uniform_int(0, eligible.size() - 1)]);
+  // Churn's three processes. Joiners take the nodes after the members, in join order.
+  void schedule_churn(const SporeChurn& churn) {
+    for (std::size_t j = 0; j < join_times_.size(); ++j) {
+      simulation_.schedule_fault(TimePoint(join_times_[j]), [this, j] {
+        const NodeId joiner{run_.members + static_cast<std::uint32_t>(j)};
+        start_member(joiner, {});
+        for (Spread* spread : {&registration_, &leave_, &crash_})
+          spread->member_joined(joiner.value);
+        ++live_count_;
+        ++churn_joins_;
+        event("churn_join");
+      });
+    }
+    if (churn.crashes_per_second > 0.0) {
+      schedule_poisson(churn.from, churn.crashes_per_second, churn_random_, [this](NodeId member) {
+        crash(member);
         ++churn_crashes_;
         event("churn_crash");
+      });
+    }
+    if (churn.leaves_per_second > 0.0) {
+      schedule_poisson(churn.from, churn.leaves_per_second, leave_random_, [this](NodeId member) {
+        depart(member);
+        ++churn_leaves_;
+        event("churn_leave");
+      });
+    }
+  }
+
+  // A Poisson process of `rate_per_s` until the churn window ends: the next event an exponential
+  // gap after `after`, on a member drawn uniformly among those churn may take (live, not a seed,
+  // nor one of the members the events use); none when there is none.
+  template <typename Act>
+  void schedule_poisson(Duration after, double rate_per_s, RandomStream& random, Act act) {
+    const Duration until = scenario_.churn->until.value_or(scenario_.duration);
+    const Duration next = after + from_seconds(random.exponential(1.0 / rate_per_s));
+    if (next >= until) return;
+    simulation_.schedule_fault(TimePoint(next), [this, next, rate_per_s, &random, act] {
+      std::vector<NodeId> eligible;
+      for (std::uint32_t i = scenario_.seed_members; i < node_count_; ++i) {
+        const NodeId member{i};
+        if (member != kRegistrant && member != leaver_ && member != crashed_ && live(i))
+          eligible.push_back(member);
       }
-      schedule_churn(next);
+      if (!eligible.empty()) act(eligible[random.uniform_int(0, eligible.size() - 1)]);
+      schedule_poisson(next, rate_per_s, random, act);
     });
   }
 
   void sample() {
     const TimePoint now = simulation_.now();
     const double interval_s = to_seconds(scenario_.sample_interval);
-    const bool leaver_gone = now >= TimePoint(scenario_.leave_at);
-    // Live: neither crashed nor departed (a member that left hears no more gossip).
-    const auto gone = [this, leaver_gone](std::uint32_t i) {
-      return nodes_[i] == nullptr || (leaver_gone && NodeId{i} == leaver_);
-    };
-    if (now >= TimePoint(registration_.at)) {
-      registration_.update(gone, [this](std::uint32_t i) {
-        return !nodes_[i]->discover_peer_instances(kService).empty();
-      });
-    }
-    if (now >= TimePoint(leave_.at)) {
-      leave_.update([&gone, this](std::uint32_t i) { return gone(i) || NodeId{i} == leaver_; },
-                    [this](std::uint32_t i) { return heard_gone(*nodes_[i], leaver_); });
-    }
-    if (now >= TimePoint(crash_.at)) {
-      crash_.update(gone, [this](std::uint32_t i) { return heard_gone(*nodes_[i], crashed_); });
-    }
+    registration_.update(
+        [this](std::uint32_t i) { return !nodes_[i]->discover_peer_instances(kService).empty(); });
+    leave_.update([this](std::uint32_t i) { return heard_gone(*nodes_[i], leaver_); });
+    crash_.update([this](std::uint32_t i) { return heard_gone(*nodes_[i], crashed_); });
     std::uint64_t records = 0;
-    for (std::uint32_t i = 0; i < run_.members; ++i) {
-      if (!gone(i)) records += nodes_[i]->topology().size();
+    for (std::uint32_t i = 0; i < node_count_; ++i) {
+      if (live(i)) records += nodes_[i]->topology().size();
     }
-    const std::size_t live = live_count_;
-    const std::size_t leave_live = leaver_gone ? live : live - 1;  // the leaver aside
+    const std::size_t live_members = live_count_;
     const auto messages = static_cast<double>(truth_.messages_sent);
     const auto bytes = static_cast<double>(truth_.bytes_sent);
     time_s_.push_back(to_seconds(now));
-    record(registration_, now, live);
-    record(leave_, now, leave_live);
-    record(crash_, now, live);
-    live_.push_back(static_cast<double>(live));
-    const double member_s = static_cast<double>(live) * interval_s;
-    messages_rate_.push_back(live == 0 ? 0.0 : (messages - messages_total_) / member_s);
-    bytes_rate_.push_back(live == 0 ? 0.0 : (bytes - bytes_total_) / member_s);
+    for (Spread* spread : {&registration_, &leave_, &crash_})
+      record(*spread, now);
+    live_.push_back(static_cast<double>(live_members));
+    const double member_s = static_cast<double>(live_members) * interval_s;
+    messages_rate_.push_back(live_members == 0 ? 0.0 : (messages - messages_total_) / member_s);
+    bytes_rate_.push_back(live_members == 0 ? 0.0 : (bytes - bytes_total_) / member_s);
     messages_total_ = messages;
     bytes_total_ = bytes;
     member_seconds_ += member_s;
     records_sum_ += static_cast<double>(records);
-    member_samples_ += live;
+    member_samples_ += live_members;
   }
 
-  static void record(Spread& spread, TimePoint now, std::size_t live) {
+  static void record(Spread& spread, TimePoint now) {
     const bool happened = now >= TimePoint(spread.at);
     const std::size_t known = spread.learned_live;
+    const std::size_t live = spread.population_live;
     spread.known.push_back(known);
     spread.live.push_back(live);
     spread.known_ratio.push_back(happened && live > 0 ? static_cast<double>(known) / live
@@ -374,6 +463,8 @@ class SporeRun {
         "topology_records_per_member",
         member_samples_ > 0 ? records_sum_ / static_cast<double>(member_samples_) : kNotApplicable);
     result.summary.emplace_back("churn_crashes", static_cast<double>(churn_crashes_));
+    result.summary.emplace_back("churn_joins", static_cast<double>(churn_joins_));
+    result.summary.emplace_back("churn_leaves", static_cast<double>(churn_leaves_));
     result.summary.emplace_back("slow_members", static_cast<double>(slow_count_));
     result.events = events_;  // recorded as the faults ran: in time order
     return result;
@@ -415,24 +506,30 @@ class SporeRun {
   const SporeScenario& scenario_;
   const SporeRunSpec& run_;
   std::uint32_t per_zone_;
+  std::vector<Duration> join_times_;  // churn's joins, in time order
+  std::uint32_t node_count_;          // the members, then the joiners
   Simulation simulation_;
   NodeId leaver_;
   NodeId crashed_;
-  RandomStream churn_random_;
+  RandomStream churn_random_;  // churn's crashes
+  RandomStream leave_random_;  // churn's leaves
+  RandomStream slowness_;      // who is slow, one draw per member as it starts
   SporeTruth truth_;
   std::shared_ptr<const spore::Authenticator> authenticator_ =
       std::make_shared<const spore::Authenticator>(spore_scenario_key(scenario_));
   // Declared after the simulation: destroyed first. A deque: observers never move.
   std::deque<ObservedEnvironment> observed_;
-  std::vector<std::unique_ptr<spore::SporeNode>> nodes_;  // null once crashed
-  Spread registration_{"registration", scenario_.register_at, run_.members};
-  Spread leave_{"leave", scenario_.leave_at, run_.members};
-  Spread crash_{"crash", scenario_.crash_at, run_.members};
+  spore::SporeNodeConfig config_ = node_config();
+  std::vector<State> state_;                              // per node
+  std::vector<std::unique_ptr<spore::SporeNode>> nodes_;  // null until joined, and once crashed
+  Spread registration_{"registration", scenario_.register_at, node_count_, true};
+  Spread leave_{"leave", scenario_.leave_at, node_count_, false};
+  Spread crash_{"crash", scenario_.crash_at, node_count_, false};
   std::size_t live_count_ = run_.members;
   std::vector<double> time_s_, live_, messages_rate_, bytes_rate_;
   double messages_total_ = 0.0, bytes_total_ = 0.0, member_seconds_ = 0.0, records_sum_ = 0.0;
   std::size_t member_samples_ = 0;
-  std::uint32_t churn_crashes_ = 0;
+  std::uint32_t churn_crashes_ = 0, churn_joins_ = 0, churn_leaves_ = 0;
   std::uint32_t slow_count_ = 0;
   std::vector<std::pair<std::string, double>> events_;
 };

@@ -22,9 +22,12 @@ struct SporePartition {
   Duration down_for{};
 };
 
-// Random members crash at `crashes_per_second` (a Poisson process) between `from` and `until`.
+// Between `from` and `until`, three independent Poisson processes: random members crash, random
+// members leave gracefully, and new members join (through the seed members).
 struct SporeChurn {
   double crashes_per_second = 0.0;
+  double joins_per_second = 0.0;
+  double leaves_per_second = 0.0;
   Duration from{};
   std::optional<Duration> until;  // the end of the run when unset
 };

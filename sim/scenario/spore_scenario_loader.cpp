@@ -1,6 +1,7 @@
 #include <cmath>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include <core/manifest/yaml_reader.hpp>
@@ -24,6 +25,10 @@ constexpr EnumNames<NetworkModel, 2> kNetworkModelNames{{{
     {NetworkModel::kFlow, "flow"},
 }}};
 constexpr std::int64_t kMaxSeedMembers = 64;
+// Churn: events per second of each kind, and the joiners a run may add (each is a platform node
+// from the start).
+constexpr double kMaxChurnPerSecond = 1000.0;
+constexpr double kMaxExpectedJoins = 100'000.0;
 constexpr Duration kMaxDuration = std::chrono::hours(24);
 
 // A time at which something happens in the run: before its end.
@@ -46,10 +51,22 @@ void parse_partition(Reader& reader, const YAML::Node& node, const SourceLocatio
 
 void parse_churn(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                  const std::string& path, Duration duration, SporeChurn& out) {
-  MappingReader churn(reader, node, path, where, {"crashesPerSecond", "from", "until"});
+  MappingReader churn(reader, node, path, where,
+                      {"crashesPerSecond", "joinsPerSecond", "leavesPerSecond", "from", "until"});
   if (!churn.valid()) return;
-  churn.required("crashesPerSecond", out.crashes_per_second,
-                 NumberField{reader, 0.0, 1000.0, false, true});
+  const NumberField rate{reader, 0.0, kMaxChurnPerSecond, true, true};
+  churn.optional("crashesPerSecond", out.crashes_per_second, rate);
+  churn.optional("joinsPerSecond", out.joins_per_second, rate);
+  churn.optional("leavesPerSecond", out.leaves_per_second, rate);
+  if (!churn.has("crashesPerSecond") && !churn.has("joinsPerSecond") &&
+      !churn.has("leavesPerSecond")) {
+    churn.report_missing("crashesPerSecond",
+                         "at least one of crashesPerSecond, joinsPerSecond and leavesPerSecond");
+  } else if (out.crashes_per_second + out.joins_per_second + out.leaves_per_second <= 0.0) {
+    reader.error(where, path,
+                 "expected a rate above 0 in crashesPerSecond, joinsPerSecond or "
+                 "leavesPerSecond (all are 0: no churn, leave churn out)");
+  }
   churn.optional("from", out.from, DurationField{reader});
   check_before_end(reader, churn, "from", out.from, duration);
   Duration until{};
@@ -59,6 +76,15 @@ void parse_churn(Reader& reader, const YAML::Node& node, const SourceLocation& w
       reader.error(churn.find("until")->second, churn.child_path("until"),
                    "expected a time after from and at most the duration");
     }
+  }
+  // Joiners are members of the platform from the start (spore_run.cpp): bound how many.
+  const double window_s = to_seconds(out.until.value_or(duration) - out.from);
+  if (out.joins_per_second * window_s > kMaxExpectedJoins) {
+    std::ostringstream message;
+    message << "expected at most " << kMaxExpectedJoins << " joins over the churn window, got "
+            << out.joins_per_second << "/s for " << window_s << " s";
+    reader.error(churn.find("joinsPerSecond")->second, churn.child_path("joinsPerSecond"),
+                 message.str());
   }
 }
 

@@ -191,3 +191,31 @@ TEST_CASE("a spore run with CPU-starved members counts the false suspicions they
   CHECK(metric(text, "false_suspicions_per_member_hour") > 0.0);
   CHECK(last_sample(text, 0) == 1.0);  // the registration still reaches everyone
 }
+
+TEST_CASE("a spore run with churn joins, leaves and crashes members and still spreads the events") {
+  // 100 members; from 8 s to 40 s members join (1/s), leave (0.5/s) and crash (0.3/s). The
+  // joiners discover the registration made before they came; the leave and the crash reach
+  // every member live at the time.
+  const std::string text = testing::run_in_child_process([] {
+    SporeScenario scenario = small_scenario(0.0);
+    scenario.members = {100};
+    scenario.churn = SporeChurn{0.3, 1.0, 0.5, 8s, 40s};
+    return to_text(run_spore(scenario, expand_sweep(scenario).at(0)));
+  });
+  INFO(text.substr(text.find("summary")));
+  const double joins = metric(text, "churn_joins");
+  const double leaves = metric(text, "churn_leaves");
+  const double crashes = metric(text, "churn_crashes");
+  // Poisson counts over 32 s: means 32, 16 and 9.6.
+  CHECK(joins >= 15.0);
+  CHECK(leaves >= 5.0);
+  CHECK(crashes >= 2.0);
+  CHECK(text.find("event churn_join ") != std::string::npos);
+  CHECK(text.find("event churn_leave ") != std::string::npos);
+  // Live at the end: the members, less the scenario's leave and crash, plus the churn.
+  CHECK(last_sample(text, 3) == 100.0 - 2.0 + joins - leaves - crashes);
+  CHECK(last_sample(text, 0) == 1.0);  // joiners included
+  CHECK(last_sample(text, 1) == 1.0);
+  CHECK(last_sample(text, 2) == 1.0);
+  CHECK(metric(text, "false_deaths_per_member_hour") == 0.0);
+}

@@ -173,3 +173,35 @@ TEST_CASE("a spore scenario reads its slow members") {
   CHECK_THAT(errors_of(base + "  slowMembers: {fraction: 0.1}\n" + kEvents),
              Catch::Contains("spec.slowMembers.delay"));
 }
+
+TEST_CASE("a spore scenario reads churn joins and leaves, and refuses churn without a rate") {
+  const std::string base = "  duration: 10s\n  seeds: [1]\n  members: [20]\n  packetLoss: [0]\n";
+  const auto with_churn = [&base](const std::string& churn) {
+    return base +
+           "  events:\n    registerAt: 1s\n    leaveAt: 2s\n    crashAt: 3s\n    churn: " + churn +
+           "\n";
+  };
+  const SporeScenarioLoad load = parse_spore_scenario(
+      kHeader + with_churn("{joinsPerSecond: 2, leavesPerSecond: 0.5, until: 8s}"), "s.yaml");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.scenario.has_value());
+  REQUIRE(load.scenario->churn.has_value());
+  CHECK(load.scenario->churn->crashes_per_second == 0.0);
+  CHECK(load.scenario->churn->joins_per_second == 2.0);
+  CHECK(load.scenario->churn->leaves_per_second == 0.5);
+  CHECK(load.scenario->churn->until == 8s);
+
+  CHECK_THAT(errors_of(with_churn("{from: 4s}")),
+             Catch::Contains("s.yaml:13:12: spec.events.churn.crashesPerSecond: missing required "
+                             "field (expected at least one of crashesPerSecond, joinsPerSecond "
+                             "and leavesPerSecond)"));
+  CHECK_THAT(errors_of(with_churn("{crashesPerSecond: 0, joinsPerSecond: 0}")),
+             Catch::Contains("spec.events.churn: expected a rate above 0"));
+  CHECK_THAT(errors_of(with_churn("{leavesPerSecond: -1}")),
+             Catch::Contains("spec.events.churn.leavesPerSecond: expected a number"));
+  CHECK_THAT(errors_of("  duration: 200s\n  seeds: [1]\n  members: [20]\n  packetLoss: [0]\n"
+                       "  events:\n    registerAt: 1s\n    leaveAt: 2s\n    crashAt: 3s\n"
+                       "    churn: {joinsPerSecond: 1000, from: 50s}\n"),
+             Catch::Contains("spec.events.churn.joinsPerSecond: expected at most 100000 joins over "
+                             "the churn window, got 1000/s for 150 s"));
+}
