@@ -227,6 +227,11 @@ void Membership::on_probe_timeout() {
   probe_->expected_nacks = helpers.size();
   for (const NodeId helper : helpers)
     send(helper, PingRequest{probe_->sequence, probe_->target, {}});
+  // Its ack carries the probe's sequence, so on_ack takes it like the first ping's.
+  if (config_.fallback_ping) {
+    send(probe_->target, Ping{probe_->sequence, probe_->target, {}});
+    env_.metrics().add_counter("spore_fallback_pings_total", 1);
+  }
   env_.metrics().add_counter("spore_indirect_probes_total",
                              static_cast<std::int64_t>(helpers.size()));
 }

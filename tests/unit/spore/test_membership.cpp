@@ -2,6 +2,10 @@
 // joining, failure detection, refutation, indirect probes, shrinking suspicion, local health,
 // leaving. Each test states the protocol property it checks.
 
+#include <memory>
+#include <set>
+#include <utility>
+
 #include <catch2/catch.hpp>
 
 #include <core/spore/suspicion.hpp>
@@ -14,9 +18,9 @@ using mycelium::spore::testing::SporeCluster;
 
 namespace {
 
-// A LAN config with 1 s periods; 1 ms one-way latency in the cluster.
-SporeCluster joined_cluster(std::size_t size) {
-  SporeCluster cluster(size, MembershipConfig::lan(), 1ms);
+// A LAN config (or `config`) with 1 s periods; 1 ms one-way latency in the cluster.
+SporeCluster joined_cluster(std::size_t size, MembershipConfig config = MembershipConfig::lan()) {
+  SporeCluster cluster(size, config, 1ms);
   const auto everyone_knows_everyone = [&cluster] {
     for (std::size_t i = 0; i < cluster.size(); ++i) {
       if (cluster.member(i).live_count() != cluster.size()) return false;
@@ -112,6 +116,38 @@ TEST_CASE("spore: an indirect probe through other members keeps a reachable memb
   CHECK(cluster.view(0, 1) == MemberState::kAlive);
   CHECK(cluster.view(1, 0) == MemberState::kAlive);
   CHECK(cluster.environment(0).recorded_metrics().counter("spore_suspicions_total") == 0);
+}
+
+TEST_CASE("spore: the fallback ping keeps alive a member whose first pings are all lost") {
+  // Every ping to member 1 is lost the first time its sender sends it (that sequence), the
+  // helpers' pings included; a second ping with the same sequence gets through. Without the
+  // fallback ping each probe of 1 fails direct and indirect, and 1 is suspected.
+  for (const bool fallback : {true, false}) {
+    MembershipConfig config = MembershipConfig::lan();
+    config.fallback_ping = fallback;
+    SporeCluster cluster = joined_cluster(6, config);
+    auto seen = std::make_shared<std::set<std::pair<std::uint32_t, std::uint32_t>>>();
+    cluster.set_drop_filter([seen](NodeId from, NodeId to, const SporeMessage& message) {
+      const Ping* ping = std::get_if<Ping>(&message);
+      return ping != nullptr && to.value == 1 && seen->emplace(from.value, ping->sequence).second;
+    });
+    cluster.run_for(30s);
+    INFO("fallback ping " << fallback);
+    std::int64_t suspicions = 0, fallback_pings = 0;
+    for (std::size_t i = 0; i < cluster.size(); ++i) {
+      const auto& metrics = cluster.environment(i).recorded_metrics();
+      suspicions += metrics.counter("spore_suspicions_total");
+      fallback_pings += metrics.counter("spore_fallback_pings_total");
+    }
+    if (fallback) {
+      CHECK(fallback_pings > 0);
+      CHECK(suspicions == 0);
+      CHECK(cluster.all_see(1, MemberState::kAlive));
+    } else {
+      CHECK(fallback_pings == 0);
+      CHECK(suspicions > 0);
+    }
+  }
 }
 
 TEST_CASE("spore: the suspicion timeout shrinks with independent confirmations") {
