@@ -251,13 +251,34 @@ void Membership::end_probe_period() {
       Entry* entry = find(probe_->target);
       if (entry != nullptr && !gone(entry->info.state)) {
         env_.metrics().add_counter("spore_probes_failed_total", 1);
-        apply(
-            MemberUpdate{entry->info.id, entry->info.incarnation, MemberState::kSuspect, self_.id});
+        const NodeId target = entry->info.id;
+        apply(MemberUpdate{target, entry->info.incarnation, MemberState::kSuspect, self_.id});
+        entry = find(target);
+        if (scoped_suspicions() && entry != nullptr && entry->info.state == MemberState::kSuspect) {
+          // The helpers that nacked reached us but not the target: independent witnesses.
+          const std::size_t nackers = std::min(probe_->nacks, Probe::kMaxNackers);
+          for (std::size_t i = 0; i < nackers; ++i)
+            confirm_suspicion(*entry, probe_->nackers[i], false);
+        }
       }
     }
     probe_.reset();
   }
+  if (scoped_suspicions()) {
+    // Once per period, each member we suspect hears it from us (it would otherwise hear it
+    // only when a holder relays it its way, which strangers no longer do), and answers us.
+    for (const Entry& entry : entries_) {
+      if (entry.info.state == MemberState::kSuspect) tell_suspect(entry);
+    }
+  }
   start_probe();
+}
+
+void Membership::tell_suspect(const Entry& entry) {
+  Gossip note;
+  note.gossip.members.push_back(
+      MemberUpdate{entry.info.id, entry.info.incarnation, MemberState::kSuspect, self_.id});
+  send(entry.info.id, std::move(note));
 }
 
 std::vector<NodeId> Membership::random_members(std::size_t count, NodeId exclude_a,
@@ -290,13 +311,13 @@ void Membership::on_message(NodeId from, const SporeMessage& message) {
         } else if constexpr (std::is_same_v<Body, Ack>) {
           on_ack(from, body);
         } else if constexpr (std::is_same_v<Body, Nack>) {
-          on_nack(body);
+          on_nack(from, body);
         } else if constexpr (std::is_same_v<Body, PushPull>) {
           on_push_pull(from, body);
         }  // Gossip: only its updates, below
         if constexpr (!std::is_same_v<Body, Nack> && !std::is_same_v<Body, PushPull>) {
           for (const MemberUpdate& update : body.gossip.members)
-            apply(update);
+            apply(update, Origin::kGossip, from);
         }
       },
       message);
@@ -344,10 +365,12 @@ void Membership::on_ack(NodeId from, const Ack& ack) {
   env_.metrics().add_counter("spore_acks_late_total", 1);
 }
 
-void Membership::on_nack(const Nack& nack) {
+void Membership::on_nack(NodeId from, const Nack& nack) {
   if (probe_ && probe_->sequence == nack.sequence && probe_->target == nack.target &&
-      probe_->nacks < probe_->expected_nacks)
+      probe_->nacks < probe_->expected_nacks) {
+    if (probe_->nacks < Probe::kMaxNackers) probe_->nackers[probe_->nacks] = from;
     ++probe_->nacks;
+  }
 }
 
 void Membership::push_pull(NodeId with, bool is_reply) {
@@ -406,13 +429,20 @@ Membership::Entry* Membership::find(NodeId id) {
   return it == entry_of_.end() ? nullptr : &entries_[it->second];
 }
 
-void Membership::apply(const MemberUpdate& update, Origin origin) {
+void Membership::apply(const MemberUpdate& update, Origin origin, NodeId from) {
   if (!update.member.valid()) return;
   if (update.member == self_.id) {
     // Others think we are suspect or dead: refute with a higher incarnation (unless leaving).
-    if ((update.state == MemberState::kSuspect || update.state == MemberState::kDead) &&
-        update.incarnation >= self_.incarnation && !left_)
-      refute(update.incarnation);
+    const bool accused =
+        update.state == MemberState::kSuspect || update.state == MemberState::kDead;
+    if (!accused || left_) return;
+    const NodeId accuser = from.valid() ? from : update.reporter;
+    if (update.incarnation >= self_.incarnation) {
+      refute(update.incarnation, accuser);
+    } else if (scoped_suspicions() && from.valid()) {
+      // Refuted already, but this holder did not hear it: the news of it goes to our view.
+      answer_alive(from);
+    }
     return;
   }
   Entry* entry = find(update.member);
@@ -541,7 +571,15 @@ bool Membership::confirms_rumor(const MemberUpdate& update) {
 }
 
 void Membership::apply_rumor(const MemberUpdate& update, Origin origin) {
-  if (origin == Origin::kGossip && confirms_rumor(update)) {
+  if (scoped_suspicions()) {
+    // A stranger's suspicion is its holders' business, and so is a refutation of one (a live
+    // member with an incarnation above 0 we hold nothing about: not a newcomer, which starts at
+    // 0). Relayed by everyone, the network's false suspicions would reach every member.
+    if (update.state == MemberState::kSuspect) return;
+    if (update.state == MemberState::kAlive && update.incarnation > 0 &&
+        rumors_.find(update.member) == rumors_.end())
+      return;
+  } else if (origin == Origin::kGossip && confirms_rumor(update)) {
     gossip(update);  // relayed like news: it is news to the members that hold the suspect
     env_.metrics().add_counter("spore_rumors_relayed_total", 1);
     return;
@@ -564,11 +602,21 @@ void Membership::apply_rumor(const MemberUpdate& update, Origin origin) {
     hooks_.member_changed(MemberInfo{update.member, update.incarnation, update.state, env_.now()});
 }
 
-void Membership::refute(std::uint64_t accused_incarnation) {
+void Membership::refute(std::uint64_t accused_incarnation, NodeId accuser) {
   self_.incarnation = std::max(self_.incarnation, accused_incarnation) + 1;
   adjust_health(1);  // Lifeguard: being suspected hints that we are the slow one
   env_.metrics().add_counter("spore_refutations_total", 1);
   gossip(MemberUpdate{self_.id, self_.incarnation, MemberState::kAlive, self_.id});
+  // Scoped: the accuser holds a timer that would declare us dead, and our gossip goes to our
+  // own view, which need not hold it: answer it directly.
+  if (scoped_suspicions() && accuser.valid() && accuser != self_.id) answer_alive(accuser);
+}
+
+void Membership::answer_alive(NodeId member) {
+  Gossip answer;
+  answer.gossip.members.push_back(
+      MemberUpdate{self_.id, self_.incarnation, MemberState::kAlive, self_.id});
+  send(member, std::move(answer));
 }
 
 void Membership::change_state(Entry& entry, MemberState state) {
@@ -592,7 +640,7 @@ void Membership::suspect(Entry& entry, const MemberUpdate& update) {
   if (hooks_.member_changed) hooks_.member_changed(entry.info);
 }
 
-void Membership::confirm_suspicion(Entry& entry, NodeId reporter) {
+void Membership::confirm_suspicion(Entry& entry, NodeId reporter, bool relay) {
   if (reporter == entry.reporter) return;  // the one who started it is not a confirmation
   const std::size_t expected = config_.indirect_checks;
   if (entry.confirmations.size() >= expected) return;
@@ -603,7 +651,8 @@ void Membership::confirm_suspicion(Entry& entry, NodeId reporter) {
   env_.cancel_timer(entry.suspicion_timer);
   schedule_suspicion_timeout(entry);
   // Re-gossip so others count this confirmation too.
-  gossip(MemberUpdate{entry.info.id, entry.info.incarnation, MemberState::kSuspect, reporter});
+  if (relay)
+    gossip(MemberUpdate{entry.info.id, entry.info.incarnation, MemberState::kSuspect, reporter});
 }
 
 void Membership::schedule_suspicion_timeout(Entry& entry) {
@@ -704,6 +753,13 @@ std::optional<MemberInfo> Membership::member(NodeId id) const {
   const auto it = entry_of_.find(id);
   if (it == entry_of_.end()) return std::nullopt;
   return entries_[it->second].info;
+}
+
+std::size_t Membership::suspicion_confirmations(NodeId member) const {
+  const auto it = entry_of_.find(member);
+  if (it == entry_of_.end()) return 0;
+  const Entry& entry = entries_[it->second];
+  return entry.info.state == MemberState::kSuspect ? entry.confirmations.size() : 0;
 }
 
 std::optional<MemberInfo> Membership::news(NodeId id) const {

@@ -89,6 +89,8 @@ class Membership {
   // Alive or suspect members (suspects still count: they may refute), self included.
   std::size_t live_count() const;
   std::uint64_t incarnation() const { return self_.incarnation; }
+  // Independent confirmations of our suspicion of `member` (0 when we do not suspect it).
+  std::size_t suspicion_confirmations(NodeId member) const;
   std::uint32_t local_health() const { return local_health_; }
 
   // Updates for the node to piggyback on a message it sends anyway (e.g. service topology
@@ -121,11 +123,13 @@ class Membership {
     std::uint8_t confirmation_count = 0;
   };
   struct Probe {
+    static constexpr std::size_t kMaxNackers = 8;
     NodeId target;
     std::uint32_t sequence = 0;
     bool acked = false;
     std::size_t expected_nacks = 0;
     std::size_t nacks = 0;
+    std::array<NodeId, kMaxNackers> nackers{};  // the first min(nacks, kMaxNackers) helpers
     TimerId timeout_timer;
   };
   struct IndirectProbe {  // we probe `target` on behalf of `requester`
@@ -149,18 +153,22 @@ class Membership {
   void on_ping(NodeId from, const Ping& ping);
   void on_ping_request(NodeId from, const PingRequest& request);
   void on_ack(NodeId from, const Ack& ack);
-  void on_nack(const Nack& nack);
+  void on_nack(NodeId from, const Nack& nack);
   void on_push_pull(NodeId from, const PushPull& push_pull);
   // Applies one update (gossiped, pushed or our own observation); gossips it on when it changed
   // what we know.
   // Where an update came from: gossip (news, relayed when it changes what we know) or a
   // push-pull sample (the partner's state: what it says of strangers is not relayed).
   enum class Origin : std::uint8_t { kGossip, kPushPull };
-  void apply(const MemberUpdate& update, Origin origin = Origin::kGossip);
+  // `from`: the member whose message carried it (invalid for our own observations).
+  void apply(const MemberUpdate& update, Origin origin = Origin::kGossip, NodeId from = {});
   // A member not in the table: an entry if it fits (room, or in a partial view a random
   // replacement), else, in a partial view, a rumor to relay.
   void apply_unknown(const MemberUpdate& update, Origin origin);
   bool partial_view() const { return config_.view_members > 0; }
+  bool scoped_suspicions() const { return partial_view() && config_.scoped_suspicions; }
+  // Scoped suspicions: tells `member` directly that we suspect it (it can refute at once).
+  void tell_suspect(const Entry& entry);
   Entry& add_entry(NodeId member, std::uint64_t incarnation, NodeId reporter);
   // Partial view: true when `member` gets a place (a free one, or that of a random alive entry,
   // with probability view_members / network_size so each member ends in about view_members
@@ -175,9 +183,13 @@ class Membership {
   // when `update` is that confirmation.
   bool confirms_rumor(const MemberUpdate& update);
   void forget_old_rumors();
-  void refute(std::uint64_t accused_incarnation);
+  // `accuser`: who said so; with scoped suspicions it hears the refutation directly.
+  void refute(std::uint64_t accused_incarnation, NodeId accuser);
+  // Scoped suspicions: our current alive update, straight to `member`.
+  void answer_alive(NodeId member);
   void suspect(Entry& entry, const MemberUpdate& update);
-  void confirm_suspicion(Entry& entry, NodeId reporter);
+  // `relay`: gossip the confirmation on (a nack-confirmation is ours to count, not news).
+  void confirm_suspicion(Entry& entry, NodeId reporter, bool relay = true);
   void schedule_suspicion_timeout(Entry& entry);
   void on_suspicion_timeout(NodeId member);
   void set_state(Entry& entry, MemberState state, std::uint64_t incarnation, NodeId reporter);

@@ -56,6 +56,14 @@ struct MembershipConfig {
   // remembered for gone_member_retention so stale copies are not relayed again); the oldest
   // go first beyond this.
   std::size_t max_rumors = 1024;
+  // Partial view only: a suspicion stays with the members that hold the suspect (strangers
+  // neither relay it nor the refutation that answers it), so each member's share of the
+  // network's false suspicions stays O(view) instead of O(N). The suspecter tells the suspect
+  // directly, once per protocol period, and the suspect answers it directly; the helpers of the
+  // failed probe that nacked (alive, and could not reach it either) count as independent
+  // confirmations, since the other holders' suspicions no longer reach it. Deaths still reach
+  // every member. Off: suspicions are relayed by everyone, like deaths.
+  bool scoped_suspicions = true;
   std::size_t max_push_pull_members = 48;
   std::size_t max_queued_updates = 4096;
   // A datagram carries at most this many bytes (envelope, body and piggybacked gossip).

@@ -188,6 +188,7 @@ class SporeRun {
     config.shared_authenticator = authenticator_;
     if (scenario_.view_members > 0) {
       config.membership.view_members = scenario_.view_members;
+      config.membership.scoped_suspicions = scenario_.scoped_suspicions;
       config.membership.expected_members = std::max(run_.members, scenario_.view_members);
       // A member hears from about its view, the members whose views hold it, and the helpers of
       // indirect probes: a few views' worth of senders.
@@ -487,6 +488,8 @@ class SporeRun {
          << "\nmembersPerZone: " << per_zone_ << "\nseedMembers: " << scenario_.seed_members
          << "\nsettledStart: " << (scenario_.settled_start ? "true" : "false")
          << "\nslowMembers: " << slow_count_ << "\nviewMembers: " << scenario_.view_members
+         << "\nscopedSuspicions: "
+         << (scenario_.view_members > 0 && membership.scoped_suspicions ? "true" : "false")
          << "\nnetworkModel: "
          << (scenario_.network_model == NetworkModel::kDatagram ? "datagram" : "flow")
          << "\nregistrant: " << kRegistrant.value << "\nleaver: " << leaver_.value

@@ -56,6 +56,9 @@ struct SporeScenario {
   // 0: every member knows every other (a full member table); else partial views of this many
   // members (MembershipConfig::view_members, spore.md), which is what lets N grow past ~3000.
   std::uint32_t view_members = 0;
+  // With partial views: suspicions stay with the suspect's holders (MembershipConfig::
+  // scoped_suspicions); false relays them to every member, for comparison.
+  bool scoped_suspicions = true;
   // Spore traffic is small datagrams: the datagram model by default (simulation.hpp).
   NetworkModel network_model = NetworkModel::kDatagram;
   // Member 1 registers one instance, member N-1 leaves, member N-2 crashes (spore_run.hpp).

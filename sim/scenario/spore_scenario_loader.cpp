@@ -165,7 +165,7 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
   MappingReader spec(
       reader, node, "spec", where,
       {"duration", "sampleInterval", "seeds", "members", "packetLoss", "profile", "membersPerZone",
-       "viewMembers", "networkModel", "slowMembers", "join", "events"});
+       "viewMembers", "scopedSuspicions", "networkModel", "slowMembers", "join", "events"});
   if (!spec.valid()) return;
   spec.required("duration", out.duration,
                 DurationField{reader, std::chrono::seconds(1), kMaxDuration});
@@ -199,6 +199,7 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
     out.view_members = view_members;
   }
   spec.optional("networkModel", out.network_model, EnumField{reader, kNetworkModelNames});
+  spec.optional("scopedSuspicions", out.scoped_suspicions, BoolField{reader});
   if (const auto slow = spec.find("slowMembers")) {
     MappingReader slowness(reader, slow->first, "spec.slowMembers", slow->second,
                            {"fraction", "delay"});

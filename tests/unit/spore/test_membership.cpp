@@ -358,3 +358,84 @@ TEST_CASE("spore: a partial view without expected_members is refused") {
   config.expected_members = 100;
   CHECK(validate(config).empty());
 }
+
+TEST_CASE("spore: with scoped suspicions a suspicion and its refutation stay with the holders") {
+  // Every ping to member 30 is lost for 8 s: whoever probes it then suspects it. 30 hears it
+  // from its suspecters directly, refutes and answers them. Scoped, the members whose views do
+  // not hold 30 never hear of it; relayed by everyone, they all do.
+  for (const bool scoped : {true, false}) {
+    MembershipConfig config = partial_view_config();
+    config.scoped_suspicions = scoped;
+    SporeCluster cluster(kRingMembers, config, 1ms, next_members);
+    cluster.run_for(5s);
+    cluster.set_drop_filter([](NodeId, NodeId to, const SporeMessage& message) {
+      return to.value == 30 && std::holds_alternative<Ping>(message);
+    });
+    cluster.run_for(8s);
+    cluster.set_drop_filter(nullptr);
+    // Longer than the shortest suspicion (4 x log10 60 = 7.1 s), and over before the first
+    // push-pull round (30 s), whose samples reshuffle views: a holder that makes room for a
+    // sample forgets 30 and keeps a rumor of it, which would blur who is a stranger.
+    cluster.run_for(12s);
+    std::int64_t suspicions = 0;
+    for (std::size_t i = 0; i < cluster.size(); ++i)
+      suspicions += cluster.environment(i).recorded_metrics().counter("spore_suspicions_total");
+    INFO("scoped " << scoped << ", " << suspicions << " suspicions");
+    REQUIRE(suspicions > 0);
+    REQUIRE(cluster.member(30).incarnation() > 0);  // it was suspected, and refuted
+    std::size_t strangers = 0, strangers_told = 0;
+    for (std::size_t i = 0; i < cluster.size(); ++i) {
+      if (i == 30) continue;
+      CHECK(cluster.view(i, 30) != MemberState::kDead);
+      if (cluster.member(i).member(NodeId{30})) {
+        CHECK(cluster.view(i, 30) == MemberState::kAlive);  // holders heard the refutation
+        continue;
+      }
+      ++strangers;
+      if (cluster.member(i).news(NodeId{30})) ++strangers_told;
+    }
+    REQUIRE(strangers > 0);
+    if (scoped) {
+      CHECK(strangers_told == 0);
+    } else {
+      CHECK(strangers_told == strangers);
+    }
+  }
+}
+
+TEST_CASE("spore: with scoped suspicions the nacking helpers confirm a suspicion") {
+  // The helpers of the failed probe nack (they are up, and the crashed member did not answer
+  // them either): they count as confirmations from the moment the prober suspects, since the
+  // other holders' suspicions, no longer relayed by strangers, seldom reach it. The suspicion
+  // then lasts about the shortest timeout (7.1 s), not 6 times that.
+  SporeCluster cluster(kRingMembers, partial_view_config(), 1ms, next_members);
+  cluster.run_for(5s);
+  cluster.crash(30);
+  const TimePoint crash_at = cluster.now();
+  std::optional<std::size_t> suspecter;
+  const auto suspected = cluster.run_until(
+      [&cluster, &suspecter] {
+        for (std::size_t i = 0; i < cluster.size(); ++i) {
+          if (i != 30 && cluster.view(i, 30) == MemberState::kSuspect) suspecter = i;
+        }
+        return suspecter.has_value();
+      },
+      60s);
+  REQUIRE(suspected.has_value());
+  // The first to suspect is the one whose probe failed: nobody could have told it yet.
+  CHECK(cluster.member(*suspecter).suspicion_confirmations(NodeId{30}) ==
+        partial_view_config().indirect_checks);
+  const auto declared = cluster.run_until(
+      [&cluster] {
+        for (std::size_t i = 0; i < cluster.size(); ++i) {
+          if (i != 30 && cluster.view(i, 30) == MemberState::kDead) return true;
+        }
+        return false;
+      },
+      120s);
+  REQUIRE(declared.has_value());
+  const Duration shortest = min_suspicion_timeout(4.0, kRingMembers, 1s);
+  INFO("suspected " << to_seconds(*suspected - crash_at) << " s, declared dead "
+                    << to_seconds(*declared - crash_at) << " s after the crash");
+  CHECK(*declared - *suspected <= shortest + 1s);
+}

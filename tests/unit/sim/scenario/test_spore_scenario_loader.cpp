@@ -140,12 +140,14 @@ TEST_CASE("a spore scenario reads partial views, a settled start and the network
   const SporeScenarioLoad load =
       parse_spore_scenario(kHeader +
                                "  duration: 20s\n  seeds: [4]\n  members: [40]\n  packetLoss: [0]\n"
-                               "  viewMembers: 16\n  networkModel: flow\n  join: {settled: true}\n"
+                               "  viewMembers: 16\n  scopedSuspicions: false\n"
+                               "  networkModel: flow\n  join: {settled: true}\n"
                                "  events:\n    registerAt: 1s\n    leaveAt: 2s\n    crashAt: 3s\n",
                            "s.yaml");
   INFO(load.diagnostics.format());
   REQUIRE(load.scenario.has_value());
   CHECK(load.scenario->view_members == 16);
+  CHECK_FALSE(load.scenario->scoped_suspicions);
   CHECK(load.scenario->settled_start);
   CHECK(load.scenario->network_model == NetworkModel::kFlow);
   CHECK_FALSE(load.scenario->slow_members.has_value());
@@ -155,6 +157,8 @@ TEST_CASE("a spore scenario reads partial views, a settled start and the network
                              "8 .. 1024, got 4"));
   CHECK_THAT(errors_of(base + "  networkModel: tcp\n" + kEvents),
              Catch::Contains("s.yaml:9:17: spec.networkModel: expected one of datagram, flow"));
+  CHECK_THAT(errors_of(base + "  scopedSuspicions: 1\n" + kEvents),
+             Catch::Contains("spec.scopedSuspicions"));
   CHECK_THAT(errors_of(base + "  join: {settled: maybe}\n" + kEvents),
              Catch::Contains("spec.join.settled"));
 }
