@@ -189,6 +189,11 @@ class ReplicationRun {
         run_.workload->spec, RandomStream::derive(run_.seed, kPrimary, "guest"),
         [this] { return simulation_.now(); });
     guest_ = guest_owner.get();
+    // A primary crash measures the memory its failover loses (rpo_bytes): remember when each
+    // page was last read, only then (8 bytes per page).
+    if (std::any_of(scenario_.faults.begin(), scenario_.faults.end(),
+                    [](const FaultSpec& fault) { return fault.kind == FaultKind::kCrashPrimary; }))
+      guest_->remember_last_reads();
     simulation_.attach_vm(kPrimary, std::move(guest_owner));
 
     config_.ram = run_.configuration->ram;
@@ -450,10 +455,12 @@ class ReplicationRun {
     const std::optional<std::uint64_t> at_restore = primary_->dirtied_bytes_at(restored.epoch);
     const std::optional<std::uint64_t> at_commit =
         primary_->dirtied_bytes_at(primary_->buffer().last_committed());
-    // Guest data written after the restored snapshot is lost; of it, what the primary had
-    // already committed (clients may have seen it) is the committed loss.
+    // Guest memory written after the restored snapshot is lost: each page once, however often
+    // it was rewritten. Of the data written since, what the primary had already committed
+    // (clients may have seen it) is the committed loss, counted per epoch.
     const double rpo_bytes =
-        at_restore ? static_cast<double>(primary_->dirtied_bytes_total() - *at_restore)
+        at_restore ? static_cast<double>(guest_->pages_read_after(restored.snapshot_time) *
+                                         run_.workload->spec.page_size_bytes)
                    : kNotApplicable;
     const double committed_lost = at_restore && at_commit && *at_commit > *at_restore
                                       ? static_cast<double>(*at_commit - *at_restore)

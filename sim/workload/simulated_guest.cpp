@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <utility>
@@ -82,7 +83,22 @@ DirtyPages SimulatedGuest::read_dirty_pages() {
                     [this, writes](auto&& add_one) { sampler_.draw(random_, writes, add_one); });
   DirtyPages dirty{spec_.page_size_bytes, page_set_.take_sorted()};
   dirtied_pages_total_ += dirty.pages.size();
+  if (!last_read_.empty()) {
+    const TimePoint now = clock_();
+    for (const std::uint64_t page : dirty.pages)
+      last_read_[page] = now;
+  }
   return dirty;
+}
+
+void SimulatedGuest::remember_last_reads() {
+  if (last_read_.empty()) last_read_.assign(spec_.working_set_pages(), TimePoint::min());
+}
+
+std::uint64_t SimulatedGuest::pages_read_after(TimePoint snapshot) const {
+  MYCELIUM_ASSERT(!last_read_.empty());
+  return static_cast<std::uint64_t>(std::count_if(
+      last_read_.begin(), last_read_.end(), [snapshot](TimePoint at) { return at > snapshot; }));
 }
 
 double SimulatedGuest::progress_s() {

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include <core/env/random_stream.hpp>
 #include <core/env/time.hpp>
@@ -59,6 +60,11 @@ class SimulatedGuest final : public VmActuator {
   std::uint64_t writes_total();
   // The sum of the sizes of every read_dirty_pages() result so far.
   std::uint64_t dirtied_pages_total() const { return dirtied_pages_total_; }
+  // From now on, remember when each page was last read (8 bytes per page of the working set):
+  // what a failover loses is the distinct memory written since the restored snapshot.
+  void remember_last_reads();
+  // Pages whose last read_dirty_pages() was after `snapshot` (needs remember_last_reads()).
+  std::uint64_t pages_read_after(TimePoint snapshot) const;
   // The phase in effect now.
   const Phase& current_phase() const;
 
@@ -86,6 +92,7 @@ class SimulatedGuest final : public VmActuator {
   std::uint64_t writes_total_ = 0;
   Uint128 progress_units_ = 0;  // in 1e-18 s: speed (1e-9) x nanoseconds
   std::uint64_t dirtied_pages_total_ = 0;
+  std::vector<TimePoint> last_read_;  // per page of the working set, once remembered
 };
 
 }  // namespace mycelium::sim
