@@ -22,17 +22,22 @@ std::size_t parallel_jobs(unsigned requested);
 // disk the results go to): `.mycelium-run-XXXXXX`.
 inline constexpr const char* kRunScratchPrefix = ".mycelium-run-";
 
+// How far a run got, in [0, 1], told from inside it (the child) to the progress line (the
+// parent); a run may never call it.
+using RunProgressReport = std::function<void(double fraction_done)>;
+
 // One point of a sweep of any kind: its name (for messages) and how to run it, called in the
 // child.
 struct PoolRun {
   std::string name;
-  std::function<analysis::RunResult()> run;
+  std::function<analysis::RunResult(const RunProgressReport&)> run;
 };
 
 // Runs every element of `runs`, `jobs` at a time, each in a child that writes its result to a
 // file in `scratch` (`scenario_name` goes into each). A progress line goes to stderr unless
-// `quiet`. Returns the results in the order of `runs`, or nullopt when a run failed: its message
-// is already on stderr, and no further run was started.
+// `quiet`: runs done, and how far the running ones got (each child reports through a pipe). Returns
+// the results in the order of `runs`, or nullopt when a run failed: its message is already on
+// stderr, and no further run was started.
 std::optional<std::vector<analysis::RunResult>> run_each_in_child(const std::string& scenario_name,
                                                                   const std::vector<PoolRun>& runs,
                                                                   const ScratchFolder& scratch,

@@ -50,8 +50,10 @@ std::vector<PoolRun> pool_of(const ScenarioT& scenario, RunFunction run) {
   std::vector<PoolRun> pool;
   pool.reserve(specs->size());
   for (std::size_t i = 0; i < specs->size(); ++i) {
-    pool.push_back(PoolRun{(*specs)[i].name,
-                           [&scenario, specs, i, run] { return run(scenario, (*specs)[i]); }});
+    pool.push_back(
+        PoolRun{(*specs)[i].name, [&scenario, specs, i, run](const RunProgressReport& progress) {
+                  return run(scenario, (*specs)[i], progress);
+                }});
   }
   return pool;
 }
@@ -60,14 +62,15 @@ std::vector<PoolRun> pool_of(const ScenarioT& scenario, RunFunction run) {
 
 std::vector<PoolRun> sweep_runs(const ScenarioSource& source) {
   if (source.spore) {
-    return pool_of(*source.spore,
-                   [](const sim::SporeScenario& scenario, const sim::SporeRunSpec& run) {
-                     return sim::run_spore(scenario, run);
-                   });
+    return pool_of(
+        *source.spore,
+        [](const sim::SporeScenario& scenario, const sim::SporeRunSpec& run,
+           const RunProgressReport& progress) { return sim::run_spore(scenario, run, progress); });
   }
-  return pool_of(source.scenario, [](const sim::Scenario& scenario, const sim::RunSpec& run) {
-    return sim::run_replication(scenario, run);
-  });
+  // A replication run takes a fraction of a second: no progress within it.
+  return pool_of(source.scenario,
+                 [](const sim::Scenario& scenario, const sim::RunSpec& run,
+                    const RunProgressReport&) { return sim::run_replication(scenario, run); });
 }
 
 SummaryPrinter summary_printer(const ScenarioSource& source) {

@@ -162,7 +162,7 @@ class SporeRun {
     nodes_.resize(node_count_);
   }
 
-  analysis::RunResult execute() {
+  analysis::RunResult execute(const RunProgress& progress) {
     simulation_.set_message_loss(run_.packet_loss);
     start_members();
     schedule_events();
@@ -170,6 +170,7 @@ class SporeRun {
     for (std::size_t k = 1; k <= samples; ++k) {
       simulation_.run_until(TimePoint(scenario_.sample_interval * static_cast<std::int64_t>(k)));
       sample();
+      if (progress) progress(static_cast<double>(k) / static_cast<double>(samples));
     }
     if (simulation_.now() < TimePoint(scenario_.duration)) {
       simulation_.run_until(TimePoint(scenario_.duration));
@@ -544,8 +545,9 @@ std::vector<std::uint8_t> spore_scenario_key(const SporeScenario& scenario) {
   return std::vector<std::uint8_t>(text.begin(), text.end());
 }
 
-analysis::RunResult run_spore(const SporeScenario& scenario, const SporeRunSpec& run) {
-  return SporeRun(scenario, run).execute();
+analysis::RunResult run_spore(const SporeScenario& scenario, const SporeRunSpec& run,
+                              const RunProgress& progress) {
+  return SporeRun(scenario, run).execute(progress);
 }
 
 }  // namespace mycelium::sim

@@ -9,6 +9,7 @@
 // sim/env/simulation.hpp): `mycelium run` forks one child per run.
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <analysis/results/results.hpp>
@@ -21,6 +22,11 @@ namespace mycelium::sim {
 // member (docs/scenarios.md).
 std::vector<std::uint8_t> spore_scenario_key(const SporeScenario& scenario);
 
-analysis::RunResult run_spore(const SporeScenario& scenario, const SporeRunSpec& run);
+// Told after every sample the fraction of the run's simulated time done, in (0, 1]: a run of a
+// million members takes most of an hour, and `mycelium run` shows how far each one got.
+using RunProgress = std::function<void(double fraction_done)>;
+
+analysis::RunResult run_spore(const SporeScenario& scenario, const SporeRunSpec& run,
+                              const RunProgress& progress = {});
 
 }  // namespace mycelium::sim

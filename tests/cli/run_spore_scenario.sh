@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `mycelium run` on a SporeScenario: a tiny one writes a results file with the spore metrics and
 # prints a row per members x loss; run twice it gives byte-identical files; a broken one exits 2
-# with a located error and leaves nothing behind.
+# with a located error and leaves nothing behind; the progress line shows how far a running run
+# got (the child reports through a pipe after every sample).
 # Usage: run_spore_scenario.sh MYCELIUM SOURCE_DIR WORK_DIR
 set -euo pipefail
 mycelium=$1 source_dir=$2 work=$3
@@ -19,6 +20,12 @@ test -s "$work/a.h5"
 
 "$mycelium" run "$fixtures/small-spore-scenario.yaml" -o "$work/b.h5" -j 1 -q >/dev/null
 cmp "$work/a.h5" "$work/b.h5" || { echo "same scenario, same seeds, different results" >&2; exit 1; }
+
+# Not a terminal: a line per tenth of the work, partial runs included, then the end.
+"$mycelium" run "$fixtures/progress-spore.yaml" -o "$work/p.h5" -j 1 >/dev/null 2>"$work/partial.txt"
+grep -Eq '^\[#+\.+\] 0/1 runs \(1 running, [1-9][0-9] % done on average\), elapsed' \
+  "$work/partial.txt" || { echo "no partial progress: $(cat "$work/partial.txt")" >&2; exit 1; }
+grep -q '1/1 runs, elapsed' "$work/partial.txt"
 
 set +e
 "$mycelium" run "$fixtures/broken-spore-scenario.yaml" -o "$work/never.h5" 2>"$work/errors.txt"

@@ -36,19 +36,30 @@ TEST_CASE("the spore scale scenario loads and expands to members x loss x seeds"
   CHECK(scenario.name == "spore-scale");
   CHECK(scenario.duration == 60s);
   CHECK(scenario.members == std::vector<std::uint32_t>{1000, 10000, 100000});
-  CHECK(scenario.packet_loss == std::vector<double>{0.0});
+  CHECK(scenario.packet_loss == std::vector<double>{0.0, 0.1, 0.3});
   CHECK(scenario.profile == SporeProfile::kLan);
+  CHECK(scenario.members_per_zone == 500);
   CHECK(scenario.view_members == 32);
+  CHECK(scenario.scoped_suspicions);
   CHECK(scenario.settled_start);
   CHECK(scenario.network_model == NetworkModel::kDatagram);
   CHECK(scenario.register_at == 5s);
   CHECK(scenario.leave_at == 10s);
   CHECK(scenario.crash_at == 20s);
-  CHECK_FALSE(scenario.partition.has_value());
+  // The stresses: a partition that heals, churn of all three kinds, slow members.
+  REQUIRE(scenario.partition.has_value());
+  CHECK(scenario.partition->at == 40s);
+  CHECK(scenario.partition->down_for == 3s);
+  REQUIRE(scenario.churn.has_value());
+  CHECK(scenario.churn->crashes_per_second == 0.5);
+  CHECK(scenario.churn->joins_per_second == 1.0);
+  CHECK(scenario.churn->leaves_per_second == 0.5);
+  REQUIRE(scenario.slow_members.has_value());
+  CHECK(scenario.slow_members->fraction == 0.01);
   const std::vector<SporeRunSpec> runs = expand_sweep(scenario);
-  REQUIRE(runs.size() == 3 * 1 * 2);
+  REQUIRE(runs.size() == 3 * 3 * 1);
   CHECK(runs.front().name == "members-1000/loss-0/seed-1");
-  CHECK(runs.back().name == "members-100000/loss-0/seed-2");
+  CHECK(runs.back().name == "members-100000/loss-0.3/seed-1");
   CHECK(runs.back().members == 100000);
 }
 
