@@ -670,6 +670,9 @@ void Membership::schedule_suspicion_timeout(Entry& entry) {
 void Membership::on_suspicion_timeout(NodeId member) {
   Entry* entry = find(member);
   if (entry == nullptr || entry->info.state != MemberState::kSuspect) return;
+  // A member that left judges nobody: it no longer probes, nor tells its suspects, so it would
+  // not hear them refute (with scoped suspicions nobody else relays the refutation to it).
+  if (left_) return;
   entry->suspicion_timer = {};
   env_.metrics().add_counter("spore_members_declared_dead_total", 1);
   apply(MemberUpdate{member, entry->info.incarnation, MemberState::kDead, self_.id});
@@ -696,6 +699,10 @@ void Membership::leave() {
   self_.state = MemberState::kLeft;
   gossip(MemberUpdate{self_.id, self_.incarnation, MemberState::kLeft, self_.id});
   env_.cancel_timer(probe_timer_);
+  for (Entry& entry : entries_) {  // and its suspicions die with its membership
+    env_.cancel_timer(entry.suspicion_timer);
+    entry.suspicion_timer = {};
+  }
   // Tell a few members directly: gossip alone would wait for their probes of us.
   for (const NodeId member : random_members(config_.indirect_checks, self_.id, self_.id))
     push_pull(member, true);

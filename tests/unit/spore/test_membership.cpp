@@ -439,3 +439,40 @@ TEST_CASE("spore: with scoped suspicions the nacking helpers confirm a suspicion
                     << to_seconds(*declared - crash_at) << " s after the crash");
   CHECK(*declared - *suspected <= shortest + 1s);
 }
+
+TEST_CASE("spore: a member that left declares none of its suspects dead") {
+  // Member 30's pings are lost for 8 s: some holder suspects it. That holder leaves at once, and
+  // 30's answers to it are lost: with scoped suspicions nobody relays 30's refutation to it. A
+  // member that left judges nobody, so its suspicion must not turn into a death.
+  SporeCluster cluster(kRingMembers, partial_view_config(), 1ms, next_members);
+  cluster.run_for(5s);
+  cluster.set_drop_filter([](NodeId, NodeId to, const SporeMessage& message) {
+    return to.value == 30 && std::holds_alternative<Ping>(message);
+  });
+  std::optional<std::size_t> suspecter;
+  REQUIRE(cluster
+              .run_until(
+                  [&cluster, &suspecter] {
+                    for (std::size_t i = 0; i < cluster.size(); ++i) {
+                      if (i != 30 && cluster.view(i, 30) == MemberState::kSuspect) suspecter = i;
+                    }
+                    return suspecter.has_value();
+                  },
+                  30s)
+              .has_value());
+  cluster.member(*suspecter).leave();
+  const auto left = static_cast<std::uint32_t>(*suspecter);
+  cluster.set_drop_filter([left](NodeId from, NodeId to, const SporeMessage& message) {
+    return (to.value == 30 && std::holds_alternative<Ping>(message)) ||
+           (from.value == 30 && to.value == left);
+  });
+  cluster.run_for(8s);
+  cluster.set_drop_filter([left](NodeId from, NodeId to, const SporeMessage&) {
+    return from.value == 30 && to.value == left;
+  });
+  cluster.run_for(60s);  // far beyond the longest suspicion (6 x 7.1 s)
+  INFO("member " << left << " left while suspecting 30");
+  CHECK(cluster.environment(left).recorded_metrics().counter("spore_members_declared_dead_total") ==
+        0);
+  CHECK(cluster.view(left, 30) != MemberState::kDead);
+}
