@@ -11,7 +11,7 @@
 #include <analysis/results/results.hpp>
 #include <apps/mycelium/commands.hpp>
 #include <apps/mycelium/file_io.hpp>
-#include <apps/mycelium/scenario_source.hpp>
+#include <apps/mycelium/print_spore_summary.hpp>
 
 namespace mycelium::cli {
 
@@ -145,7 +145,7 @@ int run_merge(const MergeOptions& options) {
   } catch (const analysis::ResultsError& failure) {
     throw UserError(failure.what());  // e.g. an output folder that is not writable
   }
-  summary_printer(merged)(merged);
+  print_results_summary(merged);
   std::cout << "\nresults: " << output.string() << " (" << merged.runs.size() << " runs from "
             << files.size() << " shards)\n";
   return kExitOk;

@@ -27,7 +27,7 @@ int run_scenario(const RunOptions& options) {
       source->kind_name() + " " + source->name() + ": " + std::to_string(runs.size()) + " runs");
   if (!results) return kExitUserError;
 
-  write_results_and_summary(output, source->name(), std::move(*results), summary_printer(*source));
+  write_results_and_summary(output, source->name(), std::move(*results));
   return kExitOk;
 }
 

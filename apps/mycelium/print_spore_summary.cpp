@@ -26,6 +26,17 @@ std::string cell(const std::vector<double>& values, int precision) {
 
 }  // namespace
 
+void print_results_summary(const analysis::ResultsFile& results) {
+  bool spore = !results.runs.empty();
+  for (const analysis::RunResult& run : results.runs)
+    spore = spore && run.labels.contains("members") && run.labels.contains("loss");
+  if (spore) {
+    print_spore_summary(results);
+  } else {
+    print_summary(results);
+  }
+}
+
 void print_spore_summary(const analysis::ResultsFile& results) {
   // Rows in run order of first appearance: members, then loss, as the sweep expands.
   std::vector<std::pair<std::string, std::string>> order;

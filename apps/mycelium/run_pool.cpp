@@ -15,6 +15,7 @@
 
 #include <apps/mycelium/commands.hpp>
 #include <apps/mycelium/file_io.hpp>
+#include <apps/mycelium/print_spore_summary.hpp>
 #include <apps/mycelium/run_pool.hpp>
 
 namespace mycelium::cli {
@@ -229,8 +230,7 @@ std::optional<std::vector<analysis::RunResult>> run_for_output(const std::string
 }
 
 void write_results_and_summary(const fs::path& output, const std::string& scenario_name,
-                               std::vector<analysis::RunResult> runs,
-                               const std::function<void(const analysis::ResultsFile&)>& summary) {
+                               std::vector<analysis::RunResult> runs) {
   analysis::ResultsFile merged;
   merged.mycelium_version = MYCELIUM_VERSION;
   merged.scenario_name = scenario_name;
@@ -240,7 +240,7 @@ void write_results_and_summary(const fs::path& output, const std::string& scenar
   } catch (const analysis::ResultsError& failure) {
     throw UserError(failure.what());  // e.g. an output folder that is not writable
   }
-  summary(merged);
+  print_results_summary(merged);
   std::cout << "\nresults: " << output.string() << " (" << merged.runs.size() << " runs)\n";
 }
 

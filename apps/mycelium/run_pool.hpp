@@ -53,11 +53,10 @@ std::optional<std::vector<analysis::RunResult>> run_for_output(const std::string
                                                                const std::string& what);
 
 // The end of `mycelium run`, whatever the kind of scenario: writes the results file of the whole
-// sweep (atomically; a failure to write is a user error), prints `summary` of it, then the
-// file's name and run count.
+// sweep (atomically; a failure to write is a user error), prints its summary
+// (print_results_summary), then the file's name and run count.
 void write_results_and_summary(const std::filesystem::path& output,
                                const std::string& scenario_name,
-                               std::vector<analysis::RunResult> runs,
-                               const std::function<void(const analysis::ResultsFile&)>& summary);
+                               std::vector<analysis::RunResult> runs);
 
 }  // namespace mycelium::cli

@@ -3,8 +3,6 @@
 #include <utility>
 
 #include <apps/mycelium/file_io.hpp>
-#include <apps/mycelium/print_spore_summary.hpp>
-#include <apps/mycelium/print_summary.hpp>
 #include <apps/mycelium/scenario_source.hpp>
 #include <sim/scenario/loader_support.hpp>
 #include <sim/scenario/replication_run.hpp>
@@ -71,19 +69,6 @@ std::vector<PoolRun> sweep_runs(const ScenarioSource& source) {
   return pool_of(source.scenario,
                  [](const sim::Scenario& scenario, const sim::RunSpec& run,
                     const RunProgressReport&) { return sim::run_replication(scenario, run); });
-}
-
-SummaryPrinter summary_printer(const ScenarioSource& source) {
-  if (source.spore) return print_spore_summary;
-  return print_summary;
-}
-
-SummaryPrinter summary_printer(const analysis::ResultsFile& results) {
-  bool spore = !results.runs.empty();
-  for (const analysis::RunResult& run : results.runs)
-    spore = spore && run.labels.contains("members") && run.labels.contains("loss");
-  if (spore) return print_spore_summary;
-  return print_summary;
 }
 
 }  // namespace mycelium::cli

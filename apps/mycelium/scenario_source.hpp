@@ -2,15 +2,13 @@
 // A scenario file read and resolved, with the text it was resolved from: `mycelium run` and
 // `mycelium sweep` expand its sweep, `sweep` also digests the text and ships it to a cluster.
 // Either kind of scenario: a replication Scenario or a SporeScenario (docs/scenarios.md); the
-// commands see both through sweep_runs and summary_printer.
+// commands see both through sweep_runs.
 
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <analysis/results/results.hpp>
 #include <apps/mycelium/run_pool.hpp>
 #include <sim/scenario/scenario.hpp>
 #include <sim/scenario/spore_scenario.hpp>
@@ -37,14 +35,5 @@ std::optional<ScenarioSource> load_scenario(const std::string& file);
 // Every point of the source's sweep, in sweep order, as runs for the run pool. They refer to
 // `source`, which must outlive them and stay where it is.
 std::vector<PoolRun> sweep_runs(const ScenarioSource& source);
-
-// What `mycelium run` prints after writing the source's results: the ranked replication
-// summary, or the spore table.
-using SummaryPrinter = std::function<void(const analysis::ResultsFile&)>;
-SummaryPrinter summary_printer(const ScenarioSource& source);
-
-// The same choice for a results file alone (`mycelium merge`): the spore table when every run
-// carries the labels of a SporeScenario run (members and loss), else the replication summary.
-SummaryPrinter summary_printer(const analysis::ResultsFile& results);
 
 }  // namespace mycelium::cli

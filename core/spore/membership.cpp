@@ -268,17 +268,18 @@ void Membership::end_probe_period() {
     // Once per period, each member we suspect hears it from us (it would otherwise hear it
     // only when a holder relays it its way, which strangers no longer do), and answers us.
     for (const Entry& entry : entries_) {
-      if (entry.info.state == MemberState::kSuspect) tell_suspect(entry);
+      if (entry.info.state != MemberState::kSuspect) continue;
+      send_update(entry.info.id, MemberUpdate{entry.info.id, entry.info.incarnation,
+                                              MemberState::kSuspect, self_.id});
     }
   }
   start_probe();
 }
 
-void Membership::tell_suspect(const Entry& entry) {
+void Membership::send_update(NodeId member, const MemberUpdate& update) {
   Gossip note;
-  note.gossip.members.push_back(
-      MemberUpdate{entry.info.id, entry.info.incarnation, MemberState::kSuspect, self_.id});
-  send(entry.info.id, std::move(note));
+  note.gossip.members.push_back(update);
+  send(member, std::move(note));
 }
 
 std::vector<NodeId> Membership::random_members(std::size_t count, NodeId exclude_a,
@@ -441,7 +442,7 @@ void Membership::apply(const MemberUpdate& update, Origin origin, NodeId from) {
       refute(update.incarnation, accuser);
     } else if (scoped_suspicions() && from.valid()) {
       // Refuted already, but this holder did not hear it: the news of it goes to our view.
-      answer_alive(from);
+      send_update(from, MemberUpdate{self_.id, self_.incarnation, MemberState::kAlive, self_.id});
     }
     return;
   }
@@ -606,17 +607,11 @@ void Membership::refute(std::uint64_t accused_incarnation, NodeId accuser) {
   self_.incarnation = std::max(self_.incarnation, accused_incarnation) + 1;
   adjust_health(1);  // Lifeguard: being suspected hints that we are the slow one
   env_.metrics().add_counter("spore_refutations_total", 1);
-  gossip(MemberUpdate{self_.id, self_.incarnation, MemberState::kAlive, self_.id});
+  const MemberUpdate alive{self_.id, self_.incarnation, MemberState::kAlive, self_.id};
+  gossip(alive);
   // Scoped: the accuser holds a timer that would declare us dead, and our gossip goes to our
   // own view, which need not hold it: answer it directly.
-  if (scoped_suspicions() && accuser.valid() && accuser != self_.id) answer_alive(accuser);
-}
-
-void Membership::answer_alive(NodeId member) {
-  Gossip answer;
-  answer.gossip.members.push_back(
-      MemberUpdate{self_.id, self_.incarnation, MemberState::kAlive, self_.id});
-  send(member, std::move(answer));
+  if (scoped_suspicions() && accuser.valid() && accuser != self_.id) send_update(accuser, alive);
 }
 
 void Membership::change_state(Entry& entry, MemberState state) {

@@ -167,8 +167,9 @@ class Membership {
   void apply_unknown(const MemberUpdate& update, Origin origin);
   bool partial_view() const { return config_.view_members > 0; }
   bool scoped_suspicions() const { return partial_view() && config_.scoped_suspicions; }
-  // Scoped suspicions: tells `member` directly that we suspect it (it can refute at once).
-  void tell_suspect(const Entry& entry);
+  // Scoped suspicions: sends `update` straight to `member`, in a Gossip of its own (to tell a
+  // suspect we suspect it, or an accuser that we are alive).
+  void send_update(NodeId member, const MemberUpdate& update);
   Entry& add_entry(NodeId member, std::uint64_t incarnation, NodeId reporter);
   // Partial view: true when `member` gets a place (a free one, or that of a random alive entry,
   // with probability view_members / network_size so each member ends in about view_members
@@ -185,8 +186,6 @@ class Membership {
   void forget_old_rumors();
   // `accuser`: who said so; with scoped suspicions it hears the refutation directly.
   void refute(std::uint64_t accused_incarnation, NodeId accuser);
-  // Scoped suspicions: our current alive update, straight to `member`.
-  void answer_alive(NodeId member);
   void suspect(Entry& entry, const MemberUpdate& update);
   // `relay`: gossip the confirmation on (a nack-confirmation is ours to count, not news).
   void confirm_suspicion(Entry& entry, NodeId reporter, bool relay = true);

@@ -481,7 +481,7 @@ class SporeRun {
   }
 
   std::string resolved_config(const std::string& profile) const {
-    const spore::MembershipConfig membership = node_config().membership;
+    const spore::MembershipConfig& membership = config_.membership;
     std::ostringstream yaml;
     yaml << "# scenario " << scenario_.name << ", run " << run_.name << "\n"
          << "members: " << run_.members << "\npacketLoss: " << format_loss(run_.packet_loss)

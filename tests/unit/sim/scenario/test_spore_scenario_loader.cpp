@@ -17,6 +17,10 @@ const std::string kHeader =
 
 const std::string kEvents = "  events: {registerAt: 1s, leaveAt: 2s, crashAt: 3s}\n";
 
+// The smallest valid spec before the field a test is about (then kEvents, or events of its own).
+const std::string kSmallSpec =
+    "  duration: 10s\n  seeds: [1]\n  members: [20]\n  packetLoss: [0]\n";
+
 std::string errors_of(const std::string& spec) {
   const SporeScenarioLoad load = parse_spore_scenario(kHeader + spec, "s.yaml");
   CHECK_FALSE(load.scenario.has_value());
@@ -162,37 +166,34 @@ TEST_CASE("a spore scenario reads partial views, a settled start and the network
   CHECK(load.scenario->settled_start);
   CHECK(load.scenario->network_model == NetworkModel::kFlow);
   CHECK_FALSE(load.scenario->slow_members.has_value());
-  const std::string base = "  duration: 10s\n  seeds: [1]\n  members: [20]\n  packetLoss: [0]\n";
-  CHECK_THAT(errors_of(base + "  viewMembers: 4\n" + kEvents),
+  CHECK_THAT(errors_of(kSmallSpec + "  viewMembers: 4\n" + kEvents),
              Catch::Contains("s.yaml:9:16: spec.viewMembers: expected 0 (full member tables) or "
                              "8 .. 1024, got 4"));
-  CHECK_THAT(errors_of(base + "  networkModel: tcp\n" + kEvents),
+  CHECK_THAT(errors_of(kSmallSpec + "  networkModel: tcp\n" + kEvents),
              Catch::Contains("s.yaml:9:17: spec.networkModel: expected one of datagram, flow"));
-  CHECK_THAT(errors_of(base + "  scopedSuspicions: 1\n" + kEvents),
+  CHECK_THAT(errors_of(kSmallSpec + "  scopedSuspicions: 1\n" + kEvents),
              Catch::Contains("spec.scopedSuspicions"));
-  CHECK_THAT(errors_of(base + "  join: {settled: maybe}\n" + kEvents),
+  CHECK_THAT(errors_of(kSmallSpec + "  join: {settled: maybe}\n" + kEvents),
              Catch::Contains("spec.join.settled"));
 }
 
 TEST_CASE("a spore scenario reads its slow members") {
-  const std::string base = "  duration: 10s\n  seeds: [1]\n  members: [20]\n  packetLoss: [0]\n";
   const SporeScenarioLoad load = parse_spore_scenario(
-      kHeader + base + "  slowMembers: {fraction: 0.05, delay: 300ms}\n" + kEvents, "s.yaml");
+      kHeader + kSmallSpec + "  slowMembers: {fraction: 0.05, delay: 300ms}\n" + kEvents, "s.yaml");
   INFO(load.diagnostics.format());
   REQUIRE(load.scenario.has_value());
   REQUIRE(load.scenario->slow_members.has_value());
   CHECK(load.scenario->slow_members->fraction == 0.05);
   CHECK(load.scenario->slow_members->delay == 300ms);
-  CHECK_THAT(errors_of(base + "  slowMembers: {fraction: 1.5, delay: 300ms}\n" + kEvents),
+  CHECK_THAT(errors_of(kSmallSpec + "  slowMembers: {fraction: 1.5, delay: 300ms}\n" + kEvents),
              Catch::Contains("spec.slowMembers.fraction: expected a number"));
-  CHECK_THAT(errors_of(base + "  slowMembers: {fraction: 0.1}\n" + kEvents),
+  CHECK_THAT(errors_of(kSmallSpec + "  slowMembers: {fraction: 0.1}\n" + kEvents),
              Catch::Contains("spec.slowMembers.delay"));
 }
 
 TEST_CASE("a spore scenario reads churn joins and leaves, and refuses churn without a rate") {
-  const std::string base = "  duration: 10s\n  seeds: [1]\n  members: [20]\n  packetLoss: [0]\n";
-  const auto with_churn = [&base](const std::string& churn) {
-    return base +
+  const auto with_churn = [](const std::string& churn) {
+    return kSmallSpec +
            "  events:\n    registerAt: 1s\n    leaveAt: 2s\n    crashAt: 3s\n    churn: " + churn +
            "\n";
   };
