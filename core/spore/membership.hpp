@@ -42,9 +42,15 @@ struct MemberInfo {
 };
 
 // What the membership needs from the node around it.
+// Whether a message may carry pending gossip. A note to a suspect does not: the suspect is often
+// dead, and each piggybacked update is sent only lambda log N times, so notes sent to it every
+// period would spend those transmissions, news of its own death included, on nobody.
+enum class Piggybacking : std::uint8_t { kYes, kNo };
+
 struct MembershipHooks {
-  // Sends one message (the node encodes and signs it). Required.
-  std::function<void(NodeId to, SporeMessage message)> send;
+  // Sends one message (the node encodes and signs it; with kYes it adds gossip of its own too).
+  // Required.
+  std::function<void(NodeId to, SporeMessage message, Piggybacking piggyback)> send;
   // A member's state changed (joined, suspected, dead, left, alive again). Optional.
   std::function<void(const MemberInfo& member)> member_changed;
   // Bytes a piggybacked update takes on the wire, and what a message takes without gossip
@@ -132,6 +138,15 @@ class Membership {
     std::array<NodeId, kMaxNackers> nackers{};  // the first min(nacks, kMaxNackers) helpers
     TimerId timeout_timer;
   };
+  // A member asked to probe a suspect of ours (MembershipConfig::witness_after_fraction).
+  struct Witness {
+    NodeId witness;
+    NodeId suspect;
+    std::uint32_t sequence = 0;
+  };
+  // Witnesses asked per period, at most (one per suspect): bounds the traffic of a member that
+  // suspects many at once, e.g. the far side of a partition.
+  static constexpr std::size_t kMaxWitnessesPerPeriod = 8;
   struct IndirectProbe {  // we probe `target` on behalf of `requester`
     NodeId requester;
     std::uint32_t requester_sequence = 0;
@@ -155,6 +170,14 @@ class Membership {
   void on_ack(NodeId from, const Ack& ack);
   void on_nack(NodeId from, const Nack& nack);
   void on_push_pull(NodeId from, const PushPull& push_pull);
+  // Scoped suspicions: notes to our suspects run every probe_interval while we suspect any.
+  void suspicion_notes_waiting();
+  void send_suspicion_notes();
+  // Asks one random member to probe `entry` (a suspect of ours), if the suspicion is old enough
+  // and short of confirmations.
+  void ask_witness(const Entry& entry);
+  // True (and forgotten) when `from` is a witness we asked about `target` with `sequence`.
+  bool take_witness(NodeId from, std::uint32_t sequence, NodeId target);
   // Applies one update (gossiped, pushed or our own observation); gossips it on when it changed
   // what we know.
   // Where an update came from: gossip (news, relayed when it changes what we know) or a
@@ -168,13 +191,16 @@ class Membership {
   bool partial_view() const { return config_.view_members > 0; }
   bool scoped_suspicions() const { return partial_view() && config_.scoped_suspicions; }
   // Scoped suspicions: sends `update` straight to `member`, in a Gossip of its own (to tell a
-  // suspect we suspect it, or an accuser that we are alive).
+  // suspect we suspect it, without piggybacked gossip, or an accuser that we are alive).
   void send_update(NodeId member, const MemberUpdate& update);
   Entry& add_entry(NodeId member, std::uint64_t incarnation, NodeId reporter);
   // Partial view: true when `member` gets a place (a free one, or that of a random alive entry,
   // with probability view_members / network_size so each member ends in about view_members
   // views).
   bool make_room_for(NodeId member);
+  // Partial view: `update` answers a suspicion of a member we do not hold, which earns it no
+  // place in our view (nor a relay: apply_rumor).
+  bool refutation_of_stranger(const MemberUpdate& update, Origin origin) const;
   void remove_entry(std::size_t index);
   void apply_rumor(const MemberUpdate& update, Origin origin);
   // Partial view: whether `update` beats the rumor we hold about its member (or we hold none).
@@ -195,7 +221,7 @@ class Membership {
   // Every change of an entry's state goes through here (keeps gone_count_ exact).
   void change_state(Entry& entry, MemberState state);
   void gossip(const MemberUpdate& update);
-  void send(NodeId to, SporeMessage message);
+  void send(NodeId to, SporeMessage message, Piggybacking piggyback = Piggybacking::kYes);
   void adjust_health(int delta);
   Duration scaled(Duration base) const;
   Entry* find(NodeId id);
@@ -212,6 +238,7 @@ class Membership {
   std::size_t probe_cursor_ = 0;
   std::optional<Probe> probe_;
   std::unordered_map<std::uint32_t, IndirectProbe> indirect_;  // by our own sequence
+  std::vector<Witness> witnesses_;  // asked this period, at most kMaxWitnessesPerPeriod
   std::uint32_t next_sequence_ = 1;
   std::uint32_t local_health_ = 0;
   std::size_t gone_count_ = 0;  // entries dead or left: live_count() without a scan
@@ -223,6 +250,7 @@ class Membership {
   TimerId probe_timer_;
   TimerId push_pull_timer_;
   TimerId gossip_timer_;
+  TimerId notes_timer_;  // scoped suspicions: tells our suspects, while there are any
 };
 
 }  // namespace mycelium::spore

@@ -61,7 +61,9 @@ SporeNode::SporeNode(Environment& env, SporeNodeConfig config, std::vector<NodeI
   sweep_timer_ = env_.schedule_periodic(config_.tombstone_sweep_interval,
                                         [this] { topology_.expire(env_.now()); });
   MembershipHooks hooks;
-  hooks.send = [this](NodeId to, SporeMessage message) { send(to, std::move(message)); };
+  hooks.send = [this](NodeId to, SporeMessage message, Piggybacking piggyback) {
+    send(to, std::move(message), piggyback);
+  };
   hooks.member_changed = [this](const MemberInfo& member) { on_member_changed(member); };
   hooks.node_gossip_pending = [this] { return !instance_gossip_.empty(); };
   hooks.update_bytes = [](const MemberUpdate& update) { return encoded_size(update); };
@@ -105,7 +107,7 @@ void SporeNode::publish(const ServiceInstanceRecord& record) {
   if (membership_) membership_->gossip_waiting();
 }
 
-void SporeNode::send(NodeId to, SporeMessage message) {
+void SporeNode::send(NodeId to, SporeMessage message, Piggybacking piggyback) {
   const std::size_t max_bytes = config_.membership.max_message_bytes;
   std::size_t used = encoded_size_without_gossip(message);
   const auto fill = [&](std::vector<MemberUpdate>& members,
@@ -113,6 +115,7 @@ void SporeNode::send(NodeId to, SporeMessage message) {
     for (const MemberUpdate& update : members)
       used += encoded_size(update);
     MYCELIUM_ASSERT(used <= max_bytes);  // membership packed within the same budget
+    if (piggyback == Piggybacking::kNo) return;
     if (anti_entropy) {
       for (const ServiceInstanceRecord& record :
            topology_.sample(config_.max_push_pull_instances, random_)) {

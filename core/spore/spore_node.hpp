@@ -73,7 +73,8 @@ class SporeNode {
   using InstanceKey = std::pair<std::string, std::string>;
 
   void on_datagram(const Message& message);
-  void send(NodeId to, SporeMessage message);
+  // Adds pending service records to the message's gossip unless `piggyback` is kNo.
+  void send(NodeId to, SporeMessage message, Piggybacking piggyback);
   void publish(const ServiceInstanceRecord& record);
   void merge(const std::vector<ServiceInstanceRecord>& records);
   void on_member_changed(const MemberInfo& member);

@@ -190,6 +190,7 @@ class SporeRun {
     if (scenario_.view_members > 0) {
       config.membership.view_members = scenario_.view_members;
       config.membership.scoped_suspicions = scenario_.scoped_suspicions;
+      config.membership.witness_after_fraction = scenario_.suspicion_witness_after;
       config.membership.expected_members = std::max(run_.members, scenario_.view_members);
       // A member hears from about its view, the members whose views hold it, and the helpers of
       // indirect probes: a few views' worth of senders.
@@ -491,7 +492,7 @@ class SporeRun {
          << "\nslowMembers: " << slow_count_ << "\nviewMembers: " << scenario_.view_members
          << "\nscopedSuspicions: "
          << (scenario_.view_members > 0 && membership.scoped_suspicions ? "true" : "false")
-         << "\nnetworkModel: "
+         << "\nsuspicionWitnessAfter: " << membership.witness_after_fraction << "\nnetworkModel: "
          << (scenario_.network_model == NetworkModel::kDatagram ? "datagram" : "flow")
          << "\nregistrant: " << kRegistrant.value << "\nleaver: " << leaver_.value
          << "\ncrashed: " << crashed_.value

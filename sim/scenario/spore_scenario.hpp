@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <core/env/time.hpp>
+#include <core/spore/membership_config.hpp>
 #include <sim/env/network_model.hpp>
 
 namespace mycelium::sim {
@@ -59,6 +60,9 @@ struct SporeScenario {
   // With partial views: suspicions stay with the suspect's holders (MembershipConfig::
   // scoped_suspicions); false relays them to every member, for comparison.
   bool scoped_suspicions = true;
+  // With scoped suspicions: after this fraction of the shortest suspicion timeout, a suspecter
+  // asks witnesses (MembershipConfig::witness_after_fraction); 0 asks none.
+  double suspicion_witness_after = spore::MembershipConfig{}.witness_after_fraction;
   // Spore traffic is small datagrams: the datagram model by default (simulation.hpp).
   NetworkModel network_model = NetworkModel::kDatagram;
   // Member 1 registers one instance, member N-1 leaves, member N-2 crashes (spore_run.hpp).

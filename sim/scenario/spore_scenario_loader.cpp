@@ -162,10 +162,10 @@ void parse_losses(Reader& reader, const MappingReader& spec, SporeScenario& out)
 
 void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                 SporeScenario& out) {
-  MappingReader spec(
-      reader, node, "spec", where,
-      {"duration", "sampleInterval", "seeds", "members", "packetLoss", "profile", "membersPerZone",
-       "viewMembers", "scopedSuspicions", "networkModel", "slowMembers", "join", "events"});
+  MappingReader spec(reader, node, "spec", where,
+                     {"duration", "sampleInterval", "seeds", "members", "packetLoss", "profile",
+                      "membersPerZone", "viewMembers", "scopedSuspicions", "suspicionWitnessAfter",
+                      "networkModel", "slowMembers", "join", "events"});
   if (!spec.valid()) return;
   spec.required("duration", out.duration,
                 DurationField{reader, std::chrono::seconds(1), kMaxDuration});
@@ -200,6 +200,9 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
   }
   spec.optional("networkModel", out.network_model, EnumField{reader, kNetworkModelNames});
   spec.optional("scopedSuspicions", out.scoped_suspicions, BoolField{reader});
+  spec.optional(
+      "suspicionWitnessAfter", out.suspicion_witness_after,
+      NumberField{reader, 0.0, spore::MembershipConfig{}.suspicion_max_multiplier, true, true});
   if (const auto slow = spec.find("slowMembers")) {
     MappingReader slowness(reader, slow->first, "spec.slowMembers", slow->second,
                            {"fraction", "delay"});

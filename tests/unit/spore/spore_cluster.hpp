@@ -41,7 +41,7 @@ class SporeCluster {
   void start(std::size_t node, MembershipConfig config, std::vector<NodeId> seeds,
              std::vector<NodeId> known_members = {}) {
     MembershipHooks hooks;
-    hooks.send = [this, node](NodeId to, SporeMessage message) {
+    hooks.send = [this, node](NodeId to, SporeMessage message, Piggybacking) {
       ++sent_;
       const NodeId from{static_cast<std::uint32_t>(node)};
       if (drop_ && drop_(from, to, message)) return;

@@ -2,6 +2,7 @@
 // joining, failure detection, refutation, indirect probes, shrinking suspicion, local health,
 // leaving. Each test states the protocol property it checks.
 
+#include <map>
 #include <memory>
 #include <set>
 #include <utility>
@@ -359,6 +360,19 @@ TEST_CASE("spore: a partial view without expected_members is refused") {
   CHECK(validate(config).empty());
 }
 
+TEST_CASE("spore: witnesses are asked between 0 and beta times the shortest suspicion") {
+  MembershipConfig config = MembershipConfig::lan();
+  for (const double fraction : {-0.1, 6.5}) {
+    config.witness_after_fraction = fraction;
+    CHECK(validate(config) ==
+          "witness_after_fraction must be between 0 and suspicion_max_multiplier");
+  }
+  for (const double fraction : {0.0, 0.5, 6.0}) {
+    config.witness_after_fraction = fraction;
+    CHECK(validate(config).empty());
+  }
+}
+
 TEST_CASE("spore: with scoped suspicions a suspicion and its refutation stay with the holders") {
   // Every ping to member 30 is lost for 8 s: whoever probes it then suspects it. 30 hears it
   // from its suspecters directly, refutes and answers them. Scoped, the members whose views do
@@ -475,4 +489,122 @@ TEST_CASE("spore: a member that left declares none of its suspects dead") {
   CHECK(cluster.environment(left).recorded_metrics().counter("spore_members_declared_dead_total") ==
         0);
   CHECK(cluster.view(left, 30) != MemberState::kDead);
+}
+
+namespace {
+
+std::size_t holders_of(SporeCluster& cluster, std::uint32_t member) {
+  std::size_t holders = 0;
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    if (i != member && cluster.member(i).member(NodeId{member})) ++holders;
+  }
+  return holders;
+}
+
+}  // namespace
+
+TEST_CASE("spore: a member suspected over and over stays in about as many views") {
+  // Every ping to member 30 is lost for 25 s, as for a member too slow to answer in time: its
+  // holders suspect it again and again, and it refutes each time. Its refutations are no news of
+  // a newcomer: a stranger that hears one must not make room for 30 (each refutation would add
+  // it to more views, whose owners then suspect it too). Before the first push-pull round (30 s),
+  // which may legitimately move it into a view or two.
+  SporeCluster cluster(kRingMembers, partial_view_config(), 1ms, next_members);
+  cluster.run_for(2s);
+  const std::size_t holders_before = holders_of(cluster, 30);
+  cluster.set_drop_filter([](NodeId, NodeId to, const SporeMessage& message) {
+    return to.value == 30 && std::holds_alternative<Ping>(message);
+  });
+  cluster.run_for(25s);
+  std::int64_t refutations =
+      cluster.environment(30).recorded_metrics().counter("spore_refutations_total");
+  INFO(refutations << " refutations; holders before " << holders_before << ", after "
+                   << holders_of(cluster, 30));
+  REQUIRE(refutations >= 5);
+  CHECK(holders_of(cluster, 30) <= holders_before);
+}
+
+TEST_CASE("spore: a suspecter short of confirmations asks witnesses, after a wait") {
+  // Every nack is lost until the first member suspects crashed member 30, so its suspicion has
+  // no confirmation and would last 6 times the shortest timeout. Past half the shortest timeout
+  // it asks one witness per period; their nacks confirm it, and 30 is declared dead about the
+  // shortest timeout after the suspicion. Without witnesses it takes longer.
+  const Duration shortest = min_suspicion_timeout(4.0, kRingMembers, 1s);
+  for (const double witness_after : {0.5, 0.0}) {
+    MembershipConfig config = partial_view_config();
+    config.witness_after_fraction = witness_after;
+    SporeCluster cluster(kRingMembers, config, 1ms, next_members);
+    cluster.run_for(5s);
+    cluster.crash(30);
+    cluster.set_drop_filter([](NodeId, NodeId, const SporeMessage& message) {
+      return std::holds_alternative<Nack>(message);
+    });
+    std::optional<std::size_t> suspecter;
+    const auto suspected = cluster.run_until(
+        [&cluster, &suspecter] {
+          for (std::size_t i = 0; i < cluster.size(); ++i) {
+            if (i != 30 && cluster.view(i, 30) == MemberState::kSuspect) suspecter = i;
+          }
+          return suspecter.has_value();
+        },
+        60s);
+    REQUIRE(suspected.has_value());
+    cluster.set_drop_filter(nullptr);
+    REQUIRE(cluster.member(*suspecter).suspicion_confirmations(NodeId{30}) == 0);
+    const auto declared = cluster.run_until(
+        [&cluster, suspecter] { return cluster.view(*suspecter, 30) == MemberState::kDead; }, 120s);
+    REQUIRE(declared.has_value());
+    const std::int64_t witnesses =
+        cluster.environment(*suspecter).recorded_metrics().counter("spore_witness_requests_total");
+    INFO("witnesses after " << witness_after << " of the shortest timeout: " << witnesses
+                            << " asked, declared dead " << to_seconds(*declared - *suspected)
+                            << " s after the suspicion");
+    if (witness_after > 0) {
+      CHECK(witnesses >= 1);
+      CHECK(*declared - *suspected <= shortest + 1s);
+    } else {
+      CHECK(witnesses == 0);
+      CHECK(*declared - *suspected > shortest + 1s);
+    }
+  }
+}
+
+TEST_CASE("spore: a suspecter tells its suspect every period, in notes that carry nothing else") {
+  // Crashed member 30 is told by each suspecter once per probe_interval (whatever its local
+  // health does to its probe period), and each note holds the suspicion alone: piggybacked gossip
+  // sent to a member that is probably dead would spend transmissions of news on nobody.
+  // No gossip rounds: news waits for messages to ride on, so a note would find some to carry.
+  MembershipConfig config = partial_view_config();
+  config.gossip_fanout = 0;
+  SporeCluster cluster(kRingMembers, config, 1ms, next_members);
+  cluster.run_for(5s);
+  cluster.crash(30);
+  // Bare notes: a Gossip to 30 holding only its sender's suspicion of 30. (Gossip rounds may
+  // pick 30 too, with whatever is queued: those are not notes.)
+  std::map<std::uint32_t, std::size_t> bare_notes_from;
+  cluster.set_drop_filter([&bare_notes_from](NodeId from, NodeId to, const SporeMessage& message) {
+    const auto* note = std::get_if<Gossip>(&message);
+    if (to.value == 30 && note != nullptr && note->gossip.members.size() == 1 &&
+        note->gossip.instances.empty() && note->gossip.members.front().member == NodeId{30} &&
+        note->gossip.members.front().state == MemberState::kSuspect &&
+        note->gossip.members.front().reporter == from)
+      ++bare_notes_from[from.value];
+    return false;
+  });
+  std::optional<std::size_t> suspecter;
+  REQUIRE(cluster
+              .run_until(
+                  [&cluster, &suspecter] {
+                    for (std::size_t i = 0; i < cluster.size(); ++i) {
+                      if (i != 30 && cluster.view(i, 30) == MemberState::kSuspect) suspecter = i;
+                    }
+                    return suspecter.has_value();
+                  },
+                  60s)
+              .has_value());
+  const auto from = static_cast<std::uint32_t>(*suspecter);
+  const std::size_t notes_before = bare_notes_from[from];
+  cluster.run_for(5s);
+  REQUIRE(cluster.view(*suspecter, 30) == MemberState::kSuspect);  // still deciding
+  CHECK(bare_notes_from[from] - notes_before >= 4);
 }

@@ -45,6 +45,7 @@ TEST_CASE("the spore scale scenario loads and expands to members x loss x seeds"
   CHECK(scenario.members_per_zone == 500);
   CHECK(scenario.view_members == 32);
   CHECK(scenario.scoped_suspicions);
+  CHECK(scenario.suspicion_witness_after == 0.5);  // the default
   CHECK(scenario.settled_start);
   CHECK(scenario.network_model == NetworkModel::kDatagram);
   CHECK(scenario.register_at == 5s);
@@ -152,17 +153,18 @@ TEST_CASE("a spore scenario of the wrong kind is refused at the kind") {
 }
 
 TEST_CASE("a spore scenario reads partial views, a settled start and the network model") {
-  const SporeScenarioLoad load =
-      parse_spore_scenario(kHeader +
-                               "  duration: 20s\n  seeds: [4]\n  members: [40]\n  packetLoss: [0]\n"
-                               "  viewMembers: 16\n  scopedSuspicions: false\n"
-                               "  networkModel: flow\n  join: {settled: true}\n"
-                               "  events:\n    registerAt: 1s\n    leaveAt: 2s\n    crashAt: 3s\n",
-                           "s.yaml");
+  const SporeScenarioLoad load = parse_spore_scenario(
+      kHeader +
+          "  duration: 20s\n  seeds: [4]\n  members: [40]\n  packetLoss: [0]\n"
+          "  viewMembers: 16\n  scopedSuspicions: false\n"
+          "  suspicionWitnessAfter: 0.25\n  networkModel: flow\n  join: {settled: true}\n"
+          "  events:\n    registerAt: 1s\n    leaveAt: 2s\n    crashAt: 3s\n",
+      "s.yaml");
   INFO(load.diagnostics.format());
   REQUIRE(load.scenario.has_value());
   CHECK(load.scenario->view_members == 16);
   CHECK_FALSE(load.scenario->scoped_suspicions);
+  CHECK(load.scenario->suspicion_witness_after == 0.25);
   CHECK(load.scenario->settled_start);
   CHECK(load.scenario->network_model == NetworkModel::kFlow);
   CHECK_FALSE(load.scenario->slow_members.has_value());
@@ -173,6 +175,9 @@ TEST_CASE("a spore scenario reads partial views, a settled start and the network
              Catch::Contains("s.yaml:9:17: spec.networkModel: expected one of datagram, flow"));
   CHECK_THAT(errors_of(kSmallSpec + "  scopedSuspicions: 1\n" + kEvents),
              Catch::Contains("spec.scopedSuspicions"));
+  CHECK_THAT(errors_of(kSmallSpec + "  suspicionWitnessAfter: 7\n" + kEvents),
+             Catch::Contains("s.yaml:9:26: spec.suspicionWitnessAfter: expected a number in "
+                             "[0, 6]"));
   CHECK_THAT(errors_of(kSmallSpec + "  join: {settled: maybe}\n" + kEvents),
              Catch::Contains("spec.join.settled"));
 }
