@@ -1,0 +1,118 @@
+#pragma once
+// The Environment on Boost.Asio: the same contract as the simulator's (core/env/environment.hpp),
+// kept on a real clock and real sockets, so the core runs unchanged in production.
+//
+//   boost::asio::io_context io;
+//   AsioEnvironment env(io, {NodeId{1}, endpoint(127.0.0.1:7201), peers, seed});
+//   spore::SporeNode node(env, config, seeds);
+//   io.run();  // every callback of the node runs on this thread, one at a time
+//
+// Time: now() is steady_clock time since the environment started; it is read when a callback
+// starts and does not move while it runs (a timer callback sees its deadline or slightly later).
+// Timers: one queue ordered by (deadline, order scheduled), behind a single asio steady_timer
+// armed to the earliest deadline: same-deadline timers fire in the order scheduled, and a timer
+// cancelled by a callback due at the same instant never fires, as the contract requires.
+// Periodic timers keep their grid (deadline + k * period); a late one skips the deadlines it
+// missed instead of firing them in a burst.
+// Messages: one UDP socket per node; each Message is one datagram holding one frame
+// (core/wire/message_frame.hpp) sent to the peer's endpoint from the directory. Delivery is a
+// later event even to self (it crosses the socket). Bulk bytes (guest pages) need the TCP lanes
+// of the replication streams, which this backend does not have yet: such a message is dropped
+// and counted, never sent without its pages.
+// Health checks: HTTP/1.0 GET http://127.0.0.1:<port><endpoint>; a 2xx status line within the
+// timeout is healthy.
+// The environment owns no thread. Destroying it cancels its timers and socket; handlers still
+// queued in the io_context find it gone and do nothing (a crash, as far as peers can tell).
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <core/env/environment.hpp>
+#include <real/env/agent_metrics.hpp>
+
+namespace mycelium::real {
+
+// Where every node of the network listens for datagrams.
+using PeerDirectory = std::map<NodeId, boost::asio::ip::udp::endpoint>;
+
+struct AsioEnvironmentConfig {
+  NodeId self;
+  boost::asio::ip::udp::endpoint listen;  // port 0: the system picks one (see local_endpoint())
+  PeerDirectory peers;                    // may include self; more can be added later
+  std::uint64_t seed = 0;                 // random() is RandomStream::derive(seed, self, "node")
+};
+
+class AsioEnvironment final : public Environment {
+ public:
+  // Binds the socket at once: throws boost::system::system_error when the endpoint is taken.
+  AsioEnvironment(boost::asio::io_context& io, AsioEnvironmentConfig config);
+  ~AsioEnvironment() override;
+  AsioEnvironment(const AsioEnvironment&) = delete;
+  AsioEnvironment& operator=(const AsioEnvironment&) = delete;
+
+  NodeId self() const override { return config_.self; }
+  TimePoint now() const override;
+  TimerId schedule_once(Duration delay, TimerCallback callback) override;
+  TimerId schedule_periodic(Duration period, TimerCallback callback) override;
+  bool cancel_timer(TimerId timer) override;
+  void bind(Port port, MessageHandler handler) override;
+  void unbind(Port port) override;
+  void send(Message message) override;
+  RandomStream& random() override { return random_; }
+  MetricsSink& metrics() override { return metrics_; }
+  VmActuator* vm() override { return nullptr; }
+  void check_health(HealthCheck check, HealthCallback done) override;
+
+  boost::asio::ip::udp::endpoint local_endpoint() const;
+  void add_peer(NodeId node, boost::asio::ip::udp::endpoint endpoint);
+  const AgentMetrics& agent_metrics() const { return metrics_; }
+
+ private:
+  struct Timer {
+    TimerId id;
+    Duration period{};  // zero: one-shot
+    TimerCallback callback;
+  };
+  using TimerKey = std::pair<TimePoint, std::uint64_t>;  // deadline, order scheduled
+
+  TimePoint clock_now() const;
+  TimerId add_timer(TimePoint deadline, Duration period, TimerCallback callback);
+  void arm();
+  void on_wakeup();
+  void receive();
+  void on_datagram(std::size_t bytes);
+  // Runs `body` as a callback of this node: now() frozen at `at` for its duration.
+  template <typename Body>
+  void run_callback(TimePoint at, Body&& body);
+
+  boost::asio::io_context& io_;
+  AsioEnvironmentConfig config_;
+  std::chrono::steady_clock::time_point started_;
+  boost::asio::ip::udp::socket socket_;
+  boost::asio::steady_timer wakeup_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // handlers check it first
+  RandomStream random_;
+  AgentMetrics metrics_;
+
+  std::map<TimerKey, Timer> timers_;
+  std::unordered_map<std::uint64_t, TimerKey> timer_keys_;  // by TimerId value
+  std::uint64_t next_timer_id_ = 1;
+  std::uint64_t next_order_ = 0;
+  std::optional<TimePoint> armed_for_;
+
+  std::unordered_map<std::uint16_t, MessageHandler> handlers_;  // by port
+  std::shared_ptr<std::vector<std::uint8_t>> receive_buffer_;
+  boost::asio::ip::udp::endpoint receive_from_;
+
+  bool in_callback_ = false;
+  mutable TimePoint last_now_{};  // now() never decreases
+};
+
+}  // namespace mycelium::real

@@ -1,0 +1,193 @@
+// The Environment contract (core/env/environment.hpp) on the Boost.Asio backend: real clock,
+// real UDP sockets on loopback.
+
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <catch2/catch.hpp>
+
+#include <core/wire/message_frame.hpp>
+#include <real/env/asio_environment.hpp>
+#include <tests/unit/real/asio_test_support.hpp>
+
+using namespace mycelium;
+using namespace mycelium::real;
+using namespace mycelium::real::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+AsioEnvironmentConfig node_config(std::uint32_t id) {
+  return AsioEnvironmentConfig{NodeId{id}, any_loopback_port(), {}, 7};
+}
+
+Message message_to(NodeId to, Port port, std::string text) {
+  Message message;
+  message.to = to;
+  message.port = port;
+  message.payload.assign(text.begin(), text.end());
+  return message;
+}
+
+}  // namespace
+
+TEST_CASE("asio env: timers fire in deadline order, same deadlines in the order scheduled") {
+  boost::asio::io_context io;
+  AsioEnvironment env(io, node_config(1));
+  std::vector<int> fired;
+  std::vector<TimePoint> seen_at;
+  env.schedule_once(30ms, [&] { fired.push_back(3); });
+  env.schedule_once(10ms, [&] { fired.push_back(1); });
+  const TimePoint scheduled_at = env.now();
+  for (int i = 0; i < 3; ++i) {
+    env.schedule_once(20ms, [&, i] {
+      fired.push_back(20 + i);
+      seen_at.push_back(env.now());
+    });
+  }
+  REQUIRE(run_until(
+      io, [&] { return fired.size() == 5; }, 2000ms));
+  CHECK(fired == std::vector<int>{1, 20, 21, 22, 3});
+  for (const TimePoint at : seen_at)
+    CHECK(at >= scheduled_at + 20ms);  // the deadline or slightly later, never before
+}
+
+TEST_CASE("asio env: a timer cancelled by a callback due at the same instant never fires") {
+  boost::asio::io_context io;
+  AsioEnvironment env(io, node_config(1));
+  bool second_fired = false;
+  TimerId second;
+  bool cancelled = false;
+  env.schedule_once(10ms, [&] { cancelled = env.cancel_timer(second); });
+  second = env.schedule_once(10ms, [&] { second_fired = true; });
+  bool later_fired = false;
+  env.schedule_once(40ms, [&] { later_fired = true; });
+  REQUIRE(run_until(
+      io, [&] { return later_fired; }, 2000ms));
+  CHECK(cancelled);
+  CHECK_FALSE(second_fired);
+  CHECK_FALSE(env.cancel_timer(second));  // already cancelled
+  CHECK_FALSE(env.cancel_timer(TimerId{}));
+}
+
+TEST_CASE("asio env: now() stands still inside a callback and never goes back") {
+  boost::asio::io_context io;
+  AsioEnvironment env(io, node_config(1));
+  TimePoint inside_first{}, inside_second{};
+  bool done = false;
+  env.schedule_once(5ms, [&] {
+    inside_first = env.now();
+    const auto spin_until = std::chrono::steady_clock::now() + 20ms;
+    while (std::chrono::steady_clock::now() < spin_until) {
+    }
+    inside_second = env.now();
+    done = true;
+  });
+  REQUIRE(run_until(
+      io, [&] { return done; }, 2000ms));
+  CHECK(inside_first == inside_second);
+  CHECK(env.now() >= inside_second + 20ms);  // outside a callback it reads the clock again
+}
+
+TEST_CASE("asio env: a periodic timer keeps its grid and stops when cancelled, even by itself") {
+  boost::asio::io_context io;
+  AsioEnvironment env(io, node_config(1));
+  const TimePoint start = env.now();
+  std::vector<TimePoint> ticks;
+  TimerId periodic;
+  periodic = env.schedule_periodic(20ms, [&] {
+    ticks.push_back(env.now());
+    if (ticks.size() == 5) env.cancel_timer(periodic);
+  });
+  REQUIRE(run_until(
+      io, [&] { return ticks.size() == 5; }, 2000ms));
+  run_for(io, 100ms);
+  CHECK(ticks.size() == 5);
+  for (std::size_t k = 0; k < ticks.size(); ++k) {
+    // Tick k is due at start + (k + 1) * 20 ms; it runs then or a little later, never earlier.
+    CHECK(ticks[k] >= start + 20ms * static_cast<int>(k + 1));
+  }
+  CHECK_FALSE(env.cancel_timer(periodic));
+}
+
+TEST_CASE("asio env: messages cross real UDP sockets, to others and to self, as later events") {
+  boost::asio::io_context io;
+  AsioEnvironment a(io, node_config(1));
+  AsioEnvironment b(io, node_config(2));
+  a.add_peer(NodeId{2}, b.local_endpoint());
+  b.add_peer(NodeId{1}, a.local_endpoint());
+  std::vector<std::string> at_b, at_a;
+  b.bind(Port{9}, [&](const Message& message) {
+    CHECK(message.from == NodeId{1});
+    CHECK(message.to == NodeId{2});
+    at_b.emplace_back(message.payload.begin(), message.payload.end());
+  });
+  a.bind(Port{9}, [&](const Message& message) {
+    at_a.emplace_back(message.payload.begin(), message.payload.end());
+  });
+  a.send(message_to(NodeId{2}, Port{9}, "hello b"));
+  a.send(message_to(NodeId{1}, Port{9}, "hello me"));
+  CHECK(at_b.empty());  // never delivered inside send()
+  CHECK(at_a.empty());
+  REQUIRE(run_until(
+      io, [&] { return at_b.size() == 1 && at_a.size() == 1; }, 2000ms));
+  CHECK(at_b.front() == "hello b");
+  CHECK(at_a.front() == "hello me");
+  CHECK(a.agent_metrics().counter("messages_sent_total") == 2);
+}
+
+TEST_CASE("asio env: unbound ports, unknown peers, bulk and garbage are dropped and counted") {
+  boost::asio::io_context io;
+  AsioEnvironment a(io, node_config(1));
+  AsioEnvironment b(io, node_config(2));
+  a.add_peer(NodeId{2}, b.local_endpoint());
+  a.send(message_to(NodeId{2}, Port{5}, "nobody listens"));
+  a.send(message_to(NodeId{3}, Port{5}, "nobody is there"));
+  Message bulk = message_to(NodeId{2}, Port{5}, "pages");
+  bulk.bulk_bytes = 4096;
+  a.send(bulk);
+  // A datagram that is not a frame, and a frame addressed to another node.
+  boost::asio::ip::udp::socket raw(io, any_loopback_port());
+  const std::string garbage = "definitely not a frame";
+  raw.send_to(boost::asio::buffer(garbage), b.local_endpoint());
+  Message elsewhere = message_to(NodeId{7}, Port{5}, "for 7");
+  elsewhere.from = NodeId{1};
+  const std::vector<std::uint8_t> frame = wire::encode_frame(elsewhere);
+  raw.send_to(boost::asio::buffer(frame), b.local_endpoint());
+  const AgentMetrics& at_b = b.agent_metrics();
+  REQUIRE(run_until(
+      io, [&] { return at_b.counter("messages_received_total") == 3; }, 2000ms));
+  CHECK(at_b.counter("messages_dropped_unbound_total") == 1);
+  CHECK(at_b.counter("messages_dropped_malformed_total") == 1);
+  CHECK(at_b.counter("messages_dropped_misdirected_total") == 1);
+  CHECK(a.agent_metrics().counter("messages_dropped_unknown_peer_total") == 1);
+  CHECK(a.agent_metrics().counter("messages_dropped_bulk_unsupported_total") == 1);
+}
+
+TEST_CASE("asio env: a handler may unbind its own port, and later arrivals are dropped") {
+  boost::asio::io_context io;
+  AsioEnvironment a(io, node_config(1));
+  int handled = 0;
+  a.bind(Port{4}, [&](const Message&) {
+    ++handled;
+    a.unbind(Port{4});
+  });
+  a.send(message_to(NodeId{1}, Port{4}, "one"));
+  a.send(message_to(NodeId{1}, Port{4}, "two"));
+  REQUIRE(run_until(
+      io, [&] { return a.agent_metrics().counter("messages_received_total") == 2; }, 2000ms));
+  CHECK(handled == 1);
+  CHECK(a.agent_metrics().counter("messages_dropped_unbound_total") == 1);
+}
+
+TEST_CASE("asio env: the same seed gives the same random stream per node") {
+  boost::asio::io_context io;
+  AsioEnvironment first(io, node_config(1));
+  AsioEnvironment again(io, node_config(1));
+  AsioEnvironment other(io, node_config(2));
+  const std::uint64_t draw = first.random().next_u64();
+  CHECK(again.random().next_u64() == draw);
+  CHECK(other.random().next_u64() != draw);
+}
