@@ -28,6 +28,12 @@ AsioEnvironment::AsioEnvironment(asio::io_context& io, AsioEnvironmentConfig con
   MYCELIUM_ASSERT(config_.self.valid());
   socket_.bind(config_.listen);
   config_.peers.insert_or_assign(config_.self, socket_.local_endpoint());
+  const asio::ip::udp::endpoint bound = socket_.local_endpoint();
+  lanes_ = std::make_unique<TcpLanes>(
+      io, config_.self, asio::ip::tcp::endpoint(bound.address(), bound.port()), metrics_,
+      [this](const Message& message, std::span<const std::uint8_t> bulk) {
+        deliver(message, bulk);
+      });
   receive();
 }
 
@@ -36,6 +42,7 @@ AsioEnvironment::~AsioEnvironment() {
   boost::system::error_code ignored;
   wakeup_.cancel();
   socket_.close(ignored);
+  lanes_.reset();
 }
 
 TimePoint AsioEnvironment::clock_now() const {
@@ -158,15 +165,34 @@ void AsioEnvironment::unbind(Port port) {
   handlers_.erase(port.value);
 }
 
+void AsioEnvironment::set_bulk_source(Port port, BulkSource source) {
+  bulk_sources_[port.value] = std::move(source);
+}
+
+void AsioEnvironment::set_bulk_sink(Port port, BulkSink sink) {
+  bulk_sinks_[port.value] = std::move(sink);
+}
+
 void AsioEnvironment::send(Message message) {
   message.from = config_.self;
-  if (message.bulk_bytes > 0) {
-    metrics_.add_counter("messages_dropped_bulk_unsupported_total", 1);
-    return;
-  }
   const auto peer = config_.peers.find(message.to);
   if (peer == config_.peers.end()) {
     metrics_.add_counter("messages_dropped_unknown_peer_total", 1);
+    return;
+  }
+  if (message.lane > 0 || message.bulk_bytes > 0) {
+    std::vector<std::uint8_t> bulk;
+    if (message.bulk_bytes > 0) {
+      const auto source = bulk_sources_.find(message.port.value);
+      if (message.bulk_bytes > TcpLanes::kMaxReceivedBulkBytes || source == bulk_sources_.end() ||
+          !source->second(message, bulk) || bulk.size() != message.bulk_bytes) {
+        metrics_.add_counter("messages_dropped_no_bulk_total", 1);
+        return;
+      }
+    }
+    metrics_.add_counter("messages_sent_total", 1);
+    lanes_->send(message, std::move(bulk),
+                 asio::ip::tcp::endpoint(peer->second.address(), peer->second.port()));
     return;
   }
   if (message.payload.size() + wire::kFrameOverheadBytes > kMaxDatagramBytes) {
@@ -209,6 +235,10 @@ void AsioEnvironment::on_datagram(std::size_t bytes) {
     metrics_.add_counter("messages_dropped_misdirected_total", 1);
     return;
   }
+  deliver(message, {});
+}
+
+void AsioEnvironment::deliver(const Message& message, std::span<const std::uint8_t> bulk) {
   const auto handler = handlers_.find(message.port.value);
   if (handler == handlers_.end()) {
     metrics_.add_counter("messages_dropped_unbound_total", 1);
@@ -217,8 +247,17 @@ void AsioEnvironment::on_datagram(std::size_t bytes) {
   // Copies: the handler may unbind its own port (which destroys the stored one), or destroy
   // this node.
   const MessageHandler handle = handler->second;
+  const auto sink = bulk_sinks_.find(message.port.value);
+  const BulkSink take_bulk =
+      message.bulk_bytes > 0 && sink != bulk_sinks_.end() ? sink->second : BulkSink{};
   const std::shared_ptr<bool> alive = alive_;
-  run_callback(clock_now(), [&handle, &message] { handle(message); });
+  run_callback(clock_now(), [&] {
+    if (take_bulk && !take_bulk(message, bulk)) {
+      metrics_.add_counter("messages_dropped_bulk_refused_total", 1);
+      return;
+    }
+    handle(message);
+  });
   if (*alive) arm();
 }
 

@@ -14,11 +14,12 @@
 // cancelled by a callback due at the same instant never fires, as the contract requires.
 // Periodic timers keep their grid (deadline + k * period); a late one skips the deadlines it
 // missed instead of firing them in a burst.
-// Messages: one UDP socket per node; each Message is one datagram holding one frame
-// (core/wire/message_frame.hpp) sent to the peer's endpoint from the directory. Delivery is a
-// later event even to self (it crosses the socket). Bulk bytes (guest pages) need the TCP lanes
-// of the replication streams, which this backend does not have yet: such a message is dropped
-// and counted, never sent without its pages.
+// Messages: one UDP socket per node; a Message is one datagram holding one frame
+// (core/wire/message_frame.hpp) sent to the peer's endpoint from the directory. A message that
+// names a lane (> 0) or carries bulk bytes goes instead on the TCP connection for (peer, lane)
+// (tcp_lanes.hpp), at the same address and port: the bulk (guest pages) comes from the port's
+// BulkSource at the sender and goes to the port's BulkSink at the receiver, just before the
+// port's handler sees the message. Delivery is a later event even to self (it crosses a socket).
 // Health checks: HTTP/1.0 GET http://127.0.0.1:<port><endpoint>; a 2xx status line within the
 // timeout is healthy.
 // The environment owns no thread. Destroying it cancels its timers and socket; handlers still
@@ -36,6 +37,7 @@
 
 #include <core/env/environment.hpp>
 #include <real/env/agent_metrics.hpp>
+#include <real/env/tcp_lanes.hpp>
 
 namespace mycelium::real {
 
@@ -47,7 +49,16 @@ struct AsioEnvironmentConfig {
   boost::asio::ip::udp::endpoint listen;  // port 0: the system picks one (see local_endpoint())
   PeerDirectory peers;                    // may include self; more can be added later
   std::uint64_t seed = 0;                 // random() is RandomStream::derive(seed, self, "node")
+  VmActuator* vm = nullptr;               // the guest this node protects, if any (not owned)
 };
+
+// Where a sender's bulk comes from: fills `bulk` with message.bulk_bytes bytes (the pages a
+// replication chunk names); false when it cannot (the message is dropped and counted).
+using BulkSource = std::function<bool(const Message& message, std::vector<std::uint8_t>& bulk)>;
+// Where a receiver's bulk goes, just before the port's handler sees the message. False: it could
+// not take it, and the message is dropped (counted) as if lost, so the handler never sees a
+// message whose bulk went nowhere.
+using BulkSink = std::function<bool(const Message& message, std::span<const std::uint8_t> bulk)>;
 
 class AsioEnvironment final : public Environment {
  public:
@@ -67,11 +78,14 @@ class AsioEnvironment final : public Environment {
   void send(Message message) override;
   RandomStream& random() override { return random_; }
   MetricsSink& metrics() override { return metrics_; }
-  VmActuator* vm() override { return nullptr; }
+  VmActuator* vm() override { return config_.vm; }
   void check_health(HealthCheck check, HealthCallback done) override;
 
   boost::asio::ip::udp::endpoint local_endpoint() const;
   void add_peer(NodeId node, boost::asio::ip::udp::endpoint endpoint);
+  void set_bulk_source(Port port, BulkSource source);
+  void set_bulk_sink(Port port, BulkSink sink);
+  const TcpLanes& lanes() const { return *lanes_; }
   const AgentMetrics& agent_metrics() const { return metrics_; }
 
  private:
@@ -88,6 +102,8 @@ class AsioEnvironment final : public Environment {
   void on_wakeup();
   void receive();
   void on_datagram(std::size_t bytes);
+  // A complete message from either socket: the sink takes its bulk, then the handler runs.
+  void deliver(const Message& message, std::span<const std::uint8_t> bulk);
   // Runs `body` as a callback of this node: now() frozen at `at` for its duration.
   template <typename Body>
   void run_callback(TimePoint at, Body&& body);
@@ -108,6 +124,9 @@ class AsioEnvironment final : public Environment {
   std::optional<TimePoint> armed_for_;
 
   std::unordered_map<std::uint16_t, MessageHandler> handlers_;  // by port
+  std::unordered_map<std::uint16_t, BulkSource> bulk_sources_;  // by port
+  std::unordered_map<std::uint16_t, BulkSink> bulk_sinks_;      // by port
+  std::unique_ptr<TcpLanes> lanes_;
   std::shared_ptr<std::vector<std::uint8_t>> receive_buffer_;
   boost::asio::ip::udp::endpoint receive_from_;
 

@@ -1,11 +1,17 @@
 // The Environment contract (core/env/environment.hpp) on the Boost.Asio backend: real clock,
 // real UDP sockets on loopback.
 
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 
 #include <core/wire/message_frame.hpp>
@@ -138,7 +144,7 @@ TEST_CASE("asio env: messages cross real UDP sockets, to others and to self, as 
   CHECK(a.agent_metrics().counter("messages_sent_total") == 2);
 }
 
-TEST_CASE("asio env: unbound ports, unknown peers, bulk and garbage are dropped and counted") {
+TEST_CASE("asio env: unbound ports, unknown peers, bulk without a source and garbage are dropped") {
   boost::asio::io_context io;
   AsioEnvironment a(io, node_config(1));
   AsioEnvironment b(io, node_config(2));
@@ -163,7 +169,7 @@ TEST_CASE("asio env: unbound ports, unknown peers, bulk and garbage are dropped 
   CHECK(at_b.counter("messages_dropped_malformed_total") == 1);
   CHECK(at_b.counter("messages_dropped_misdirected_total") == 1);
   CHECK(a.agent_metrics().counter("messages_dropped_unknown_peer_total") == 1);
-  CHECK(a.agent_metrics().counter("messages_dropped_bulk_unsupported_total") == 1);
+  CHECK(a.agent_metrics().counter("messages_dropped_no_bulk_total") == 1);  // no bulk source
 }
 
 TEST_CASE("asio env: a handler may unbind its own port, and later arrivals are dropped") {
@@ -190,4 +196,117 @@ TEST_CASE("asio env: the same seed gives the same random stream per node") {
   const std::uint64_t draw = first.random().next_u64();
   CHECK(again.random().next_u64() == draw);
   CHECK(other.random().next_u64() != draw);
+}
+
+namespace {
+
+// Bulk a test sender attaches: byte i of the bulk of a message whose payload starts with s is
+// (s + i) mod 251, so the receiver can check every byte.
+bool patterned_bulk(const Message& message, std::vector<std::uint8_t>& bulk) {
+  bulk.resize(message.bulk_bytes);
+  const std::uint8_t start = message.payload.empty() ? 0 : message.payload.front();
+  for (std::size_t i = 0; i < bulk.size(); ++i)
+    bulk[i] = static_cast<std::uint8_t>((start + i) % 251);
+  return true;
+}
+
+bool bulk_is_patterned(const Message& message, std::span<const std::uint8_t> bulk) {
+  std::vector<std::uint8_t> expected;
+  patterned_bulk(message, expected);
+  return std::equal(bulk.begin(), bulk.end(), expected.begin(), expected.end());
+}
+
+}  // namespace
+
+TEST_CASE("asio env: lanes carry messages and their bulk on TCP, in order per lane") {
+  boost::asio::io_context io;
+  AsioEnvironment a(io, node_config(1));
+  AsioEnvironment b(io, node_config(2));
+  a.add_peer(NodeId{2}, b.local_endpoint());
+  a.set_bulk_source(Port{7100}, patterned_bulk);
+  struct Received {
+    std::uint16_t lane;
+    std::uint8_t first;
+    std::uint64_t bulk_bytes;
+  };
+  std::vector<Received> received;
+  std::vector<std::uint64_t> sunk;
+  b.set_bulk_sink(Port{7100}, [&](const Message& message, std::span<const std::uint8_t> bulk) {
+    sunk.push_back(bulk.size());
+    CHECK(bulk_is_patterned(message, bulk));
+    return true;
+  });
+  b.bind(Port{7100}, [&](const Message& message) {
+    CHECK(message.from == NodeId{1});
+    received.push_back(Received{message.lane, message.payload.front(), message.bulk_bytes});
+  });
+  const std::uint64_t sizes[] = {0, 1024, 3 << 20, 7, 100000};
+  for (std::uint8_t i = 0; i < 10; ++i) {
+    Message message = message_to(NodeId{2}, Port{7100}, std::string(1, static_cast<char>(i)));
+    message.lane = static_cast<std::uint16_t>(1 + i % 2);
+    message.bulk_bytes = sizes[i % 5];
+    if (message.bulk_bytes == 0) message.lane = 1;  // lane 1 without bulk still goes on TCP
+    a.send(std::move(message));
+  }
+  REQUIRE(run_until(
+      io, [&] { return received.size() == 10; }, 5000ms));
+  // Per lane, in the order sent.
+  for (const std::uint16_t lane : {1, 2}) {
+    int previous = -1;
+    for (const Received& r : received) {
+      if (r.lane != lane) continue;
+      CHECK(static_cast<int>(r.first) > previous);
+      previous = r.first;
+      CHECK(r.bulk_bytes == sizes[r.first % 5]);
+    }
+  }
+  CHECK(sunk.size() == 8);  // the two messages without bulk had nothing to sink
+  CHECK(a.lanes().open_outgoing() == 2);
+  CHECK(b.agent_metrics().counter("lane_connections_accepted_total") == 2);
+  CHECK(a.agent_metrics().counter("messages_dropped_no_bulk_total") == 0);
+}
+
+TEST_CASE("asio env: a lane to a node that is gone fails, is dropped, and reopens on next use") {
+  boost::asio::io_context io;
+  AsioEnvironment a(io, node_config(1));
+  auto b = std::make_unique<AsioEnvironment>(io, node_config(2));
+  a.add_peer(NodeId{2}, b->local_endpoint());
+  int delivered = 0;
+  b->bind(Port{7100}, [&](const Message&) { ++delivered; });
+  Message first = message_to(NodeId{2}, Port{7100}, "a");
+  first.lane = 1;
+  a.send(first);
+  REQUIRE(run_until(
+      io, [&] { return delivered == 1; }, 2000ms));
+  b.reset();  // its listener and connections close
+  const AgentMetrics& metrics = a.agent_metrics();
+  for (int attempt = 0; attempt < 20 && metrics.counter("lane_connections_dropped_total") == 0;
+       ++attempt) {
+    a.send(first);  // the first write after the close may still succeed locally
+    run_for(io, 50ms);
+  }
+  CHECK(metrics.counter("lane_connections_dropped_total") >= 1);
+  a.send(first);  // no listener any more: a fresh connection is tried, and refused
+  REQUIRE(run_until(
+      io, [&] { return metrics.counter("lane_connect_failed_total") >= 1; }, 2000ms));
+  CHECK(metrics.counter("lane_connections_opened_total") >= 2);
+  CHECK(a.lanes().open_outgoing() == 0);
+}
+
+TEST_CASE("asio env: a stream that is not frames is cut off, and counted") {
+  boost::asio::io_context io;
+  AsioEnvironment b(io, node_config(2));
+  boost::asio::ip::tcp::socket raw(io);
+  const auto udp = b.local_endpoint();
+  raw.connect(boost::asio::ip::tcp::endpoint(udp.address(), udp.port()));
+  const std::string garbage(64, 'x');
+  boost::asio::write(raw, boost::asio::buffer(garbage));
+  REQUIRE(run_until(
+      io, [&] { return b.agent_metrics().counter("messages_dropped_malformed_total") == 1; },
+      2000ms));
+  // The receiver closed the connection: reading from it ends.
+  boost::system::error_code error;
+  std::array<char, 8> sink{};
+  raw.read_some(boost::asio::buffer(sink), error);
+  CHECK(error == boost::asio::error::eof);
 }

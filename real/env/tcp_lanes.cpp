@@ -1,0 +1,203 @@
+#include <algorithm>
+#include <utility>
+
+#include <boost/asio/write.hpp>
+
+#include <core/assert.hpp>
+#include <core/wire/message_frame.hpp>
+#include <real/env/tcp_lanes.hpp>
+
+namespace mycelium::real {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr std::size_t kReadChunkBytes = 256U << 10;
+
+}  // namespace
+
+struct TcpLanes::Outgoing {
+  explicit Outgoing(asio::io_context& io) : socket(io) {}
+  tcp::socket socket;
+  bool connected = false;
+  bool writing = false;
+  std::deque<std::vector<std::uint8_t>> queue;  // frame followed by its bulk, each
+  std::size_t queued_bytes = 0;
+};
+
+struct TcpLanes::Incoming {
+  explicit Incoming(tcp::socket connected) : socket(std::move(connected)) {}
+  tcp::socket socket;
+  std::vector<std::uint8_t> buffer;  // received, not yet delivered
+  std::size_t filled = 0;
+};
+
+TcpLanes::TcpLanes(asio::io_context& io, NodeId self, tcp::endpoint listen, MetricsSink& metrics,
+                   Deliver deliver)
+    : io_(io), self_(self), metrics_(metrics), deliver_(std::move(deliver)), acceptor_(io) {
+  acceptor_.open(listen.protocol());
+  acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  acceptor_.bind(listen);
+  acceptor_.listen();
+  accept();
+}
+
+TcpLanes::~TcpLanes() {
+  *alive_ = false;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  for (auto& [key, lane] : outgoing_)
+    lane->socket.close(ignored);
+  for (const auto& weak : incoming_) {
+    if (const auto connection = weak.lock()) connection->socket.close(ignored);
+  }
+}
+
+// --- sending ----------------------------------------------------------------------------------
+
+void TcpLanes::send(const Message& message, std::vector<std::uint8_t> bulk,
+                    const tcp::endpoint& endpoint) {
+  MYCELIUM_ASSERT(bulk.size() == message.bulk_bytes);
+  const LaneKey key{message.to, message.lane};
+  auto& lane = outgoing_[key];
+  if (!lane) {
+    lane = std::make_shared<Outgoing>(io_);
+    metrics_.add_counter("lane_connections_opened_total", 1);
+    lane->socket.async_connect(
+        endpoint, [this, alive = alive_, key, lane](const boost::system::error_code& error) {
+          if (!*alive) return;
+          if (error) {
+            metrics_.add_counter("lane_connect_failed_total", 1);
+            drop(key, lane);
+            return;
+          }
+          boost::system::error_code ignored;
+          lane->socket.set_option(tcp::no_delay(true), ignored);
+          lane->connected = true;
+          start_writing(lane);
+        });
+  }
+  std::vector<std::uint8_t> bytes = wire::encode_frame(message);
+  const std::size_t total = bytes.size() + bulk.size();
+  if (lane->queued_bytes + total > kMaxQueuedBytesPerLane) {
+    metrics_.add_counter("messages_dropped_lane_full_total", 1);
+    return;
+  }
+  bytes.insert(bytes.end(), bulk.begin(), bulk.end());
+  lane->queued_bytes += total;
+  lane->queue.push_back(std::move(bytes));
+  metrics_.add_counter("lane_bytes_queued_total", static_cast<std::int64_t>(total));
+  start_writing(lane);
+}
+
+void TcpLanes::start_writing(const std::shared_ptr<Outgoing>& lane) {
+  if (!lane->connected || lane->writing || lane->queue.empty()) return;
+  lane->writing = true;
+  asio::async_write(
+      lane->socket, asio::buffer(lane->queue.front()),
+      [this, alive = alive_, lane](const boost::system::error_code& error, std::size_t written) {
+        if (!*alive) return;
+        lane->writing = false;
+        if (error) {
+          for (const auto& [key, open] : outgoing_) {
+            if (open == lane) {
+              drop(key, lane);
+              break;
+            }
+          }
+          return;
+        }
+        lane->queued_bytes -= written;
+        lane->queue.pop_front();
+        metrics_.add_counter("lane_bytes_sent_total", static_cast<std::int64_t>(written));
+        start_writing(lane);
+      });
+}
+
+void TcpLanes::drop(const LaneKey& key, const std::shared_ptr<Outgoing>& lane) {
+  metrics_.add_counter("lane_connections_dropped_total", 1);
+  metrics_.add_counter("messages_lost_on_dropped_lane_total",
+                       static_cast<std::int64_t>(lane->queue.size()));
+  boost::system::error_code ignored;
+  lane->socket.close(ignored);
+  lane->queue.clear();
+  lane->queued_bytes = 0;
+  const auto it = outgoing_.find(key);
+  if (it != outgoing_.end() && it->second == lane) outgoing_.erase(it);
+}
+
+// --- receiving --------------------------------------------------------------------------------
+
+void TcpLanes::accept() {
+  acceptor_.async_accept(
+      [this, alive = alive_](const boost::system::error_code& error, tcp::socket socket) {
+        if (!*alive || error == asio::error::operation_aborted) return;
+        if (!error) {
+          auto connection = std::make_shared<Incoming>(std::move(socket));
+          std::erase_if(incoming_, [](const auto& weak) { return weak.expired(); });
+          incoming_.push_back(connection);
+          metrics_.add_counter("lane_connections_accepted_total", 1);
+          read(connection);
+        }
+        accept();
+      });
+}
+
+void TcpLanes::read(const std::shared_ptr<Incoming>& connection) {
+  if (connection->buffer.size() < connection->filled + kReadChunkBytes)
+    connection->buffer.resize(connection->filled + kReadChunkBytes);
+  connection->socket.async_read_some(
+      asio::buffer(connection->buffer.data() + connection->filled, kReadChunkBytes),
+      [this, alive = alive_, connection](const boost::system::error_code& error,
+                                         std::size_t bytes) {
+        if (!*alive) return;
+        if (error) return;  // closed or broken: the sender reconnects; partial data is lost
+        connection->filled += bytes;
+        if (!deliver_buffered(*connection)) {
+          boost::system::error_code ignored;
+          connection->socket.close(ignored);
+          return;
+        }
+        if (*alive) read(connection);
+      });
+}
+
+bool TcpLanes::deliver_buffered(Incoming& connection) {
+  std::size_t consumed = 0;
+  bool keep = true;
+  while (keep) {
+    const std::span<const std::uint8_t> pending(connection.buffer.data() + consumed,
+                                                connection.filled - consumed);
+    const wire::FrameDecode decoded = wire::decode_frame(pending);
+    if (decoded.incomplete) break;
+    if (!decoded.message) {
+      metrics_.add_counter("messages_dropped_malformed_total", 1);
+      return false;  // a stream out of step cannot be resynchronised: cut it off
+    }
+    const Message& message = *decoded.message;
+    if (message.bulk_bytes > kMaxReceivedBulkBytes) {
+      metrics_.add_counter("messages_dropped_oversized_total", 1);
+      return false;
+    }
+    if (pending.size() < decoded.frame_bytes + message.bulk_bytes) break;  // bulk still coming
+    consumed += decoded.frame_bytes + message.bulk_bytes;
+    if (message.to != self_) {
+      metrics_.add_counter("messages_dropped_misdirected_total", 1);
+      continue;
+    }
+    metrics_.add_counter("lane_messages_received_total", 1);
+    const std::shared_ptr<bool> alive = alive_;
+    deliver_(message, pending.subspan(decoded.frame_bytes, message.bulk_bytes));
+    keep = *alive;  // the handler may have destroyed this node
+  }
+  if (!keep) return true;
+  std::copy(connection.buffer.begin() + static_cast<std::ptrdiff_t>(consumed),
+            connection.buffer.begin() + static_cast<std::ptrdiff_t>(connection.filled),
+            connection.buffer.begin());
+  connection.filled -= consumed;
+  return true;
+}
+
+}  // namespace mycelium::real

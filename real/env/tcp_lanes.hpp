@@ -1,0 +1,76 @@
+#pragma once
+// The TCP side of the real runtime: one connection per (peer, lane) for messages that carry
+// bulk data (replication chunks and the guest pages behind them) or name a lane (the rhizomorph
+// connections), so each lane is its own stream with its own congestion window.
+//
+// On a connection, messages follow each other as a frame (core/wire/message_frame.hpp) and
+// then its bulk_bytes of data. Connections open on first use; a broken one is closed with what
+// it still queued (lost, counted: the replication protocol retransmits) and reopened by the next
+// message for it. Bounded: at most kMaxQueuedBytesPerLane waits per outgoing connection (more
+// is dropped and counted), at most kMaxReceivedBulkBytes of bulk per message (a peer announcing
+// more is cut off).
+//
+// Not an Environment: AsioEnvironment owns one and gets every complete message back through
+// `deliver`, on the io_context's thread.
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <core/env/message.hpp>
+#include <core/env/metrics.hpp>
+
+namespace mycelium::real {
+
+class TcpLanes {
+ public:
+  static constexpr std::size_t kMaxQueuedBytesPerLane = 256U << 20;
+  static constexpr std::uint64_t kMaxReceivedBulkBytes = 64U << 20;
+
+  using Deliver = std::function<void(const Message& message, std::span<const std::uint8_t> bulk)>;
+
+  // Listens on `listen` (TCP, same address and port as the node's datagrams).
+  TcpLanes(boost::asio::io_context& io, NodeId self, boost::asio::ip::tcp::endpoint listen,
+           MetricsSink& metrics, Deliver deliver);
+  ~TcpLanes();
+  TcpLanes(const TcpLanes&) = delete;
+  TcpLanes& operator=(const TcpLanes&) = delete;
+
+  // Queues `message` (already addressed, `from` set) and its bulk (exactly bulk_bytes bytes) on
+  // the connection to (`to`, message.lane) at `endpoint`.
+  void send(const Message& message, std::vector<std::uint8_t> bulk,
+            const boost::asio::ip::tcp::endpoint& endpoint);
+
+  boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  std::size_t open_outgoing() const { return outgoing_.size(); }
+
+ private:
+  struct Outgoing;
+  struct Incoming;
+  using LaneKey = std::pair<NodeId, std::uint16_t>;
+
+  void accept();
+  void start_writing(const std::shared_ptr<Outgoing>& lane);
+  void drop(const LaneKey& key, const std::shared_ptr<Outgoing>& lane);
+  void read(const std::shared_ptr<Incoming>& connection);
+  // Delivers every complete message in the connection's buffer; false when it must be cut off.
+  bool deliver_buffered(Incoming& connection);
+
+  boost::asio::io_context& io_;
+  NodeId self_;
+  MetricsSink& metrics_;
+  Deliver deliver_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::map<LaneKey, std::shared_ptr<Outgoing>> outgoing_;
+  std::vector<std::weak_ptr<Incoming>> incoming_;  // closed on destruction
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace mycelium::real

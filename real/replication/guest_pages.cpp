@@ -1,0 +1,84 @@
+#include <algorithm>
+#include <cstring>
+
+#include <core/assert.hpp>
+#include <real/replication/guest_pages.hpp>
+
+namespace mycelium::real {
+
+namespace {
+
+// The chunk a replication message carries, if it is one whose pages all fit in `memory_bytes`.
+std::optional<ram::EpochChunk> chunk_within(const Message& message, std::uint64_t memory_bytes) {
+  ram::DecodeResult decoded = ram::decode_replication_message(message.payload);
+  if (!decoded.message) return std::nullopt;
+  auto* chunk = std::get_if<ram::EpochChunk>(&*decoded.message);
+  if (chunk == nullptr || chunk->data_bytes() != message.bulk_bytes) return std::nullopt;
+  const std::uint64_t pages_in_memory = memory_bytes / chunk->page_size_bytes;
+  if (!chunk->pages.empty() && chunk->pages.back() >= pages_in_memory) return std::nullopt;
+  return std::move(*chunk);
+}
+
+}  // namespace
+
+BulkSource guest_page_source(std::span<const std::uint8_t> guest) {
+  return [guest](const Message& message, std::vector<std::uint8_t>& bulk) {
+    const std::optional<ram::EpochChunk> chunk = chunk_within(message, guest.size());
+    if (!chunk) return false;
+    const std::uint64_t page_bytes = chunk->page_size_bytes;
+    bulk.resize(chunk->data_bytes());
+    std::uint8_t* out = bulk.data();
+    for (const std::uint64_t page : chunk->pages) {
+      std::memcpy(out, guest.data() + page * page_bytes, page_bytes);
+      out += page_bytes;
+    }
+    return true;
+  };
+}
+
+BulkSink ReplicaWriter::sink() {
+  return [this](const Message& message, std::span<const std::uint8_t> bulk) {
+    return stage(message, bulk);
+  };
+}
+
+bool ReplicaWriter::stage(const Message& message, std::span<const std::uint8_t> bulk) {
+  const std::optional<ram::EpochChunk> chunk = chunk_within(message, replica_.size());
+  if (!chunk || bulk.size() != chunk->data_bytes() ||
+      staged_bytes_ + bulk.size() > kMaxStagedBytes) {
+    ++refused_chunks_;
+    return false;
+  }
+  // A retransmission of a chunk already written, or already waiting: the backup acknowledges
+  // it again, there is nothing to keep.
+  if (chunk->epoch <= applied_through_) return true;
+  const auto key = std::pair{chunk->epoch, chunk->chunk_index};
+  if (staged_.contains(key)) return true;
+  staged_.emplace(key, std::vector<std::uint8_t>(bulk.begin(), bulk.end()));
+  staged_bytes_ += bulk.size();
+  return true;
+}
+
+void ReplicaWriter::apply(const ram::EpochChunk& chunk) {
+  const auto it = staged_.find(std::pair{chunk.epoch, chunk.chunk_index});
+  // The backup applies only chunks it received, and each arrived with its bulk: a chunk without
+  // staged pages would leave the replica behind the epoch it claims.
+  MYCELIUM_ASSERT(it != staged_.end() || chunk.pages.empty());
+  if (it == staged_.end()) {
+    applied_through_ = std::max(applied_through_, chunk.epoch);
+    return;
+  }
+  const std::vector<std::uint8_t>& bytes = it->second;
+  MYCELIUM_ASSERT(bytes.size() == chunk.data_bytes());
+  const std::uint64_t page_bytes = chunk.page_size_bytes;
+  for (std::size_t i = 0; i < chunk.pages.size(); ++i) {
+    std::memcpy(replica_.data() + chunk.pages[i] * page_bytes, bytes.data() + i * page_bytes,
+                page_bytes);
+  }
+  pages_written_ += chunk.pages.size();
+  applied_through_ = std::max(applied_through_, chunk.epoch);
+  staged_bytes_ -= bytes.size();
+  staged_.erase(it);
+}
+
+}  // namespace mycelium::real

@@ -1,0 +1,59 @@
+#pragma once
+// Guest pages on the real runtime's replication streams. The core's replication chunks name the
+// pages they carry (core/ram/replication_messages.hpp); their contents travel as the message's
+// bulk on its TCP lane (real/env/tcp_lanes.hpp):
+//
+//   primary: guest_page_source(memory) copies the named pages out of guest memory when the
+//            chunk is sent (AsioEnvironment::set_bulk_source on kReplicationPort);
+//   backup:  ReplicaWriter stages each chunk's pages as they arrive (its sink()), and writes an
+//            epoch's pages into the replica only when the backup applies that epoch, in order
+//            (its apply(), ReplicationBackup::on_apply), so the replica is always a committed
+//            snapshot, never half of a later epoch.
+// Memory is a span: a shared memory file mapped by the agent, or a test's buffer.
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include <core/ram/replication_messages.hpp>
+#include <real/env/asio_environment.hpp>
+
+namespace mycelium::real {
+
+// Reads the pages a chunk names from `guest` (page p at p * page_size). False, so the message is
+// dropped, for anything but a chunk whose pages all lie inside the guest.
+BulkSource guest_page_source(std::span<const std::uint8_t> guest);
+
+class ReplicaWriter {
+ public:
+  // Bounds the staging area: chunks of epochs not yet applied, at most this many bytes.
+  static constexpr std::uint64_t kMaxStagedBytes = 1ULL << 30;
+
+  explicit ReplicaWriter(std::span<std::uint8_t> replica) : replica_(replica) {}
+
+  // Takes a received chunk's pages (the AsioEnvironment bulk sink of kReplicationPort); refuses
+  // (so the backup never sees the chunk, and the primary sends it again) a malformed chunk, one
+  // outside the replica, or one over the staging bound.
+  BulkSink sink();
+  // Writes a staged chunk into the replica (ReplicationBackup::on_apply, in epoch order).
+  void apply(const ram::EpochChunk& chunk);
+
+  std::uint64_t staged_bytes() const { return staged_bytes_; }
+  std::uint64_t pages_written() const { return pages_written_; }
+  // Chunks refused: malformed, outside the replica, or over the staging bound.
+  std::uint64_t refused_chunks() const { return refused_chunks_; }
+
+ private:
+  bool stage(const Message& message, std::span<const std::uint8_t> bulk);
+
+  std::span<std::uint8_t> replica_;
+  std::map<std::pair<std::uint64_t, std::uint16_t>, std::vector<std::uint8_t>> staged_;
+  std::uint64_t applied_through_ = 0;  // newest epoch written into the replica
+  std::uint64_t staged_bytes_ = 0;
+  std::uint64_t pages_written_ = 0;
+  std::uint64_t refused_chunks_ = 0;
+};
+
+}  // namespace mycelium::real
