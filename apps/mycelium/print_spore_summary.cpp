@@ -64,23 +64,35 @@ void print_spore_summary(const analysis::ResultsFile& results) {
       {"msg/member/s", "messages_per_member_per_s", 1},
       {"B/member/s", "bytes_per_member_per_s", 0},
   };
+  // Churn events that happened (means over seeds), so a row's figures can be read against them.
+  const auto churn_cell = [](const std::map<std::string, std::vector<double>>& metrics) {
+    std::string text;
+    for (const char* metric : {"churn_crashes", "churn_joins", "churn_leaves"}) {
+      const auto found = metrics.find(metric);
+      if (!text.empty()) text += "/";
+      text += found == metrics.end() ? "-" : cell(found->second, 0);
+    }
+    return text;
+  };
   std::printf("\n%8s %6s", "members", "loss");
   for (const Column& column : columns)
     std::printf(" %14s", column.header);
-  std::printf("\n");
+  std::printf(" %14s\n", "churn c/j/l");
   for (const auto& key : order) {
     std::printf("%8s %6s", key.first.c_str(), key.second.c_str());
+    const auto& metrics = rows[key];
     for (const Column& column : columns) {
-      const auto& metrics = rows[key];
       const auto found = metrics.find(column.metric);
       std::printf(" %14s",
                   found == metrics.end() ? "-" : cell(found->second, column.precision).c_str());
     }
-    std::printf("\n");
+    std::printf(" %14s\n", churn_cell(metrics).c_str());
   }
-  std::cout << "\nmeans over seeds; times in seconds after the event (sampled every "
-               "sampleInterval); p9999: 99.99 %, \"crash all\": 100 % of the live members; "
-               "/mh: per member-hour; (k -): k seeds never got there.\n";
+  std::cout
+      << "\nmeans over seeds; times in seconds after the event (sampled every "
+         "sampleInterval); p9999: 99.99 %, \"crash all\": 100 % of the live members; "
+         "/mh: per member-hour; (k -): k seeds never got there; churn c/j/l: crashes, joins and "
+         "leaves of churn.\n";
 }
 
 }  // namespace mycelium::cli

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <core/assert.hpp>
 #include <core/spore/membership.hpp>
@@ -134,6 +135,10 @@ std::optional<NodeId> Membership::next_probe_target() {
   // Walk a shuffled list of the members; reshuffle after each full round (SWIM's randomised
   // round-robin: every member is probed within a bounded number of periods). Gone members are
   // skipped, not removed, so the walk stays O(1) amortised.
+  if (const std::optional<NodeId> first = std::exchange(priority_probe_, std::nullopt)) {
+    const Entry* entry = find(*first);
+    if (entry != nullptr && !gone(entry->info.state)) return *first;
+  }
   for (std::size_t attempts = 0; attempts <= probe_order_.size(); ++attempts) {
     if (probe_cursor_ >= probe_order_.size()) {
       reap_gone_members();
@@ -512,6 +517,18 @@ void Membership::apply(const MemberUpdate& update, Origin origin, NodeId from) {
   const bool same = update.incarnation == known.incarnation;
   if (update.state == MemberState::kSuspect && same && known.state == MemberState::kSuspect) {
     confirm_suspicion(*entry, update.reporter);
+    return;
+  }
+  if (update.state == MemberState::kDead && update.incarnation < known.incarnation &&
+      !gone(known.state)) {
+    // Declared dead at an incarnation older than ours: that proves nothing (it may have refuted
+    // since), but somebody could not reach it, and the news of its death will not be repeated
+    // to us. Probe it next rather than in up to a round of the view (a round is V periods,
+    // each up to 9 s under loss): a crash is then ours to declare (measured: 3 members of 1000
+    // at 30 % loss still held a member crashed 40 s before as alive).
+    priority_probe_ = update.member;
+    // Suspecting it ourselves, the declarer is one more member that failed to reach it.
+    if (known.state == MemberState::kSuspect) confirm_suspicion(*entry, update.reporter, false);
     return;
   }
   if (!newer && !(same && precedence(update.state) > precedence(known.state))) return;

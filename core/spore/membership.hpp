@@ -251,6 +251,8 @@ class Membership {
   TimerId push_pull_timer_;
   TimerId gossip_timer_;
   TimerId notes_timer_;  // scoped suspicions: tells our suspects, while there are any
+  // Probed before the walk goes on: a member whose death we heard at an older incarnation.
+  std::optional<NodeId> priority_probe_;
 };
 
 }  // namespace mycelium::spore

@@ -13,6 +13,8 @@ rm -rf "$work" && mkdir -p "$work"
 grep -Eq "^ +members +loss +reg p50 s" "$work/summary.txt"
 grep -Eq "^ +12 +0 +[0-9]" "$work/summary.txt"
 grep -Eq "^ +12 +0\.1 +[0-9]" "$work/summary.txt"
+grep -Eq "churn c/j/l$" "$work/summary.txt"
+grep -Eq "^ +12 +0 +.* 0/0/0$" "$work/summary.txt"  # this scenario has no churn
 grep -q "^results: $work/a.h5 (2 runs)$" "$work/summary.txt"
 grep -q "spore scenario small-spore: 2 runs" "$work/progress.txt"
 grep -q "2/2 runs" "$work/progress.txt"

@@ -608,3 +608,49 @@ TEST_CASE("spore: a suspecter tells its suspect every period, in notes that carr
   REQUIRE(cluster.view(*suspecter, 30) == MemberState::kSuspect);  // still deciding
   CHECK(bare_notes_from[from] - notes_before >= 4);
 }
+
+TEST_CASE("spore: a death declared at an older incarnation than ours makes us probe it next") {
+  // Member 29 holds 30 (ring views: i knows i+1 .. i+8). It hears that 30 is alive at
+  // incarnation 5, then that 30 died at incarnation 2: that death proves nothing against what
+  // it knows, but somebody failed to reach 30, and nobody will repeat the news, so 29 probes 30
+  // at its next period instead of within up to a round of its view. Three times over, so that
+  // the walk's own order (30 next with probability 1/8) cannot pass it by chance.
+  SporeCluster cluster(kRingMembers, partial_view_config(), 1ms, next_members);
+  cluster.run_for(5s);
+  std::vector<std::uint32_t> probed_by_29;
+  cluster.set_drop_filter([&probed_by_29](NodeId from, NodeId, const SporeMessage& message) {
+    if (const auto* ping = std::get_if<Ping>(&message); ping != nullptr && from.value == 29)
+      probed_by_29.push_back(ping->target.value);
+    return false;
+  });
+  for (std::uint64_t round = 0; round < 3; ++round) {
+    Gossip news;
+    news.gossip.members.push_back(
+        MemberUpdate{NodeId{30}, 5 + round, MemberState::kAlive, NodeId{30}});
+    news.gossip.members.push_back(MemberUpdate{NodeId{30}, 2, MemberState::kDead, NodeId{28}});
+    cluster.member(29).on_message(NodeId{28}, news);
+    REQUIRE(cluster.view(29, 30) == MemberState::kAlive);  // the stale death was not taken
+    probed_by_29.clear();
+    REQUIRE(cluster.run_until([&probed_by_29] { return !probed_by_29.empty(); }, 3s));
+    CHECK(probed_by_29.front() == 30);
+    cluster.run_for(1s);
+  }
+}
+
+TEST_CASE("spore: a stale death of a member we suspect counts as a confirmation") {
+  // 29 suspects 30 at incarnation 5; 28 declares 30 dead at incarnation 2. The death cannot be
+  // taken (30 refuted since, as far as 29 knows), but 28 failed to reach it too: one more
+  // independent confirmation shortens 29's suspicion.
+  SporeCluster cluster(kRingMembers, partial_view_config(), 1ms, next_members);
+  cluster.run_for(5s);
+  Gossip news;
+  news.gossip.members.push_back(MemberUpdate{NodeId{30}, 5, MemberState::kSuspect, NodeId{27}});
+  cluster.member(29).on_message(NodeId{27}, news);
+  REQUIRE(cluster.view(29, 30) == MemberState::kSuspect);
+  const std::size_t before = cluster.member(29).suspicion_confirmations(NodeId{30});
+  Gossip death;
+  death.gossip.members.push_back(MemberUpdate{NodeId{30}, 2, MemberState::kDead, NodeId{28}});
+  cluster.member(29).on_message(NodeId{28}, death);
+  CHECK(cluster.view(29, 30) == MemberState::kSuspect);
+  CHECK(cluster.member(29).suspicion_confirmations(NodeId{30}) == before + 1);
+}
