@@ -21,6 +21,8 @@ find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto)
 find_package(CLI11 2.1 REQUIRED)
 # JSON output (mycelium compare --format json).
 find_package(nlohmann_json 3.11 REQUIRED)
+# Structured logs of the agent (myceliumd).
+find_package(spdlog 1.10 REQUIRED)
 # Tests and benchmarks.
 find_package(Catch2 2.13 REQUIRED)
 find_package(benchmark 1.7 REQUIRED)

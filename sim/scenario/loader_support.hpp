@@ -9,11 +9,12 @@
 #include <string>
 #include <string_view>
 
+#include <core/manifest/envelope.hpp>
 #include <core/manifest/yaml_reader.hpp>
 
 namespace mycelium::sim::loader {
 
-inline constexpr std::size_t kMaxScenarioBytes = 1U << 20;
+inline constexpr std::size_t kMaxScenarioBytes = manifest::kMaxEnvelopeFileBytes;
 inline constexpr std::size_t kMaxListItems = 64;
 inline constexpr std::size_t kMaxRuns = 100000;
 
@@ -23,18 +24,14 @@ inline constexpr manifest::EnumNames<ProfileName, 2> kProfileNames{{{
     {ProfileName::kWan, "wan"},
 }}};
 
-// The parts of a scenario file every kind has. `spec` is set when the file got as far as a
-// mapping with a spec key; `name` may be empty when metadata was wrong (an error says so).
-struct Envelope {
-  std::string name;
-  std::optional<std::pair<YAML::Node, manifest::SourceLocation>> spec;
-};
-
-// Reads `text` as one YAML document of `kind` (apiVersion mycelium.network/v1) and reports every
-// problem of the envelope through `reader`. Nullopt when nothing further can be read.
-std::optional<Envelope> read_envelope(manifest::Reader& reader, manifest::Diagnostics& diagnostics,
-                                      std::string_view text, std::string_view file_name,
-                                      std::string_view kind);
+// The parts of a scenario file every kind has (core/manifest/envelope.hpp).
+using manifest::Envelope;
+inline std::optional<Envelope> read_envelope(manifest::Reader& reader,
+                                             manifest::Diagnostics& diagnostics,
+                                             std::string_view text, std::string_view file_name,
+                                             std::string_view kind) {
+  return manifest::read_envelope(reader, diagnostics, text, file_name, kind, "scenario");
+}
 
 // Calls `each(item, where, path)` for every item of the list at `key` (1..kMaxListItems).
 template <typename Each>

@@ -1,0 +1,56 @@
+#pragma once
+// One myceliumd agent: the node's AsioEnvironment, its Service Spore member, the instances it
+// registers, and the admin API (docs/myceliumd.md):
+//   GET /status    name, node, network, address, uptime, live members, instances known
+//   GET /members   every member this node knows, with state and incarnation
+//   GET /services  every service instance this node knows, with owner, ports, health, labels
+//   GET /metrics   the node's metrics in the Prometheus text format
+// Everything runs on the io_context the caller runs (one thread).
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include <core/spore/spore_node.hpp>
+#include <real/agent/admin_server.hpp>
+#include <real/agent/agent_config.hpp>
+#include <real/env/asio_environment.hpp>
+
+namespace mycelium::real {
+
+class Agent {
+ public:
+  // Binds the node's sockets and the admin API at once: throws boost::system::system_error when
+  // an address is taken or unusable. `log` receives one line per notable event.
+  Agent(boost::asio::io_context& io, AgentConfig config, std::function<void(std::string)> log);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Leaves the network gracefully (peers see it as left, not dead).
+  void leave();
+
+  HttpResponse answer(std::string_view method, std::string_view target) const;
+  std::string status_json() const;
+  std::string members_json() const;
+  std::string services_json() const;
+  std::string metrics_text() const;
+  const AsioEnvironment& environment() const { return *env_; }
+  std::optional<boost::asio::ip::tcp::endpoint> admin_endpoint() const;
+
+ private:
+  AgentConfig config_;
+  std::function<void(std::string)> log_;
+  std::unique_ptr<AsioEnvironment> env_;
+  std::unique_ptr<spore::SporeNode> node_;
+  std::unique_ptr<AdminServer> admin_;
+  TimePoint started_{};
+};
+
+// The Prometheus text exposition (version 0.0.4) of `metrics`: counters as counter, gauges as
+// gauge, each sample labelled with node="<id>"; names are already snake_case with units.
+std::string prometheus_text(const AgentMetrics& metrics, NodeId node);
+
+}  // namespace mycelium::real

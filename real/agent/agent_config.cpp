@@ -1,0 +1,259 @@
+#include <algorithm>
+#include <set>
+
+#include <boost/asio/ip/address.hpp>
+
+#include <core/manifest/envelope.hpp>
+#include <core/manifest/yaml_reader.hpp>
+#include <core/spore/service_instance.hpp>
+#include <real/agent/agent_config.hpp>
+
+namespace mycelium::real {
+
+using namespace manifest;
+
+namespace {
+
+constexpr std::size_t kMaxPeers = 4096;
+constexpr std::size_t kMaxServices = 64;
+constexpr std::size_t kMinKeyBytes = 16;
+constexpr std::size_t kMaxKeyBytes = 64;
+constexpr std::uint32_t kMaxNodeId = NodeId::kInvalidValue - 1;
+
+enum class Profile { kLan, kWan };
+constexpr EnumNames<Profile, 2> kProfileNames{{{{Profile::kLan, "lan"}, {Profile::kWan, "wan"}}}};
+
+// "10.0.0.1:7200", "[::1]:7200": an IP literal and a port in 1..65535.
+struct HostPortField {
+  Reader& reader;
+  std::string expected() const { return "an address host:port (an IP literal, port 1..65535)"; }
+  std::optional<HostPort> operator()(const YAML::Node& node, const SourceLocation& where,
+                                     std::string_view path) const {
+    const auto text = StringField{reader}(node, where, path);
+    if (!text) return std::nullopt;
+    const auto fail = [&] {
+      reader.error(where, path, "expected " + expected() + ", got \"" + *text + "\"");
+      return std::nullopt;
+    };
+    const std::size_t colon = text->rfind(':');
+    if (colon == std::string::npos || colon + 1 == text->size()) return fail();
+    std::string host = text->substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    boost::system::error_code error;
+    boost::asio::ip::make_address(host, error);
+    if (error) return fail();
+    const std::string port_text = text->substr(colon + 1);
+    if (port_text.size() > 5 || !std::all_of(port_text.begin(), port_text.end(),
+                                             [](char c) { return c >= '0' && c <= '9'; }))
+      return fail();
+    const int port = std::stoi(port_text);
+    if (port < 1 || port > 65535) return fail();
+    return HostPort{host, static_cast<std::uint16_t>(port)};
+  }
+};
+
+// The network key as hex: 32 to 128 hex digits (16 to 64 bytes).
+struct HexKeyField {
+  Reader& reader;
+  std::string expected() const { return "32 to 128 hex digits (a key of 16 to 64 bytes)"; }
+  std::optional<std::vector<std::uint8_t>> operator()(const YAML::Node& node,
+                                                      const SourceLocation& where,
+                                                      std::string_view path) const {
+    const auto text = StringField{reader}(node, where, path);
+    if (!text) return std::nullopt;
+    const auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    const bool digits_ok =
+        std::all_of(text->begin(), text->end(), [&](char c) { return hex(c) >= 0; });
+    if (!digits_ok || text->size() % 2 != 0 || text->size() < 2 * kMinKeyBytes ||
+        text->size() > 2 * kMaxKeyBytes) {
+      // Never echo a key back: it is a secret.
+      reader.error(
+          where, path,
+          "expected " + expected() + ", got " + std::to_string(text->size()) + " characters");
+      return std::nullopt;
+    }
+    std::vector<std::uint8_t> key;
+    for (std::size_t i = 0; i < text->size(); i += 2)
+      key.push_back(static_cast<std::uint8_t>(hex((*text)[i]) * 16 + hex((*text)[i + 1])));
+    return key;
+  }
+};
+
+struct NodeIdField {
+  Reader& reader;
+  std::string expected() const { return IntegerRange{reader, 0, kMaxNodeId}.expected(); }
+  std::optional<NodeId> operator()(const YAML::Node& node, const SourceLocation& where,
+                                   std::string_view path) const {
+    const auto value = IntegerField<std::uint32_t>{reader, 0, kMaxNodeId}(node, where, path);
+    if (!value) return std::nullopt;
+    return NodeId{*value};
+  }
+};
+
+void parse_network(Reader& reader, const MappingReader& spec, AgentConfig& out) {
+  const auto network = spec.find("network");
+  if (!network) {
+    spec.report_missing("network", "a mapping with name and key");
+    return;
+  }
+  MappingReader fields(reader, network->first, "spec.network", network->second, {"name", "key"});
+  if (!fields.valid()) return;
+  fields.required("name", out.network_name, NameField{reader});
+  fields.required("key", out.network_key, HexKeyField{reader});
+}
+
+void parse_peers(Reader& reader, const MappingReader& spec, AgentConfig& out) {
+  const auto peers = spec.find("peers");
+  if (!peers) return;
+  if (!peers->first.IsSequence() || peers->first.size() > kMaxPeers) {
+    reader.error(peers->second, "spec.peers",
+                 "expected a list of at most " + std::to_string(kMaxPeers) +
+                     " peers ({nodeId, address}), got " + describe_node(peers->first));
+    return;
+  }
+  std::set<std::uint32_t> seen{out.node.value};
+  for (std::size_t i = 0; i < peers->first.size(); ++i) {
+    const YAML::Node item = peers->first[i];
+    const std::string path = "spec.peers[" + std::to_string(i) + "]";
+    MappingReader peer(reader, item, path, reader.location(item, peers->second),
+                       {"nodeId", "address"});
+    if (!peer.valid()) continue;
+    AgentPeer parsed;
+    const bool has_id = peer.required("nodeId", parsed.node, NodeIdField{reader});
+    const bool has_address = peer.required("address", parsed.address, HostPortField{reader});
+    if (has_id && !seen.insert(parsed.node.value).second) {
+      reader.error(peer.find("nodeId")->second, path + ".nodeId",
+                   "node " + std::to_string(parsed.node.value) +
+                       (parsed.node == out.node ? " is this node itself" : " is listed twice"));
+      continue;
+    }
+    if (has_id && has_address) out.peers.push_back(parsed);
+  }
+}
+
+void parse_seeds(Reader& reader, const MappingReader& spec, AgentConfig& out) {
+  const auto seeds = spec.find("seeds");
+  if (!seeds) return;
+  std::vector<NodeId> parsed;
+  if (!spec.optional("seeds", parsed, ListField<NodeIdField>{{reader}})) return;
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    const bool known = std::any_of(out.peers.begin(), out.peers.end(),
+                                   [&](const AgentPeer& peer) { return peer.node == parsed[i]; });
+    if (!known) {
+      reader.error(reader.location(seeds->first[i], seeds->second),
+                   "spec.seeds[" + std::to_string(i) + "]",
+                   "node " + std::to_string(parsed[i].value) + " is not one of spec.peers");
+    }
+  }
+  out.seeds = std::move(parsed);
+}
+
+void parse_services(Reader& reader, const MappingReader& spec, AgentConfig& out) {
+  const auto services = spec.find("services");
+  if (!services) return;
+  if (!services->first.IsSequence() || services->first.size() > kMaxServices) {
+    reader.error(services->second, "spec.services",
+                 "expected a list of at most " + std::to_string(kMaxServices) +
+                     " service instances, got " + describe_node(services->first));
+    return;
+  }
+  std::set<std::pair<std::string, std::string>> seen;
+  for (std::size_t i = 0; i < services->first.size(); ++i) {
+    const YAML::Node item = services->first[i];
+    const std::string path = "spec.services[" + std::to_string(i) + "]";
+    const SourceLocation where = reader.location(item, services->second);
+    MappingReader fields(reader, item, path, where,
+                         {"service", "instanceId", "ports", "healthEndpoint", "labels"});
+    if (!fields.valid()) continue;
+    spore::ServiceInstanceFields instance;
+    bool ok = fields.required("service", instance.service, NameField{reader});
+    ok = fields.required("instanceId", instance.instance_id, NameField{reader}) && ok;
+    const bool ports_read = fields.required(
+        "ports", instance.ports, ListField<IntegerField<std::uint16_t>>{{reader, 1, 65535}});
+    ok = ports_read && ok;
+    if (ports_read && (instance.ports.empty() || instance.ports.size() > spore::kMaxPorts)) {
+      reader.error(fields.find("ports")->second, path + ".ports",
+                   "expected 1 to " + std::to_string(spore::kMaxPorts) + " ports");
+      ok = false;
+    }
+    if (fields.optional("healthEndpoint", instance.health_endpoint, StringField{reader}) &&
+        (instance.health_endpoint.empty() || instance.health_endpoint.front() != '/')) {
+      reader.error(
+          fields.find("healthEndpoint")->second, path + ".healthEndpoint",
+          "expected an HTTP path starting with /, got \"" + instance.health_endpoint + "\"");
+      ok = false;
+    }
+    if (const auto labels = fields.find("labels")) {
+      if (!labels->first.IsMap() || labels->first.size() > spore::kMaxLabels) {
+        reader.error(labels->second, path + ".labels",
+                     "expected a mapping of at most " + std::to_string(spore::kMaxLabels) +
+                         " labels, got " + describe_node(labels->first));
+        ok = false;
+      } else {
+        for (const auto& label : labels->first) {
+          const auto value =
+              StringField{reader}(label.second, reader.location(label.second, labels->second),
+                                  path + ".labels." + label.first.as<std::string>());
+          if (!value) {
+            ok = false;
+            continue;
+          }
+          instance.labels.emplace_back(label.first.as<std::string>(), *value);
+        }
+        std::sort(instance.labels.begin(), instance.labels.end());
+      }
+    }
+    if (ok && !seen.insert({instance.service, instance.instance_id}).second) {
+      reader.error(
+          where, path,
+          "instance " + instance.service + "/" + instance.instance_id + " is listed twice");
+      ok = false;
+    }
+    if (ok) out.services.push_back(std::move(instance));
+  }
+}
+
+}  // namespace
+
+std::string HostPort::to_string() const {
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_name) {
+  AgentConfigLoad result;
+  Reader reader(file_name, result.diagnostics);
+  const std::optional<Envelope> envelope =
+      read_envelope(reader, result.diagnostics, text, file_name, "AgentConfig", "config");
+  if (!envelope) return result;
+  AgentConfig config;
+  config.name = envelope->name;
+  if (envelope->spec) {
+    MappingReader spec(
+        reader, envelope->spec->first, "spec", envelope->spec->second,
+        {"nodeId", "listen", "admin", "network", "profile", "peers", "seeds", "services"});
+    if (spec.valid()) {
+      spec.required("nodeId", config.node, NodeIdField{reader});
+      spec.required("listen", config.listen, HostPortField{reader});
+      HostPort admin;
+      if (spec.optional("admin", admin, HostPortField{reader})) config.admin = admin;
+      parse_network(reader, spec, config);
+      Profile profile = Profile::kLan;
+      if (spec.optional("profile", profile, EnumField{reader, kProfileNames}))
+        config.wan_profile = profile == Profile::kWan;
+      parse_peers(reader, spec, config);
+      parse_seeds(reader, spec, config);
+      parse_services(reader, spec, config);
+    }
+  }
+  if (result.diagnostics.empty()) result.config = std::move(config);
+  return result;
+}
+
+}  // namespace mycelium::real

@@ -1,0 +1,102 @@
+// myceliumd's config file: a full one reads every field; each mistake is reported at its line
+// and field, all in one pass; the key is never echoed back.
+
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include <real/agent/agent.hpp>
+#include <real/agent/agent_config.hpp>
+
+using namespace mycelium;
+using namespace mycelium::real;
+
+namespace {
+
+const std::string kHeader =
+    "apiVersion: mycelium.network/v1\nkind: AgentConfig\nmetadata:\n  name: host-a\nspec:\n";
+const std::string kKey = "  network: {name: prod, key: 000102030405060708090a0b0c0d0e0f}\n";
+
+std::string errors_of(const std::string& spec) {
+  return parse_agent_config(kHeader + spec, "a.yaml").diagnostics.format();
+}
+
+}  // namespace
+
+TEST_CASE("agent config: a full config reads every field") {
+  const AgentConfigLoad load = parse_agent_config(
+      kHeader + "  nodeId: 7\n  listen: 10.0.0.7:7200\n  admin: '[::1]:9464'\n" + kKey +
+          "  profile: wan\n"
+          "  peers:\n    - {nodeId: 1, address: 10.0.0.1:7200}\n"
+          "    - {nodeId: 2, address: '[fd00::2]:7200'}\n"
+          "  seeds: [1]\n"
+          "  services:\n    - service: orders\n      instanceId: orders-7\n"
+          "      ports: [8080, 8443]\n      healthEndpoint: /health\n"
+          "      labels: {zone: b, tier: gold}\n",
+      "a.yaml");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.config.has_value());
+  const AgentConfig& config = *load.config;
+  CHECK(config.name == "host-a");
+  CHECK(config.node == NodeId{7});
+  CHECK(config.listen.to_string() == "10.0.0.7:7200");
+  REQUIRE(config.admin.has_value());
+  CHECK(config.admin->to_string() == "[::1]:9464");
+  CHECK(config.network_name == "prod");
+  CHECK(config.network_key.size() == 16);
+  CHECK(config.network_key[15] == 0x0f);
+  CHECK(config.wan_profile);
+  REQUIRE(config.peers.size() == 2);
+  CHECK(config.peers[1].address.host == "fd00::2");
+  CHECK(config.seeds == std::vector<NodeId>{NodeId{1}});
+  REQUIRE(config.services.size() == 1);
+  CHECK(config.services[0].ports == std::vector<std::uint16_t>{8080, 8443});
+  CHECK(config.services[0].labels ==
+        std::vector<std::pair<std::string, std::string>>{{"tier", "gold"}, {"zone", "b"}});
+}
+
+TEST_CASE("agent config: every mistake is located, all in one pass") {
+  const std::string errors = errors_of(
+      "  nodeId: -1\n"                        // line 6
+      "  listen: 10.0.0.7\n"                  // line 7: no port
+      "  admin: 10.0.0.7:99999\n"             // line 8
+      "  network: {name: prod, key: 00ff}\n"  // line 9: too short
+      "  peers:\n    - {nodeId: 1, address: 10.0.0.1:7200}\n"
+      "    - {nodeId: 1, address: 10.0.0.2:7200}\n"                           // line 12: twice
+      "  seeds: [5]\n"                                                        // line 13: not a peer
+      "  services:\n    - {service: Orders, instanceId: o-1, ports: []}\n");  // line 15
+  CHECK_THAT(errors, Catch::Contains("a.yaml:6:11: spec.nodeId: expected an integer from 0 to"));
+  CHECK_THAT(errors, Catch::Contains("a.yaml:7:11: spec.listen: expected an address host:port"));
+  CHECK_THAT(errors, Catch::Contains("a.yaml:8:10: spec.admin: expected an address host:port"));
+  CHECK_THAT(errors, Catch::Contains("a.yaml:9:30: spec.network.key: expected 32 to 128 hex "
+                                     "digits (a key of 16 to 64 bytes), got 4 characters"));
+  CHECK_THAT(errors, Catch::Contains("a.yaml:12:16: spec.peers[1].nodeId: node 1 is listed twice"));
+  CHECK_THAT(errors,
+             Catch::Contains("a.yaml:13:11: spec.seeds[0]: node 5 is not one of spec.peers"));
+  CHECK_THAT(errors, Catch::Contains("spec.services[0].service: expected"));
+  CHECK_THAT(errors, Catch::Contains("spec.services[0].ports: expected 1 to 16 ports"));
+}
+
+TEST_CASE("agent config: a missing network and an unknown field are reported") {
+  const std::string errors = errors_of("  nodeId: 1\n  listen: 127.0.0.1:7200\n  peer: []\n");
+  CHECK_THAT(errors, Catch::Contains("spec.network: missing required field"));
+  CHECK_THAT(errors, Catch::Contains("a.yaml:8:3: spec.peer: unknown field"));
+  CHECK_FALSE(parse_agent_config(kHeader + "  nodeId: 1\n", "a.yaml").config.has_value());
+}
+
+TEST_CASE("agent config: the key is never echoed in an error") {
+  const std::string errors = errors_of(
+      "  nodeId: 1\n  listen: 127.0.0.1:7200\n"
+      "  network: {name: prod, key: secretsecretsecretsecretsecretXX}\n");
+  CHECK_THAT(errors, Catch::Contains("spec.network.key"));
+  CHECK_THAT(errors, !Catch::Contains("secret"));
+}
+
+TEST_CASE("agent metrics render as Prometheus text") {
+  AgentMetrics metrics;
+  metrics.add_counter("spore_probes_total", 3);
+  metrics.set_gauge("spore_local_health", 0.5);
+  CHECK(prometheus_text(metrics, NodeId{4}) ==
+        "# TYPE spore_probes_total counter\nspore_probes_total{node=\"4\"} 3\n"
+        "# TYPE spore_local_health gauge\nspore_local_health{node=\"4\"} 0.5\n");
+}
