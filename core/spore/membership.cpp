@@ -92,6 +92,7 @@ Membership::Membership(Environment& env, MembershipConfig config, MembershipHook
   }
   for (const NodeId seed : seeds) {
     if (seed == self_.id) continue;
+    seeds_.push_back(seed);
     push_pull(seed, false);
   }
   schedule_next_probe(scaled(config_.probe_interval));
@@ -206,6 +207,13 @@ void Membership::start_probe() {
   if (left_) return;
   const std::optional<NodeId> target = next_probe_target();
   if (!target) {
+    // Alone: the push-pulls that joined us through the seeds were lost (a seed not up yet, a
+    // lossy link), or every member we knew is gone. Ask the next seed, once per period, until
+    // somebody answers: the periodic push-pull picks a partner among the members we know, none.
+    if (!seeds_.empty()) {
+      push_pull(seeds_[join_attempts_++ % seeds_.size()], false);
+      env_.metrics().add_counter("spore_join_retries_total", 1);
+    }
     schedule_next_probe(scaled(config_.probe_interval));
     return;
   }

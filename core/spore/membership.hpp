@@ -253,6 +253,8 @@ class Membership {
   TimerId notes_timer_;  // scoped suspicions: tells our suspects, while there are any
   // Probed before the walk goes on: a member whose death we heard at an older incarnation.
   std::optional<NodeId> priority_probe_;
+  std::vector<NodeId> seeds_;  // asked again while we know no live member (start_probe)
+  std::size_t join_attempts_ = 0;
 };
 
 }  // namespace mycelium::spore

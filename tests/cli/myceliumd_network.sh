@@ -87,9 +87,9 @@ for i in 1 2 3; do
   pids+=($!)
 done
 all_alive() { for n in 1 2 3; do for m in 1 2 3; do [[ $(state_of "$n" "$m") == alive ]] || return 1; done; done; }
-wait_for "every node sees all three alive" 20 all_alive
+wait_for "every node sees all three alive" 30 all_alive
 discovers() { for n in 1 2 3; do get "${admin[n-1]}" /services | grep -q '"instance_id":"orders-a"' || return 1; done; }
-wait_for "every node discovers orders-a" 20 discovers
+wait_for "every node discovers orders-a" 30 discovers
 get "${admin[0]}" /metrics | grep -q '^spore_messages_sent_total{node="1"} [1-9]' ||
   fail "/metrics has no spore_messages_sent_total for node 1"
 

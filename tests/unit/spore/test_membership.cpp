@@ -654,3 +654,25 @@ TEST_CASE("spore: a stale death of a member we suspect counts as a confirmation"
   CHECK(cluster.view(29, 30) == MemberState::kSuspect);
   CHECK(cluster.member(29).suspicion_confirmations(NodeId{30}) == before + 1);
 }
+
+TEST_CASE("spore: a member whose join was lost asks its seed again until it is in") {
+  // Member 1 joins through member 0, but everything it sends 0 is lost for 3 s (the seed was not
+  // up yet): its join push-pull goes nowhere, and its periodic push-pull picks among the members
+  // it knows, none. It asks the seed again each period, and is in soon after the link works.
+  const MembershipConfig config = MembershipConfig::lan();
+  SporeCluster cluster(2, config, 1ms, [](std::size_t) { return std::vector<NodeId>{}; });
+  cluster.set_drop_filter(
+      [](NodeId from, NodeId to, const SporeMessage&) { return from.value == 1 && to.value == 0; });
+  cluster.start(1, config, {NodeId{0}});
+  cluster.run_for(3s);
+  REQUIRE_FALSE(cluster.view(0, 1).has_value());  // nothing got through
+  cluster.set_drop_filter(nullptr);
+  const auto joined = cluster.run_until(
+      [&cluster] {
+        return cluster.view(0, 1) == MemberState::kAlive &&
+               cluster.view(1, 0) == MemberState::kAlive;
+      },
+      5s);
+  CHECK(joined.has_value());
+  CHECK(cluster.environment(1).recorded_metrics().counter("spore_join_retries_total") >= 2);
+}
