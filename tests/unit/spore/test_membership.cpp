@@ -281,6 +281,27 @@ MembershipConfig partial_view_config() {
   return config;
 }
 
+// Runs until some member other than `member` suspects it: the first suspecter and when, or
+// nullopt after `limit`.
+struct FirstSuspicion {
+  std::size_t suspecter = 0;
+  TimePoint at{};
+};
+std::optional<FirstSuspicion> run_until_suspected(SporeCluster& cluster, std::size_t member,
+                                                  Duration limit) {
+  std::optional<std::size_t> suspecter;
+  const auto at = cluster.run_until(
+      [&cluster, &suspecter, member] {
+        for (std::size_t i = 0; i < cluster.size(); ++i) {
+          if (i != member && cluster.view(i, member) == MemberState::kSuspect) suspecter = i;
+        }
+        return suspecter.has_value();
+      },
+      limit);
+  if (!at) return std::nullopt;
+  return FirstSuspicion{*suspecter, *at};
+}
+
 std::vector<NodeId> next_members(std::size_t node) {
   std::vector<NodeId> known;
   for (std::size_t k = 1; k <= kViewMembers; ++k)
@@ -426,18 +447,11 @@ TEST_CASE("spore: with scoped suspicions the nacking helpers confirm a suspicion
   cluster.run_for(5s);
   cluster.crash(30);
   const TimePoint crash_at = cluster.now();
-  std::optional<std::size_t> suspecter;
-  const auto suspected = cluster.run_until(
-      [&cluster, &suspecter] {
-        for (std::size_t i = 0; i < cluster.size(); ++i) {
-          if (i != 30 && cluster.view(i, 30) == MemberState::kSuspect) suspecter = i;
-        }
-        return suspecter.has_value();
-      },
-      60s);
-  REQUIRE(suspected.has_value());
+  const auto suspicion = run_until_suspected(cluster, 30, 60s);
+  REQUIRE(suspicion.has_value());
+  const std::optional<TimePoint> suspected = suspicion->at;
   // The first to suspect is the one whose probe failed: nobody could have told it yet.
-  CHECK(cluster.member(*suspecter).suspicion_confirmations(NodeId{30}) ==
+  CHECK(cluster.member(suspicion->suspecter).suspicion_confirmations(NodeId{30}) ==
         partial_view_config().indirect_checks);
   const auto declared = cluster.run_until(
       [&cluster] {
@@ -463,19 +477,11 @@ TEST_CASE("spore: a member that left declares none of its suspects dead") {
   cluster.set_drop_filter([](NodeId, NodeId to, const SporeMessage& message) {
     return to.value == 30 && std::holds_alternative<Ping>(message);
   });
-  std::optional<std::size_t> suspecter;
-  REQUIRE(cluster
-              .run_until(
-                  [&cluster, &suspecter] {
-                    for (std::size_t i = 0; i < cluster.size(); ++i) {
-                      if (i != 30 && cluster.view(i, 30) == MemberState::kSuspect) suspecter = i;
-                    }
-                    return suspecter.has_value();
-                  },
-                  30s)
-              .has_value());
-  cluster.member(*suspecter).leave();
-  const auto left = static_cast<std::uint32_t>(*suspecter);
+  const auto suspicion = run_until_suspected(cluster, 30, 30s);
+  REQUIRE(suspicion.has_value());
+  const std::size_t suspecter = suspicion->suspecter;
+  cluster.member(suspecter).leave();
+  const auto left = static_cast<std::uint32_t>(suspecter);
   cluster.set_drop_filter([left](NodeId from, NodeId to, const SporeMessage& message) {
     return (to.value == 30 && std::holds_alternative<Ping>(message)) ||
            (from.value == 30 && to.value == left);
@@ -539,23 +545,17 @@ TEST_CASE("spore: a suspecter short of confirmations asks witnesses, after a wai
     cluster.set_drop_filter([](NodeId, NodeId, const SporeMessage& message) {
       return std::holds_alternative<Nack>(message);
     });
-    std::optional<std::size_t> suspecter;
-    const auto suspected = cluster.run_until(
-        [&cluster, &suspecter] {
-          for (std::size_t i = 0; i < cluster.size(); ++i) {
-            if (i != 30 && cluster.view(i, 30) == MemberState::kSuspect) suspecter = i;
-          }
-          return suspecter.has_value();
-        },
-        60s);
-    REQUIRE(suspected.has_value());
+    const auto suspicion = run_until_suspected(cluster, 30, 60s);
+    REQUIRE(suspicion.has_value());
+    const std::size_t suspecter = suspicion->suspecter;
+    const std::optional<TimePoint> suspected = suspicion->at;
     cluster.set_drop_filter(nullptr);
-    REQUIRE(cluster.member(*suspecter).suspicion_confirmations(NodeId{30}) == 0);
+    REQUIRE(cluster.member(suspecter).suspicion_confirmations(NodeId{30}) == 0);
     const auto declared = cluster.run_until(
-        [&cluster, suspecter] { return cluster.view(*suspecter, 30) == MemberState::kDead; }, 120s);
+        [&cluster, suspecter] { return cluster.view(suspecter, 30) == MemberState::kDead; }, 120s);
     REQUIRE(declared.has_value());
     const std::int64_t witnesses =
-        cluster.environment(*suspecter).recorded_metrics().counter("spore_witness_requests_total");
+        cluster.environment(suspecter).recorded_metrics().counter("spore_witness_requests_total");
     INFO("witnesses after " << witness_after << " of the shortest timeout: " << witnesses
                             << " asked, declared dead " << to_seconds(*declared - *suspected)
                             << " s after the suspicion");
@@ -591,21 +591,13 @@ TEST_CASE("spore: a suspecter tells its suspect every period, in notes that carr
       ++bare_notes_from[from.value];
     return false;
   });
-  std::optional<std::size_t> suspecter;
-  REQUIRE(cluster
-              .run_until(
-                  [&cluster, &suspecter] {
-                    for (std::size_t i = 0; i < cluster.size(); ++i) {
-                      if (i != 30 && cluster.view(i, 30) == MemberState::kSuspect) suspecter = i;
-                    }
-                    return suspecter.has_value();
-                  },
-                  60s)
-              .has_value());
-  const auto from = static_cast<std::uint32_t>(*suspecter);
+  const auto suspicion = run_until_suspected(cluster, 30, 60s);
+  REQUIRE(suspicion.has_value());
+  const std::size_t suspecter = suspicion->suspecter;
+  const auto from = static_cast<std::uint32_t>(suspecter);
   const std::size_t notes_before = bare_notes_from[from];
   cluster.run_for(5s);
-  REQUIRE(cluster.view(*suspecter, 30) == MemberState::kSuspect);  // still deciding
+  REQUIRE(cluster.view(suspecter, 30) == MemberState::kSuspect);  // still deciding
   CHECK(bare_notes_from[from] - notes_before >= 4);
 }
 
