@@ -5,6 +5,7 @@
 // libvirt (vCPU quota, suspend, dirty-page tracking) or a process (cgroup CPU quota, freezer).
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace mycelium {
@@ -38,6 +39,17 @@ class VmActuator {
 
   // Size of guest RAM.
   virtual std::uint64_t memory_bytes() const = 0;
+
+  // Replication launched epoch `epoch` from pages read_dirty_pages reported (sorted, unique). A
+  // backend that moves real memory keeps their contents as of the reads that reported them,
+  // until release_epoch, so every backup receives the same snapshot however late its chunks
+  // go. The simulated guest has no contents: both do nothing by default.
+  virtual void capture_epoch(std::uint64_t epoch, std::span<const std::uint64_t> pages) {
+    (void)epoch;
+    (void)pages;
+  }
+  // Every backup holds `epoch`, or was given up on: its contents may go.
+  virtual void release_epoch(std::uint64_t epoch) { (void)epoch; }
 };
 
 }  // namespace mycelium

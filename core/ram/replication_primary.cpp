@@ -164,6 +164,7 @@ void ReplicationPrimary::try_launch(bool allow_empty) {
   if (required == 0 || with_room < required) return;
   // The queued pages were copied at the last read: that is the instant this epoch captures.
   const EpochRecord& epoch = buffer_.launch(previous_tick_);
+  vm_.capture_epoch(epoch.id, epoch.pages);
   dirtied_at_epoch_.emplace_back(epoch.id, dirtied_bytes_total_);
   if (dirtied_at_epoch_.size() > kDirtiedHistoryEpochs) dirtied_at_epoch_.pop_front();
   env_.metrics().add_counter("replication_epochs_launched_total", 1);
@@ -408,7 +409,13 @@ void ReplicationPrimary::settle() {
                                  static_cast<std::int64_t>(committed));
     }
   }
+  const std::uint64_t oldest_before =
+      buffer_.in_flight().empty() ? buffer_.last_launched() + 1 : buffer_.in_flight().front().id;
   buffer_.release(live_backups());
+  const std::uint64_t oldest_after =
+      buffer_.in_flight().empty() ? buffer_.last_launched() + 1 : buffer_.in_flight().front().id;
+  for (std::uint64_t epoch = oldest_before; epoch < oldest_after; ++epoch)
+    vm_.release_epoch(epoch);
   try_launch(false);
   update_pause();
   if (migration_) check_migration_complete();

@@ -21,21 +21,6 @@ std::optional<ram::EpochChunk> chunk_within(const Message& message, std::uint64_
 
 }  // namespace
 
-BulkSource guest_page_source(std::span<const std::uint8_t> guest) {
-  return [guest](const Message& message, std::vector<std::uint8_t>& bulk) {
-    const std::optional<ram::EpochChunk> chunk = chunk_within(message, guest.size());
-    if (!chunk) return false;
-    const std::uint64_t page_bytes = chunk->page_size_bytes;
-    bulk.resize(chunk->data_bytes());
-    std::uint8_t* out = bulk.data();
-    for (const std::uint64_t page : chunk->pages) {
-      std::memcpy(out, guest.data() + page * page_bytes, page_bytes);
-      out += page_bytes;
-    }
-    return true;
-  };
-}
-
 BulkSink ReplicaWriter::sink() {
   return [this](const Message& message, std::span<const std::uint8_t> bulk) {
     return stage(message, bulk);

@@ -1,15 +1,12 @@
 #pragma once
-// Guest pages on the real runtime's replication streams. The core's replication chunks name the
-// pages they carry (core/ram/replication_messages.hpp); their contents travel as the message's
-// bulk on its TCP lane (real/env/tcp_lanes.hpp):
-//
-//   primary: guest_page_source(memory) copies the named pages out of guest memory when the
-//            chunk is sent (AsioEnvironment::set_bulk_source on kReplicationPort);
-//   backup:  ReplicaWriter stages each chunk's pages as they arrive (its sink()), and writes an
-//            epoch's pages into the replica only when the backup applies that epoch, in order
-//            (its apply(), ReplicationBackup::on_apply), so the replica is always a committed
-//            snapshot, never half of a later epoch.
-// Memory is a span: a shared memory file mapped by the agent, or a test's buffer.
+// Guest pages arriving at a backup on the real runtime's replication streams. The core's
+// replication chunks name the pages they carry (core/ram/replication_messages.hpp); their
+// contents travel as the message's bulk on its TCP lane (real/env/tcp_lanes.hpp), sent by the
+// primary from its epoch copies (memory_guest.hpp). ReplicaWriter stages each chunk's pages as
+// they arrive (its sink()), and writes an epoch's pages into the replica only when the backup
+// applies that epoch, in order (its apply(), ReplicationBackup::on_apply), so the replica is
+// always a committed snapshot, never part of a later epoch. The replica is a span: a shared
+// memory file mapped by the agent, or a test's buffer.
 
 #include <cstdint>
 #include <map>
@@ -21,10 +18,6 @@
 #include <real/env/asio_environment.hpp>
 
 namespace mycelium::real {
-
-// Reads the pages a chunk names from `guest` (page p at p * page_size). False, so the message is
-// dropped, for anything but a chunk whose pages all lie inside the guest.
-BulkSource guest_page_source(std::span<const std::uint8_t> guest);
 
 class ReplicaWriter {
  public:

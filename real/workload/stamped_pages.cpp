@@ -106,6 +106,7 @@ std::uint64_t DemoWorkload::write(std::uint64_t count) {
     // s complete (on this machine's memory model, with the fence).
     std::atomic_thread_fence(std::memory_order_release);
     store(memory_.first(page_bytes_), 3, sequence_);
+    if (on_write) on_write(page, sequence_);
   }
   return sequence_;
 }

@@ -11,6 +11,7 @@
 // whole stamp of itself (no torn or misplaced page), and no page is newer than the header says.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 
@@ -49,6 +50,10 @@ class DemoWorkload {
   // Writes `count` pages; returns the sequence number of the last one.
   std::uint64_t write(std::uint64_t count);
   std::uint64_t sequence() const { return sequence_; }
+
+  // Called after each write with the page and its sequence number (tests keep a log to know
+  // what any snapshot must hold).
+  std::function<void(std::uint64_t page, std::uint64_t sequence)> on_write;
 
  private:
   std::span<std::uint8_t> memory_;

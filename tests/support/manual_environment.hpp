@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,8 +97,19 @@ class FakeVm : public VmActuator {
       dirty(page);
   }
 
+  void capture_epoch(std::uint64_t epoch, std::span<const std::uint64_t> pages) override {
+    MYCELIUM_ASSERT(!captured.contains(epoch));  // once per epoch
+    captured.emplace(epoch, std::vector<std::uint64_t>(pages.begin(), pages.end()));
+  }
+  void release_epoch(std::uint64_t epoch) override {
+    MYCELIUM_ASSERT(captured.contains(epoch) && !released.contains(epoch));
+    released.insert(epoch);
+  }
+
   int throttle_changes = 0;  // calls to set_throttle_intensity
   int pauses = 0;            // transitions from running to paused
+  std::map<std::uint64_t, std::vector<std::uint64_t>> captured;  // capture_epoch, by epoch
+  std::set<std::uint64_t> released;                              // release_epoch
 
  private:
   std::uint64_t memory_bytes_;

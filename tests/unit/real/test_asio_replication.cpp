@@ -1,9 +1,10 @@
 // Endophyte RAM replication, unchanged core, over the real runtime: a primary and two backups
 // on AsioEnvironments, chunks and their guest pages on 4 TCP lanes per backup, acknowledgements
-// and heartbeats on UDP, all on loopback. The guest is a test double whose RAM is a buffer here;
-// the pages travel for real (guest_page_source at the primary, ReplicaWriter at each backup).
-// When the guest stops writing and the buffer drains, each replica equals the guest's memory
-// byte for byte.
+// and heartbeats on UDP, all on loopback. The guest is the demo workload writing stamped pages
+// into memory; the primary finds them by scan-and-diff and sends each epoch's copy taken at the
+// read (MemoryGuest), each backup writes them in epoch order (ReplicaWriter). While the workload
+// writes, every replica is a consistent snapshot (no page newer than its header); once it stops
+// and the buffer drains, each equals the guest's memory byte for byte.
 
 #include <memory>
 #include <vector>
@@ -15,8 +16,9 @@
 #include <core/ram/replication_primary.hpp>
 #include <real/env/asio_environment.hpp>
 #include <real/replication/guest_pages.hpp>
+#include <real/replication/memory_guest.hpp>
+#include <real/workload/stamped_pages.hpp>
 #include <tests/unit/real/asio_test_support.hpp>
-#include <tests/unit/real/memory_guest.hpp>
 
 using namespace mycelium;
 using namespace mycelium::real;
@@ -39,12 +41,14 @@ struct Backup {
 
 }  // namespace
 
-TEST_CASE("asio replication: replicas equal the guest after it stops, pages sent on 4 lanes") {
+TEST_CASE("asio replication: replicas are snapshots while the guest writes, and equal it after") {
   boost::asio::io_context io;
-  MemoryGuest guest(kGuestPages, kPageBytes);
+  std::vector<std::uint8_t> memory(kGuestPages * kPageBytes, 0);
+  DemoWorkload workload(memory, kPageBytes, 3);
+  MemoryGuest guest(memory, kPageBytes);
   AsioEnvironment primary_env(io,
                               AsioEnvironmentConfig{NodeId{0}, any_loopback_port(), {}, 5, &guest});
-  primary_env.set_bulk_source(ram::kReplicationPort, guest_page_source(guest.memory()));
+  primary_env.set_bulk_source(ram::kReplicationPort, guest.source());
   std::vector<Backup> backups(kBackups);
   for (std::uint32_t b = 0; b < kBackups; ++b) {
     Backup& backup = backups[b];
@@ -68,20 +72,51 @@ TEST_CASE("asio replication: replicas equal the guest after it stops, pages sent
   REQUIRE(ram::validate(config, &guest).empty());
   ram::ReplicationPrimary primary(primary_env, config);
 
-  // The guest writes 40 pages every 5 ms (32 MiB/s) for a second, then stops.
-  TimerId writing = primary_env.schedule_periodic(5ms, [&guest] { guest.write(40); });
+  // The workload writes 40 pages every 5 ms (32 MiB/s) for a second. Every 50 ms meanwhile,
+  // each replica that holds anything must be a snapshot: whole pages, none newer than the
+  // header the same epochs brought (pages read at send time instead of at the read fail this).
+  std::vector<std::uint64_t> page_of_sequence{0};  // [s]: the page write s went to
+  workload.on_write = [&page_of_sequence](std::uint64_t page, std::uint64_t sequence) {
+    REQUIRE(sequence == page_of_sequence.size());
+    page_of_sequence.push_back(page);
+  };
+  // A snapshot as of header sequence H holds, in each page, its last write up to H: a write
+  // missing or one from after H means the pages were not all copied at the same instant.
+  const auto is_snapshot = [&page_of_sequence](std::span<const std::uint8_t> replica) {
+    const ImageCheck check = check_image(replica, kPageBytes);
+    if (!check.consistent()) return false;
+    std::vector<std::uint64_t> expected(kGuestPages, 0);
+    for (std::uint64_t s = 1; s <= check.header_sequence; ++s)
+      expected[page_of_sequence[s]] = s;
+    for (std::uint64_t page = 1; page < kGuestPages; ++page) {
+      if (read_stamp(replica.subspan(page * kPageBytes, kPageBytes), page) != expected[page])
+        return false;
+    }
+    return true;
+  };
+  TimerId writing = primary_env.schedule_periodic(1ms, [&workload] { workload.write(8); });
+  std::size_t snapshots_checked = 0;
+  TimerId checking = primary_env.schedule_periodic(50ms, [&] {
+    for (const Backup& backup : backups) {
+      if (backup.backup->applied_through() == 0) continue;
+      CHECK(is_snapshot(backup.replica));
+      ++snapshots_checked;
+    }
+  });
   run_for(io, 1000ms);
   primary_env.cancel_timer(writing);
+  primary_env.cancel_timer(checking);
+  CHECK(snapshots_checked >= 20);
+  run_for(io, 50ms);  // a few ticks read the last writes
   const auto drained = [&] {
-    if (guest.dirty_pages() != 0 || primary.buffer().buffered_bytes() != 0) return false;
+    if (primary.buffer().buffered_bytes() != 0) return false;
     for (const Backup& backup : backups) {
       if (backup.backup->applied_through() != primary.buffer().last_launched()) return false;
     }
     return primary.buffer().last_committed() == primary.buffer().last_launched();
   };
   REQUIRE(run_until(io, drained, 10000ms));
-
-  const std::span<const std::uint8_t> memory = guest.memory();
+  CHECK(guest.epochs_held() == 0);  // every epoch released once both backups had it
   for (const Backup& backup : backups) {
     CHECK(std::equal(memory.begin(), memory.end(), backup.replica.begin(), backup.replica.end()));
     CHECK(backup.writer->pages_written() > 0);

@@ -1,5 +1,6 @@
 // Real guest memory: the shared memory file, the scan-and-diff dirty tracker watching another
-// process write, and the demo workload's stamped-page format and its checker.
+// process write, the memory guest's epoch copies, and the demo workload's stamped-page format
+// and its checker.
 
 #include <cstring>
 #include <filesystem>
@@ -9,8 +10,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <core/ram/replication_messages.hpp>
 #include <real/memory/scan_diff_tracker.hpp>
 #include <real/memory/shared_memory_file.hpp>
+#include <real/replication/memory_guest.hpp>
 #include <real/workload/stamped_pages.hpp>
 
 using namespace mycelium::real;
@@ -124,4 +127,38 @@ TEST_CASE("the demo workload's image checks consistent, and every kind of damage
     CHECK(resumed.write(1) == 501);
     CHECK(check_image(memory, kPage).consistent());
   }
+}
+
+TEST_CASE("a memory guest sends an epoch's pages as they were at the read, until released") {
+  // The writer keeps writing after the read: every transmission of the epoch's chunks, the
+  // first and any retransmission, must carry the contents the read saw, not the newer ones.
+  std::vector<std::uint8_t> memory(16 * kPage, 0);
+  MemoryGuest guest(memory, kPage);
+  memory[3 * kPage] = 1;
+  memory[7 * kPage + 9] = 2;
+  const mycelium::DirtyPages dirty = guest.read_dirty_pages();
+  REQUIRE(dirty.pages == std::vector<std::uint64_t>{3, 7});
+  guest.capture_epoch(1, dirty.pages);
+  memory[3 * kPage] = 100;  // written again after the read
+  memory[7 * kPage + 9] = 200;
+
+  mycelium::ram::EpochChunk fields;
+  fields.epoch = 1;
+  fields.page_size_bytes = kPage;
+  mycelium::Message chunk;
+  chunk.payload = mycelium::ram::encode_chunk(fields, std::vector<std::uint64_t>{7});
+  chunk.bulk_bytes = kPage;
+  std::vector<std::uint8_t> bulk;
+  const mycelium::real::BulkSource source = guest.source();
+  for (int transmission = 0; transmission < 2; ++transmission) {
+    REQUIRE(source(chunk, bulk));
+    REQUIRE(bulk.size() == kPage);
+    CHECK(bulk[9] == 2);  // the read's contents, not the 200 written since
+  }
+  CHECK(guest.copied_bytes() == 2 * kPage);
+  guest.release_epoch(1);
+  CHECK(guest.copied_bytes() == 0);
+  CHECK_FALSE(source(chunk, bulk));  // released: nothing to send any more
+  // The next read sees the later writes, and an epoch of them sends those.
+  CHECK(guest.read_dirty_pages().pages == std::vector<std::uint64_t>{3, 7});
 }

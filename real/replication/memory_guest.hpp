@@ -1,0 +1,68 @@
+#pragma once
+// A guest whose RAM is memory this process can map (a shared memory file: the demo workload, or
+// a QEMU guest's file-backed RAM), as the replication primary drives it (VmActuator):
+//   * read_dirty_pages(): the pages written since the last read, by scan-and-diff
+//     (real/memory/scan_diff_tracker.hpp), and a copy of their contents as of this read;
+//   * capture_epoch(): an epoch's pages keep those copies until release_epoch(), and source()
+//     (the bulk source of kReplicationPort) sends chunks from them, so every backup, and every
+//     retransmission, gets the same snapshot: the memory as of the read the epoch came from,
+//     however long the writer keeps writing meanwhile.
+// Throttling and pausing go to the callbacks given (cgroup CPU quota and freezer for a process:
+// next); without them they are only recorded. Bounded: the copies are the replication buffer's
+// pages (queued and in flight), which the primary keeps within bufferSize.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include <core/env/vm_actuator.hpp>
+#include <real/env/asio_environment.hpp>
+#include <real/memory/scan_diff_tracker.hpp>
+
+namespace mycelium::real {
+
+class MemoryGuest final : public VmActuator {
+ public:
+  MemoryGuest(std::span<const std::uint8_t> memory, std::uint64_t page_bytes);
+
+  void set_throttle_intensity(double intensity) override;
+  double throttle_intensity() const override { return intensity_; }
+  void pause() override;
+  void resume() override;
+  bool is_paused() const override { return paused_; }
+  DirtyPages read_dirty_pages() override;
+  std::uint64_t memory_bytes() const override { return memory_.size(); }
+  void capture_epoch(std::uint64_t epoch, std::span<const std::uint64_t> pages) override;
+  void release_epoch(std::uint64_t epoch) override;
+
+  // Sends each chunk's pages from its epoch's copies (AsioEnvironment::set_bulk_source).
+  BulkSource source();
+
+  std::function<void(double intensity)> on_throttle;
+  std::function<void(bool paused)> on_pause;
+
+  std::uint64_t copied_bytes() const { return copied_bytes_; }
+  std::size_t epochs_held() const { return epochs_.size(); }
+
+ private:
+  struct EpochCopy {
+    std::vector<std::uint64_t> pages;  // sorted
+    std::vector<std::uint8_t> bytes;   // pages.size() x page_bytes, in that order
+  };
+  bool fill_chunk(const Message& message, std::vector<std::uint8_t>& bulk) const;
+
+  std::span<const std::uint8_t> memory_;
+  std::uint64_t page_bytes_;
+  ScanDiffTracker tracker_;
+  // Pages read dirty and not yet in an epoch: their contents as of the last read that saw them.
+  std::unordered_map<std::uint64_t, std::vector<std::uint8_t>> read_copies_;
+  std::map<std::uint64_t, EpochCopy> epochs_;
+  std::uint64_t copied_bytes_ = 0;  // held now, read copies and epochs together
+  double intensity_ = 0.0;
+  bool paused_ = false;
+};
+
+}  // namespace mycelium::real
