@@ -26,8 +26,11 @@
 // queued in the io_context find it gone and do nothing (a crash, as far as peers can tell).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <unordered_map>
 #include <vector>
 

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <utility>
 
 #include <boost/asio/write.hpp>
@@ -23,7 +24,11 @@ struct TcpLanes::Outgoing {
   tcp::socket socket;
   bool connected = false;
   bool writing = false;
-  std::deque<std::vector<std::uint8_t>> queue;  // frame followed by its bulk, each
+  struct Queued {
+    std::vector<std::uint8_t> frame;
+    std::vector<std::uint8_t> bulk;  // written right after its frame: no copy to join them
+  };
+  std::deque<Queued> queue;
   std::size_t queued_bytes = 0;
 };
 
@@ -79,15 +84,14 @@ void TcpLanes::send(const Message& message, std::vector<std::uint8_t> bulk,
           start_writing(lane);
         });
   }
-  std::vector<std::uint8_t> bytes = wire::encode_frame(message);
-  const std::size_t total = bytes.size() + bulk.size();
+  std::vector<std::uint8_t> frame = wire::encode_frame(message);
+  const std::size_t total = frame.size() + bulk.size();
   if (lane->queued_bytes + total > kMaxQueuedBytesPerLane) {
     metrics_.add_counter("messages_dropped_lane_full_total", 1);
     return;
   }
-  bytes.insert(bytes.end(), bulk.begin(), bulk.end());
   lane->queued_bytes += total;
-  lane->queue.push_back(std::move(bytes));
+  lane->queue.push_back(Outgoing::Queued{std::move(frame), std::move(bulk)});
   metrics_.add_counter("lane_bytes_queued_total", static_cast<std::int64_t>(total));
   start_writing(lane);
 }
@@ -95,8 +99,11 @@ void TcpLanes::send(const Message& message, std::vector<std::uint8_t> bulk,
 void TcpLanes::start_writing(const std::shared_ptr<Outgoing>& lane) {
   if (!lane->connected || lane->writing || lane->queue.empty()) return;
   lane->writing = true;
+  const Outgoing::Queued& next = lane->queue.front();
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(next.frame),
+                                                  asio::buffer(next.bulk)};
   asio::async_write(
-      lane->socket, asio::buffer(lane->queue.front()),
+      lane->socket, buffers,
       [this, alive = alive_, lane](const boost::system::error_code& error, std::size_t written) {
         if (!*alive) return;
         lane->writing = false;

@@ -1,0 +1,129 @@
+// How close the real runtime's TCP lanes come to plain TCP: the same bytes sent over loopback on
+// 4 connections, once as plain TCP streams (the baseline, measured in the same run) and once as
+// AsioEnvironment messages on 4 lanes, each a frame plus 1 MiB of bulk taken from a BulkSource
+// and handed to a BulkSink (what replication chunks do). Prints both rates and their ratio (the
+// issue's target: lanes >= 90 % of plain TCP). A figure, not a test.
+//
+//   build/release/bench/bench_lane_throughput [MIB_PER_CONNECTION]   (default 256)
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include <real/env/asio_environment.hpp>
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace mycelium;
+
+namespace {
+
+constexpr int kConnections = 4;
+constexpr std::size_t kChunkBytes = 1U << 20;
+using WallClock = std::chrono::steady_clock;
+
+// Plain TCP: kConnections streams, each writing `chunks` x 1 MiB; the reader discards.
+double plain_tcp_bytes_per_s(std::size_t chunks) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  const std::vector<std::uint8_t> chunk(kChunkBytes, 7);
+  std::vector<std::unique_ptr<tcp::socket>> readers, writers;
+  std::vector<std::array<std::uint8_t, 1 << 16>> buffers(kConnections);
+  std::size_t received = 0;
+  const std::size_t total = kConnections * chunks * kChunkBytes;
+  std::function<void(int)> read_more = [&](int i) {
+    readers[static_cast<std::size_t>(i)]->async_read_some(
+        asio::buffer(buffers[static_cast<std::size_t>(i)]),
+        [&, i](const boost::system::error_code& error, std::size_t bytes) {
+          received += bytes;
+          if (!error && received < total) read_more(i);
+        });
+  };
+  for (int i = 0; i < kConnections; ++i) {
+    writers.push_back(std::make_unique<tcp::socket>(io));
+    writers.back()->connect(acceptor.local_endpoint());
+    readers.push_back(std::make_unique<tcp::socket>(acceptor.accept()));
+  }
+  const auto start = WallClock::now();
+  std::vector<std::size_t> sent(kConnections, 0);
+  std::function<void(int)> write_more = [&](int i) {
+    if (sent[static_cast<std::size_t>(i)]++ == chunks) return;
+    asio::async_write(*writers[static_cast<std::size_t>(i)], asio::buffer(chunk),
+                      [&, i](const boost::system::error_code& error, std::size_t) {
+                        if (!error) write_more(i);
+                      });
+  };
+  for (int i = 0; i < kConnections; ++i) {
+    read_more(i);
+    write_more(i);
+  }
+  while (received < total)
+    io.run_one();
+  return static_cast<double>(total) /
+         std::chrono::duration<double>(WallClock::now() - start).count();
+}
+
+// The same bytes as messages on lanes 1..kConnections between two AsioEnvironments.
+double lanes_bytes_per_s(std::size_t chunks) {
+  asio::io_context io;
+  const asio::ip::udp::endpoint any(asio::ip::address_v4::loopback(), 0);
+  real::AsioEnvironment sender(io, {NodeId{1}, any, {}, 1});
+  real::AsioEnvironment receiver(io, {NodeId{2}, any, {}, 1});
+  sender.add_peer(NodeId{2}, receiver.local_endpoint());
+  const Port port{7100};
+  sender.set_bulk_source(port, [](const Message& message, std::vector<std::uint8_t>& bulk) {
+    bulk.assign(message.bulk_bytes, 7);
+    return true;
+  });
+  std::size_t received = 0;
+  receiver.set_bulk_sink(port, [&received](const Message&, std::span<const std::uint8_t> bulk) {
+    received += bulk.size();
+    return true;
+  });
+  std::size_t messages = 0;
+  receiver.bind(port, [&messages](const Message&) { ++messages; });
+  const std::size_t total = kConnections * chunks * kChunkBytes;
+  const auto start = WallClock::now();
+  // Queued in rounds that fit the lanes' bound, as a sender paced by acknowledgements would.
+  std::size_t queued = 0;
+  while (messages < kConnections * chunks) {
+    while (queued < kConnections * chunks && queued < messages + 32 * kConnections) {
+      Message message;
+      message.to = NodeId{2};
+      message.port = port;
+      message.lane = static_cast<std::uint16_t>(1 + queued % kConnections);
+      message.payload = {1, 2, 3};
+      message.bulk_bytes = kChunkBytes;
+      sender.send(std::move(message));
+      ++queued;
+    }
+    io.run_one();
+  }
+  return static_cast<double>(total) /
+         std::chrono::duration<double>(WallClock::now() - start).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const long mib = argc > 1 ? std::atol(argv[1]) : 256;
+  if (mib < 1 || mib > 65536) {
+    std::fprintf(stderr, "usage: bench_lane_throughput [MIB_PER_CONNECTION 1..65536]\n");
+    return 2;
+  }
+  const auto chunks = static_cast<std::size_t>(mib);
+  const double plain = plain_tcp_bytes_per_s(chunks);
+  const double lanes = lanes_bytes_per_s(chunks);
+  std::printf("plain TCP, %d connections: %8.1f MiB/s\n", kConnections, plain / (1 << 20));
+  std::printf("lanes, %d connections:     %8.1f MiB/s\n", kConnections, lanes / (1 << 20));
+  std::printf("lanes / plain TCP: %.2f (target >= 0.90)\n", lanes / plain);
+  return 0;
+}
