@@ -196,15 +196,37 @@ void parse_services(Reader& reader, const MappingReader& spec, AgentConfig& out)
                          " labels, got " + describe_node(labels->first));
         ok = false;
       } else {
+        std::set<std::string> keys;
         for (const auto& label : labels->first) {
-          const auto value =
-              StringField{reader}(label.second, reader.location(label.second, labels->second),
-                                  path + ".labels." + label.first.as<std::string>());
-          if (!value) {
+          // A key must be a plain string (YAML allows any node as a key: a list, a mapping).
+          const SourceLocation key_where = reader.location(label.first, labels->second);
+          const auto key = StringField{reader}(label.first, key_where, path + ".labels");
+          if (!key) {
             ok = false;
             continue;
           }
-          instance.labels.emplace_back(label.first.as<std::string>(), *value);
+          const std::string label_path = path + ".labels." + *key;
+          if (key->empty() || key->size() > spore::kMaxNameBytes || !keys.insert(*key).second) {
+            reader.error(key_where, label_path,
+                         key->empty() || key->size() > spore::kMaxNameBytes
+                             ? "expected a label key of 1 to " +
+                                   std::to_string(spore::kMaxNameBytes) + " bytes"
+                             : "label " + *key + " is given twice");
+            ok = false;
+            continue;
+          }
+          const auto value = StringField{reader}(
+              label.second, reader.location(label.second, labels->second), label_path);
+          if (!value || value->size() > spore::kMaxLabelValueBytes) {
+            if (value) {
+              reader.error(reader.location(label.second, labels->second), label_path,
+                           "expected a label value of at most " +
+                               std::to_string(spore::kMaxLabelValueBytes) + " bytes");
+            }
+            ok = false;
+            continue;
+          }
+          instance.labels.emplace_back(*key, *value);
         }
         std::sort(instance.labels.begin(), instance.labels.end());
       }

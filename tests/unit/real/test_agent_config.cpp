@@ -100,3 +100,16 @@ TEST_CASE("agent metrics render as Prometheus text") {
         "# TYPE spore_probes_total counter\nspore_probes_total{node=\"4\"} 3\n"
         "# TYPE spore_local_health gauge\nspore_local_health{node=\"4\"} 0.5\n");
 }
+
+TEST_CASE("agent config: label keys must be strings, given once, and values bounded") {
+  // Found by fuzz_agent_config: a list as a label key made the parser throw.
+  const std::string base = "  nodeId: 1\n  listen: 127.0.0.1:7200\n" + kKey +
+                           "  services:\n    - service: a\n      instanceId: b\n"
+                           "      ports: [1]\n";
+  CHECK_THAT(errors_of(base + "      labels: {[1]: x}\n"),
+             Catch::Contains("spec.services[0].labels: expected a string, got a list"));
+  CHECK_THAT(errors_of(base + "      labels: {zone: a, zone: b}\n"),
+             Catch::Contains("spec.services[0].labels.zone: label zone is given twice"));
+  CHECK_THAT(errors_of(base + "      labels: {zone: " + std::string(300, 'v') + "}\n"),
+             Catch::Contains("expected a label value of at most 253 bytes"));
+}
