@@ -303,8 +303,7 @@ void Membership::send_suspicion_notes() {
   for (const Entry& entry : entries_) {
     if (entry.info.state != MemberState::kSuspect) continue;
     suspecting = true;
-    send_update(entry.info.id, MemberUpdate{entry.info.id, entry.info.incarnation,
-                                            MemberState::kSuspect, self_.id});
+    tell_suspect(entry);
     ask_witness(entry);
   }
   if (suspecting) suspicion_notes_waiting();
@@ -328,11 +327,17 @@ void Membership::ask_witness(const Entry& entry) {
   env_.metrics().add_counter("spore_witness_requests_total", 1);
 }
 
+void Membership::tell_suspect(const Entry& entry) {
+  Gossip note;
+  note.gossip.members.push_back(
+      MemberUpdate{entry.info.id, entry.info.incarnation, MemberState::kSuspect, self_.id});
+  send(entry.info.id, std::move(note), Piggybacking::kNo);
+}
+
 void Membership::send_update(NodeId member, const MemberUpdate& update) {
   Gossip note;
   note.gossip.members.push_back(update);
-  const bool to_suspect = update.member == member && update.state == MemberState::kSuspect;
-  send(member, std::move(note), to_suspect ? Piggybacking::kNo : Piggybacking::kYes);
+  send(member, std::move(note));
 }
 
 std::vector<NodeId> Membership::random_members(std::size_t count, NodeId exclude_a,
@@ -416,7 +421,6 @@ void Membership::on_ack(NodeId from, const Ack& ack) {
     return;
   }
   if (take_witness(from, ack.sequence, ack.target)) return;  // it will refute our note itself
-  (void)from;
   env_.metrics().add_counter("spore_acks_late_total", 1);
 }
 
@@ -724,8 +728,7 @@ void Membership::suspect(Entry& entry, const MemberUpdate& update) {
   entry.confirmations.clear();
   schedule_suspicion_timeout(entry);
   if (scoped_suspicions() && !left_) {
-    send_update(entry.info.id, MemberUpdate{entry.info.id, entry.info.incarnation,
-                                            MemberState::kSuspect, self_.id});
+    tell_suspect(entry);
     suspicion_notes_waiting();
   }
   gossip(update);

@@ -190,8 +190,10 @@ class Membership {
   void apply_unknown(const MemberUpdate& update, Origin origin);
   bool partial_view() const { return config_.view_members > 0; }
   bool scoped_suspicions() const { return partial_view() && config_.scoped_suspicions; }
-  // Scoped suspicions: sends `update` straight to `member`, in a Gossip of its own (to tell a
-  // suspect we suspect it, without piggybacked gossip, or an accuser that we are alive).
+  // Scoped suspicions: tells a member we suspect so, in a Gossip of its own with nothing
+  // piggybacked (Piggybacking).
+  void tell_suspect(const Entry& entry);
+  // Sends `update` straight to `member`, in a Gossip of its own (an accuser learns we are alive).
   void send_update(NodeId member, const MemberUpdate& update);
   Entry& add_entry(NodeId member, std::uint64_t incarnation, NodeId reporter);
   // Partial view: true when `member` gets a place (a free one, or that of a random alive entry,

@@ -130,12 +130,10 @@ void AsioEnvironment::on_wakeup() {
   // scheduled by these callbacks for this same instant run in a later wakeup, after the socket
   // had its turn.
   const TimePoint now_at_start = clock_now();
-  std::size_t due = 0;
-  for (auto it = timers_.begin(); it != timers_.end() && it->first.first <= now_at_start; ++it)
-    ++due;
-  for (std::size_t fired = 0; fired < due && !timers_.empty(); ++fired) {
+  const std::uint64_t scheduled_before = next_order_;  // later ones wait for the next wakeup
+  while (!timers_.empty()) {
     auto first = timers_.begin();
-    if (first->first.first > now_at_start) break;
+    if (first->first.first > now_at_start || first->first.second >= scheduled_before) break;
     const TimePoint deadline = first->first.first;
     auto node = timers_.extract(first);
     Timer timer = std::move(node.mapped());

@@ -20,7 +20,8 @@ constexpr std::size_t kReadChunkBytes = 256U << 10;
 }  // namespace
 
 struct TcpLanes::Outgoing {
-  explicit Outgoing(asio::io_context& io) : socket(io) {}
+  Outgoing(asio::io_context& io, LaneKey lane_key) : key(lane_key), socket(io) {}
+  LaneKey key;
   tcp::socket socket;
   bool connected = false;
   bool writing = false;
@@ -68,14 +69,14 @@ void TcpLanes::send(const Message& message, std::vector<std::uint8_t> bulk,
   const LaneKey key{message.to, message.lane};
   auto& lane = outgoing_[key];
   if (!lane) {
-    lane = std::make_shared<Outgoing>(io_);
+    lane = std::make_shared<Outgoing>(io_, key);
     metrics_.add_counter("lane_connections_opened_total", 1);
     lane->socket.async_connect(
-        endpoint, [this, alive = alive_, key, lane](const boost::system::error_code& error) {
+        endpoint, [this, alive = alive_, lane](const boost::system::error_code& error) {
           if (!*alive) return;
           if (error) {
             metrics_.add_counter("lane_connect_failed_total", 1);
-            drop(key, lane);
+            drop(lane);
             return;
           }
           boost::system::error_code ignored;
@@ -108,12 +109,7 @@ void TcpLanes::start_writing(const std::shared_ptr<Outgoing>& lane) {
         if (!*alive) return;
         lane->writing = false;
         if (error) {
-          for (const auto& [key, open] : outgoing_) {
-            if (open == lane) {
-              drop(key, lane);
-              break;
-            }
-          }
+          drop(lane);
           return;
         }
         lane->queued_bytes -= written;
@@ -123,7 +119,7 @@ void TcpLanes::start_writing(const std::shared_ptr<Outgoing>& lane) {
       });
 }
 
-void TcpLanes::drop(const LaneKey& key, const std::shared_ptr<Outgoing>& lane) {
+void TcpLanes::drop(const std::shared_ptr<Outgoing>& lane) {
   metrics_.add_counter("lane_connections_dropped_total", 1);
   metrics_.add_counter("messages_lost_on_dropped_lane_total",
                        static_cast<std::int64_t>(lane->queue.size()));
@@ -131,7 +127,7 @@ void TcpLanes::drop(const LaneKey& key, const std::shared_ptr<Outgoing>& lane) {
   lane->socket.close(ignored);
   lane->queue.clear();
   lane->queued_bytes = 0;
-  const auto it = outgoing_.find(key);
+  const auto it = outgoing_.find(lane->key);
   if (it != outgoing_.end() && it->second == lane) outgoing_.erase(it);
 }
 

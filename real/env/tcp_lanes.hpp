@@ -58,7 +58,8 @@ class TcpLanes {
 
   void accept();
   void start_writing(const std::shared_ptr<Outgoing>& lane);
-  void drop(const LaneKey& key, const std::shared_ptr<Outgoing>& lane);
+  // Closes a broken outgoing connection and forgets it (what it queued is lost, counted).
+  void drop(const std::shared_ptr<Outgoing>& lane);
   void read(const std::shared_ptr<Incoming>& connection);
   // Delivers every complete message in the connection's buffer; false when it must be cut off.
   bool deliver_buffered(Incoming& connection);
