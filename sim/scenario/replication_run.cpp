@@ -74,7 +74,8 @@ std::string resolved_config(const Scenario& scenario, const RunSpec& run,
          ": one-way latency " + std::to_string(network.link.latency_s * 1e3) + " ms, bandwidth " +
          std::to_string(network.link.bandwidth_bytes_per_s * 8e-6) + " Mbit/s\n# workload " +
          run.workload->name + ": working set " +
-         std::to_string(run.workload->spec.working_set_bytes) + " bytes\n" +
+         std::to_string(run.workload->spec.working_set_bytes) + " bytes, tracked in pages of " +
+         std::to_string(run.workload->spec.tracked_page_bytes()) + " bytes\n" +
          manifest::to_yaml(manifest::Object{vm});
 }
 
@@ -209,7 +210,7 @@ class ReplicationRun {
     }
     config_.connections_per_backup = run_.configuration->rhizomorph.target_count;
     config_.load_balancing = run_.configuration->rhizomorph.load_balancing;
-    config_.page_size_bytes = run_.workload->spec.page_size_bytes;
+    config_.page_size_bytes = run_.workload->spec.tracked_page_bytes();
     config_.backups = backup_nodes;
     if (const std::string problem = ram::validate(config_, simulation_.node(kPrimary).vm());
         !problem.empty()) {
@@ -460,7 +461,7 @@ class ReplicationRun {
     // (clients may have seen it) is the committed loss, counted per epoch.
     const double rpo_bytes =
         at_restore ? static_cast<double>(guest_->pages_read_after(restored.snapshot_time) *
-                                         run_.workload->spec.page_size_bytes)
+                                         run_.workload->spec.tracked_page_bytes())
                    : kNotApplicable;
     const double committed_lost = at_restore && at_commit && *at_commit > *at_restore
                                       ? static_cast<double>(*at_commit - *at_restore)

@@ -75,7 +75,8 @@ class RunSampler {
   void sample(TimePoint now, bool primary_alive) {
     const double interval_s = to_seconds(now - previous_at_);
     const double progress = progress_offset_s_ + guest_->progress_s();
-    const std::uint64_t dirtied = guest_->dirtied_pages_total() * guest_->spec().page_size_bytes;
+    const std::uint64_t dirtied =
+        guest_->dirtied_pages_total() * guest_->spec().tracked_page_bytes();
     // What the backups acknowledged: the throughput the network delivered, not what was queued.
     const auto sent =
         static_cast<std::uint64_t>(metrics_->counter("replication_bytes_acked_total"));

@@ -1,3 +1,4 @@
+#include <bit>
 #include <set>
 
 #include <core/manifest/manifest.hpp>
@@ -103,15 +104,23 @@ void parse_popularity(Reader& reader, const YAML::Node& node, const SourceLocati
 void parse_workload(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                     const std::string& path, const std::filesystem::path& base_dir,
                     NamedWorkload& out) {
-  MappingReader workload(
-      reader, node, path, where,
-      {"name", "memorySize", "workingSet", "popularity", "writeRate", "phases", "trace"});
+  MappingReader workload(reader, node, path, where,
+                         {"name", "memorySize", "workingSet", "popularity", "writeRate", "phases",
+                          "trace", "pageGroup"});
   if (!workload.valid()) return;
   workload.required("name", out.name, NameField{reader});
   WorkloadSpec& spec = out.spec;
   workload.required("memorySize", spec.memory_bytes, ByteQuantityField{reader, 1ULL << 20});
   spec.working_set_bytes = spec.memory_bytes;
   workload.optional("workingSet", spec.working_set_bytes, ByteQuantityField{reader, 4096});
+  if (workload.optional("pageGroup", spec.page_group,
+                        IntegerField<std::uint32_t>{reader, 1, kMaxPageGroup}) &&
+      !std::has_single_bit(spec.page_group)) {
+    reader.error(workload.find("pageGroup")->second, workload.child_path("pageGroup"),
+                 "expected a power of two (1, 2, 4 ... " + std::to_string(kMaxPageGroup) +
+                     "), got " + std::to_string(spec.page_group));
+    spec.page_group = 1;  // reported once, here, not again by validate()
+  }
   if (const auto popularity = workload.find("popularity")) {
     parse_popularity(reader, popularity->first, popularity->second,
                      workload.child_path("popularity"), spec.popularity);

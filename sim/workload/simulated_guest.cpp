@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <utility>
@@ -32,7 +33,8 @@ SimulatedGuest::SimulatedGuest(WorkloadSpec spec, RandomStream random, Clock clo
       clock_(std::move(clock)),
       integral_(spec_.schedule),
       sampler_(spec_.popularity, spec_.working_set_pages()),
-      page_set_(spec_.working_set_pages()) {
+      page_set_(spec_.tracked_working_set_pages()),
+      group_shift_(static_cast<unsigned>(std::countr_zero(spec_.page_group))) {
   MYCELIUM_ASSERT(clock_);
   start_ = clock_();
   accounted_until_ = start_;
@@ -78,10 +80,17 @@ void SimulatedGuest::resume() {
 
 DirtyPages SimulatedGuest::read_dirty_pages() {
   account();
-  const std::uint64_t writes = std::exchange(writes_unread_, 0);
-  page_set_.add_all(writes,
-                    [this, writes](auto&& add_one) { sampler_.draw(random_, writes, add_one); });
-  DirtyPages dirty{spec_.page_size_bytes, page_set_.take_sorted()};
+  // Every page_group writes draw one page; the remainder waits for the next read, so the draws
+  // of any span do not depend on how often the guest is read.
+  const std::uint64_t writes = std::exchange(writes_unread_, 0) + writes_undrawn_;
+  const std::uint64_t draws = writes >> group_shift_;
+  writes_undrawn_ = writes - (draws << group_shift_);
+  page_set_.add_all(draws, [this, draws](auto&& add_one) {
+    const unsigned shift = group_shift_;
+    sampler_.draw(random_, draws,
+                  [&add_one, shift](std::uint64_t page) { add_one(page >> shift); });
+  });
+  DirtyPages dirty{spec_.tracked_page_bytes(), page_set_.take_sorted()};
   dirtied_pages_total_ += dirty.pages.size();
   if (!last_read_.empty()) {
     const TimePoint now = clock_();
@@ -92,7 +101,7 @@ DirtyPages SimulatedGuest::read_dirty_pages() {
 }
 
 void SimulatedGuest::remember_last_reads() {
-  if (last_read_.empty()) last_read_.assign(spec_.working_set_pages(), TimePoint::min());
+  if (last_read_.empty()) last_read_.assign(spec_.tracked_working_set_pages(), TimePoint::min());
 }
 
 std::uint64_t SimulatedGuest::pages_read_after(TimePoint snapshot) const {

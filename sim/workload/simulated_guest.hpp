@@ -9,7 +9,8 @@
 //   - running at throttle intensity i: (1 - i) seconds of unthrottled work ("progress"), and
 //     (1 - i) x the current phase's write_rate_pages_per_s page writes.
 // read_dirty_pages() draws each write's page from the popularity and reports the distinct
-// pages, sorted.
+// pages, sorted. With a page group g > 1 (WorkloadSpec::page_group) it draws one page per g
+// writes and reports the distinct groups, as pages of g x page_size_bytes.
 //
 // Rounding rule (why counts are exact and independent of how often the guest is read): each
 // phase rate is rounded once to whole micro-pages per second (llround(rate * 1e6)) and each
@@ -58,12 +59,13 @@ class SimulatedGuest final : public VmActuator {
   double progress_s();
   // Page writes made since the start, read or not yet read.
   std::uint64_t writes_total();
-  // The sum of the sizes of every read_dirty_pages() result so far.
+  // The sum of the sizes of every read_dirty_pages() result so far (tracked pages).
   std::uint64_t dirtied_pages_total() const { return dirtied_pages_total_; }
   // From now on, remember when each page was last read (8 bytes per page of the working set):
   // what a failover loses is the distinct memory written since the restored snapshot.
   void remember_last_reads();
-  // Pages whose last read_dirty_pages() was after `snapshot` (needs remember_last_reads()).
+  // Tracked pages whose last read_dirty_pages() was after `snapshot` (needs
+  // remember_last_reads()).
   std::uint64_t pages_read_after(TimePoint snapshot) const;
   // The phase in effect now.
   const Phase& current_phase() const;
@@ -87,8 +89,10 @@ class SimulatedGuest final : public VmActuator {
   std::uint64_t speed_nano_ = 1'000'000'000;  // llround((1 - intensity_) * 1e9)
   bool paused_ = false;
 
-  Uint128 write_carry_ = 0;          // a fraction of a write, in 1e-24 pages (below 1e24)
-  std::uint64_t writes_unread_ = 0;  // writes made but not yet drawn by read_dirty_pages()
+  Uint128 write_carry_ = 0;           // a fraction of a write, in 1e-24 pages (below 1e24)
+  unsigned group_shift_ = 0;          // log2(page_group)
+  std::uint64_t writes_unread_ = 0;   // writes made but not yet read by read_dirty_pages()
+  std::uint64_t writes_undrawn_ = 0;  // read, but short of a whole page group (< page_group)
   std::uint64_t writes_total_ = 0;
   Uint128 progress_units_ = 0;  // in 1e-18 s: speed (1e-9) x nanoseconds
   std::uint64_t dirtied_pages_total_ = 0;

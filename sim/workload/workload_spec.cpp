@@ -21,14 +21,25 @@ void check_sizes(const WorkloadSpec& spec, std::vector<std::string>& problems) {
     problems.push_back("page_size_bytes must be > 0");
     return;  // every other size check divides by it
   }
-  const std::string page = " (page_size_bytes " + std::to_string(spec.page_size_bytes) + ")";
-  if (spec.memory_bytes == 0 || spec.memory_bytes % spec.page_size_bytes != 0) {
-    problems.push_back("memory_bytes must be a positive multiple of the page size" + page +
+  if (spec.page_group == 0 || spec.page_group > kMaxPageGroup ||
+      (spec.page_group & (spec.page_group - 1)) != 0) {
+    problems.push_back("page_group must be a power of two from 1 to " +
+                       std::to_string(kMaxPageGroup) + ", got " + std::to_string(spec.page_group));
+    return;  // the multiples below divide by it
+  }
+  const std::uint64_t unit = spec.tracked_page_bytes();
+  const std::string page = spec.page_group == 1
+                               ? " (page_size_bytes " + std::to_string(spec.page_size_bytes) + ")"
+                               : " (page_size_bytes " + std::to_string(spec.page_size_bytes) +
+                                     " x page_group " + std::to_string(spec.page_group) + " = " +
+                                     std::to_string(unit) + ")";
+  if (spec.memory_bytes == 0 || spec.memory_bytes % unit != 0) {
+    problems.push_back("memory_bytes must be a positive multiple of the tracked page size" + page +
                        ", got " + std::to_string(spec.memory_bytes));
   }
-  if (spec.working_set_bytes == 0 || spec.working_set_bytes % spec.page_size_bytes != 0) {
-    problems.push_back("working_set_bytes must be a positive multiple of the page size" + page +
-                       ", got " + std::to_string(spec.working_set_bytes));
+  if (spec.working_set_bytes == 0 || spec.working_set_bytes % unit != 0) {
+    problems.push_back("working_set_bytes must be a positive multiple of the tracked page size" +
+                       page + ", got " + std::to_string(spec.working_set_bytes));
   }
   if (spec.working_set_bytes > spec.memory_bytes) {
     problems.push_back("working_set_bytes (" + std::to_string(spec.working_set_bytes) +

@@ -258,3 +258,28 @@ TEST_CASE("device files are refused as traces and manifests instead of read fore
                   "  configurations: [{endophyte: /dev/zero}]\n")
             .find("cannot read /dev/zero: not a regular file") != std::string::npos);
 }
+
+TEST_CASE("a workload may track its pages in groups") {
+  const std::string grouped =
+      "  duration: 10s\n  seeds: [1]\n  networks: [{name: lan, profile: lan}]\n"
+      "  workloads: [{name: w, memorySize: 64Mi, writeRate: 100, pageGroup: 16}]\n"
+      "  configurations: [{name: c, distributedRAM: {bufferSize: 8Mi}}]\n";
+  const ScenarioLoad load = parse_scenario(kHeader + grouped, "s.yaml", ".");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.scenario.has_value());
+  CHECK(load.scenario->workloads[0].spec.page_group == 16);
+  CHECK(load.scenario->workloads[0].spec.tracked_page_bytes() == 65536);
+
+  std::string not_power = grouped;
+  not_power.replace(not_power.find("pageGroup: 16"), 13, "pageGroup: 12");
+  CHECK(errors_of(not_power) ==
+        "s.yaml:8:70: spec.workloads[0].pageGroup: expected a power of two (1, 2, 4 ... 4096), "
+        "got 12\n");
+  std::string too_coarse = grouped;
+  too_coarse.replace(too_coarse.find("pageGroup: 16"), 13, "pageGroup: 4096");
+  too_coarse.replace(too_coarse.find("memorySize: 64Mi"), 16, "memorySize: 24Mi");
+  CHECK(errors_of(too_coarse)
+            .find("spec.workloads[0]: memory_bytes must be a positive multiple "
+                  "of the tracked page size (page_size_bytes 4096 x page_group "
+                  "4096 = 16777216), got 25165824") != std::string::npos);
+}

@@ -58,3 +58,25 @@ TEST_CASE("Workload spec problems are reported in words", "[workload]") {
   spec.schedule.phases.clear();
   CHECK_THAT(only_problem(spec), Contains("at least one phase"));
 }
+
+TEST_CASE("A page group is a power of two that divides the memory and the working set",
+          "[workload]") {
+  WorkloadSpec spec = constant_rate_spec(1000);
+  spec.page_group = 16;
+  CHECK(validate(spec).empty());
+  CHECK(spec.tracked_page_bytes() == 65536);
+  CHECK(spec.tracked_working_set_pages() == 1024);  // 64 MiB in 64 KiB groups
+
+  for (const std::uint32_t bad : {0U, 12U, kMaxPageGroup * 2}) {
+    CAPTURE(bad);
+    spec.page_group = bad;
+    CHECK_THAT(only_problem(spec), Contains("page_group must be a power of two from 1 to 4096"));
+  }
+
+  spec = constant_rate_spec(1000);
+  spec.working_set_bytes = 40 * 4096;  // 2.5 groups of 16 pages
+  spec.page_group = 16;
+  CHECK_THAT(only_problem(spec), Contains("working_set_bytes must be a positive multiple of the "
+                                          "tracked page size (page_size_bytes 4096 x page_group "
+                                          "16 = 65536), got 163840"));
+}
