@@ -182,7 +182,7 @@ void Membership::remove_entry(std::size_t index) {
   entry_of_.erase(entry.info.id);
   if (index + 1 != entries_.size()) {
     entry = std::move(entries_.back());
-    entry_of_[entry.info.id] = index;
+    entry_of_.set(entry.info.id, static_cast<std::uint32_t>(index));
   }
   entries_.pop_back();
   // probe_order_ keeps the id: the walk skips members no longer in the table.
@@ -499,8 +499,8 @@ void Membership::on_push_pull(NodeId from, const PushPull& push_pull) {
 // --- state ------------------------------------------------------------------------------------
 
 Membership::Entry* Membership::find(NodeId id) {
-  const auto it = entry_of_.find(id);
-  return it == entry_of_.end() ? nullptr : &entries_[it->second];
+  const std::optional<std::uint32_t> index = entry_of_.find(id);
+  return index ? &entries_[*index] : nullptr;
 }
 
 void Membership::apply(const MemberUpdate& update, Origin origin, NodeId from) {
@@ -599,7 +599,8 @@ bool Membership::refutation_of_stranger(const MemberUpdate& update, Origin origi
 
 Membership::Entry& Membership::add_entry(NodeId member, std::uint64_t incarnation,
                                          NodeId reporter) {
-  entry_of_[member] = entries_.size();
+  MYCELIUM_ASSERT(entries_.size() < UINT32_MAX);
+  entry_of_.set(member, static_cast<std::uint32_t>(entries_.size()));
   entries_.push_back(Entry{
       MemberInfo{member, incarnation, MemberState::kAlive, env_.now()}, reporter, {}, {}, {}});
   // Probed within this round too, at a random place (as memberlist does): appended in the order
@@ -859,15 +860,15 @@ std::vector<MemberInfo> Membership::members() const {
 
 std::optional<MemberInfo> Membership::member(NodeId id) const {
   if (id == self_.id) return self_;
-  const auto it = entry_of_.find(id);
-  if (it == entry_of_.end()) return std::nullopt;
-  return entries_[it->second].info;
+  const std::optional<std::uint32_t> index = entry_of_.find(id);
+  if (!index) return std::nullopt;
+  return entries_[*index].info;
 }
 
 std::size_t Membership::suspicion_confirmations(NodeId member) const {
-  const auto it = entry_of_.find(member);
-  if (it == entry_of_.end()) return 0;
-  const Entry& entry = entries_[it->second];
+  const std::optional<std::uint32_t> index = entry_of_.find(member);
+  if (!index) return 0;
+  const Entry& entry = entries_[*index];
   return entry.info.state == MemberState::kSuspect ? entry.confirmations.size() : 0;
 }
 

@@ -29,6 +29,7 @@
 
 #include <core/env/environment.hpp>
 #include <core/spore/gossip_queue.hpp>
+#include <core/spore/member_index.hpp>
 #include <core/spore/membership_config.hpp>
 #include <core/spore/spore_messages.hpp>
 
@@ -235,7 +236,7 @@ class Membership {
   MemberInfo self_;
   bool left_ = false;
   std::vector<Entry> entries_;  // other members; index by entry_of_
-  std::unordered_map<NodeId, std::size_t> entry_of_;
+  MemberIndex entry_of_;
   std::vector<NodeId> probe_order_;
   std::size_t probe_cursor_ = 0;
   std::optional<Probe> probe_;

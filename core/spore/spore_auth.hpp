@@ -106,23 +106,30 @@ class ReplayWindow {
   ReplayVerdict accept(NodeId sender, std::uint64_t sequence);
 
   bool tracks(NodeId sender) const;
-  std::size_t tracked_senders() const { return windows_.size(); }
+  std::size_t tracked_senders() const { return senders_.size(); }
   std::size_t max_senders() const { return max_senders_; }
   // Senders forgotten to make room, since construction (for a metric).
   std::uint64_t evictions() const { return evictions_; }
 
  private:
   struct SenderWindow {
-    NodeId sender;
     std::uint64_t highest = 0;
     std::uint64_t below = 0;       // bit i-1: highest - i accepted, i = 1..kWindowSize
     std::uint64_t last_heard = 0;  // heard_ when last accepted: eviction order
   };
 
+  // Index of `sender` in senders_, or where it would go.
+  std::size_t lower_bound(NodeId sender) const;
+
   std::size_t max_senders_;
   std::uint64_t evictions_ = 0;
-  std::uint64_t heard_ = 0;            // datagrams accepted, a clock for recency
-  std::vector<SenderWindow> windows_;  // sorted by sender
+  std::uint64_t heard_ = 0;  // datagrams accepted, a clock for recency
+  // Sorted sender ids, and their windows at the same index. Apart, because every datagram
+  // searches the ids: 4 bytes each, the search touches a few cache lines instead of one per
+  // step (a member's table is cold when a datagram arrives: at 100 000 members the search was
+  // 11 % of the simulation, almost all of it cache misses).
+  std::vector<std::uint32_t> senders_;
+  std::vector<SenderWindow> windows_;
 };
 
 }  // namespace mycelium::spore

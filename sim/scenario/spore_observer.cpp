@@ -5,7 +5,8 @@ namespace mycelium::sim {
 using spore::MemberState;
 
 void ObservedEnvironment::add_counter(std::string_view name, std::int64_t delta) {
-  inner_.metrics().add_counter(name, delta);
+  MYCELIUM_ASSERT(truth_.counter_totals != nullptr);
+  truth_.counter_totals->add_counter(name, delta);
   if (node_ == nullptr) return;  // still being constructed: nobody is suspected yet
   if (name == "spore_probes_failed_total") {
     probe_failed_candidates_ = gone_in_state(MemberState::kAlive);

@@ -158,6 +158,7 @@ class SporeRun {
         leave_random_(RandomStream::derive(run.seed, NodeId{0}, "scenario.churn.leaves")),
         slowness_(RandomStream::derive(run.seed, NodeId{0}, "scenario.slow")) {
     truth_.crash_target = crashed_;
+    truth_.counter_totals = &counter_totals_;
     state_.resize(node_count_, State::kNotJoined);
     nodes_.resize(node_count_);
   }
@@ -519,6 +520,8 @@ class SporeRun {
   RandomStream churn_random_;  // churn's crashes
   RandomStream leave_random_;  // churn's leaves
   RandomStream slowness_;      // who is slow, one draw per member as it starts
+  MetricNames counter_names_;
+  MemoryMetrics counter_totals_{counter_names_};  // every member's counters, summed
   SporeTruth truth_;
   std::shared_ptr<const spore::Authenticator> authenticator_ =
       std::make_shared<const spore::Authenticator>(spore_scenario_key(scenario_));
