@@ -32,8 +32,8 @@ void request_stop(int) {
 int run(const std::string& path, std::uint64_t size_mib, std::uint64_t page_bytes, double rate,
         double duration_s, std::uint64_t seed) {
   using Clock = std::chrono::steady_clock;
-  mycelium::real::SharedMemoryFile memory(path, mycelium::real::SharedMemoryFile::Mode::kCreate,
-                                          size_mib << 20);
+  mycelium::real::SharedMemoryFile memory(
+      path, mycelium::real::SharedMemoryFile::Mode::kOpenOrCreate, size_mib << 20);
   mycelium::real::DemoWorkload workload(memory.bytes(), page_bytes, seed);
   std::signal(SIGTERM, request_stop);
   std::signal(SIGINT, request_stop);

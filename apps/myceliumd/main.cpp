@@ -11,6 +11,7 @@
 #include <exception>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -75,6 +76,11 @@ int main(int argc, char** argv) {
           io, *load.config, [&logger](std::string line) { logger->info(line); });
     } catch (const boost::system::system_error& error) {
       std::cerr << "myceliumd: " << config_path << ": cannot bind: " << error.what() << "\n";
+      return 2;
+    } catch (const std::runtime_error& error) {
+      // The replication role's memory file is missing, the wrong size or cannot be mapped
+      // (std::system_error names the file), or the role's configuration cannot run.
+      std::cerr << "myceliumd: " << config_path << ": cannot start: " << error.what() << "\n";
       return 2;
     }
     boost::asio::signal_set signals(io, SIGTERM, SIGINT);

@@ -64,6 +64,8 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
     log_(std::string(result.published() ? "registered " : "could not register ") + service.service +
          "/" + service.instance_id);
   }
+  if (config_.replication)
+    replication_ = std::make_unique<ReplicationRole>(*env_, *config_.replication, log_);
   if (config_.admin) {
     admin_ = std::make_unique<AdminServer>(
         io,
@@ -80,6 +82,7 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
 
 Agent::~Agent() {
   admin_.reset();
+  replication_.reset();  // its protocol objects unbind from the environment
   node_.reset();
   env_.reset();
 }
@@ -100,7 +103,12 @@ HttpResponse Agent::answer(std::string_view method, std::string_view target) con
   if (target == "/members") return {200, "application/json", members_json()};
   if (target == "/services") return {200, "application/json", services_json()};
   if (target == "/metrics") return {200, "text/plain; version=0.0.4", metrics_text()};
-  return {404, "text/plain", "not found; try /status, /members, /services or /metrics\n"};
+  if (target == "/replication") {
+    if (!replication_) return {404, "text/plain", "this agent has no replication role\n"};
+    return {200, "application/json", replication_->status_json() + "\n"};
+  }
+  return {404, "text/plain",
+          "not found; try /status, /members, /services, /replication or /metrics\n"};
 }
 
 std::string Agent::status_json() const {

@@ -4,6 +4,7 @@
 //   GET /status    name, node, network, address, uptime, live members, instances known
 //   GET /members   every member this node knows, with state and incarnation
 //   GET /services  every service instance this node knows, with owner, ports, health, labels
+//   GET /replication  the replication role's state (primary or backup), when it has one
 //   GET /metrics   the node's metrics in the Prometheus text format
 // Everything runs on the io_context the caller runs (one thread).
 
@@ -16,6 +17,7 @@
 #include <core/spore/spore_node.hpp>
 #include <real/agent/admin_server.hpp>
 #include <real/agent/agent_config.hpp>
+#include <real/agent/replication_role.hpp>
 #include <real/env/asio_environment.hpp>
 
 namespace mycelium::real {
@@ -45,6 +47,7 @@ class Agent {
   std::function<void(std::string)> log_;
   std::unique_ptr<AsioEnvironment> env_;
   std::unique_ptr<spore::SporeNode> node_;
+  std::unique_ptr<ReplicationRole> replication_;  // after env_: destroyed before it
   std::unique_ptr<AdminServer> admin_;
   TimePoint started_{};
 };

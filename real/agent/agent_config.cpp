@@ -4,6 +4,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include <core/manifest/envelope.hpp>
+#include <core/manifest/parsers.hpp>
 #include <core/manifest/yaml_reader.hpp>
 #include <core/spore/service_instance.hpp>
 #include <real/agent/agent_config.hpp>
@@ -19,6 +20,10 @@ constexpr std::size_t kMaxServices = 64;
 constexpr std::size_t kMinKeyBytes = 16;
 constexpr std::size_t kMaxKeyBytes = 64;
 constexpr std::uint32_t kMaxNodeId = NodeId::kInvalidValue - 1;
+constexpr std::size_t kMaxBackups = 16;
+constexpr std::size_t kMaxArguments = 64;
+constexpr std::size_t kMaxArgumentBytes = 4096;
+constexpr std::string_view kMemoryFilePlaceholder = "{memoryFile}";
 
 enum class Profile { kLan, kWan };
 constexpr EnumNames<Profile, 2> kProfileNames{{{{Profile::kLan, "lan"}, {Profile::kWan, "wan"}}}};
@@ -241,6 +246,112 @@ void parse_services(Reader& reader, const MappingReader& spec, AgentConfig& out)
   }
 }
 
+bool is_peer(const AgentConfig& config, NodeId node) {
+  return std::any_of(config.peers.begin(), config.peers.end(),
+                     [node](const AgentPeer& peer) { return peer.node == node; });
+}
+
+void parse_replication(Reader& reader, const MappingReader& spec, AgentConfig& out) {
+  const auto section = spec.find("replication");
+  if (!section) return;
+  MappingReader fields(
+      reader, section->first, "spec.replication", section->second,
+      {"stream", "memoryFile", "memorySize", "pageSize", "primary", "backups",
+       "connectionsPerBackup", "distributedRAM", "failureTimeout", "electionWindow", "workload"});
+  if (!fields.valid()) return;
+  AgentReplication parsed;
+  fields.optional("stream", parsed.stream, IntegerField<std::uint32_t>{reader, 1, UINT32_MAX});
+  if (fields.required("memoryFile", parsed.memory_file, StringField{reader}) &&
+      (parsed.memory_file.empty() || parsed.memory_file.front() != '/')) {
+    reader.error(
+        fields.find("memoryFile")->second, "spec.replication.memoryFile",
+        "expected an absolute path (e.g. /dev/shm/guest), got \"" + parsed.memory_file + "\"");
+  }
+  const bool has_size = fields.required("memorySize", parsed.memory_bytes,
+                                        ByteQuantityField{reader, std::uint64_t{1} << 20});
+  std::uint64_t page = 4096;
+  if (fields.optional("pageSize", page, ByteQuantityField{reader, 4096})) {
+    if (page != 4096 && page != (std::uint64_t{2} << 20)) {
+      reader.error(fields.find("pageSize")->second, "spec.replication.pageSize",
+                   "expected 4Ki or 2Mi, got " + std::to_string(page));
+    }
+    parsed.page_bytes = page;
+  }
+  if (has_size && parsed.memory_bytes % parsed.page_bytes != 0) {
+    reader.error(fields.find("memorySize")->second, "spec.replication.memorySize",
+                 "expected a multiple of the page size " + std::to_string(parsed.page_bytes) +
+                     ", got " + std::to_string(parsed.memory_bytes));
+  }
+  const bool has_primary = fields.required("primary", parsed.primary, NodeIdField{reader});
+  if (has_primary && parsed.primary != out.node && !is_peer(out, parsed.primary)) {
+    reader.error(fields.find("primary")->second, "spec.replication.primary",
+                 "node " + std::to_string(parsed.primary.value) +
+                     " is neither this node nor one of spec.peers");
+  }
+  if (fields.required("backups", parsed.backups, ListField<NodeIdField>{{reader}})) {
+    const auto backups = fields.find("backups");
+    if (parsed.backups.empty() || parsed.backups.size() > kMaxBackups) {
+      reader.error(backups->second, "spec.replication.backups",
+                   "expected 1 to " + std::to_string(kMaxBackups) + " backups, got " +
+                       std::to_string(parsed.backups.size()));
+    }
+    std::set<std::uint32_t> seen;
+    for (std::size_t i = 0; i < parsed.backups.size(); ++i) {
+      const NodeId backup = parsed.backups[i];
+      const std::string path = "spec.replication.backups[" + std::to_string(i) + "]";
+      const SourceLocation at = reader.location(backups->first[i], backups->second);
+      if (!seen.insert(backup.value).second) {
+        reader.error(at, path, "node " + std::to_string(backup.value) + " is listed twice");
+      } else if (has_primary && backup == parsed.primary) {
+        reader.error(at, path, "node " + std::to_string(backup.value) + " is the primary");
+      } else if (backup != out.node && !is_peer(out, backup)) {
+        reader.error(
+            at, path,
+            "node " + std::to_string(backup.value) + " is neither this node nor one of spec.peers");
+      }
+    }
+    const bool has_role =
+        (has_primary && parsed.primary == out.node) ||
+        std::find(parsed.backups.begin(), parsed.backups.end(), out.node) != parsed.backups.end();
+    if (has_primary && !has_role) {
+      reader.error(section->second, "spec.replication",
+                   "this node (" + std::to_string(out.node.value) +
+                       ") is neither the primary nor one of the backups");
+    }
+  }
+  fields.optional("connectionsPerBackup", parsed.connections_per_backup,
+                  IntegerField<std::uint32_t>{reader, 1, 64});
+  if (const auto ram = fields.find("distributedRAM")) {
+    detail::parse_distributed_ram(reader, ram->first, ram->second,
+                                  "spec.replication.distributedRAM", parsed.ram);
+  } else {
+    fields.report_missing("distributedRAM", "a distributedRAM mapping (docs/manifests.md)");
+  }
+  fields.optional("failureTimeout", parsed.failure_timeout,
+                  DurationField{reader, std::chrono::milliseconds(50), std::chrono::minutes(10)});
+  fields.optional("electionWindow", parsed.election_window,
+                  DurationField{reader, std::chrono::milliseconds(10), std::chrono::minutes(1)});
+  if (fields.optional("workload", parsed.workload_command, ListField<StringField>{{reader}})) {
+    const auto workload = fields.find("workload");
+    const bool bounded =
+        std::all_of(parsed.workload_command.begin(), parsed.workload_command.end(),
+                    [](const std::string& arg) { return arg.size() <= kMaxArgumentBytes; });
+    if (parsed.workload_command.empty() || parsed.workload_command.size() > kMaxArguments ||
+        !bounded || parsed.workload_command.front().empty()) {
+      reader.error(workload->second, "spec.replication.workload",
+                   "expected a command line: 1 to " + std::to_string(kMaxArguments) +
+                       " arguments of at most " + std::to_string(kMaxArgumentBytes) +
+                       " bytes, the first one a program");
+    }
+    for (std::string& arg : parsed.workload_command) {
+      for (std::size_t at = arg.find(kMemoryFilePlaceholder); at != std::string::npos;
+           at = arg.find(kMemoryFilePlaceholder, at + parsed.memory_file.size()))
+        arg.replace(at, kMemoryFilePlaceholder.size(), parsed.memory_file);
+    }
+  }
+  out.replication = std::move(parsed);
+}
+
 }  // namespace
 
 std::string HostPort::to_string() const {
@@ -257,9 +368,9 @@ AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_
   AgentConfig config;
   config.name = envelope->name;
   if (envelope->spec) {
-    MappingReader spec(
-        reader, envelope->spec->first, "spec", envelope->spec->second,
-        {"nodeId", "listen", "admin", "network", "profile", "peers", "seeds", "services"});
+    MappingReader spec(reader, envelope->spec->first, "spec", envelope->spec->second,
+                       {"nodeId", "listen", "admin", "network", "profile", "peers", "seeds",
+                        "services", "replication"});
     if (spec.valid()) {
       spec.required("nodeId", config.node, NodeIdField{reader});
       spec.required("listen", config.listen, HostPortField{reader});
@@ -272,6 +383,7 @@ AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_
       parse_peers(reader, spec, config);
       parse_seeds(reader, spec, config);
       parse_services(reader, spec, config);
+      parse_replication(reader, spec, config);
     }
   }
   if (result.diagnostics.empty()) result.config = std::move(config);

@@ -4,6 +4,7 @@
 // registers. Read with the manifest machinery: every error located by file, line and field, all
 // of them in one pass, exit code 2 (the daemon refuses to start on any).
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include <core/env/node_id.hpp>
 #include <core/manifest/diagnostics.hpp>
+#include <core/manifest/endophyte_vm.hpp>
 #include <core/spore/service_topology.hpp>
 
 namespace mycelium::real {
@@ -27,6 +29,28 @@ struct AgentPeer {
   HostPort address;
 };
 
+// The replication role of this agent (docs/myceliumd.md, "Replication"): one protected workload,
+// whose RAM is a shared memory file. The node named `primary` replicates it to `backups`; each
+// backup keeps a replica file the same size, written one committed epoch at a time.
+struct AgentReplication {
+  std::uint32_t stream = 1;
+  std::string memory_file;  // primary: the workload's RAM (must exist); backup: its replica
+  std::uint64_t memory_bytes = 0;
+  std::uint64_t page_bytes = 4096;
+  NodeId primary;
+  std::vector<NodeId> backups;
+  std::uint32_t connections_per_backup = 2;  // rhizomorph targetCount
+  manifest::DistributedRamConfig ram;
+  std::chrono::nanoseconds failure_timeout = std::chrono::seconds(1);  // backups: primary gone
+  std::chrono::nanoseconds election_window = std::chrono::milliseconds(300);
+  // The workload's command line, "{memoryFile}" replaced by memory_file: started by the primary
+  // at start and by a promoted backup (on its replica); empty: the workload is started by
+  // someone else, and the primary cannot stop it while it reads.
+  std::vector<std::string> workload_command;
+
+  bool is_primary(NodeId self) const { return self == primary; }
+};
+
 struct AgentConfig {
   std::string name;  // metadata.name: the host's name in logs and on /status
   NodeId node;
@@ -38,6 +62,7 @@ struct AgentConfig {
   std::vector<AgentPeer> peers;
   std::vector<NodeId> seeds;  // peers to join through; none: this node starts the network
   std::vector<spore::ServiceInstanceFields> services;
+  std::optional<AgentReplication> replication;
 };
 
 struct AgentConfigLoad {

@@ -86,6 +86,9 @@ class AsioEnvironment final : public Environment {
 
   boost::asio::ip::udp::endpoint local_endpoint() const;
   void add_peer(NodeId node, boost::asio::ip::udp::endpoint endpoint);
+  // The guest this node protects, when it is attached after the environment exists (an agent's
+  // replication role); nullptr detaches it.
+  void set_vm(VmActuator* vm) { config_.vm = vm; }
   void set_bulk_source(Port port, BulkSource source);
   void set_bulk_sink(Port port, BulkSink sink);
   const TcpLanes& lanes() const { return *lanes_; }

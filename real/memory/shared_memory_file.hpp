@@ -13,10 +13,12 @@ namespace mycelium::real {
 
 class SharedMemoryFile {
  public:
-  enum class Mode { kCreate, kOpenExisting };
+  enum class Mode { kCreate, kOpenExisting, kOpenOrCreate };
 
   // kCreate: creates (or truncates to) `size_bytes`, zero-filled. kOpenExisting: maps the whole
-  // existing file (`size_bytes` ignored). Throws std::system_error naming the path on failure.
+  // existing file (`size_bytes` ignored). kOpenOrCreate: maps an existing file of exactly
+  // `size_bytes` as it is (a saved or restored image), or creates a zero-filled one. Throws
+  // std::system_error naming the path on failure.
   SharedMemoryFile(std::filesystem::path path, Mode mode, std::uint64_t size_bytes = 0);
   ~SharedMemoryFile();
   SharedMemoryFile(const SharedMemoryFile&) = delete;

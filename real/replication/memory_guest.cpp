@@ -29,6 +29,7 @@ void MemoryGuest::resume() {
 }
 
 DirtyPages MemoryGuest::read_dirty_pages() {
+  if (on_read_window) on_read_window(true);
   DirtyPages dirty{page_bytes_, tracker_.scan()};
   for (const std::uint64_t page : dirty.pages) {
     const std::uint8_t* contents = memory_.data() + page * page_bytes_;
@@ -36,6 +37,7 @@ DirtyPages MemoryGuest::read_dirty_pages() {
     if (added) copied_bytes_ += page_bytes_;
     it->second.assign(contents, contents + page_bytes_);
   }
+  if (on_read_window) on_read_window(false);
   return dirty;
 }
 

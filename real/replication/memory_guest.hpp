@@ -43,6 +43,10 @@ class MemoryGuest final : public VmActuator {
 
   std::function<void(double intensity)> on_throttle;
   std::function<void(bool paused)> on_pause;
+  // Called with true before read_dirty_pages() scans and copies, and with false after: a writer
+  // stopped in between makes the pages read one snapshot (ChildProcess::freeze). Without it a
+  // page written during the read can be newer than one copied before it.
+  std::function<void(bool reading)> on_read_window;
 
   std::uint64_t copied_bytes() const { return copied_bytes_; }
   std::size_t epochs_held() const { return epochs_.size(); }

@@ -7,6 +7,7 @@
 
 #include <real/agent/agent.hpp>
 #include <real/agent/agent_config.hpp>
+#include <tests/support/files.hpp>
 
 using namespace mycelium;
 using namespace mycelium::real;
@@ -112,4 +113,78 @@ TEST_CASE("agent config: label keys must be strings, given once, and values boun
              Catch::Contains("spec.services[0].labels.zone: label zone is given twice"));
   CHECK_THAT(errors_of(base + "      labels: {zone: " + std::string(300, 'v') + "}\n"),
              Catch::Contains("expected a label value of at most 253 bytes"));
+}
+
+namespace {
+
+const std::string kNodeSeven = "  nodeId: 7\n  listen: 10.0.0.7:7200\n" + kKey +
+                               "  peers:\n    - {nodeId: 1, address: 10.0.0.1:7200}\n"
+                               "    - {nodeId: 2, address: 10.0.0.2:7200}\n";
+
+}  // namespace
+
+TEST_CASE("agent config: a replication role reads every field") {
+  const AgentConfigLoad load = parse_agent_config(
+      kHeader + kNodeSeven +
+          "  replication:\n    stream: 4\n    memoryFile: /dev/shm/guest\n"
+          "    memorySize: 64Mi\n    primary: 7\n    backups: [1, 2]\n"
+          "    connectionsPerBackup: 4\n    failureTimeout: 2s\n    electionWindow: 100ms\n"
+          "    distributedRAM: {bufferSize: 16Mi, replicationInterval: 20ms}\n",
+      "a.yaml");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.config.has_value());
+  REQUIRE(load.config->replication.has_value());
+  const AgentReplication& replication = *load.config->replication;
+  CHECK(replication.stream == 4);
+  CHECK(replication.memory_file == "/dev/shm/guest");
+  CHECK(replication.memory_bytes == 64ULL << 20);
+  CHECK(replication.page_bytes == 4096);
+  CHECK(replication.is_primary(NodeId{7}));
+  CHECK(replication.backups == std::vector<NodeId>{NodeId{1}, NodeId{2}});
+  CHECK(replication.connections_per_backup == 4);
+  CHECK(replication.failure_timeout == std::chrono::seconds(2));
+  CHECK(replication.election_window == std::chrono::milliseconds(100));
+  CHECK(replication.ram.buffer_bytes == 16ULL << 20);
+  CHECK(replication.ram.replication_interval == std::chrono::milliseconds(20));
+}
+
+TEST_CASE("agent config: replication mistakes are located") {
+  const std::string errors =
+      errors_of(kNodeSeven +
+                "  replication:\n"                 // line 12
+                "    memoryFile: dev/shm/guest\n"  // line 13: not absolute
+                "    memorySize: 3Mi\n"            // line 14
+                "    pageSize: 2Mi\n"              // line 15: 3 MiB is not a multiple
+                "    primary: 9\n"                 // line 16: not a peer
+                "    backups: [1, 1, 3]\n");       // line 17: twice, and 3 is not a peer
+  CHECK_THAT(errors, Catch::Contains("a.yaml:13:17: spec.replication.memoryFile: expected an "
+                                     "absolute path (e.g. /dev/shm/guest), got \"dev/shm/guest\""));
+  CHECK_THAT(errors, Catch::Contains("a.yaml:14:17: spec.replication.memorySize: expected a "
+                                     "multiple of the page size 2097152, got 3145728"));
+  CHECK_THAT(errors, Catch::Contains("a.yaml:16:14: spec.replication.primary: node 9 is neither "
+                                     "this node nor one of spec.peers"));
+  CHECK_THAT(errors, Catch::Contains("a.yaml:17:18: spec.replication.backups[1]: node 1 is "
+                                     "listed twice"));
+  CHECK_THAT(errors, Catch::Contains("a.yaml:17:21: spec.replication.backups[2]: node 3 is "
+                                     "neither this node nor one of spec.peers"));
+  CHECK_THAT(errors, Catch::Contains("a.yaml:13:5: spec.replication: this node (7) is neither the "
+                                     "primary nor one of the backups"));
+  CHECK_THAT(errors, Catch::Contains(
+                         "a.yaml:13:5: spec.replication.distributedRAM: missing required field"));
+
+  CHECK_THAT(errors_of(kNodeSeven +
+                       "  replication: {memoryFile: /g, memorySize: 1Mi, primary: 1, backups: [1],"
+                       " distributedRAM: {bufferSize: 1Mi}}\n"),
+             Catch::Contains("spec.replication.backups[0]: node 1 is the primary"));
+}
+
+TEST_CASE("agent config: the shipped examples load") {
+  for (const char* example :
+       {"apps/myceliumd/examples/agent.yaml", "apps/myceliumd/examples/agent-backup.yaml"}) {
+    CAPTURE(example);
+    const AgentConfigLoad load =
+        parse_agent_config(mycelium::testing::read_source_file(example), example);
+    INFO(load.diagnostics.format());
+    CHECK(load.config.has_value());
+  }
 }

@@ -91,6 +91,22 @@ TEST_CASE("a shared memory file refuses what it cannot map, naming the path") {
   std::filesystem::remove(empty);
 }
 
+TEST_CASE("open-or-create keeps an existing image and refuses one of another size") {
+  const auto path = scratch_file("image");
+  {
+    SharedMemoryFile created(path, SharedMemoryFile::Mode::kOpenOrCreate, 4 * kPage);
+    CHECK(created.size_bytes() == 4 * kPage);
+    created.bytes()[kPage + 7] = 42;
+  }
+  {
+    SharedMemoryFile reopened(path, SharedMemoryFile::Mode::kOpenOrCreate, 4 * kPage);
+    CHECK(reopened.bytes()[kPage + 7] == 42);  // kept, not truncated
+  }
+  CHECK_THROWS_WITH(SharedMemoryFile(path, SharedMemoryFile::Mode::kOpenOrCreate, 8 * kPage),
+                    Catch::Contains(path.string() + " exists with 16384 bytes, not the 32768"));
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("the demo workload's image checks consistent, and every kind of damage is caught") {
   std::vector<std::uint8_t> memory(64 * kPage, 0);
   DemoWorkload workload(memory, kPage, 7);
