@@ -7,27 +7,13 @@
 set -euo pipefail
 myceliumd=$1 work=$2
 rm -rf "$work" && mkdir -p "$work"
+source "$(dirname "$0")/lib/agents.sh"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
-fail() { echo "myceliumd_network: $*" >&2; for f in "$work"/*.log; do echo "== $f" >&2; cat "$f" >&2; done; exit 1; }
 
 # Free ports: UDP+TCP for each node's listen address, TCP for its admin API.
-read -r -a ports < <(python3 - <<'PY'
-import socket
-held, ports = [], []
-while len(ports) < 6:
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM); t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        t.close(); continue
-    held += [t, u]; ports.append(port)
-print(" ".join(map(str, ports)))
-PY
-)
+read -r -a ports < <(free_ports 6)
 listen=("${ports[0]}" "${ports[1]}" "${ports[2]}") admin=("${ports[3]}" "${ports[4]}" "${ports[5]}")
 
 write_config() {  # node index (1..3), seeds
@@ -57,20 +43,11 @@ write_config 1 "[]"
 write_config 2 "[1]"
 write_config 3 "[1]"
 
-# GET http://127.0.0.1:PORT/PATH, or nothing when the agent does not answer (yet).
-get() { python3 -c 'import sys, urllib.request
-try: print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())
-except Exception: pass' "http://127.0.0.1:$1$2"; }
 # The state node N has for member M in its /members answer ("" when unknown).
 state_of() { get "${admin[$1-1]}" /members | python3 -c 'import json, sys
 text = sys.stdin.read()
 members = json.loads(text) if text.strip() else []
 print(next((m["state"] for m in members if m["node"] == int(sys.argv[1])), ""))' "$2"; }
-wait_for() {  # description, seconds, command...
-  local what=$1 seconds=$2; shift 2
-  for _ in $(seq $((seconds * 5))); do "$@" && return 0; sleep 0.2; done
-  fail "timed out after ${seconds} s waiting for: $what"
-}
 
 # A broken config: exit 2, the error located, nothing listening.
 sed "s/listen: 127.0.0.1:${listen[0]}/listen: nowhere/" "$work/agent-1.yaml" >"$work/broken.yaml"

@@ -10,6 +10,7 @@
 # Usage: myceliumd_replication.sh MYCELIUMD MYCELIUM_WORKLOAD WORK_DIR
 set -euo pipefail
 myceliumd=$1 workload=$2 work=$3
+source "$(dirname "$0")/lib/agents.sh"
 rm -rf "$work" && mkdir -p "$work"
 shm=/dev/shm/mycelium-cli-$$
 pids=()
@@ -18,75 +19,16 @@ cleanup() {
   rm -f "$shm"-*
 }
 trap cleanup EXIT
-fail() { echo "myceliumd_replication: $*" >&2; for f in "$work"/*.log; do echo "== $f" >&2; cat "$f" >&2; done; exit 1; }
 
-read -r -a ports < <(python3 - <<'PY'
-import socket
-held, ports = [], []
-while len(ports) < 6:
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM); t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        t.close(); continue
-    held += [t, u]; ports.append(port)
-print(" ".join(map(str, ports)))
-PY
-)
+read -r -a ports < <(free_ports 6)
 listen=("${ports[0]}" "${ports[1]}" "${ports[2]}") admin=("${ports[3]}" "${ports[4]}" "${ports[5]}")
-memory_file() { if [[ $1 == 1 ]]; then echo "$shm-guest"; else echo "$shm-replica-$1"; fi; }
-
-write_config() {  # node index (1..3), seeds
-  local i=$1 seeds=$2 peers=""
-  for j in 1 2 3; do
-    [[ $j == "$i" ]] || peers+="    - {nodeId: $j, address: 127.0.0.1:${listen[j-1]}}"$'\n'
-  done
-  cat >"$work/agent-$i.yaml" <<YAML
-apiVersion: mycelium.network/v1
-kind: AgentConfig
-metadata:
-  name: host-$i
-spec:
-  nodeId: $i
-  listen: 127.0.0.1:${listen[i-1]}
-  admin: 127.0.0.1:${admin[i-1]}
-  network: {name: cli-test, key: 00112233445566778899aabbccddeeff}
-  peers:
-$peers  seeds: $seeds
-  replication:
-    memoryFile: $(memory_file "$i")
-    memorySize: 16Mi
-    primary: 1
-    backups: [2, 3]
-    connectionsPerBackup: 2
-    failureTimeout: 1s
-    distributedRAM:
-      bufferSize: 8Mi
-      replicationInterval: 50ms
-      throttlingCurve: linear
-      emergencyPauseEnabled: true
-    workload: [$workload, run, --memory, "{memoryFile}", --size-mib, "16", --rate, "2000"]
-YAML
-}
-write_config 1 "[]"
-write_config 2 "[1]"
-write_config 3 "[1]"
-
-get() { python3 -c 'import sys, urllib.request
-try: print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())
-except Exception: pass' "http://127.0.0.1:$1$2"; }
-# Field F of node N's /replication answer ("" when it does not answer).
-field() { get "${admin[$1-1]}" /replication | python3 -c 'import json, sys
-text = sys.stdin.read()
-value = json.loads(text).get(sys.argv[1]) if text.strip() else ""
-print("" if value is None else value)' "$2"; }
-wait_for() {  # description, seconds, command...
-  local what=$1 seconds=$2; shift 2
-  for _ in $(seq $((seconds * 5))); do "$@" && return 0; sleep 0.2; done
-  fail "timed out after ${seconds} s waiting for: $what"
-}
+for i in 1 2 3; do
+  seeds="[1]"
+  [[ $i == 1 ]] && seeds="[]"
+  write_replication_config "$work/agent-$i.yaml" "$i" "$seeds" "$shm" "$workload" \
+    "failureTimeout: 1s"
+done
+field() { json_field "${admin[$1-1]}" /replication "$2"; }
 
 # Without a workload command nobody creates the primary's memory file: the agent refuses.
 grep -v "workload:" "$work/agent-1.yaml" >"$work/no-workload.yaml"

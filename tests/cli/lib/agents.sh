@@ -1,0 +1,90 @@
+# Shell helpers for scripts that run several myceliumd agents on loopback (sourced, not run):
+# free ports, the admin API, and waiting. The caller sets `work` (a directory for logs) and may
+# override `fail`.
+
+# N free loopback ports, each free for both TCP and UDP (an agent's listen address is both).
+free_ports() {
+  python3 - "$1" <<'PY'
+import socket, sys
+held, ports = [], []
+while len(ports) < int(sys.argv[1]):
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM); t.bind(("127.0.0.1", 0))
+    port = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", port))
+    except OSError:
+        t.close(); continue
+    held += [t, u]; ports.append(port)
+print(" ".join(map(str, ports)))
+PY
+}
+
+# GET http://127.0.0.1:PORT/PATH, or nothing when the agent does not answer (yet).
+get() {
+  python3 -c 'import sys, urllib.request
+try: print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())
+except Exception: pass' "http://127.0.0.1:$1$2"
+}
+
+# Field FIELD of the JSON object at http://127.0.0.1:PORT/PATH ("" when absent or null).
+json_field() {
+  get "$1" "$2" | python3 -c 'import json, sys
+text = sys.stdin.read()
+value = json.loads(text).get(sys.argv[1]) if text.strip() else ""
+print("" if value is None else value)' "$3"
+}
+
+fail() {
+  echo "$(basename "$0"): $*" >&2
+  for f in "$work"/*.log; do [[ -e $f ]] && { echo "== $f" >&2; cat "$f" >&2; }; done
+  exit 1
+}
+
+# wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND every 0.2 s, fails after SECONDS.
+wait_for() {
+  local what=$1 seconds=$2
+  shift 2
+  for _ in $(seq $((seconds * 5))); do "$@" && return 0; sleep 0.2; done
+  fail "timed out after ${seconds} s waiting for: $what"
+}
+
+# write_replication_config FILE NODE SEEDS PRIMARY_MEMORY_PREFIX WORKLOAD [KEY: VALUE...]: the
+# config of node NODE (1..3) of a three-agent replication cluster: node 1 primary, 2 and 3
+# backups, memory files PREFIX-guest / PREFIX-replica-N, the demo workload WORKLOAD started by the
+# agent. Needs `listen` and `admin` (arrays of 3 ports). Extra "key: value" lines go under
+# replication (failureTimeout, electionWindow ...).
+write_replication_config() {
+  local file=$1 i=$2 seeds=$3 prefix=$4 workload=$5 peers="" memory extra=""
+  shift 5
+  for line in "$@"; do extra+="    $line"$'\n'; done
+  for j in 1 2 3; do
+    [[ $j == "$i" ]] || peers+="    - {nodeId: $j, address: 127.0.0.1:${listen[j-1]}}"$'\n'
+  done
+  if [[ $i == 1 ]]; then memory=$prefix-guest; else memory=$prefix-replica-$i; fi
+  cat >"$file" <<YAML
+apiVersion: mycelium.network/v1
+kind: AgentConfig
+metadata:
+  name: host-$i
+spec:
+  nodeId: $i
+  listen: 127.0.0.1:${listen[i-1]}
+  admin: 127.0.0.1:${admin[i-1]}
+  network: {name: cli-test, key: 00112233445566778899aabbccddeeff}
+  peers:
+$peers  seeds: $seeds
+  replication:
+    memoryFile: $memory
+    memorySize: 16Mi
+    primary: 1
+    backups: [2, 3]
+    connectionsPerBackup: 2
+$extra    distributedRAM:
+      bufferSize: 8Mi
+      replicationInterval: 50ms
+      throttlingCurve: linear
+      emergencyPauseEnabled: true
+    workload: [$workload, run, --memory, "{memoryFile}", --size-mib, "16", --rate, "2000"]
+YAML
+}
