@@ -16,7 +16,10 @@ source "$(dirname "$0")/../tests/cli/lib/agents.sh"
 shm=/dev/shm/mycelium-failover-$$
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    kill -9 "$pid" 2>/dev/null || true
+    rmdir /sys/fs/cgroup/*/mycelium-*-"$pid" 2>/dev/null || true  # left by a killed primary
+  done
   rm -f "$shm"-*
   rm -rf "$work"
 }
@@ -55,7 +58,10 @@ for run in $(seq "$repetitions"); do
   elapsed=$(($(ms_of_log_line "$line") - killed_ms))
   times+=("$elapsed")
   echo "run $run: killed -> workload resumed on the promoted backup: $elapsed ms"
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    kill -9 "$pid" 2>/dev/null || true
+    rmdir /sys/fs/cgroup/*/mycelium-*-"$pid" 2>/dev/null || true
+  done
   rm -f "$shm-$run"-*
 done
 sorted=($(printf '%s\n' "${times[@]}" | sort -n))

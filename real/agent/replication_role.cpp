@@ -2,6 +2,7 @@
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <real/agent/replication_role.hpp>
 
@@ -40,6 +41,7 @@ ReplicationRole::~ReplicationRole() {
   // then the environment forgets the guest and the bulk hooks that point into it.
   if (primary_) {
     primary_->protocol.reset();
+    primary_->cpu.reset();  // lifts the quota and moves the workload out of the group
     env_.set_bulk_source(ram::kReplicationPort, nullptr);
     env_.set_vm(nullptr);
   }
@@ -77,6 +79,21 @@ void ReplicationRole::start_primary() {
     };
     log_("replication: started the workload, pid " + std::to_string(primary.workload->pid()) +
          ": " + config_.workload_command.front());
+    try {
+      // Named after the agent's pid too: an agent killed with -9 leaves its (empty) group
+      // behind, and a restarted or a second agent must not share it.
+      primary.cpu = std::make_unique<ProcessControl>(
+          "mycelium-" + std::to_string(env_.self().value) + "-" + std::to_string(config_.stream) +
+          "-" + std::to_string(::getpid()));
+      primary.cpu->add(primary.workload->pid());
+      primary.throttle_mechanism = primary.cpu->cpu_mechanism();
+      primary.guest->on_throttle = [this](double intensity) {
+        primary_->cpu->set_throttle_intensity(intensity);
+      };
+    } catch (const std::system_error& error) {
+      primary.cpu.reset();
+      log_(std::string("replication: throttling is recorded, not applied: ") + error.what());
+    }
   }
   env_.set_vm(primary.guest.get());
   env_.set_bulk_source(ram::kReplicationPort, primary.guest->source());
@@ -167,6 +184,7 @@ std::string ReplicationRole::status_json() const {
     status["copied_bytes"] = primary_->guest->copied_bytes();
     status["workload_pid"] =
         primary_->workload ? nlohmann::json(primary_->workload->pid()) : nlohmann::json();
+    status["throttle_mechanism"] = primary_->throttle_mechanism;
   } else {
     const Backup& backup = *backup_;
     const ram::RestorePoint restore = backup.protocol->restore_point();

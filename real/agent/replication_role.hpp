@@ -10,8 +10,8 @@
 // With a workload command, the agent starts the workload itself (ChildProcess): the primary at
 // start, on its memory file, and the promoted backup on its replica; the primary stops it
 // (SIGSTOP, waited for) while it reads dirty pages, so each read is one snapshot, and for an
-// emergency pause. Throttling is recorded, not yet applied (the cgroup actuator is
-// real/process/process_control.hpp).
+// emergency pause, and throttles it with the cgroup CPU controller (ProcessControl; where the
+// agent may not create cgroups, e.g. not root, throttling is only recorded, and logged so).
 
 #include <functional>
 #include <memory>
@@ -25,6 +25,7 @@
 #include <real/env/asio_environment.hpp>
 #include <real/memory/shared_memory_file.hpp>
 #include <real/process/child_process.hpp>
+#include <real/process/process_control.hpp>
 #include <real/replication/guest_pages.hpp>
 #include <real/replication/memory_guest.hpp>
 
@@ -48,8 +49,10 @@ class ReplicationRole {
   struct Primary {
     std::unique_ptr<SharedMemoryFile> memory;
     std::unique_ptr<ChildProcess> workload;  // when the agent started it
-    bool reading = false;                    // frozen for a read
-    bool paused = false;                     // frozen by an emergency pause
+    std::unique_ptr<ProcessControl> cpu;     // its CPU quota, when cgroups are ours to make
+    std::string throttle_mechanism = "none";
+    bool reading = false;  // frozen for a read
+    bool paused = false;   // frozen by an emergency pause
     std::unique_ptr<MemoryGuest> guest;
     std::unique_ptr<ram::ReplicationPrimary> protocol;
   };

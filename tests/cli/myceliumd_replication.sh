@@ -15,7 +15,10 @@ rm -rf "$work" && mkdir -p "$work"
 shm=/dev/shm/mycelium-cli-$$
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    kill -9 "$pid" 2>/dev/null || true
+    rmdir /sys/fs/cgroup/*/mycelium-*-"$pid" 2>/dev/null || true  # left by a killed primary
+  done
   rm -f "$shm"-*
 }
 trap cleanup EXIT
@@ -51,6 +54,14 @@ wait_for "the primary commits 40 epochs" 60 committed
 [[ $(field 2 role) == backup && $(field 3 role) == backup ]] || fail "nodes 2 and 3 are not backups"
 workload_pid=$(field 1 workload_pid)
 [[ -n $workload_pid ]] && kill -0 "$workload_pid" || fail "node 1 runs no workload"
+# As root the agent puts its workload under the cgroup CPU controller; otherwise it says none.
+mechanism=$(field 1 throttle_mechanism)
+if [[ $(id -u) == 0 && -w /sys/fs/cgroup ]]; then
+  [[ $mechanism == "cgroup v1" || $mechanism == "cgroup v2" ]] ||
+    fail "node 1 runs as root but throttles with \"$mechanism\""
+else
+  [[ $mechanism == none ]] || fail "node 1 is not root but throttles with \"$mechanism\""
+fi
 get "${admin[0]}" /metrics | grep -q '^replication_bytes_acked_total{node="1"} [1-9]' ||
   fail "/metrics of node 1 has no replication_bytes_acked_total"
 
