@@ -53,7 +53,8 @@ ReplicationRole::~ReplicationRole() {
 }
 
 void ReplicationRole::start_primary() {
-  Primary& primary = primary_.emplace();
+  primary_ = std::make_unique<Primary>();
+  Primary& primary = *primary_;
   const bool own_workload = !config_.workload_command.empty();
   // Our own workload finds its memory file ready (kept if it holds an image already); another
   // one must have created it.
@@ -113,7 +114,8 @@ void ReplicationRole::start_primary() {
 }
 
 void ReplicationRole::start_backup() {
-  Backup& backup = backup_.emplace();
+  backup_ = std::make_unique<Backup>();
+  Backup& backup = *backup_;
   backup.replica = std::make_unique<SharedMemoryFile>(
       config_.memory_file, SharedMemoryFile::Mode::kCreate, config_.memory_bytes);
   backup.writer = std::make_unique<ReplicaWriter>(backup.replica->bytes());

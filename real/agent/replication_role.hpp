@@ -76,8 +76,10 @@ class ReplicationRole {
   AgentReplication config_;
   std::function<void(std::string)> log_;
   TimePoint started_;
-  std::optional<Primary> primary_;
-  std::optional<Backup> backup_;
+  // Pointers, not optionals: std::optional<Primary>::emplace() inside this class is refused by
+  // clang (the nested structs' member initializers are not usable yet).
+  std::unique_ptr<Primary> primary_;
+  std::unique_ptr<Backup> backup_;
 };
 
 }  // namespace mycelium::real
