@@ -16,10 +16,7 @@ source "$(dirname "$0")/../tests/cli/lib/agents.sh"
 shm=/dev/shm/mycelium-failover-$$
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -9 "$pid" 2>/dev/null || true
-    rmdir /sys/fs/cgroup/*/mycelium-*-"$pid" 2>/dev/null || true  # left by a killed primary
-  done
+  stop_agents "${pids[@]}"
   rm -f "$shm"-*
   rm -rf "$work"
 }
@@ -58,10 +55,7 @@ for run in $(seq "$repetitions"); do
   elapsed=$(($(ms_of_log_line "$line") - killed_ms))
   times+=("$elapsed")
   echo "run $run: killed -> workload resumed on the promoted backup: $elapsed ms"
-  for pid in "${pids[@]}"; do
-    kill -9 "$pid" 2>/dev/null || true
-    rmdir /sys/fs/cgroup/*/mycelium-*-"$pid" 2>/dev/null || true
-  done
+  stop_agents "${pids[@]}"
   rm -f "$shm-$run"-*
 done
 sorted=($(printf '%s\n' "${times[@]}" | sort -n))

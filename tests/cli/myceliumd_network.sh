@@ -17,26 +17,10 @@ read -r -a ports < <(free_ports 6)
 listen=("${ports[0]}" "${ports[1]}" "${ports[2]}") admin=("${ports[3]}" "${ports[4]}" "${ports[5]}")
 
 write_config() {  # node index (1..3), seeds
-  local i=$1 seeds=$2 peers=""
-  for j in 1 2 3; do
-    [[ $j == "$i" ]] || peers+="    - {nodeId: $j, address: 127.0.0.1:${listen[j-1]}}"$'\n'
-  done
-  cat >"$work/agent-$i.yaml" <<YAML
-apiVersion: mycelium.network/v1
-kind: AgentConfig
-metadata:
-  name: host-$i
-spec:
-  nodeId: $i
-  listen: 127.0.0.1:${listen[i-1]}
-  admin: 127.0.0.1:${admin[i-1]}
-  network: {name: cli-test, key: 00112233445566778899aabbccddeeff}
-  peers:
-$peers  seeds: $seeds
-YAML
-  if [[ $i == 1 ]]; then
+  write_agent_config "$work/agent-$1.yaml" "$1" "$2"
+  if [[ $1 == 1 ]]; then
     printf '  services:\n    - {service: orders, instanceId: orders-a, ports: [8080]}\n' \
-      >>"$work/agent-$i.yaml"
+      >>"$work/agent-$1.yaml"
   fi
 }
 write_config 1 "[]"

@@ -15,10 +15,7 @@ rm -rf "$work" && mkdir -p "$work"
 shm=/dev/shm/mycelium-cli-$$
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -9 "$pid" 2>/dev/null || true
-    rmdir /sys/fs/cgroup/*/mycelium-*-"$pid" 2>/dev/null || true  # left by a killed primary
-  done
+  stop_agents "${pids[@]}"
   rm -f "$shm"-*
 }
 trap cleanup EXIT

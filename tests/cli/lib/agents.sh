@@ -49,19 +49,14 @@ wait_for() {
   fail "timed out after ${seconds} s waiting for: $what"
 }
 
-# write_replication_config FILE NODE SEEDS PRIMARY_MEMORY_PREFIX WORKLOAD [KEY: VALUE...]: the
-# config of node NODE (1..3) of a three-agent replication cluster: node 1 primary, 2 and 3
-# backups, memory files PREFIX-guest / PREFIX-replica-N, the demo workload WORKLOAD started by the
-# agent. Needs `listen` and `admin` (arrays of 3 ports). Extra "key: value" lines go under
-# replication (failureTimeout, electionWindow ...).
-write_replication_config() {
-  local file=$1 i=$2 seeds=$3 prefix=$4 workload=$5 peers="" memory extra=""
-  shift 5
-  for line in "$@"; do extra+="    $line"$'\n'; done
+# write_agent_config FILE NODE SEEDS: the start of the config of node NODE (1..3) of a
+# three-agent cluster on loopback, up to its seeds; callers append their own sections. Needs
+# `listen` and `admin` (arrays of 3 ports).
+write_agent_config() {
+  local file=$1 i=$2 seeds=$3 peers=""
   for j in 1 2 3; do
     [[ $j == "$i" ]] || peers+="    - {nodeId: $j, address: 127.0.0.1:${listen[j-1]}}"$'\n'
   done
-  if [[ $i == 1 ]]; then memory=$prefix-guest; else memory=$prefix-replica-$i; fi
   cat >"$file" <<YAML
 apiVersion: mycelium.network/v1
 kind: AgentConfig
@@ -74,6 +69,20 @@ spec:
   network: {name: cli-test, key: 00112233445566778899aabbccddeeff}
   peers:
 $peers  seeds: $seeds
+YAML
+}
+
+# write_replication_config FILE NODE SEEDS PREFIX WORKLOAD [KEY: VALUE...]: the config of node
+# NODE of a three-agent replication cluster: node 1 primary, 2 and 3 backups, memory files
+# PREFIX-guest / PREFIX-replica-N, the demo workload WORKLOAD started by the agent. Extra
+# "key: value" lines go under replication (failureTimeout, electionWindow ...).
+write_replication_config() {
+  local file=$1 i=$2 seeds=$3 prefix=$4 workload=$5 memory extra=""
+  shift 5
+  for line in "$@"; do extra+="    $line"$'\n'; done
+  if [[ $i == 1 ]]; then memory=$prefix-guest; else memory=$prefix-replica-$i; fi
+  write_agent_config "$file" "$i" "$seeds"
+  cat >>"$file" <<YAML
   replication:
     memoryFile: $memory
     memorySize: 16Mi
@@ -87,4 +96,12 @@ $extra    distributedRAM:
       emergencyPauseEnabled: true
     workload: [$workload, run, --memory, "{memoryFile}", --size-mib, "16", --rate, "2000"]
 YAML
+}
+
+# stop_agents PID...: kill -9, and remove the cgroup a killed primary leaves behind.
+stop_agents() {
+  for pid in "$@"; do
+    kill -9 "$pid" 2>/dev/null || true
+    rmdir /sys/fs/cgroup/*/mycelium-*-"$pid" 2>/dev/null || true
+  done
 }
