@@ -179,11 +179,11 @@ void AsioEnvironment::send(Message message) {
     return;
   }
   if (message.lane > 0 || message.bulk_bytes > 0) {
-    std::vector<std::uint8_t> bulk;
+    Bulk bulk;
     if (message.bulk_bytes > 0) {
       const auto source = bulk_sources_.find(message.port.value);
       if (message.bulk_bytes > TcpLanes::kMaxReceivedBulkBytes || source == bulk_sources_.end() ||
-          !source->second(message, bulk) || bulk.size() != message.bulk_bytes) {
+          !source->second(message, bulk) || bulk.bytes.size() != message.bulk_bytes) {
         metrics_.add_counter("messages_dropped_no_bulk_total", 1);
         return;
       }

@@ -55,9 +55,9 @@ struct AsioEnvironmentConfig {
   VmActuator* vm = nullptr;               // the guest this node protects, if any (not owned)
 };
 
-// Where a sender's bulk comes from: fills `bulk` with message.bulk_bytes bytes (the pages a
+// Where a sender's bulk comes from: sets `bulk` to message.bulk_bytes bytes (the pages a
 // replication chunk names); false when it cannot (the message is dropped and counted).
-using BulkSource = std::function<bool(const Message& message, std::vector<std::uint8_t>& bulk)>;
+using BulkSource = std::function<bool(const Message& message, Bulk& bulk)>;
 // Where a receiver's bulk goes, just before the port's handler sees the message. False: it could
 // not take it, and the message is dropped (counted) as if lost, so the handler never sees a
 // message whose bulk went nowhere.

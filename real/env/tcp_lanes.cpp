@@ -27,7 +27,7 @@ struct TcpLanes::Outgoing {
   bool writing = false;
   struct Queued {
     std::vector<std::uint8_t> frame;
-    std::vector<std::uint8_t> bulk;  // written right after its frame: no copy to join them
+    Bulk bulk;  // written right after its frame from where it lies: no copy to join them
   };
   std::deque<Queued> queue;
   std::size_t queued_bytes = 0;
@@ -38,6 +38,9 @@ struct TcpLanes::Incoming {
   tcp::socket socket;
   std::vector<std::uint8_t> buffer;  // received, not yet delivered
   std::size_t filled = 0;
+  // Bytes of the message at the buffer's start, frame and bulk, once its frame is in (else 0):
+  // reads stop there, so no bytes of the next message land behind it and need moving.
+  std::size_t message_bytes = 0;
 };
 
 TcpLanes::TcpLanes(asio::io_context& io, NodeId self, tcp::endpoint listen, MetricsSink& metrics,
@@ -63,9 +66,8 @@ TcpLanes::~TcpLanes() {
 
 // --- sending ----------------------------------------------------------------------------------
 
-void TcpLanes::send(const Message& message, std::vector<std::uint8_t> bulk,
-                    const tcp::endpoint& endpoint) {
-  MYCELIUM_ASSERT(bulk.size() == message.bulk_bytes);
+void TcpLanes::send(const Message& message, Bulk bulk, const tcp::endpoint& endpoint) {
+  MYCELIUM_ASSERT(bulk.bytes.size() == message.bulk_bytes);
   const LaneKey key{message.to, message.lane};
   auto& lane = outgoing_[key];
   if (!lane) {
@@ -86,7 +88,7 @@ void TcpLanes::send(const Message& message, std::vector<std::uint8_t> bulk,
         });
   }
   std::vector<std::uint8_t> frame = wire::encode_frame(message);
-  const std::size_t total = frame.size() + bulk.size();
+  const std::size_t total = frame.size() + bulk.bytes.size();
   if (lane->queued_bytes + total > kMaxQueuedBytesPerLane) {
     metrics_.add_counter("messages_dropped_lane_full_total", 1);
     return;
@@ -101,8 +103,8 @@ void TcpLanes::start_writing(const std::shared_ptr<Outgoing>& lane) {
   if (!lane->connected || lane->writing || lane->queue.empty()) return;
   lane->writing = true;
   const Outgoing::Queued& next = lane->queue.front();
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(next.frame),
-                                                  asio::buffer(next.bulk)};
+  const std::array<asio::const_buffer, 2> buffers{
+      asio::buffer(next.frame), asio::buffer(next.bulk.bytes.data(), next.bulk.bytes.size())};
   asio::async_write(
       lane->socket, buffers,
       [this, alive = alive_, lane](const boost::system::error_code& error, std::size_t written) {
@@ -149,10 +151,14 @@ void TcpLanes::accept() {
 }
 
 void TcpLanes::read(const std::shared_ptr<Incoming>& connection) {
-  if (connection->buffer.size() < connection->filled + kReadChunkBytes)
-    connection->buffer.resize(connection->filled + kReadChunkBytes);
+  // The rest of a message whose size is known, in one read if the socket has it; else a chunk.
+  const std::size_t want = connection->message_bytes > connection->filled
+                               ? connection->message_bytes - connection->filled
+                               : kReadChunkBytes;
+  if (connection->buffer.size() < connection->filled + want)
+    connection->buffer.resize(connection->filled + want);
   connection->socket.async_read_some(
-      asio::buffer(connection->buffer.data() + connection->filled, kReadChunkBytes),
+      asio::buffer(connection->buffer.data() + connection->filled, want),
       [this, alive = alive_, connection](const boost::system::error_code& error,
                                          std::size_t bytes) {
         if (!*alive) return;
@@ -170,6 +176,7 @@ void TcpLanes::read(const std::shared_ptr<Incoming>& connection) {
 bool TcpLanes::deliver_buffered(Incoming& connection) {
   std::size_t consumed = 0;
   bool keep = true;
+  connection.message_bytes = 0;
   while (keep) {
     const std::span<const std::uint8_t> pending(connection.buffer.data() + consumed,
                                                 connection.filled - consumed);
@@ -184,7 +191,10 @@ bool TcpLanes::deliver_buffered(Incoming& connection) {
       metrics_.add_counter("messages_dropped_oversized_total", 1);
       return false;
     }
-    if (pending.size() < decoded.frame_bytes + message.bulk_bytes) break;  // bulk still coming
+    if (pending.size() < decoded.frame_bytes + message.bulk_bytes) {
+      connection.message_bytes = decoded.frame_bytes + message.bulk_bytes;  // bulk still coming
+      break;
+    }
     consumed += decoded.frame_bytes + message.bulk_bytes;
     if (message.to != self_) {
       metrics_.add_counter("messages_dropped_misdirected_total", 1);

@@ -29,6 +29,20 @@
 
 namespace mycelium::real {
 
+// The bytes a lane message carries after its frame: a view, and whatever keeps it valid until
+// the lane has written it. A source that has the bytes already (an epoch's page copies) lends a
+// view of them, with a share of their owner: nothing is copied on the way to the socket.
+struct Bulk {
+  std::span<const std::uint8_t> bytes;
+  std::shared_ptr<const void> owner;
+
+  // Bytes made for this message only.
+  static Bulk owned(std::vector<std::uint8_t> data) {
+    auto held = std::make_shared<const std::vector<std::uint8_t>>(std::move(data));
+    return Bulk{std::span<const std::uint8_t>(*held), held};
+  }
+};
+
 class TcpLanes {
  public:
   static constexpr std::size_t kMaxQueuedBytesPerLane = 256U << 20;
@@ -45,8 +59,7 @@ class TcpLanes {
 
   // Queues `message` (already addressed, `from` set) and its bulk (exactly bulk_bytes bytes) on
   // the connection to (`to`, message.lane) at `endpoint`.
-  void send(const Message& message, std::vector<std::uint8_t> bulk,
-            const boost::asio::ip::tcp::endpoint& endpoint);
+  void send(const Message& message, Bulk bulk, const boost::asio::ip::tcp::endpoint& endpoint);
 
   boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
   std::size_t open_outgoing() const { return outgoing_.size(); }

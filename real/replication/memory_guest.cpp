@@ -43,11 +43,11 @@ DirtyPages MemoryGuest::read_dirty_pages() {
 
 void MemoryGuest::capture_epoch(std::uint64_t epoch, std::span<const std::uint64_t> pages) {
   MYCELIUM_ASSERT(!epochs_.contains(epoch));
-  EpochCopy copy;
-  copy.pages.assign(pages.begin(), pages.end());
-  copy.bytes.resize(pages.size() * page_bytes_);
+  auto copy = std::make_shared<EpochCopy>();
+  copy->pages.assign(pages.begin(), pages.end());
+  copy->bytes.resize(pages.size() * page_bytes_);
   for (std::size_t i = 0; i < pages.size(); ++i) {
-    std::uint8_t* out = copy.bytes.data() + i * page_bytes_;
+    std::uint8_t* out = copy->bytes.data() + i * page_bytes_;
     const auto read = read_copies_.find(pages[i]);
     if (read != read_copies_.end()) {
       std::memcpy(out, read->second.data(), page_bytes_);
@@ -59,41 +59,43 @@ void MemoryGuest::capture_epoch(std::uint64_t epoch, std::span<const std::uint64
       std::memcpy(out, memory_.data() + pages[i] * page_bytes_, page_bytes_);
     }
   }
-  copied_bytes_ += copy.bytes.size();
+  copied_bytes_ += copy->bytes.size();
   epochs_.emplace(epoch, std::move(copy));
 }
 
 void MemoryGuest::release_epoch(std::uint64_t epoch) {
   const auto it = epochs_.find(epoch);
   if (it == epochs_.end()) return;
-  copied_bytes_ -= it->second.bytes.size();
-  epochs_.erase(it);
+  copied_bytes_ -= it->second->bytes.size();
+  epochs_.erase(it);  // a lane still writing a chunk of it keeps its own share
 }
 
 BulkSource MemoryGuest::source() {
-  return [this](const Message& message, std::vector<std::uint8_t>& bulk) {
-    return fill_chunk(message, bulk);
-  };
+  return [this](const Message& message, Bulk& bulk) { return lend_chunk(message, bulk); };
 }
 
-bool MemoryGuest::fill_chunk(const Message& message, std::vector<std::uint8_t>& bulk) const {
+bool MemoryGuest::lend_chunk(const Message& message, Bulk& bulk) const {
   const ram::DecodeResult decoded = ram::decode_replication_message(message.payload);
   if (!decoded.message) return false;
   const auto* chunk = std::get_if<ram::EpochChunk>(&*decoded.message);
   if (chunk == nullptr || chunk->page_size_bytes != page_bytes_) return false;
   const auto epoch = epochs_.find(chunk->epoch);
   if (epoch == epochs_.end()) return false;  // released: nobody needs it any more
-  const EpochCopy& copy = epoch->second;
-  bulk.resize(chunk->data_bytes());
-  // A chunk is a slice of its epoch's sorted pages: find where it starts, then walk both.
-  auto at = copy.pages.begin();
-  for (std::size_t i = 0; i < chunk->pages.size(); ++i) {
-    at = std::lower_bound(at, copy.pages.end(), chunk->pages[i]);
-    if (at == copy.pages.end() || *at != chunk->pages[i]) return false;
-    const auto index = static_cast<std::size_t>(at - copy.pages.begin());
-    std::memcpy(bulk.data() + i * page_bytes_, copy.bytes.data() + index * page_bytes_,
-                page_bytes_);
+  const std::shared_ptr<const EpochCopy>& copy = epoch->second;
+  if (chunk->pages.empty()) {
+    bulk = Bulk{{}, copy};
+    return true;
   }
+  // A chunk is a contiguous slice of its epoch's sorted pages, so its bytes are contiguous in
+  // the copy: find where it starts, check it is that slice, and lend it.
+  const auto first = std::lower_bound(copy->pages.begin(), copy->pages.end(), chunk->pages[0]);
+  const auto start = static_cast<std::size_t>(first - copy->pages.begin());
+  if (copy->pages.size() - start < chunk->pages.size() ||
+      !std::equal(chunk->pages.begin(), chunk->pages.end(), first))
+    return false;
+  bulk = Bulk{std::span<const std::uint8_t>(copy->bytes)
+                  .subspan(start * page_bytes_, chunk->pages.size() * page_bytes_),
+              copy};
   return true;
 }
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -56,14 +57,17 @@ class MemoryGuest final : public VmActuator {
     std::vector<std::uint64_t> pages;  // sorted
     std::vector<std::uint8_t> bytes;   // pages.size() x page_bytes, in that order
   };
-  bool fill_chunk(const Message& message, std::vector<std::uint8_t>& bulk) const;
+  // Lends `bulk` a view of the chunk's pages in its epoch's copy (with a share of the copy: it
+  // outlives a release while the lane writes it). False for a chunk that is not a slice of a
+  // held epoch.
+  bool lend_chunk(const Message& message, Bulk& bulk) const;
 
   std::span<const std::uint8_t> memory_;
   std::uint64_t page_bytes_;
   ScanDiffTracker tracker_;
   // Pages read dirty and not yet in an epoch: their contents as of the last read that saw them.
   std::unordered_map<std::uint64_t, std::vector<std::uint8_t>> read_copies_;
-  std::map<std::uint64_t, EpochCopy> epochs_;
+  std::map<std::uint64_t, std::shared_ptr<const EpochCopy>> epochs_;
   std::uint64_t copied_bytes_ = 0;  // held now, read copies and epochs together
   double intensity_ = 0.0;
   bool paused_ = false;

@@ -223,7 +223,12 @@ TEST_CASE("asio env: lanes carry messages and their bulk on TCP, in order per la
   AsioEnvironment a(io, node_config(1));
   AsioEnvironment b(io, node_config(2));
   a.add_peer(NodeId{2}, b.local_endpoint());
-  a.set_bulk_source(Port{7100}, patterned_bulk);
+  a.set_bulk_source(Port{7100}, [](const Message& message, Bulk& bulk) {
+    std::vector<std::uint8_t> bytes;
+    patterned_bulk(message, bytes);
+    bulk = Bulk::owned(std::move(bytes));
+    return true;
+  });
   struct Received {
     std::uint16_t lane;
     std::uint8_t first;

@@ -164,17 +164,30 @@ TEST_CASE("a memory guest sends an epoch's pages as they were at the read, until
   mycelium::Message chunk;
   chunk.payload = mycelium::ram::encode_chunk(fields, std::vector<std::uint64_t>{7});
   chunk.bulk_bytes = kPage;
-  std::vector<std::uint8_t> bulk;
+  mycelium::real::Bulk bulk;
   const mycelium::real::BulkSource source = guest.source();
   for (int transmission = 0; transmission < 2; ++transmission) {
     REQUIRE(source(chunk, bulk));
-    REQUIRE(bulk.size() == kPage);
-    CHECK(bulk[9] == 2);  // the read's contents, not the 200 written since
+    REQUIRE(bulk.bytes.size() == kPage);
+    CHECK(bulk.bytes[9] == 2);  // the read's contents, not the 200 written since
   }
   CHECK(guest.copied_bytes() == 2 * kPage);
   guest.release_epoch(1);
   CHECK(guest.copied_bytes() == 0);
-  CHECK_FALSE(source(chunk, bulk));  // released: nothing to send any more
+  // A lane still writing the chunk keeps its view valid after the release.
+  CHECK(bulk.bytes[9] == 2);
+  mycelium::real::Bulk after_release;
+  CHECK_FALSE(source(chunk, after_release));  // released: nothing to send any more
+  // A chunk that is not a slice of its epoch (page 5 was never in it) is refused.
+  guest.capture_epoch(2, std::vector<std::uint64_t>{3, 7});
+  fields.epoch = 2;
+  chunk.payload = mycelium::ram::encode_chunk(fields, std::vector<std::uint64_t>{5});
+  CHECK_FALSE(source(chunk, after_release));
+  chunk.payload = mycelium::ram::encode_chunk(fields, std::vector<std::uint64_t>{3, 7});
+  chunk.bulk_bytes = 2 * kPage;
+  REQUIRE(source(chunk, after_release));
+  CHECK(after_release.bytes.size() == 2 * kPage);
+  guest.release_epoch(2);
   // The next read sees the later writes, and an epoch of them sends those.
   CHECK(guest.read_dirty_pages().pages == std::vector<std::uint64_t>{3, 7});
 }
