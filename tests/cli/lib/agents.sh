@@ -49,13 +49,15 @@ wait_for() {
   fail "timed out after ${seconds} s waiting for: $what"
 }
 
-# write_agent_config FILE NODE SEEDS: the start of the config of node NODE (1..3) of a
-# three-agent cluster on loopback, up to its seeds; callers append their own sections. Needs
-# `listen` and `admin` (arrays of 3 ports).
+# write_agent_config FILE NODE SEEDS: the start of the config of node NODE (1..N) of an
+# N-agent cluster, up to its seeds; callers append their own sections. Needs `listen` and
+# `admin` (arrays of N ports); node i listens on ${hosts[i-1]} (default 127.0.0.1, so all on
+# loopback) and answers its admin API on 127.0.0.1.
 write_agent_config() {
-  local file=$1 i=$2 seeds=$3 peers=""
-  for j in 1 2 3; do
-    [[ $j == "$i" ]] || peers+="    - {nodeId: $j, address: 127.0.0.1:${listen[j-1]}}"$'\n'
+  local file=$1 i=$2 seeds=$3 peers="" count=${#listen[@]}
+  for j in $(seq "$count"); do
+    [[ $j == "$i" ]] ||
+      peers+="    - {nodeId: $j, address: ${hosts[j-1]:-127.0.0.1}:${listen[j-1]}}"$'\n'
   done
   cat >"$file" <<YAML
 apiVersion: mycelium.network/v1
@@ -64,7 +66,7 @@ metadata:
   name: host-$i
 spec:
   nodeId: $i
-  listen: 127.0.0.1:${listen[i-1]}
+  listen: ${hosts[i-1]:-127.0.0.1}:${listen[i-1]}
   admin: 127.0.0.1:${admin[i-1]}
   network: {name: cli-test, key: 00112233445566778899aabbccddeeff}
   peers:

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Multi-host test: four network namespaces ("hosts" 10.77.x.1 .. .4) joined by veth pairs to a
+# bridge in a fifth namespace, one myceliumd per host, each on its own address (nothing on
+# loopback but each agent's admin API). Host 1 runs the demo workload, which its agent replicates
+# to hosts 2 and 3; host 4 only takes part in the Service Spore membership and registers a service.
+#   1. every host sees the four members alive and discovers the instance host 4 registered;
+#   2. host 1 crashes (kill -9 of its agent; its workload dies with it): a backup is promoted
+#      from an epoch at least the last one host 1 reported committed and resumes the workload,
+#      the other follows it, and hosts 2 to 4 declare host 1 dead;
+#   3. the follower's replica and, once stopped, the resumed workload's image are consistent,
+#      and the resumed workload went on past the follower's sequence.
+# Needs root (network namespaces, veth, bridge: iproute2). Otherwise, or if the kernel refuses a
+# namespace, it says why and exits 77, which ctest reports as skipped.
+# Usage: multihost.sh MYCELIUMD MYCELIUM_WORKLOAD WORK_DIR
+set -euo pipefail
+myceliumd=$1 workload=$2 work=$3
+source "$(dirname "$0")/../cli/lib/agents.sh"
+rm -rf "$work" && mkdir -p "$work"
+
+if [[ $(id -u) != 0 ]]; then
+  echo "multihost: skipped: creating network namespaces needs root (run as root or with sudo)"
+  exit 77
+fi
+tag=m$$  # namespace and interface names: short, unique to this run
+subnet=10.77.$(($$ % 200 + 20))
+shm=/dev/shm/mycelium-multihost-$$
+pids=()
+cleanup() {
+  stop_agents "${pids[@]}"
+  for ns in "$tag"-br "$tag"-1 "$tag"-2 "$tag"-3 "$tag"-4; do ip netns del "$ns" 2>/dev/null || true; done
+  rm -f "$shm"-*
+}
+trap cleanup EXIT
+
+if ! ip netns add "$tag"-br 2>"$work/netns.err"; then
+  echo "multihost: skipped: this kernel refuses network namespaces: $(cat "$work/netns.err")"
+  exit 77
+fi
+ip -n "$tag"-br link add br0 type bridge
+ip -n "$tag"-br link set br0 up
+hosts=()
+for i in 1 2 3 4; do
+  ns=$tag-$i
+  ip netns add "$ns"
+  ip link add "$tag-v$i" type veth peer name eth0 netns "$ns"
+  ip link set "$tag-v$i" netns "$tag"-br
+  ip -n "$tag"-br link set "$tag-v$i" master br0 up
+  ip -n "$ns" addr add "$subnet.$i/24" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" link set lo up
+  hosts+=("$subnet.$i")
+done
+
+# Every agent listens on port 7200 of its own address and answers its admin API on its own
+# loopback, port 9460: the namespaces keep them apart.
+listen=(7200 7200 7200 7200) admin=(9460 9460 9460 9460)
+for i in 1 2 3; do
+  seeds="[1]"
+  [[ $i == 1 ]] && seeds="[]"
+  write_replication_config "$work/agent-$i.yaml" "$i" "$seeds" "$shm" "$workload" \
+    "failureTimeout: 1s"
+done
+write_agent_config "$work/agent-4.yaml" 4 "[1]"
+printf '  services:\n    - {service: orders, instanceId: orders-4, ports: [8080]}\n' \
+  >>"$work/agent-4.yaml"
+
+for i in 1 2 3 4; do
+  ip netns exec "$tag-$i" "$myceliumd" --config "$work/agent-$i.yaml" 2>"$work/node-$i.log" &
+  pids+=($!)
+done
+
+in_host() { local i=$1; shift; ip netns exec "$tag-$i" "$@"; }
+field() { in_host "$1" bash -c "source '$(dirname "$0")/../cli/lib/agents.sh'; json_field 9460 /replication $2"; }
+state_of() {  # the state host N has for member M ("" when unknown)
+  in_host "$1" bash -c "source '$(dirname "$0")/../cli/lib/agents.sh'; get 9460 /members" |
+    python3 -c 'import json, sys
+text = sys.stdin.read()
+members = json.loads(text) if text.strip() else []
+print(next((m["state"] for m in members if m["node"] == int(sys.argv[1])), ""))' "$2"
+}
+all_alive() { for n in 1 2 3 4; do for m in 1 2 3 4; do [[ $(state_of "$n" "$m") == alive ]] || return 1; done; done; }
+wait_for "every host sees the four members alive" 30 all_alive
+discovers() {
+  for n in 1 2 3; do
+    in_host "$n" bash -c "source '$(dirname "$0")/../cli/lib/agents.sh'; get 9460 /services" |
+      grep -q '"instance_id":"orders-4"' || return 1
+  done
+}
+wait_for "hosts 1 to 3 discover orders-4" 30 discovers
+committed() { local c; c=$(field 1 last_committed); [[ -n $c && $c -ge 40 ]]; }
+wait_for "host 1 commits 40 epochs to hosts 2 and 3" 60 committed
+
+last_committed=$(field 1 last_committed)
+kill -9 "${pids[0]}"
+decided() {
+  local a b; a=$(field 2 failover) b=$(field 3 failover)
+  [[ ($a == promoted && $b == following) || ($a == following && $b == promoted) ]]
+}
+wait_for "one backup promoted, the other following it" 20 decided
+promoted=2 other=3
+[[ $(field 2 failover) == promoted ]] || { promoted=3 other=2; }
+from=$(field "$promoted" promoted_from_epoch)
+[[ $from -ge $last_committed ]] ||
+  fail "host $promoted restores epoch $from, older than the committed $last_committed"
+[[ -n $(field "$promoted" workload_pid) ]] || fail "host $promoted did not resume the workload"
+dead_seen() { for n in 2 3 4; do [[ $(state_of "$n" 1) == dead ]] || return 1; done; }
+wait_for "hosts 2 to 4 declare host 1 dead" 40 dead_seen
+
+sequence_of() { sed -n 's/.*header sequence \([0-9]*\),.*/\1/p' <<<"$1"; }
+other_check=$("$workload" check --memory "$shm-replica-$other") ||
+  fail "replica of host $other is not consistent: $other_check"
+kill -TERM "${pids[promoted-1]}"
+wait "${pids[promoted-1]}" || fail "host $promoted after SIGTERM: exit $?"
+promoted_check=$("$workload" check --memory "$shm-replica-$promoted") ||
+  fail "the resumed workload's image is not consistent: $promoted_check"
+[[ $(sequence_of "$promoted_check") -gt $(sequence_of "$other_check") ]] ||
+  fail "the resumed workload did not continue: $promoted_check (follower: $other_check)"
+echo "multihost: ok (4 hosts in namespaces; committed $last_committed, host $promoted restored epoch $from and resumed; host 1 declared dead by hosts 2-4)"
