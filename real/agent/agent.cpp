@@ -54,9 +54,11 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
   PeerDirectory peers;
   for (const AgentPeer& peer : config_.peers)
     peers.emplace(peer.node, udp_endpoint(peer.address));
-  env_ = std::make_unique<AsioEnvironment>(
-      io,
-      AsioEnvironmentConfig{config_.node, udp_endpoint(config_.listen), peers, config_.node.value});
+  AsioEnvironmentConfig environment{config_.node, udp_endpoint(config_.listen), peers,
+                                    config_.node.value};
+  environment.emulation.one_way_delay = config_.emulated_delay;
+  environment.emulation.loss = config_.emulated_loss;
+  env_ = std::make_unique<AsioEnvironment>(io, environment);
   started_ = env_->now();
   node_ = std::make_unique<spore::SporeNode>(*env_, node_config(config_), config_.seeds);
   for (const spore::ServiceInstanceFields& service : config_.services) {
@@ -73,6 +75,11 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
         [this](std::string_view method, std::string_view target) {
           return answer(method, target);
         });
+  }
+  if (environment.emulation.active()) {
+    log_("emulating a WAN on outgoing traffic: " +
+         std::to_string(to_seconds(config_.emulated_delay) * 1e3) + " ms one way, " +
+         std::to_string(config_.emulated_loss * 100) + " % of datagrams lost");
   }
   log_("node " + std::to_string(config_.node.value) + " (" + config_.name + ") listening on " +
        config_.listen.to_string() + ", network " + config_.network_name + ", " +

@@ -352,6 +352,17 @@ void parse_replication(Reader& reader, const MappingReader& spec, AgentConfig& o
   out.replication = std::move(parsed);
 }
 
+void parse_emulation(Reader& reader, const MappingReader& spec, AgentConfig& out) {
+  const auto section = spec.find("emulation");
+  if (!section) return;
+  MappingReader fields(reader, section->first, "spec.emulation", section->second,
+                       {"oneWayDelay", "loss"});
+  if (!fields.valid()) return;
+  fields.optional("oneWayDelay", out.emulated_delay,
+                  DurationField{reader, std::chrono::nanoseconds(0), std::chrono::seconds(10)});
+  fields.optional("loss", out.emulated_loss, NumberField{reader, 0.0, 0.99});
+}
+
 }  // namespace
 
 std::string HostPort::to_string() const {
@@ -370,7 +381,7 @@ AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_
   if (envelope->spec) {
     MappingReader spec(reader, envelope->spec->first, "spec", envelope->spec->second,
                        {"nodeId", "listen", "admin", "network", "profile", "peers", "seeds",
-                        "services", "replication"});
+                        "services", "replication", "emulation"});
     if (spec.valid()) {
       spec.required("nodeId", config.node, NodeIdField{reader});
       spec.required("listen", config.listen, HostPortField{reader});
@@ -384,6 +395,7 @@ AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_
       parse_seeds(reader, spec, config);
       parse_services(reader, spec, config);
       parse_replication(reader, spec, config);
+      parse_emulation(reader, spec, config);
     }
   }
   if (result.diagnostics.empty()) result.config = std::move(config);

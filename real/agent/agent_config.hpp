@@ -63,6 +63,10 @@ struct AgentConfig {
   std::vector<NodeId> seeds;  // peers to join through; none: this node starts the network
   std::vector<spore::ServiceInstanceFields> services;
   std::optional<AgentReplication> replication;
+  // spec.emulation: a WAN laid over this agent's outgoing traffic, for tests and experiments
+  // (real/env/asio_environment.hpp, LinkEmulation); none by default.
+  std::chrono::nanoseconds emulated_delay{};
+  double emulated_loss = 0.0;
 };
 
 struct AgentConfigLoad {

@@ -24,6 +24,7 @@ AsioEnvironment::AsioEnvironment(asio::io_context& io, AsioEnvironmentConfig con
       socket_(io, config_.listen.protocol()),
       wakeup_(io),
       random_(RandomStream::derive(config_.seed, config_.self, "node")),
+      emulation_random_(RandomStream::derive(config_.seed, config_.self, "emulation")),
       receive_buffer_(std::make_shared<std::vector<std::uint8_t>>(kMaxDatagramBytes)) {
   MYCELIUM_ASSERT(config_.self.valid());
   socket_.bind(config_.listen);
@@ -173,13 +174,13 @@ void AsioEnvironment::set_bulk_sink(Port port, BulkSink sink) {
 
 void AsioEnvironment::send(Message message) {
   message.from = config_.self;
-  const auto peer = config_.peers.find(message.to);
-  if (peer == config_.peers.end()) {
+  if (!config_.peers.contains(message.to)) {
     metrics_.add_counter("messages_dropped_unknown_peer_total", 1);
     return;
   }
+  const Duration delay = config_.emulation.one_way_delay;
   if (message.lane > 0 || message.bulk_bytes > 0) {
-    Bulk bulk;
+    Bulk bulk;  // taken now: a delayed message carries the bytes as they were at its send
     if (message.bulk_bytes > 0) {
       const auto source = bulk_sources_.find(message.port.value);
       if (message.bulk_bytes > TcpLanes::kMaxReceivedBulkBytes || source == bulk_sources_.end() ||
@@ -188,11 +189,37 @@ void AsioEnvironment::send(Message message) {
         return;
       }
     }
-    metrics_.add_counter("messages_sent_total", 1);
-    lanes_->send(message, std::move(bulk),
-                 asio::ip::tcp::endpoint(peer->second.address(), peer->second.port()));
+    if (delay == Duration::zero()) {
+      transmit_on_lane(message, std::move(bulk));
+    } else {
+      schedule_once(delay, [this, message, bulk = std::move(bulk)]() mutable {
+        transmit_on_lane(message, std::move(bulk));
+      });
+    }
     return;
   }
+  if (config_.emulation.loss > 0.0 && emulation_random_.bernoulli(config_.emulation.loss)) {
+    metrics_.add_counter("messages_dropped_emulated_loss_total", 1);
+    return;
+  }
+  if (delay == Duration::zero()) {
+    transmit_datagram(message);
+  } else {
+    schedule_once(delay, [this, message] { transmit_datagram(message); });
+  }
+}
+
+void AsioEnvironment::transmit_on_lane(const Message& message, Bulk bulk) {
+  const auto peer = config_.peers.find(message.to);
+  MYCELIUM_ASSERT(peer != config_.peers.end());  // peers are only ever added
+  metrics_.add_counter("messages_sent_total", 1);
+  lanes_->send(message, std::move(bulk),
+               asio::ip::tcp::endpoint(peer->second.address(), peer->second.port()));
+}
+
+void AsioEnvironment::transmit_datagram(const Message& message) {
+  const auto peer = config_.peers.find(message.to);
+  MYCELIUM_ASSERT(peer != config_.peers.end());
   if (message.payload.size() + wire::kFrameOverheadBytes > kMaxDatagramBytes) {
     metrics_.add_counter("messages_dropped_oversized_total", 1);
     return;

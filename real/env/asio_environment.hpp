@@ -47,12 +47,25 @@ namespace mycelium::real {
 // Where every node of the network listens for datagrams.
 using PeerDirectory = std::map<NodeId, boost::asio::ip::udp::endpoint>;
 
+// A WAN laid over real sockets, for tests and experiments on one machine or a LAN (this kernel
+// has no netem qdisc): every message this node sends waits `one_way_delay` before it leaves, and
+// each datagram is lost with probability `loss` (drawn from the node's own "emulation" stream).
+// Lane messages are delayed, never lost: they ride TCP, which would deliver them anyway. Equal
+// delays keep the send order. Zero (the default): messages leave at once, as without it.
+struct LinkEmulation {
+  Duration one_way_delay{};
+  double loss = 0.0;  // in [0, 1)
+
+  bool active() const { return one_way_delay > Duration::zero() || loss > 0.0; }
+};
+
 struct AsioEnvironmentConfig {
   NodeId self;
   boost::asio::ip::udp::endpoint listen;  // port 0: the system picks one (see local_endpoint())
   PeerDirectory peers;                    // may include self; more can be added later
   std::uint64_t seed = 0;                 // random() is RandomStream::derive(seed, self, "node")
   VmActuator* vm = nullptr;               // the guest this node protects, if any (not owned)
+  LinkEmulation emulation = {};           // none by default
 };
 
 // Where a sender's bulk comes from: sets `bulk` to message.bulk_bytes bytes (the pages a
@@ -104,6 +117,9 @@ class AsioEnvironment final : public Environment {
 
   TimePoint clock_now() const;
   TimerId add_timer(TimePoint deadline, Duration period, TimerCallback callback);
+  // What send() does once the message may leave (after LinkEmulation's delay, if any).
+  void transmit_on_lane(const Message& message, Bulk bulk);
+  void transmit_datagram(const Message& message);
   void arm();
   void on_wakeup();
   void receive();
@@ -121,6 +137,7 @@ class AsioEnvironment final : public Environment {
   boost::asio::steady_timer wakeup_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // handlers check it first
   RandomStream random_;
+  RandomStream emulation_random_;  // LinkEmulation's losses, apart from random()
   AgentMetrics metrics_;
 
   std::map<TimerKey, Timer> timers_;

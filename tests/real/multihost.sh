@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Multi-host test: four network namespaces ("hosts" 10.77.x.1 .. .4) joined by veth pairs to a
 # bridge in a fifth namespace, one myceliumd per host, each on its own address (nothing on
-# loopback but each agent's admin API). Host 1 runs the demo workload, which its agent replicates
+# loopback but each agent's admin API), with a WAN emulated between them (10 ms one way, 1 % of
+# datagrams lost). Host 1 runs the demo workload, which its agent replicates
 # to hosts 2 and 3; host 4 only takes part in the Service Spore membership and registers a service.
 #   1. every host sees the four members alive and discovers the instance host 4 registered;
 #   2. host 1 crashes (kill -9 of its agent; its workload dies with it): a backup is promoted
@@ -54,6 +55,9 @@ done
 # Every agent listens on port 7200 of its own address and answers its admin API on its own
 # loopback, port 9460: the namespaces keep them apart.
 listen=(7200 7200 7200 7200) admin=(9460 9460 9460 9460)
+# A WAN between the hosts: each agent delays what it sends by 10 ms and loses 1 % of its
+# datagrams (LinkEmulation, a decorator of the Asio transport: this kernel has no netem).
+emulation="{oneWayDelay: 10ms, loss: 0.01}"
 for i in 1 2 3; do
   seeds="[1]"
   [[ $i == 1 ]] && seeds="[]"
@@ -115,4 +119,5 @@ promoted_check=$("$workload" check --memory "$shm-replica-$promoted") ||
   fail "the resumed workload's image is not consistent: $promoted_check"
 [[ $(sequence_of "$promoted_check") -gt $(sequence_of "$other_check") ]] ||
   fail "the resumed workload did not continue: $promoted_check (follower: $other_check)"
-echo "multihost: ok (4 hosts in namespaces; committed $last_committed, host $promoted restored epoch $from and resumed; host 1 declared dead by hosts 2-4)"
+grep -q "emulating a WAN on outgoing traffic: 10.0" "$work/node-4.log" || fail "no WAN emulated"
+echo "multihost: ok (4 hosts in namespaces, 10 ms and 1 % loss each way; committed $last_committed, host $promoted restored epoch $from and resumed; host 1 declared dead by hosts 2-4)"

@@ -72,6 +72,8 @@ spec:
   peers:
 $peers  seeds: $seeds
 YAML
+  # `emulation`, when set: a LinkEmulation mapping for every agent, e.g. "{oneWayDelay: 10ms}".
+  if [[ -n ${emulation:-} ]]; then echo "  emulation: $emulation" >>"$file"; fi
 }
 
 # write_replication_config FILE NODE SEEDS PREFIX WORKLOAD [KEY: VALUE...]: the config of node

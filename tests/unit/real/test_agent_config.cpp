@@ -188,3 +188,16 @@ TEST_CASE("agent config: the shipped examples load") {
     CHECK(load.config.has_value());
   }
 }
+
+TEST_CASE("agent config: link emulation is read and bounded") {
+  const AgentConfigLoad load = parse_agent_config(
+      kHeader + kNodeSeven + "  emulation: {oneWayDelay: 25ms, loss: 0.01}\n", "a.yaml");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.config.has_value());
+  CHECK(load.config->emulated_delay == std::chrono::milliseconds(25));
+  CHECK(load.config->emulated_loss == 0.01);
+  CHECK_THAT(errors_of(kNodeSeven + "  emulation: {oneWayDelay: 25ms, loss: 1}\n"),
+             Catch::Contains("spec.emulation.loss"));
+  CHECK_THAT(errors_of(kNodeSeven + "  emulation: {jitter: 5ms}\n"),
+             Catch::Contains("spec.emulation.jitter: unknown field"));
+}
