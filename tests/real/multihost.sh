@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Multi-host test: four network namespaces ("hosts" 10.77.x.1 .. .4) joined by veth pairs to a
+# Multi-host test: five network namespaces ("hosts" 10.77.x.1 .. .5) joined by veth pairs to a
 # bridge in a fifth namespace, one myceliumd per host, each on its own address (nothing on
 # loopback but each agent's admin API), with a WAN emulated between them (10 ms one way, 1 % of
 # datagrams lost). Host 1 runs the demo workload, which its agent replicates
-# to hosts 2 and 3; host 4 only takes part in the Service Spore membership and registers a service.
-#   1. every host sees the four members alive and discovers the instance host 4 registered;
-#   2. host 1 crashes (kill -9 of its agent; its workload dies with it): a backup is promoted
+# to hosts 2, 3 and 4; host 5 only takes part in the Service Spore membership and registers a
+# service.
+#   1. every host sees the five members alive and discovers the instance host 5 registered;
+#   2. backup 4 crashes mid-run (kill -9): the primary declares it failed and goes on committing
+#      to hosts 2 and 3, which keep up;
+#   3. host 1 crashes (kill -9 of its agent; its workload dies with it): a backup is promoted
 #      from an epoch at least the last one host 1 reported committed and resumes the workload,
-#      the other follows it, and hosts 2 to 4 declare host 1 dead;
-#   3. the follower's replica and, once stopped, the resumed workload's image are consistent,
+#      the other follows it, and hosts 2, 3 and 5 declare hosts 1 and 4 dead;
+#   4. the follower's replica and, once stopped, the resumed workload's image are consistent,
 #      and the resumed workload went on past the follower's sequence.
 # Needs root (network namespaces, veth, bridge: iproute2). Otherwise, or if the kernel refuses a
 # namespace, it says why and exits 77, which ctest reports as skipped.
@@ -28,7 +31,7 @@ shm=/dev/shm/mycelium-multihost-$$
 pids=()
 cleanup() {
   stop_agents "${pids[@]}"
-  for ns in "$tag"-br "$tag"-1 "$tag"-2 "$tag"-3 "$tag"-4; do ip netns del "$ns" 2>/dev/null || true; done
+  for ns in "$tag"-br "$tag"-{1..5}; do ip netns del "$ns" 2>/dev/null || true; done
   rm -f "$shm"-*
 }
 trap cleanup EXIT
@@ -40,7 +43,7 @@ fi
 ip -n "$tag"-br link add br0 type bridge
 ip -n "$tag"-br link set br0 up
 hosts=()
-for i in 1 2 3 4; do
+for i in 1 2 3 4 5; do
   ns=$tag-$i
   ip netns add "$ns"
   ip link add "$tag-v$i" type veth peer name eth0 netns "$ns"
@@ -54,21 +57,22 @@ done
 
 # Every agent listens on port 7200 of its own address and answers its admin API on its own
 # loopback, port 9460: the namespaces keep them apart.
-listen=(7200 7200 7200 7200) admin=(9460 9460 9460 9460)
+listen=(7200 7200 7200 7200 7200) admin=(9460 9460 9460 9460 9460)
+replication_backups="[2, 3, 4]"
 # A WAN between the hosts: each agent delays what it sends by 10 ms and loses 1 % of its
 # datagrams (LinkEmulation, a decorator of the Asio transport: this kernel has no netem).
 emulation="{oneWayDelay: 10ms, loss: 0.01}"
-for i in 1 2 3; do
+for i in 1 2 3 4; do
   seeds="[1]"
   [[ $i == 1 ]] && seeds="[]"
   write_replication_config "$work/agent-$i.yaml" "$i" "$seeds" "$shm" "$workload" \
     "failureTimeout: 1s"
 done
-write_agent_config "$work/agent-4.yaml" 4 "[1]"
-printf '  services:\n    - {service: orders, instanceId: orders-4, ports: [8080]}\n' \
-  >>"$work/agent-4.yaml"
+write_agent_config "$work/agent-5.yaml" 5 "[1]"
+printf '  services:\n    - {service: orders, instanceId: orders-5, ports: [8080]}\n' \
+  >>"$work/agent-5.yaml"
 
-for i in 1 2 3 4; do
+for i in 1 2 3 4 5; do
   ip netns exec "$tag-$i" "$myceliumd" --config "$work/agent-$i.yaml" 2>"$work/node-$i.log" &
   pids+=($!)
 done
@@ -82,17 +86,27 @@ text = sys.stdin.read()
 members = json.loads(text) if text.strip() else []
 print(next((m["state"] for m in members if m["node"] == int(sys.argv[1])), ""))' "$2"
 }
-all_alive() { for n in 1 2 3 4; do for m in 1 2 3 4; do [[ $(state_of "$n" "$m") == alive ]] || return 1; done; done; }
-wait_for "every host sees the four members alive" 30 all_alive
+all_alive() { for n in 1 2 3 4 5; do for m in 1 2 3 4 5; do [[ $(state_of "$n" "$m") == alive ]] || return 1; done; done; }
+wait_for "every host sees the five members alive" 30 all_alive
 discovers() {
-  for n in 1 2 3; do
+  for n in 1 2 3 4; do
     in_host "$n" bash -c "source '$(dirname "$0")/../cli/lib/agents.sh'; get 9460 /services" |
-      grep -q '"instance_id":"orders-4"' || return 1
+      grep -q '"instance_id":"orders-5"' || return 1
   done
 }
-wait_for "hosts 1 to 3 discover orders-4" 30 discovers
-committed() { local c; c=$(field 1 last_committed); [[ -n $c && $c -ge 40 ]]; }
-wait_for "host 1 commits 40 epochs to hosts 2 and 3" 60 committed
+wait_for "hosts 1 to 4 discover orders-5" 30 discovers
+committed_at_least() { local c; c=$(field 1 last_committed); [[ -n $c && $c -ge $1 ]]; }
+wait_for "host 1 commits 40 epochs to hosts 2, 3 and 4" 60 committed_at_least 40
+
+# Backup 4 crashes: the primary declares it failed (2 s without its acknowledgements) and goes
+# on committing to the two others, which keep up.
+kill -9 "${pids[3]}"
+before=$(field 1 last_committed)
+wait_for "host 1 commits 40 more epochs without host 4" 30 committed_at_least $((before + 40))
+after=$(field 1 last_committed)
+for n in 2 3; do
+  [[ $(field "$n" applied_through) -ge $after ]] || fail "backup $n is behind: $(field "$n" applied_through) < $after"
+done
 
 last_committed=$(field 1 last_committed)
 kill -9 "${pids[0]}"
@@ -107,8 +121,10 @@ from=$(field "$promoted" promoted_from_epoch)
 [[ $from -ge $last_committed ]] ||
   fail "host $promoted restores epoch $from, older than the committed $last_committed"
 [[ -n $(field "$promoted" workload_pid) ]] || fail "host $promoted did not resume the workload"
-dead_seen() { for n in 2 3 4; do [[ $(state_of "$n" 1) == dead ]] || return 1; done; }
-wait_for "hosts 2 to 4 declare host 1 dead" 40 dead_seen
+dead_seen() {
+  for n in 2 3 5; do for m in 1 4; do [[ $(state_of "$n" "$m") == dead ]] || return 1; done; done
+}
+wait_for "hosts 2, 3 and 5 declare hosts 1 and 4 dead" 40 dead_seen
 
 sequence_of() { sed -n 's/.*header sequence \([0-9]*\),.*/\1/p' <<<"$1"; }
 other_check=$("$workload" check --memory "$shm-replica-$other") ||
@@ -119,5 +135,5 @@ promoted_check=$("$workload" check --memory "$shm-replica-$promoted") ||
   fail "the resumed workload's image is not consistent: $promoted_check"
 [[ $(sequence_of "$promoted_check") -gt $(sequence_of "$other_check") ]] ||
   fail "the resumed workload did not continue: $promoted_check (follower: $other_check)"
-grep -q "emulating a WAN on outgoing traffic: 10.0" "$work/node-4.log" || fail "no WAN emulated"
-echo "multihost: ok (4 hosts in namespaces, 10 ms and 1 % loss each way; committed $last_committed, host $promoted restored epoch $from and resumed; host 1 declared dead by hosts 2-4)"
+grep -q "emulating a WAN on outgoing traffic: 10.0" "$work/node-5.log" || fail "no WAN emulated"
+echo "multihost: ok (5 hosts in namespaces, 10 ms and 1 % loss each way; backup 4 killed at epoch $before, commits went on to $after; primary killed at $last_committed, host $promoted restored epoch $from and resumed; hosts 1 and 4 declared dead)"

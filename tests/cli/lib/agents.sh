@@ -77,7 +77,8 @@ YAML
 }
 
 # write_replication_config FILE NODE SEEDS PREFIX WORKLOAD [KEY: VALUE...]: the config of node
-# NODE of a three-agent replication cluster: node 1 primary, 2 and 3 backups, memory files
+# NODE of a replication cluster: node 1 primary, 2 and 3 backups (or `replication_backups`,
+# e.g. "[2, 3, 4]"), memory files
 # PREFIX-guest / PREFIX-replica-N, the demo workload WORKLOAD started by the agent. Extra
 # "key: value" lines go under replication (failureTimeout, electionWindow ...).
 write_replication_config() {
@@ -91,7 +92,7 @@ write_replication_config() {
     memoryFile: $memory
     memorySize: 16Mi
     primary: 1
-    backups: [2, 3]
+    backups: ${replication_backups:-[2, 3]}
     connectionsPerBackup: 2
 $extra    distributedRAM:
       bufferSize: 8Mi
