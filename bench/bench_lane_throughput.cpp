@@ -87,6 +87,12 @@ double lanes_bytes_per_s(std::size_t chunks) {
     bulk = real::Bulk{std::span<const std::uint8_t>(*pages).first(message.bulk_bytes), pages};
     return true;
   });
+  // The receiver reads every bulk into one buffer of its own, as a backup stages a chunk (and,
+  // like the baseline's reader, throws it away).
+  std::vector<std::uint8_t> landing(kChunkBytes);
+  receiver.set_bulk_destination(port, [&landing](const Message& message) {
+    return std::span<std::uint8_t>(landing).first(message.bulk_bytes);
+  });
   std::size_t received = 0;
   receiver.set_bulk_sink(port, [&received](const Message&, std::span<const std::uint8_t> bulk) {
     received += bulk.size();

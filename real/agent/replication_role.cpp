@@ -49,6 +49,7 @@ ReplicationRole::~ReplicationRole() {
     backup_->failover.reset();
     backup_->protocol.reset();
     env_.set_bulk_sink(ram::kReplicationPort, nullptr);
+    env_.set_bulk_destination(ram::kReplicationPort, nullptr);
   }
 }
 
@@ -120,6 +121,7 @@ void ReplicationRole::start_backup() {
       config_.memory_file, SharedMemoryFile::Mode::kCreate, config_.memory_bytes);
   backup.writer = std::make_unique<ReplicaWriter>(backup.replica->bytes());
   env_.set_bulk_sink(ram::kReplicationPort, backup.writer->sink());
+  env_.set_bulk_destination(ram::kReplicationPort, backup.writer->destination());
   backup.protocol = std::make_unique<ram::ReplicationBackup>(env_, config_.primary, config_.stream);
   backup.protocol->on_apply(
       [writer = backup.writer.get()](const ram::EpochChunk& chunk) { writer->apply(chunk); });

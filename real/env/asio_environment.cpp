@@ -34,6 +34,11 @@ AsioEnvironment::AsioEnvironment(asio::io_context& io, AsioEnvironmentConfig con
       io, config_.self, asio::ip::tcp::endpoint(bound.address(), bound.port()), metrics_,
       [this](const Message& message, std::span<const std::uint8_t> bulk) {
         deliver(message, bulk);
+      },
+      [this](const Message& message) {
+        const auto destination = bulk_destinations_.find(message.port.value);
+        return destination == bulk_destinations_.end() ? std::span<std::uint8_t>{}
+                                                       : destination->second(message);
       });
   receive();
 }
@@ -170,6 +175,14 @@ void AsioEnvironment::set_bulk_source(Port port, BulkSource source) {
 
 void AsioEnvironment::set_bulk_sink(Port port, BulkSink sink) {
   bulk_sinks_[port.value] = std::move(sink);
+}
+
+void AsioEnvironment::set_bulk_destination(Port port, BulkDestination destination) {
+  if (destination) {
+    bulk_destinations_[port.value] = std::move(destination);
+  } else {
+    bulk_destinations_.erase(port.value);
+  }
 }
 
 void AsioEnvironment::send(Message message) {

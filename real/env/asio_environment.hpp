@@ -75,6 +75,9 @@ using BulkSource = std::function<bool(const Message& message, Bulk& bulk)>;
 // not take it, and the message is dropped (counted) as if lost, so the handler never sees a
 // message whose bulk went nowhere.
 using BulkSink = std::function<bool(const Message& message, std::span<const std::uint8_t> bulk)>;
+// Where a receiver wants a message's bulk read to, before it arrives: exactly bulk_bytes bytes,
+// valid until the sink has seen them; an empty span leaves it to the lane's own buffer.
+using BulkDestination = TcpLanes::Destination;
 
 class AsioEnvironment final : public Environment {
  public:
@@ -104,6 +107,9 @@ class AsioEnvironment final : public Environment {
   void set_vm(VmActuator* vm) { config_.vm = vm; }
   void set_bulk_source(Port port, BulkSource source);
   void set_bulk_sink(Port port, BulkSink sink);
+  // Optional: where a port's incoming bulk is read to (then handed to its sink from there);
+  // without it, lanes read bulk into a buffer of their own. Null removes it.
+  void set_bulk_destination(Port port, BulkDestination destination);
   const TcpLanes& lanes() const { return *lanes_; }
   const AgentMetrics& agent_metrics() const { return metrics_; }
 
@@ -146,9 +152,10 @@ class AsioEnvironment final : public Environment {
   std::uint64_t next_order_ = 0;
   std::optional<TimePoint> armed_for_;
 
-  std::unordered_map<std::uint16_t, MessageHandler> handlers_;  // by port
-  std::unordered_map<std::uint16_t, BulkSource> bulk_sources_;  // by port
-  std::unordered_map<std::uint16_t, BulkSink> bulk_sinks_;      // by port
+  std::unordered_map<std::uint16_t, MessageHandler> handlers_;            // by port
+  std::unordered_map<std::uint16_t, BulkSource> bulk_sources_;            // by port
+  std::unordered_map<std::uint16_t, BulkSink> bulk_sinks_;                // by port
+  std::unordered_map<std::uint16_t, BulkDestination> bulk_destinations_;  // by port
   std::unique_ptr<TcpLanes> lanes_;
   std::shared_ptr<std::vector<std::uint8_t>> receive_buffer_;
   boost::asio::ip::udp::endpoint receive_from_;

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <utility>
 
 #include <boost/asio/write.hpp>
@@ -15,7 +16,9 @@ using asio::ip::tcp;
 
 namespace {
 
-constexpr std::size_t kReadChunkBytes = 256U << 10;
+// A read whose message is not known yet: enough for any frame and the start of its bulk, small
+// enough that the part of a bulk that lands here (and is then copied to its destination) is too.
+constexpr std::size_t kReadChunkBytes = 16U << 10;
 
 }  // namespace
 
@@ -41,11 +44,20 @@ struct TcpLanes::Incoming {
   // Bytes of the message at the buffer's start, frame and bulk, once its frame is in (else 0):
   // reads stop there, so no bytes of the next message land behind it and need moving.
   std::size_t message_bytes = 0;
+  // A message whose bulk is read straight into the receiver's destination (Destination).
+  std::optional<Message> direct;
+  std::span<std::uint8_t> direct_to;
+  std::size_t direct_filled = 0;
 };
 
 TcpLanes::TcpLanes(asio::io_context& io, NodeId self, tcp::endpoint listen, MetricsSink& metrics,
-                   Deliver deliver)
-    : io_(io), self_(self), metrics_(metrics), deliver_(std::move(deliver)), acceptor_(io) {
+                   Deliver deliver, Destination destination)
+    : io_(io),
+      self_(self),
+      metrics_(metrics),
+      deliver_(std::move(deliver)),
+      destination_(std::move(destination)),
+      acceptor_(io) {
   acceptor_.open(listen.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   acceptor_.bind(listen);
@@ -150,7 +162,32 @@ void TcpLanes::accept() {
       });
 }
 
+void TcpLanes::read_direct(const std::shared_ptr<Incoming>& connection) {
+  const std::span<std::uint8_t> rest = connection->direct_to.subspan(connection->direct_filled);
+  connection->socket.async_read_some(
+      asio::buffer(rest.data(), rest.size()),
+      [this, alive = alive_, connection](const boost::system::error_code& error,
+                                         std::size_t bytes) {
+        if (!*alive || error) return;  // as in read(): the sender sends it again
+        connection->direct_filled += bytes;
+        if (connection->direct_filled < connection->direct_to.size()) {
+          read_direct(connection);
+          return;
+        }
+        const Message message = std::move(*connection->direct);
+        connection->direct.reset();
+        metrics_.add_counter("lane_messages_received_total", 1);
+        const std::shared_ptr<bool> still = alive_;
+        deliver_(message, connection->direct_to);
+        if (*still) read(connection);  // the handler may have destroyed this node
+      });
+}
+
 void TcpLanes::read(const std::shared_ptr<Incoming>& connection) {
+  if (connection->direct) {
+    read_direct(connection);
+    return;
+  }
   // The rest of a message whose size is known, in one read if the socket has it; else a chunk.
   const std::size_t want = connection->message_bytes > connection->filled
                                ? connection->message_bytes - connection->filled
@@ -191,8 +228,21 @@ bool TcpLanes::deliver_buffered(Incoming& connection) {
       metrics_.add_counter("messages_dropped_oversized_total", 1);
       return false;
     }
-    if (pending.size() < decoded.frame_bytes + message.bulk_bytes) {
-      connection.message_bytes = decoded.frame_bytes + message.bulk_bytes;  // bulk still coming
+    if (pending.size() < decoded.frame_bytes + message.bulk_bytes) {  // bulk still coming
+      const std::span<std::uint8_t> to =
+          destination_ && message.to == self_ ? destination_(message) : std::span<std::uint8_t>{};
+      if (to.size() == message.bulk_bytes && !to.empty()) {
+        // The rest goes straight there: what arrived of it already is copied over once.
+        const std::span<const std::uint8_t> arrived = pending.subspan(decoded.frame_bytes);
+        std::copy(arrived.begin(), arrived.end(), to.begin());
+        connection.direct = message;
+        connection.direct_to = to;
+        connection.direct_filled = arrived.size();
+        metrics_.add_counter("lane_bulk_read_to_destination_total", 1);
+        consumed = connection.filled;
+        break;
+      }
+      connection.message_bytes = decoded.frame_bytes + message.bulk_bytes;
       break;
     }
     consumed += decoded.frame_bytes + message.bulk_bytes;

@@ -49,10 +49,15 @@ class TcpLanes {
   static constexpr std::uint64_t kMaxReceivedBulkBytes = 64U << 20;
 
   using Deliver = std::function<void(const Message& message, std::span<const std::uint8_t> bulk)>;
+  // Where the bulk of a message whose frame has arrived should be read to: a buffer of exactly
+  // message.bulk_bytes, or an empty span for the connection's own buffer. A receiver that keeps
+  // the bulk anyway (a backup staging a chunk) gets it without a copy, and a large bulk no longer
+  // passes through a buffer too big for the caches.
+  using Destination = std::function<std::span<std::uint8_t>(const Message& message)>;
 
   // Listens on `listen` (TCP, same address and port as the node's datagrams).
   TcpLanes(boost::asio::io_context& io, NodeId self, boost::asio::ip::tcp::endpoint listen,
-           MetricsSink& metrics, Deliver deliver);
+           MetricsSink& metrics, Deliver deliver, Destination destination = {});
   ~TcpLanes();
   TcpLanes(const TcpLanes&) = delete;
   TcpLanes& operator=(const TcpLanes&) = delete;
@@ -74,6 +79,8 @@ class TcpLanes {
   // Closes a broken outgoing connection and forgets it (what it queued is lost, counted).
   void drop(const std::shared_ptr<Outgoing>& lane);
   void read(const std::shared_ptr<Incoming>& connection);
+  // Reads the rest of a bulk into its destination, then delivers it and reads on.
+  void read_direct(const std::shared_ptr<Incoming>& connection);
   // Delivers every complete message in the connection's buffer; false when it must be cut off.
   bool deliver_buffered(Incoming& connection);
 
@@ -81,6 +88,7 @@ class TcpLanes {
   NodeId self_;
   MetricsSink& metrics_;
   Deliver deliver_;
+  Destination destination_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::map<LaneKey, std::shared_ptr<Outgoing>> outgoing_;
   std::vector<std::weak_ptr<Incoming>> incoming_;  // closed on destruction

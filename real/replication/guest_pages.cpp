@@ -27,19 +27,55 @@ BulkSink ReplicaWriter::sink() {
   };
 }
 
+BulkDestination ReplicaWriter::destination() {
+  return [this](const Message& message) { return prepare(message); };
+}
+
+std::span<std::uint8_t> ReplicaWriter::prepare(const Message& message) {
+  const std::optional<ram::EpochChunk> chunk = chunk_within(message, replica_.size());
+  // Anything else (malformed, written already, over the bound) goes through the lane's buffer
+  // to stage(), which refuses or acknowledges it as before.
+  if (!chunk || chunk->epoch <= applied_through_ || chunk->pages.empty()) return {};
+  const auto key = std::pair{chunk->epoch, chunk->chunk_index};
+  const auto found = staged_.find(key);
+  if (found != staged_.end()) {
+    // Complete: a retransmission, nothing to keep. Incomplete: its first copy broke off with its
+    // connection; this one is read over it.
+    return found->second.complete ? std::span<std::uint8_t>{} : std::span(found->second.bytes);
+  }
+  if (staged_bytes_ + message.bulk_bytes > kMaxStagedBytes) return {};
+  Staged& staged = staged_[key];
+  staged.bytes.resize(message.bulk_bytes);
+  staged_bytes_ += message.bulk_bytes;
+  return staged.bytes;
+}
+
 bool ReplicaWriter::stage(const Message& message, std::span<const std::uint8_t> bulk) {
   const std::optional<ram::EpochChunk> chunk = chunk_within(message, replica_.size());
-  if (!chunk || bulk.size() != chunk->data_bytes() ||
-      staged_bytes_ + bulk.size() > kMaxStagedBytes) {
+  if (!chunk || bulk.size() != chunk->data_bytes()) {
     ++refused_chunks_;
     return false;
   }
-  // A retransmission of a chunk already written, or already waiting: the backup acknowledges
-  // it again, there is nothing to keep.
+  // A retransmission of a chunk already written: the backup acknowledges it again, there is
+  // nothing to keep.
   if (chunk->epoch <= applied_through_) return true;
   const auto key = std::pair{chunk->epoch, chunk->chunk_index};
-  if (staged_.contains(key)) return true;
-  staged_.emplace(key, std::vector<std::uint8_t>(bulk.begin(), bulk.end()));
+  const auto found = staged_.find(key);
+  if (found != staged_.end()) {
+    // Read straight into its staging (prepare()), or arrived whole in the lane's buffer after a
+    // first copy broke off: it is complete now. Complete already: a retransmission, nothing to
+    // keep.
+    Staged& staged = found->second;
+    if (!staged.complete && bulk.data() != staged.bytes.data())
+      std::copy(bulk.begin(), bulk.end(), staged.bytes.begin());
+    staged.complete = true;
+    return true;
+  }
+  if (staged_bytes_ + bulk.size() > kMaxStagedBytes) {
+    ++refused_chunks_;
+    return false;
+  }
+  staged_.emplace(key, Staged{std::vector<std::uint8_t>(bulk.begin(), bulk.end()), true});
   staged_bytes_ += bulk.size();
   return true;
 }
@@ -53,7 +89,8 @@ void ReplicaWriter::apply(const ram::EpochChunk& chunk) {
     applied_through_ = std::max(applied_through_, chunk.epoch);
     return;
   }
-  const std::vector<std::uint8_t>& bytes = it->second;
+  MYCELIUM_ASSERT(it->second.complete);
+  const std::vector<std::uint8_t>& bytes = it->second.bytes;
   MYCELIUM_ASSERT(bytes.size() == chunk.data_bytes());
   const std::uint64_t page_bytes = chunk.page_size_bytes;
   for (std::size_t i = 0; i < chunk.pages.size(); ++i) {

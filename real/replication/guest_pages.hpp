@@ -30,6 +30,10 @@ class ReplicaWriter {
   // (so the backup never sees the chunk, and the primary sends it again) a malformed chunk, one
   // outside the replica, or one over the staging bound.
   BulkSink sink();
+  // Where a chunk's pages are read to as they arrive (AsioEnvironment::set_bulk_destination):
+  // straight into its staging, so the lane copies nothing. Optional: without it the sink copies
+  // from the lane's buffer.
+  BulkDestination destination();
   // Writes a staged chunk into the replica (ReplicationBackup::on_apply, in epoch order).
   void apply(const ram::EpochChunk& chunk);
 
@@ -39,10 +43,15 @@ class ReplicaWriter {
   std::uint64_t refused_chunks() const { return refused_chunks_; }
 
  private:
+  struct Staged {
+    std::vector<std::uint8_t> bytes;
+    bool complete = false;  // false while its bytes are still being read in (prepare())
+  };
+  std::span<std::uint8_t> prepare(const Message& message);
   bool stage(const Message& message, std::span<const std::uint8_t> bulk);
 
   std::span<std::uint8_t> replica_;
-  std::map<std::pair<std::uint64_t, std::uint16_t>, std::vector<std::uint8_t>> staged_;
+  std::map<std::pair<std::uint64_t, std::uint16_t>, Staged> staged_;
   std::uint64_t applied_through_ = 0;  // newest epoch written into the replica
   std::uint64_t staged_bytes_ = 0;
   std::uint64_t pages_written_ = 0;

@@ -56,6 +56,10 @@ TEST_CASE("asio replication: replicas are snapshots while the guest writes, and 
         io, AsioEnvironmentConfig{NodeId{b + 1}, any_loopback_port(), {}, 5});
     backup.writer = std::make_unique<ReplicaWriter>(backup.replica);
     backup.env->set_bulk_sink(ram::kReplicationPort, backup.writer->sink());
+    // Backup 1 has its chunks read straight into its staging, backup 2 through the lane's own
+    // buffer: both paths must give the same replica.
+    if (b == 0)
+      backup.env->set_bulk_destination(ram::kReplicationPort, backup.writer->destination());
     backup.env->add_peer(NodeId{0}, primary_env.local_endpoint());
     primary_env.add_peer(NodeId{b + 1}, backup.env->local_endpoint());
     backup.backup = std::make_unique<ram::ReplicationBackup>(*backup.env, NodeId{0}, 1);
@@ -124,6 +128,8 @@ TEST_CASE("asio replication: replicas are snapshots while the guest writes, and 
     CHECK(backup.writer->staged_bytes() == 0);
     CHECK(backup.env->agent_metrics().counter("lane_messages_received_total") > 0);
   }
+  CHECK(backups[0].env->agent_metrics().counter("lane_bulk_read_to_destination_total") > 0);
+  CHECK(backups[1].env->agent_metrics().counter("lane_bulk_read_to_destination_total") == 0);
   INFO("epochs " << primary.buffer().last_launched() << ", lanes open "
                  << primary_env.lanes().open_outgoing());
   CHECK(primary.buffer().last_launched() > 50);                // about one per 10 ms tick
