@@ -51,12 +51,13 @@ struct TcpLanes::Incoming {
 };
 
 TcpLanes::TcpLanes(asio::io_context& io, NodeId self, tcp::endpoint listen, MetricsSink& metrics,
-                   Deliver deliver, Destination destination)
+                   Deliver deliver, Destination destination, std::size_t max_incoming)
     : io_(io),
       self_(self),
       metrics_(metrics),
       deliver_(std::move(deliver)),
       destination_(std::move(destination)),
+      max_incoming_(max_incoming),
       acceptor_(io) {
   acceptor_.open(listen.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
@@ -152,8 +153,16 @@ void TcpLanes::accept() {
       [this, alive = alive_](const boost::system::error_code& error, tcp::socket socket) {
         if (!*alive || error == asio::error::operation_aborted) return;
         if (!error) {
-          auto connection = std::make_shared<Incoming>(std::move(socket));
           std::erase_if(incoming_, [](const auto& weak) { return weak.expired(); });
+          if (incoming_.size() >= max_incoming_) {
+            // Each open connection may hold a bulk buffer: their number is bounded too.
+            metrics_.add_counter("lane_connections_refused_total", 1);
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            accept();
+            return;
+          }
+          auto connection = std::make_shared<Incoming>(std::move(socket));
           incoming_.push_back(connection);
           metrics_.add_counter("lane_connections_accepted_total", 1);
           read(connection);

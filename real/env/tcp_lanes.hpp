@@ -8,7 +8,8 @@
 // it still queued (lost, counted: the replication protocol retransmits) and reopened by the next
 // message for it. Bounded: at most kMaxQueuedBytesPerLane waits per outgoing connection (more
 // is dropped and counted), at most kMaxReceivedBulkBytes of bulk per message (a peer announcing
-// more is cut off).
+// more is cut off), at most kMaxIncomingConnections incoming connections open (more are closed
+// at once, counted).
 //
 // Not an Environment: AsioEnvironment owns one and gets every complete message back through
 // `deliver`, on the io_context's thread.
@@ -47,6 +48,9 @@ class TcpLanes {
  public:
   static constexpr std::size_t kMaxQueuedBytesPerLane = 256U << 20;
   static constexpr std::uint64_t kMaxReceivedBulkBytes = 64U << 20;
+  // Incoming connections open at once; more are closed as they arrive (counted). Peers open
+  // one per lane they use: 64 peers with 16 lanes each fit.
+  static constexpr std::size_t kMaxIncomingConnections = 1024;
 
   using Deliver = std::function<void(const Message& message, std::span<const std::uint8_t> bulk)>;
   // Where the bulk of a message whose frame has arrived should be read to: a buffer of exactly
@@ -57,7 +61,8 @@ class TcpLanes {
 
   // Listens on `listen` (TCP, same address and port as the node's datagrams).
   TcpLanes(boost::asio::io_context& io, NodeId self, boost::asio::ip::tcp::endpoint listen,
-           MetricsSink& metrics, Deliver deliver, Destination destination = {});
+           MetricsSink& metrics, Deliver deliver, Destination destination = {},
+           std::size_t max_incoming = kMaxIncomingConnections);
   ~TcpLanes();
   TcpLanes(const TcpLanes&) = delete;
   TcpLanes& operator=(const TcpLanes&) = delete;
@@ -89,6 +94,7 @@ class TcpLanes {
   MetricsSink& metrics_;
   Deliver deliver_;
   Destination destination_;
+  std::size_t max_incoming_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::map<LaneKey, std::shared_ptr<Outgoing>> outgoing_;
   std::vector<std::weak_ptr<Incoming>> incoming_;  // closed on destruction

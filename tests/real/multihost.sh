@@ -15,20 +15,21 @@
 #      and the resumed workload went on past the follower's sequence.
 # Needs root (network namespaces, veth, bridge: iproute2). Otherwise, or if the kernel refuses a
 # namespace, it says why and exits 77, which ctest reports as skipped.
-# Usage: multihost.sh MYCELIUMD MYCELIUM_WORKLOAD WORK_DIR
+# With REPETITIONS > 1 the whole run repeats, each time on fresh namespaces and files, and the
+# last line sums them up (ctest label `long`: 20 repetitions, the issue's crash loop).
+# Usage: multihost.sh MYCELIUMD MYCELIUM_WORKLOAD WORK_DIR [REPETITIONS]
 set -euo pipefail
-myceliumd=$1 workload=$2 work=$3
+myceliumd=$1 workload=$2 work_root=$3 repetitions=${4:-1}
 source "$(dirname "$0")/../cli/lib/agents.sh"
-rm -rf "$work" && mkdir -p "$work"
+rm -rf "$work_root" && mkdir -p "$work_root"
+work=$work_root
 
 if [[ $(id -u) != 0 ]]; then
   echo "multihost: skipped: creating network namespaces needs root (run as root or with sudo)"
   exit 77
 fi
-tag=m$$  # namespace and interface names: short, unique to this run
 subnet=10.77.$(($$ % 200 + 20))
-shm=/dev/shm/mycelium-multihost-$$
-pids=()
+pids=() tag=m$$r0 shm=/dev/shm/mycelium-multihost-$$-0
 cleanup() {
   stop_agents "${pids[@]}"
   for ns in "$tag"-br "$tag"-{1..5}; do ip netns del "$ns" 2>/dev/null || true; done
@@ -36,6 +37,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+run_once() {
+tag=m$$r$1  # namespace and interface names: short, unique to this run and repetition
+shm=/dev/shm/mycelium-multihost-$$-$1
+work=$work_root/run-$1
+mkdir -p "$work"
+pids=()
 if ! ip netns add "$tag"-br 2>"$work/netns.err"; then
   echo "multihost: skipped: this kernel refuses network namespaces: $(cat "$work/netns.err")"
   exit 77
@@ -137,3 +144,12 @@ promoted_check=$("$workload" check --memory "$shm-replica-$promoted") ||
   fail "the resumed workload did not continue: $promoted_check (follower: $other_check)"
 grep -q "emulating a WAN on outgoing traffic: 10.0" "$work/node-5.log" || fail "no WAN emulated"
 echo "multihost: ok (5 hosts in namespaces, 10 ms and 1 % loss each way; backup 4 killed at epoch $before, commits went on to $after; primary killed at $last_committed, host $promoted restored epoch $from and resumed; hosts 1 and 4 declared dead)"
+cleanup
+}
+
+for rep in $(seq "$repetitions"); do
+  run_once "$rep"
+done
+if [[ $repetitions -gt 1 ]]; then
+  echo "multihost: $repetitions of $repetitions crash runs lost no committed epoch, every image consistent"
+fi

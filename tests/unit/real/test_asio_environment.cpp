@@ -362,3 +362,28 @@ TEST_CASE("asio env: link emulation delays every message and loses datagrams at 
     return std::stoi(x) < std::stoi(y);
   }));
 }
+
+TEST_CASE("asio env: incoming lane connections are bounded, the extra ones closed and counted") {
+  boost::asio::io_context io;
+  AgentMetrics metrics;
+  TcpLanes lanes(
+      io, NodeId{1}, boost::asio::ip::tcp::endpoint(boost::asio::ip::address_v4::loopback(), 0),
+      metrics, [](const Message&, std::span<const std::uint8_t>) {}, {}, 2);
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<boost::asio::ip::tcp::socket>(io));
+    clients.back()->connect(lanes.local_endpoint());
+  }
+  REQUIRE(run_until(
+      io,
+      [&] {
+        return metrics.counter("lane_connections_accepted_total") == 2 &&
+               metrics.counter("lane_connections_refused_total") == 1;
+      },
+      2000ms));
+  // The refused one is closed: reading from it ends at once.
+  std::array<std::uint8_t, 1> byte{};
+  boost::system::error_code error;
+  clients[2]->read_some(boost::asio::buffer(byte), error);
+  CHECK(error == boost::asio::error::eof);
+}
