@@ -117,17 +117,7 @@ done
 
 last_committed=$(field 1 last_committed)
 kill -9 "${pids[0]}"
-decided() {
-  local a b; a=$(field 2 failover) b=$(field 3 failover)
-  [[ ($a == promoted && $b == following) || ($a == following && $b == promoted) ]]
-}
-wait_for "one backup promoted, the other following it" 20 decided
-promoted=2 other=3
-[[ $(field 2 failover) == promoted ]] || { promoted=3 other=2; }
-from=$(field "$promoted" promoted_from_epoch)
-[[ $from -ge $last_committed ]] ||
-  fail "host $promoted restores epoch $from, older than the committed $last_committed"
-[[ -n $(field "$promoted" workload_pid) ]] || fail "host $promoted did not resume the workload"
+await_failover "$last_committed"
 dead_seen() {
   for n in 2 3 5; do for m in 1 4; do [[ $(state_of "$n" "$m") == dead ]] || return 1; done; done
 }

@@ -110,3 +110,24 @@ stop_agents() {
     rmdir /sys/fs/cgroup/*/mycelium-*-"$pid" 2>/dev/null || true
   done
 }
+
+# await_failover LAST_COMMITTED: once the primary (node 1) is gone, waits until node 2 or 3 is
+# promoted and the other follows it, and checks the promoted one restores an epoch at least
+# LAST_COMMITTED (the last commit the primary reported) and runs the workload. Sets `promoted`,
+# `other` and `from` (the restored epoch). Needs `field NODE NAME`, reading NODE's /replication.
+await_failover() {
+  local last=$1
+  decided() {
+    local a b
+    a=$(field 2 failover) b=$(field 3 failover)
+    [[ ($a == promoted && $b == following) || ($a == following && $b == promoted) ]]
+  }
+  wait_for "one backup promoted, the other following it" 20 decided
+  promoted=2 other=3
+  [[ $(field 2 failover) == promoted ]] || { promoted=3 other=2; }
+  [[ $(field "$other" new_primary) == "$promoted" ]] ||
+    fail "node $other does not follow node $promoted"
+  from=$(field "$promoted" promoted_from_epoch)
+  [[ $from -ge $last ]] || fail "node $promoted restores epoch $from, older than the committed $last"
+  [[ -n $(field "$promoted" workload_pid) ]] || fail "node $promoted did not start the workload"
+}
