@@ -6,7 +6,8 @@
 # to hosts 2, 3 and 4; host 5 only takes part in the Service Spore membership and registers a
 # service.
 #   1. every host sees the five members alive and discovers the instance host 5 registered;
-#   2. backup 4 crashes mid-run (kill -9): the primary declares it failed and goes on committing
+#   2. one replication connection from host 1 to host 2 is cut (ss -K) and commits go on; then
+#      backup 4 crashes mid-run (kill -9): the primary declares it failed and goes on committing
 #      to hosts 2 and 3, which keep up;
 #   3. host 1 crashes (kill -9 of its agent; its workload dies with it): a backup is promoted
 #      from an epoch at least the last one host 1 reported committed and resumes the workload,
@@ -105,6 +106,18 @@ wait_for "hosts 1 to 4 discover orders-5" 30 discovers
 committed_at_least() { local c; c=$(field 1 last_committed); [[ -n $c && $c -ge $1 ]]; }
 wait_for "host 1 commits 40 epochs to hosts 2, 3 and 4" 60 committed_at_least 40
 
+# One replication connection from host 1 to host 2 is killed (ss -K, on host 1's side): what it
+# carried is sent again, and commits go on.
+lane=$(in_host 1 ss -Htn state established dst "$subnet.2" dport = 7200 | awk 'NR == 1 {print $3}')
+[[ -n $lane ]] || fail "host 1 has no replication connection to host 2"
+in_host 1 ss -K -Htn dst "$subnet.2" dport = 7200 sport = "${lane##*:}" >/dev/null
+cut_at=$(field 1 last_committed)
+wait_for "host 1 commits 20 more epochs after a connection was cut" 30 committed_at_least \
+  $((cut_at + 20))
+in_host 1 bash -c "source '$(dirname "$0")/../cli/lib/agents.sh'; get 9460 /metrics" |
+  grep -q '^lane_connections_dropped_total{node="1"} [1-9]' ||
+  fail "host 1 did not see its connection cut"
+
 # Backup 4 crashes: the primary declares it failed (2 s without its acknowledgements) and goes
 # on committing to the two others, which keep up.
 kill -9 "${pids[3]}"
@@ -133,7 +146,7 @@ promoted_check=$("$workload" check --memory "$shm-replica-$promoted") ||
 [[ $(sequence_of "$promoted_check") -gt $(sequence_of "$other_check") ]] ||
   fail "the resumed workload did not continue: $promoted_check (follower: $other_check)"
 grep -q "emulating a WAN on outgoing traffic: 10.0" "$work/node-5.log" || fail "no WAN emulated"
-echo "multihost: ok (5 hosts in namespaces, 10 ms and 1 % loss each way; backup 4 killed at epoch $before, commits went on to $after; primary killed at $last_committed, host $promoted restored epoch $from and resumed; hosts 1 and 4 declared dead)"
+echo "multihost: ok (5 hosts in namespaces, 10 ms and 1 % loss each way; a lane cut at epoch $cut_at; backup 4 killed at epoch $before, commits went on to $after; primary killed at $last_committed, host $promoted restored epoch $from and resumed; hosts 1 and 4 declared dead)"
 cleanup
 }
 
