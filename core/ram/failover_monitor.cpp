@@ -90,8 +90,31 @@ void FailoverMonitor::decide() {
   }
 }
 
+void FailoverMonitor::on_handover(const Handover& handover) {
+  if (state_ == State::kPromoted || state_ == State::kFollowing) return;  // decided already
+  env_.cancel_timer(check_timer_);
+  env_.cancel_timer(decide_timer_);
+  new_primary_ = handover.new_primary;
+  decided_at_ = env_.now();
+  handed_over_ = true;
+  env_.metrics().add_counter("failover_handovers_total", 1);
+  if (handover.new_primary == env_.self()) {
+    state_ = State::kPromoted;
+    if (on_promote_) on_promote_(backup_.restore_point());
+  } else {
+    state_ = State::kFollowing;
+  }
+}
+
 void FailoverMonitor::on_message(const Message& message) {
   const DecodeResult decoded = decode_replication_message(message.payload);
+  if (const Handover* handover =
+          decoded.message ? std::get_if<Handover>(&*decoded.message) : nullptr;
+      handover != nullptr && handover->stream == config_.stream &&
+      message.from == config_.primary) {
+    on_handover(*handover);
+    return;
+  }
   const PromotionClaim* claim =
       decoded.message ? std::get_if<PromotionClaim>(&*decoded.message) : nullptr;
   if (claim == nullptr || claim->stream != config_.stream || !is_peer(message.from)) {

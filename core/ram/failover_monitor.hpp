@@ -5,6 +5,8 @@
 //   electing: send my claim (restore epoch) to the other backups, collect theirs for
 //             election_window; a claim from a peer also starts my election
 //   electing --(window over)--> promoted (mine is the best claim) or following (another's is)
+//   watching or electing --(a Handover from the primary: a planned migration completed)-->
+//            promoted (I am its target) or following (another backup is)
 //
 // The best claim has the highest restore epoch, then the lowest node id. Because an epoch is
 // committed only once the backups required by the commit policy have applied it, the best
@@ -22,8 +24,6 @@
 #include <core/ram/replication_backup.hpp>
 
 namespace mycelium::ram {
-
-inline constexpr Port kFailoverPort{7101};
 
 struct FailoverConfig {
   std::uint32_t stream = 1;
@@ -53,6 +53,8 @@ class FailoverMonitor {
   std::optional<NodeId> new_primary() const { return new_primary_; }
   std::optional<TimePoint> suspected_at() const { return suspected_at_; }
   std::optional<TimePoint> decided_at() const { return decided_at_; }
+  // Decided by the primary's Handover (a planned migration), not by an election.
+  bool handed_over() const { return handed_over_; }
 
  private:
   struct Claim {
@@ -64,6 +66,7 @@ class FailoverMonitor {
   void start_election();
   void decide();
   void on_message(const Message& message);
+  void on_handover(const Handover& handover);
   bool is_peer(NodeId node) const;
 
   Environment& env_;
@@ -76,6 +79,7 @@ class FailoverMonitor {
   std::optional<NodeId> new_primary_;
   std::optional<TimePoint> suspected_at_;
   std::optional<TimePoint> decided_at_;
+  bool handed_over_ = false;
   TimerId check_timer_;
   TimerId decide_timer_;
 };

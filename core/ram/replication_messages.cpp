@@ -12,7 +12,8 @@ enum class MessageType : std::uint8_t {
   kEpochChunk = 1,
   kChunkAck = 2,
   kPrimaryHeartbeat = 3,
-  kPromotionClaim = 4
+  kPromotionClaim = 4,
+  kHandover = 5
 };
 
 constexpr std::uint8_t kRestorableFlag = 0x01;
@@ -75,6 +76,14 @@ void encode_body(wire::ByteWriter& writer, const PromotionClaim& claim) {
   writer.u32(claim.stream);
   writer.varint(claim.restore_epoch);
   writer.varint(static_cast<std::uint64_t>(claim.snapshot_time.time_since_epoch().count()));
+}
+
+void encode_body(wire::ByteWriter& writer, const Handover& handover) {
+  MYCELIUM_ASSERT(handover.new_primary.valid());
+  writer.u8(static_cast<std::uint8_t>(MessageType::kHandover));
+  writer.u32(handover.stream);
+  writer.varint(handover.final_epoch);
+  writer.u32(handover.new_primary.value);
 }
 
 // A time on the wire: nanoseconds since the environment's epoch, within Duration's range.
@@ -168,6 +177,19 @@ std::optional<PromotionClaim> decode_claim(wire::ByteReader& reader) {
   return claim;
 }
 
+std::optional<Handover> decode_handover(wire::ByteReader& reader) {
+  Handover handover;
+  handover.stream = reader.u32();
+  handover.final_epoch = reader.varint();
+  handover.new_primary = NodeId{reader.u32()};
+  if (!reader.ok()) return std::nullopt;
+  if (!handover.new_primary.valid()) {
+    reader.fail("handover names no new primary");
+    return std::nullopt;
+  }
+  return handover;
+}
+
 std::optional<ChunkAck> decode_ack(wire::ByteReader& reader) {
   ChunkAck ack;
   ack.stream = reader.u32();
@@ -219,6 +241,9 @@ DecodeResult decode_replication_message(std::span<const std::uint8_t> bytes) {
       break;
     case MessageType::kPromotionClaim:
       if (auto claim = decode_claim(reader)) message = *claim;
+      break;
+    case MessageType::kHandover:
+      if (auto handover = decode_handover(reader)) message = *handover;
       break;
     default:
       reader.fail("unknown message type " + std::to_string(type));

@@ -11,6 +11,7 @@
 //   ChunkAck   (type 2): u32 stream | v epoch | u16 chunk_index | v applied_through
 //   PrimaryHeartbeat (type 3): u32 stream | v last_launched | v last_committed
 //   PromotionClaim   (type 4): u32 stream | v restore_epoch | v snapshot_time_ns
+//   Handover         (type 5): u32 stream | v final_epoch | u32 new_primary
 // Decoding never trusts a length: counts are checked against the bytes left before anything is
 // allocated, and every failure names what was wrong.
 
@@ -26,8 +27,9 @@
 
 namespace mycelium::ram {
 
-// Replication traffic has its own port on every node.
+// Replication traffic has its own port on every node; failover (claims, handovers) another.
 inline constexpr Port kReplicationPort{7100};
+inline constexpr Port kFailoverPort{7101};
 
 inline constexpr std::uint8_t kReplicationWireVersion = 1;
 // Bounds a decoder enforces; an encoder asserts them.
@@ -82,7 +84,20 @@ struct PromotionClaim {
   bool operator==(const PromotionClaim&) const = default;
 };
 
-using ReplicationMessage = std::variant<EpochChunk, ChunkAck, PrimaryHeartbeat, PromotionClaim>;
+// A planned migration completed: the primary has stopped, and `new_primary` (the target, which
+// applied every epoch through `final_epoch`) resumes the guest. Sent by the primary to every
+// backup, so the target takes over and the others follow it at once, with no election (which
+// could choose another backup as up to date).
+struct Handover {
+  std::uint32_t stream = 0;
+  std::uint64_t final_epoch = 0;
+  NodeId new_primary;
+
+  bool operator==(const Handover&) const = default;
+};
+
+using ReplicationMessage =
+    std::variant<EpochChunk, ChunkAck, PrimaryHeartbeat, PromotionClaim, Handover>;
 
 std::vector<std::uint8_t> encode(const ReplicationMessage& message);
 // Encodes an EpochChunk whose pages are `pages` (fields.pages is ignored): the primary encodes

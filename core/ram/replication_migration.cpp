@@ -91,6 +91,22 @@ void ReplicationPrimary::finish_migration(bool completed, std::string abort_reas
   outcome.final_epoch = buffer_.last_launched();
   if (completed) {
     env_.metrics().add_counter("migrations_completed_total", 1);
+    // Every backup learns who resumes the guest: the target takes over, the others follow it.
+    // On a lane: where lanes are TCP, a lost datagram cannot turn this into an election.
+    Handover handover;
+    handover.stream = config_.stream;
+    handover.final_epoch = outcome.final_epoch;
+    handover.new_primary = migration.config.target;
+    const std::vector<std::uint8_t> payload = encode(handover);
+    for (const BackupState& backup : backups_) {
+      if (!backup.live) continue;
+      Message message;
+      message.to = backup.node;
+      message.port = kFailoverPort;
+      message.lane = 1;
+      message.payload = payload;
+      env_.send(std::move(message));
+    }
     stop();  // the target resumes the guest; this node no longer replicates it
   } else {
     env_.metrics().add_counter("migrations_aborted_total", 1);

@@ -3,6 +3,7 @@
 // committed epoch; heartbeats keep a busy primary from being suspected.
 
 #include <memory>
+#include <optional>
 
 #include <catch2/catch.hpp>
 
@@ -130,4 +131,46 @@ TEST_CASE("claims from strangers or for another stream are ignored") {
   CHECK(cluster.monitors[0]->state() == FailoverMonitor::State::kWatching);
   CHECK(cluster.network.node(1).recorded_metrics().counter("failover_messages_unexpected_total") ==
         2);
+}
+
+TEST_CASE("a completed migration hands over: the target promotes, the others follow, no election") {
+  Cluster cluster;
+  for (std::uint64_t page = 0; page < 30; ++page)
+    cluster.vm->dirty(page);
+  cluster.network.advance(300ms);
+  std::optional<MigrationOutcome> outcome;
+  MigrationConfig migrate;
+  migrate.target = NodeId{3};  // not the lowest id: an election would pick backup 1
+  REQUIRE(cluster.primary->start_migration(
+      migrate, [&outcome](const MigrationOutcome& done) { outcome = done; }));
+  cluster.network.advance(2s);
+  REQUIRE(outcome.has_value());
+  REQUIRE(outcome->completed);
+
+  REQUIRE(cluster.promotions.size() == 1);
+  CHECK(cluster.promotions.front().first == 3);
+  CHECK(cluster.promotions.front().second.epoch == outcome->final_epoch);
+  for (const auto& monitor : cluster.monitors)
+    CHECK(monitor->new_primary() == NodeId{3});
+  CHECK(cluster.monitors[0]->state() == FailoverMonitor::State::kFollowing);
+  CHECK(cluster.monitors[2]->state() == FailoverMonitor::State::kPromoted);
+  CHECK(cluster.monitors[2]->handed_over());
+  // Decided by the handover, at once: nobody suspected the primary or held an election.
+  for (std::uint32_t node = 1; node <= 3; ++node) {
+    CHECK(cluster.network.node(node).recorded_metrics().counter("failover_elections_total") == 0);
+    CHECK(cluster.network.node(node).recorded_metrics().counter("failover_handovers_total") == 1);
+  }
+  CHECK(*cluster.monitors[2]->decided_at() - outcome->finished_at < 50ms);
+}
+
+TEST_CASE("a handover from anyone but the primary is ignored") {
+  Cluster cluster;
+  Message forged;
+  forged.to = NodeId{2};
+  forged.port = kFailoverPort;
+  forged.payload = encode(Handover{1, 5, NodeId{2}});
+  cluster.network.node(1).send(forged);  // node 1 is a backup, not the primary
+  cluster.network.advance(100ms);
+  CHECK(cluster.promotions.empty());
+  CHECK(cluster.monitors[1]->state() == FailoverMonitor::State::kWatching);
 }

@@ -127,3 +127,17 @@ TEST_CASE("encoding a chunk from a slice gives the same bytes as encoding the ch
   fields.pages = {999};  // ignored
   CHECK(encode_chunk(fields, chunk.pages) == encode(chunk));
 }
+
+TEST_CASE("a handover round-trips, and one naming no new primary is refused") {
+  const Handover handover{4, 1234, NodeId{7}};
+  const std::vector<std::uint8_t> bytes = encode(handover);
+  const DecodeResult result = decode_replication_message(bytes);
+  REQUIRE(result.message.has_value());
+  CHECK(std::get<Handover>(*result.message) == handover);
+  std::vector<std::uint8_t> nobody = bytes;
+  for (std::size_t i = nobody.size() - 4; i < nobody.size(); ++i)
+    nobody[i] = 0xff;  // NodeId's invalid value
+  CHECK(refusal(nobody).find("names no new primary") != std::string::npos);
+  nobody.pop_back();
+  CHECK_FALSE(decode_replication_message(nobody).message.has_value());
+}
