@@ -1,3 +1,5 @@
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 #include <real/agent/agent.hpp>
@@ -105,7 +107,12 @@ std::optional<asio::ip::tcp::endpoint> Agent::admin_endpoint() const {
 }
 
 HttpResponse Agent::answer(std::string_view method, std::string_view target) const {
-  if (method != "GET") return {405, "text/plain", "only GET\n"};
+  constexpr std::string_view kMigrate = "/replication/migrate?to=";
+  if (method == "POST" && target.starts_with(kMigrate))
+    return migrate(target.substr(kMigrate.size()));
+  if (method != "GET") {
+    return {405, "text/plain", "only GET, and POST /replication/migrate?to=N\n"};
+  }
   if (target == "/status") return {200, "application/json", status_json()};
   if (target == "/members") return {200, "application/json", members_json()};
   if (target == "/services") return {200, "application/json", services_json()};
@@ -116,6 +123,19 @@ HttpResponse Agent::answer(std::string_view method, std::string_view target) con
   }
   return {404, "text/plain",
           "not found; try /status, /members, /services, /replication or /metrics\n"};
+}
+
+HttpResponse Agent::migrate(std::string_view to) const {
+  if (!replication_) return {404, "text/plain", "this agent has no replication role\n"};
+  std::uint32_t node = 0;
+  const auto [end, error] = std::from_chars(to.data(), to.data() + to.size(), node);
+  if (error != std::errc{} || end != to.data() + to.size() || to.empty() ||
+      node == NodeId::kInvalidValue) {
+    return {400, "text/plain", "expected /replication/migrate?to=NODE (a node id)\n"};
+  }
+  const std::string refused = replication_->migrate(NodeId{node});
+  if (!refused.empty()) return {409, "text/plain", refused + "\n"};
+  return {202, "application/json", nlohmann::json{{"migrating_to", node}}.dump() + "\n"};
 }
 
 std::string Agent::status_json() const {

@@ -5,6 +5,7 @@
 //   GET /members   every member this node knows, with state and incarnation
 //   GET /services  every service instance this node knows, with owner, ports, health, labels
 //   GET /replication  the replication role's state (primary or backup), when it has one
+//   POST /replication/migrate?to=N  the primary starts a planned migration to backup N
 //   GET /metrics   the node's metrics in the Prometheus text format
 // Everything runs on the io_context the caller runs (one thread).
 
@@ -39,6 +40,8 @@ class Agent {
   std::string members_json() const;
   std::string services_json() const;
   std::string metrics_text() const;
+  // POST /replication/migrate?to=N: 202 once started, 400 / 404 / 409 with the reason.
+  HttpResponse migrate(std::string_view to) const;
   const AsioEnvironment& environment() const { return *env_; }
   std::optional<boost::asio::ip::tcp::endpoint> admin_endpoint() const;
 

@@ -145,13 +145,42 @@ void ReplicationRole::on_promoted(const ram::RestorePoint& from) {
   Backup& backup = *backup_;
   backup.promoted_from = from;
   log_("replication: primary " + std::to_string(config_.primary.value) +
-       " is gone; promoted: " + config_.memory_file + " holds epoch " + std::to_string(from.epoch) +
+       (backup.failover->handed_over() ? " handed over (planned migration)" : " is gone") +
+       "; promoted: " + config_.memory_file + " holds epoch " + std::to_string(from.epoch) +
        ", the image to resume the workload from");
   if (config_.workload_command.empty()) return;
   backup.workload = std::make_unique<ChildProcess>(config_.workload_command);
   backup.workload_started_at = env_.now();
   log_("replication: resumed the workload on the replica, pid " +
        std::to_string(backup.workload->pid()));
+}
+
+std::string ReplicationRole::migrate(NodeId target) {
+  if (!primary_) return "this node is not the primary";
+  if (primary_->protocol->migrating()) return "a migration is running already";
+  ram::MigrationConfig migration;
+  migration.target = target;
+  const bool started = primary_->protocol->start_migration(
+      migration, [this, target](const ram::MigrationOutcome& outcome) {
+        primary_->migrating_to.reset();
+        primary_->migration = outcome;
+        if (!outcome.completed) {
+          log_("replication: migration to node " + std::to_string(target.value) +
+               " aborted: " + outcome.abort_reason + "; the workload runs here still");
+          return;
+        }
+        log_("replication: migration to node " + std::to_string(target.value) +
+             " completed at epoch " + std::to_string(outcome.final_epoch) + ", blackout " +
+             std::to_string(to_seconds(outcome.blackout()) * 1e3) + " ms; node " +
+             std::to_string(target.value) + " runs the workload now");
+        // Replication has stopped here; the workload's copy on this host is abandoned.
+        primary_->cpu.reset();
+        primary_->workload.reset();
+      });
+  if (!started) return "node " + std::to_string(target.value) + " is not a live backup";
+  primary_->migrating_to = target;
+  log_("replication: migrating the workload to node " + std::to_string(target.value));
+  return "";
 }
 
 void ReplicationRole::update_workload_frozen() {
@@ -189,6 +218,17 @@ std::string ReplicationRole::status_json() const {
     status["workload_pid"] =
         primary_->workload ? nlohmann::json(primary_->workload->pid()) : nlohmann::json();
     status["throttle_mechanism"] = primary_->throttle_mechanism;
+    nlohmann::json migration;  // null until one starts
+    if (primary_->migrating_to) {
+      migration = {{"state", "running"}, {"target", primary_->migrating_to->value}};
+    } else if (const auto& done = primary_->migration) {
+      migration = {{"state", done->completed ? "completed" : "aborted"},
+                   {"final_epoch", done->final_epoch},
+                   {"duration_s", to_seconds(done->finished_at - done->started_at)},
+                   {"blackout_s", to_seconds(done->blackout())},
+                   {"abort_reason", done->abort_reason}};
+    }
+    status["migration"] = migration;
   } else {
     const Backup& backup = *backup_;
     const ram::RestorePoint restore = backup.protocol->restore_point();
@@ -198,6 +238,7 @@ std::string ReplicationRole::status_json() const {
     status["pages_written"] = backup.writer->pages_written();
     status["refused_chunks"] = backup.writer->refused_chunks();
     status["failover"] = failover_state_name(backup.failover->state());
+    status["handed_over"] = backup.failover->handed_over();
     const std::optional<NodeId> new_primary = backup.failover->new_primary();
     status["new_primary"] = new_primary ? nlohmann::json(new_primary->value) : nlohmann::json();
     status["promoted_from_epoch"] =

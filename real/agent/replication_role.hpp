@@ -44,6 +44,9 @@ class ReplicationRole {
 
   // GET /replication: the role's state as JSON (docs/myceliumd.md).
   std::string status_json() const;
+  // POST /replication/migrate?to=N: starts a planned migration of the workload to backup
+  // `target` (two-phase convergence, then a handover). Empty when it started, else why not.
+  std::string migrate(NodeId target);
 
  private:
   struct Primary {
@@ -53,6 +56,8 @@ class ReplicationRole {
     std::string throttle_mechanism = "none";
     bool reading = false;  // frozen for a read
     bool paused = false;   // frozen by an emergency pause
+    std::optional<NodeId> migrating_to;
+    std::optional<ram::MigrationOutcome> migration;  // the last one, once finished
     std::unique_ptr<MemoryGuest> guest;
     std::unique_ptr<ram::ReplicationPrimary> protocol;
   };
