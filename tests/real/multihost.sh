@@ -18,9 +18,12 @@
 # namespace, it says why and exits 77, which ctest reports as skipped.
 # With REPETITIONS > 1 the whole run repeats, each time on fresh namespaces and files, and the
 # last line sums them up (ctest label `long`: 20 repetitions, the issue's crash loop).
-# Usage: multihost.sh MYCELIUMD MYCELIUM_WORKLOAD WORK_DIR [REPETITIONS]
+# SCENARIO `migrate` replaces steps 2 to 4 by a planned migration from host 1 to host 3 (POST
+# /replication/migrate): the handover promotes host 3, which resumes the workload, the other
+# backups follow it, and the source reports the blackout.
+# Usage: multihost.sh MYCELIUMD MYCELIUM_WORKLOAD WORK_DIR [REPETITIONS [crash|migrate]]
 set -euo pipefail
-myceliumd=$1 workload=$2 work_root=$3 repetitions=${4:-1}
+myceliumd=$1 workload=$2 work_root=$3 repetitions=${4:-1} scenario=${5:-crash}
 source "$(dirname "$0")/../cli/lib/agents.sh"
 rm -rf "$work_root" && mkdir -p "$work_root"
 work=$work_root
@@ -105,6 +108,32 @@ discovers() {
 wait_for "hosts 1 to 4 discover orders-5" 30 discovers
 committed_at_least() { local c; c=$(field 1 last_committed); [[ -n $c && $c -ge $1 ]]; }
 wait_for "host 1 commits 40 epochs to hosts 2, 3 and 4" 60 committed_at_least 40
+
+if [[ $scenario == migrate ]]; then
+  # A planned migration to host 3 across the emulated WAN: two-phase convergence, then the
+  # handover promotes host 3, which resumes the workload; hosts 2 and 4 follow it.
+  in_host 1 python3 -c 'import urllib.request
+urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:9460/replication/migrate?to=3",
+                                              data=b"", method="POST"), timeout=5)'
+  migrated() { [[ $(field 1 migration) == *completed* ]]; }
+  wait_for "host 1 reports the migration to host 3 completed" 60 migrated
+  blackout=$(in_host 1 bash -c "source '$(dirname "$0")/../cli/lib/agents.sh'; get 9460 /replication" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["migration"]["blackout_s"])')
+  handed() {
+    [[ $(field 3 failover) == promoted && $(field 3 handed_over) == True ]] || return 1
+    for n in 2 4; do [[ $(field "$n" new_primary) == 3 ]] || return 1; done
+  }
+  wait_for "host 3 promoted by the handover, hosts 2 and 4 following it" 10 handed
+  [[ -n $(field 3 workload_pid) ]] || fail "host 3 did not resume the workload"
+  sleep 1
+  kill -TERM "${pids[2]}"
+  wait "${pids[2]}" || fail "host 3 after SIGTERM: exit $?"
+  image=$("$workload" check --memory "$shm-replica-3") ||
+    fail "the migrated workload's image is not consistent: $image"
+  echo "multihost: ok (migration from host 1 to host 3 over the emulated WAN, blackout $blackout s; $image)"
+  cleanup
+  return
+fi
 
 # One replication connection from host 1 to host 2 is killed (ss -K, on host 1's side): what it
 # carried is sent again, and commits go on.
