@@ -10,25 +10,10 @@ myceliumd=$1 workload=$2 work=$3
 source "$(dirname "$0")/lib/agents.sh"
 rm -rf "$work" && mkdir -p "$work"
 shm=/dev/shm/mycelium-migration-$$
-pids=()
-cleanup() {
-  stop_agents "${pids[@]}"
-  rm -f "$shm"-*
-}
-trap cleanup EXIT
+clean_up_on_exit "$shm"
 
-read -r -a ports < <(free_ports 6)
-listen=("${ports[0]}" "${ports[1]}" "${ports[2]}") admin=("${ports[3]}" "${ports[4]}" "${ports[5]}")
-for i in 1 2 3; do
-  seeds="[1]"
-  [[ $i == 1 ]] && seeds="[]"
-  write_replication_config "$work/agent-$i.yaml" "$i" "$seeds" "$shm" "$workload" \
-    "failureTimeout: 1s"
-done
-for i in 1 2 3; do
-  "$myceliumd" --config "$work/agent-$i.yaml" 2>"$work/node-$i.log" &
-  pids+=($!)
-done
+replication_cluster "$shm" "failureTimeout: 1s"
+start_agents 1 2 3
 field() { json_field "${admin[$1-1]}" /replication "$2"; }
 post() {  # node, path: prints "STATUS BODY"
   python3 -c 'import sys, urllib.request, urllib.error

@@ -13,21 +13,9 @@ myceliumd=$1 workload=$2 work=$3
 source "$(dirname "$0")/lib/agents.sh"
 rm -rf "$work" && mkdir -p "$work"
 shm=/dev/shm/mycelium-cli-$$
-pids=()
-cleanup() {
-  stop_agents "${pids[@]}"
-  rm -f "$shm"-*
-}
-trap cleanup EXIT
+clean_up_on_exit "$shm"
 
-read -r -a ports < <(free_ports 6)
-listen=("${ports[0]}" "${ports[1]}" "${ports[2]}") admin=("${ports[3]}" "${ports[4]}" "${ports[5]}")
-for i in 1 2 3; do
-  seeds="[1]"
-  [[ $i == 1 ]] && seeds="[]"
-  write_replication_config "$work/agent-$i.yaml" "$i" "$seeds" "$shm" "$workload" \
-    "failureTimeout: 1s"
-done
+replication_cluster "$shm" "failureTimeout: 1s"
 field() { json_field "${admin[$1-1]}" /replication "$2"; }
 
 # Without a workload command nobody creates the primary's memory file: the agent refuses.
@@ -41,10 +29,7 @@ grep -q "cannot start: .*$shm-guest" "$work/missing.log" ||
   fail "primary without its memory file: unexpected message: $(cat "$work/missing.log")"
 rm "$work/missing.log"
 
-for i in 1 2 3; do
-  "$myceliumd" --config "$work/agent-$i.yaml" 2>"$work/node-$i.log" &
-  pids+=($!)
-done
+start_agents 1 2 3
 
 committed() { local c; c=$(field 1 last_committed); [[ -n $c && $c -ge 40 ]]; }
 wait_for "the primary commits 40 epochs" 60 committed

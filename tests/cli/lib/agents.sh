@@ -131,3 +131,36 @@ await_failover() {
   [[ $from -ge $last ]] || fail "node $promoted restores epoch $from, older than the committed $last"
   [[ -n $(field "$promoted" workload_pid) ]] || fail "node $promoted did not start the workload"
 }
+
+# replication_cluster PREFIX [KEY: VALUE...]: three agents on loopback, node 1 the primary of the
+# demo workload and nodes 2 and 3 its backups: picks their ports (sets `listen` and `admin`) and
+# writes $work/agent-N.yaml, memory files under PREFIX. Needs `work` and `workload`.
+replication_cluster() {
+  local prefix=$1 ports seeds
+  shift
+  read -r -a ports < <(free_ports 6)
+  listen=("${ports[0]}" "${ports[1]}" "${ports[2]}")
+  admin=("${ports[3]}" "${ports[4]}" "${ports[5]}")
+  for i in 1 2 3; do
+    seeds="[1]"
+    [[ $i == 1 ]] && seeds="[]"
+    write_replication_config "$work/agent-$i.yaml" "$i" "$seeds" "$prefix" "$workload" "$@"
+  done
+}
+
+# start_agents NODE...: starts myceliumd (`myceliumd`) on $work/agent-NODE.yaml, logging to
+# $work/node-NODE.log, and appends each pid to `pids`.
+start_agents() {
+  for i in "$@"; do
+    "$myceliumd" --config "$work/agent-$i.yaml" 2>"$work/node-$i.log" &
+    pids+=($!)
+  done
+}
+
+# clean_up_on_exit SHM_PREFIX: from now on, the script's exit stops the agents in `pids` (which
+# this empties) and removes the memory files SHM_PREFIX-*.
+clean_up_on_exit() {
+  cleanup_shm=$1
+  pids=()
+  trap 'stop_agents "${pids[@]}"; rm -f "$cleanup_shm"-*' EXIT
+}
