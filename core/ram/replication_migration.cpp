@@ -97,16 +97,7 @@ void ReplicationPrimary::finish_migration(bool completed, std::string abort_reas
     handover.stream = config_.stream;
     handover.final_epoch = outcome.final_epoch;
     handover.new_primary = migration.config.target;
-    const std::vector<std::uint8_t> payload = encode(handover);
-    for (const BackupState& backup : backups_) {
-      if (!backup.live) continue;
-      Message message;
-      message.to = backup.node;
-      message.port = kFailoverPort;
-      message.lane = 1;
-      message.payload = payload;
-      env_.send(std::move(message));
-    }
+    send_to_live_backups(kFailoverPort, 1, encode(handover));
     stop();  // the target resumes the guest; this node no longer replicates it
   } else {
     env_.metrics().add_counter("migrations_aborted_total", 1);

@@ -70,12 +70,17 @@ void ReplicationPrimary::send_heartbeats() {
   heartbeat.stream = config_.stream;
   heartbeat.last_launched = buffer_.last_launched();
   heartbeat.last_committed = buffer_.last_committed();
-  const std::vector<std::uint8_t> payload = encode(heartbeat);
+  send_to_live_backups(kReplicationPort, 0, encode(heartbeat));
+}
+
+void ReplicationPrimary::send_to_live_backups(Port port, std::uint16_t lane,
+                                              const std::vector<std::uint8_t>& payload) {
   for (const BackupState& backup : backups_) {
     if (!backup.live) continue;
     Message message;
     message.to = backup.node;
-    message.port = kReplicationPort;
+    message.port = port;
+    message.lane = lane;
     message.payload = payload;
     env_.send(std::move(message));
   }

@@ -150,6 +150,9 @@ class ReplicationPrimary {
 
   void on_tick();
   void send_heartbeats();
+  // One message with `payload` to every backup not declared failed.
+  void send_to_live_backups(Port port, std::uint16_t lane,
+                            const std::vector<std::uint8_t>& payload);
   void detect_failed_backups(TimePoint now);
   void on_message(const Message& message);
   void on_ack(std::size_t backup, const ChunkAck& ack);
