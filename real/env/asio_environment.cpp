@@ -187,10 +187,12 @@ void AsioEnvironment::set_bulk_destination(Port port, BulkDestination destinatio
 
 void AsioEnvironment::send(Message message) {
   message.from = config_.self;
-  if (!config_.peers.contains(message.to)) {
+  const auto peer = config_.peers.find(message.to);
+  if (peer == config_.peers.end()) {
     metrics_.add_counter("messages_dropped_unknown_peer_total", 1);
     return;
   }
+  const asio::ip::udp::endpoint to = peer->second;  // its address as the message leaves
   const Duration delay = config_.emulation.one_way_delay;
   if (message.lane > 0 || message.bulk_bytes > 0) {
     Bulk bulk;  // taken now: a delayed message carries the bytes as they were at its send
@@ -203,10 +205,10 @@ void AsioEnvironment::send(Message message) {
       }
     }
     if (delay == Duration::zero()) {
-      transmit_on_lane(message, std::move(bulk));
+      transmit_on_lane(message, std::move(bulk), to);
     } else {
-      schedule_once(delay, [this, message, bulk = std::move(bulk)]() mutable {
-        transmit_on_lane(message, std::move(bulk));
+      schedule_once(delay, [this, message, bulk = std::move(bulk), to]() mutable {
+        transmit_on_lane(message, std::move(bulk), to);
       });
     }
     return;
@@ -216,23 +218,19 @@ void AsioEnvironment::send(Message message) {
     return;
   }
   if (delay == Duration::zero()) {
-    transmit_datagram(message);
+    transmit_datagram(message, to);
   } else {
-    schedule_once(delay, [this, message] { transmit_datagram(message); });
+    schedule_once(delay, [this, message, to] { transmit_datagram(message, to); });
   }
 }
 
-void AsioEnvironment::transmit_on_lane(const Message& message, Bulk bulk) {
-  const auto peer = config_.peers.find(message.to);
-  MYCELIUM_ASSERT(peer != config_.peers.end());  // peers are only ever added
+void AsioEnvironment::transmit_on_lane(const Message& message, Bulk bulk,
+                                       const asio::ip::udp::endpoint& to) {
   metrics_.add_counter("messages_sent_total", 1);
-  lanes_->send(message, std::move(bulk),
-               asio::ip::tcp::endpoint(peer->second.address(), peer->second.port()));
+  lanes_->send(message, std::move(bulk), asio::ip::tcp::endpoint(to.address(), to.port()));
 }
 
-void AsioEnvironment::transmit_datagram(const Message& message) {
-  const auto peer = config_.peers.find(message.to);
-  MYCELIUM_ASSERT(peer != config_.peers.end());
+void AsioEnvironment::transmit_datagram(const Message& message, const asio::ip::udp::endpoint& to) {
   if (message.payload.size() + wire::kFrameOverheadBytes > kMaxDatagramBytes) {
     metrics_.add_counter("messages_dropped_oversized_total", 1);
     return;
@@ -241,7 +239,7 @@ void AsioEnvironment::transmit_datagram(const Message& message) {
   metrics_.add_counter("messages_sent_total", 1);
   metrics_.add_counter("bytes_sent_total", static_cast<std::int64_t>(frame->size()));
   socket_.async_send_to(
-      asio::buffer(*frame), peer->second,
+      asio::buffer(*frame), to,
       [this, frame, alive = alive_](const boost::system::error_code& error, std::size_t) {
         // Datagrams are best effort: a failed send is a lost message.
         if (*alive && error && error != asio::error::operation_aborted)

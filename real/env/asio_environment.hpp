@@ -124,8 +124,9 @@ class AsioEnvironment final : public Environment {
   TimePoint clock_now() const;
   TimerId add_timer(TimePoint deadline, Duration period, TimerCallback callback);
   // What send() does once the message may leave (after LinkEmulation's delay, if any).
-  void transmit_on_lane(const Message& message, Bulk bulk);
-  void transmit_datagram(const Message& message);
+  void transmit_on_lane(const Message& message, Bulk bulk,
+                        const boost::asio::ip::udp::endpoint& to);
+  void transmit_datagram(const Message& message, const boost::asio::ip::udp::endpoint& to);
   void arm();
   void on_wakeup();
   void receive();
