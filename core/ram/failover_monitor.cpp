@@ -40,6 +40,7 @@ FailoverMonitor::FailoverMonitor(Environment& env, const ReplicationBackup& back
 FailoverMonitor::~FailoverMonitor() {
   env_.cancel_timer(check_timer_);
   env_.cancel_timer(decide_timer_);
+  env_.cancel_timer(resend_timer_);
   env_.unbind(kFailoverPort);
 }
 
@@ -57,19 +58,31 @@ void FailoverMonitor::start_election() {
   env_.metrics().add_counter("failover_elections_total", 1);
   const RestorePoint mine = backup_.restore_point();
   claims_[env_.self()] = Claim{mine.epoch, mine.snapshot_time};
+  send_claim_to_peers();
+  resend_timer_ = env_.schedule_periodic(config_.election_window / kClaimSends, [this] {
+    if (state_ == State::kElecting && claim_sends_ < kClaimSends) send_claim_to_peers();
+  });
+  decide_timer_ = env_.schedule_once(config_.election_window, [this] { decide(); });
+}
+
+void FailoverMonitor::send_claim_to_peers() {
+  ++claim_sends_;
+  for (NodeId peer : config_.peers)
+    send_claim(peer);
+}
+
+void FailoverMonitor::send_claim(NodeId to) {
+  // My restore point no longer moves once the primary is gone, so every copy says the same.
+  const RestorePoint mine = backup_.restore_point();
   PromotionClaim claim;
   claim.stream = config_.stream;
   claim.restore_epoch = mine.epoch;
   claim.snapshot_time = mine.snapshot_time;
-  const std::vector<std::uint8_t> payload = encode(claim);
-  for (NodeId peer : config_.peers) {
-    Message message;
-    message.to = peer;
-    message.port = kFailoverPort;
-    message.payload = payload;
-    env_.send(std::move(message));
-  }
-  decide_timer_ = env_.schedule_once(config_.election_window, [this] { decide(); });
+  Message message;
+  message.to = to;
+  message.port = kFailoverPort;
+  message.payload = encode(claim);
+  env_.send(std::move(message));
 }
 
 void FailoverMonitor::decide() {
@@ -81,6 +94,7 @@ void FailoverMonitor::decide() {
   }
   new_primary_ = best->first;
   decided_at_ = env_.now();
+  env_.cancel_timer(resend_timer_);
   if (best->first == env_.self()) {
     state_ = State::kPromoted;
     env_.metrics().add_counter("failover_promotions_total", 1);
@@ -94,6 +108,7 @@ void FailoverMonitor::on_handover(const Handover& handover) {
   if (state_ == State::kPromoted || state_ == State::kFollowing) return;  // decided already
   env_.cancel_timer(check_timer_);
   env_.cancel_timer(decide_timer_);
+  env_.cancel_timer(resend_timer_);
   new_primary_ = handover.new_primary;
   decided_at_ = env_.now();
   handed_over_ = true;
@@ -121,7 +136,12 @@ void FailoverMonitor::on_message(const Message& message) {
     env_.metrics().add_counter("failover_messages_unexpected_total", 1);
     return;
   }
-  if (state_ == State::kPromoted || state_ == State::kFollowing) return;  // decided already
+  if (state_ == State::kPromoted || state_ == State::kFollowing) {
+    // The peer is still electing and may have missed every copy of my claim (or suspected the
+    // primary after my window closed): answer, once per claim it sends, so it decides as I did.
+    send_claim(message.from);
+    return;
+  }
   claims_[message.from] = Claim{claim->restore_epoch, claim->snapshot_time};
   // A peer lost the primary: so, very likely, did we; join now so that every claim is heard.
   if (state_ == State::kWatching) start_election();

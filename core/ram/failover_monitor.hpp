@@ -2,8 +2,8 @@
 // Failover, on each backup: detect that the primary is gone and agree on which backup takes over.
 //
 //   watching --(no word from the primary for failure_timeout)--> electing
-//   electing: send my claim (restore epoch) to the other backups, collect theirs for
-//             election_window; a claim from a peer also starts my election
+//   electing: send my claim (restore epoch) to the other backups, kClaimSends times spread
+//             over election_window, collect theirs; a claim from a peer also starts my election
 //   electing --(window over)--> promoted (mine is the best claim) or following (another's is)
 //   watching or electing --(a Handover from the primary: a planned migration completed)-->
 //            promoted (I am its target) or following (another backup is)
@@ -11,8 +11,11 @@
 // The best claim has the highest restore epoch, then the lowest node id. Because an epoch is
 // committed only once the backups required by the commit policy have applied it, the best
 // restore point among the backups is at least the last committed epoch: with emergency pause,
-// failover loses no committed state. Assumes claims are not lost during the window (a lost
-// claim can elect two backups; docs/replication.md lists this as a known limit).
+// failover loses no committed state. Claims travel as datagrams, so each is sent kClaimSends
+// times (a claim is lost only if every copy is), and a backup that has decided answers a late
+// peer's claim with its own, so a peer that suspects the primary after my window closed still
+// hears my claim before it decides. Two backups can still both promote if every copy of a claim
+// is lost, or if suspicion is skewed by more than the window (docs/replication.md).
 
 #include <cstdint>
 #include <functional>
@@ -38,6 +41,8 @@ std::string validate(const FailoverConfig& config, NodeId self);
 class FailoverMonitor {
  public:
   enum class State { kWatching, kElecting, kPromoted, kFollowing };
+  // Copies of my claim per election: the first at once, the rest spread over the window.
+  static constexpr int kClaimSends = 4;
   // Called once, on the backup that wins, with the state it resumes the guest from.
   using PromoteCallback = std::function<void(const RestorePoint& restore_from)>;
 
@@ -64,6 +69,8 @@ class FailoverMonitor {
 
   void check();
   void start_election();
+  void send_claim(NodeId to);
+  void send_claim_to_peers();
   void decide();
   void on_message(const Message& message);
   void on_handover(const Handover& handover);
@@ -82,6 +89,8 @@ class FailoverMonitor {
   bool handed_over_ = false;
   TimerId check_timer_;
   TimerId decide_timer_;
+  TimerId resend_timer_;
+  int claim_sends_ = 0;  // to every peer, this election; bounded by kClaimSends
 };
 
 }  // namespace mycelium::ram

@@ -2,6 +2,7 @@
 // most up-to-date one promotes, no sooner than the failure timeout and without losing a
 // committed epoch; heartbeats keep a busy primary from being suspected.
 
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -112,6 +113,59 @@ TEST_CASE("after a primary crash exactly the most up-to-date backup promotes") {
   const Duration took = *cluster.monitors[0]->decided_at() - cluster.crashed_at;
   CHECK(took >= 500ms - 100ms + 200ms);
   CHECK(took <= 500ms + 125ms + 200ms + 10ms);
+}
+
+TEST_CASE("claims whose first copies are lost are resent: still exactly one backup promotes") {
+  Cluster cluster;
+  for (std::uint64_t page = 0; page < 20; ++page)
+    cluster.vm->dirty(page);
+  cluster.network.advance(300ms);
+  // The primary dies, and the first three copies of every claim between two backups are lost:
+  // with a single copy each backup would hear no rival and all three would promote.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, int> claims_seen;
+  cluster.primary->stop();
+  cluster.network.set_drop_filter([&claims_seen](const Message& m) {
+    if (m.from == NodeId{0}) return true;
+    return m.port == kFailoverPort && ++claims_seen[{m.from.value, m.to.value}] <= 3;
+  });
+  cluster.network.advance(2s);
+
+  REQUIRE(cluster.promotions.size() == 1);
+  CHECK(cluster.promotions.front().first == 1);
+  for (const auto& monitor : cluster.monitors)
+    CHECK(monitor->new_primary() == NodeId{1});
+  for (const auto& [link, copies] : claims_seen)
+    CHECK(copies == FailoverMonitor::kClaimSends);  // bounded: no copy beyond the window
+}
+
+TEST_CASE("a backup that suspects the primary late hears the decided backups' claims") {
+  Cluster cluster;
+  for (std::uint64_t page = 0; page < 20; ++page)
+    cluster.vm->dirty(page);
+  cluster.network.advance(300ms);  // every backup applies the same epochs; the guest then idles
+  // Backups 1 and 3 lose the primary; backup 2 still hears its heartbeats (but no more data, so
+  // it is no more up to date than they are), and their claims do not reach it.
+  cluster.network.set_drop_filter([](const Message& m) {
+    if (m.from == NodeId{0}) {
+      const DecodeResult decoded = decode_replication_message(m.payload);
+      return m.to != NodeId{2} || !decoded.message ||
+             !std::holds_alternative<PrimaryHeartbeat>(*decoded.message);
+    }
+    return m.port == kFailoverPort && m.to == NodeId{2};
+  });
+  cluster.network.advance(2s);
+  REQUIRE(cluster.promotions.size() == 1);
+  CHECK(cluster.promotions.front().first == 1);
+  CHECK(cluster.monitors[1]->state() == FailoverMonitor::State::kWatching);
+  CHECK(cluster.backups[1]->restore_point().epoch <= cluster.backups[0]->restore_point().epoch);
+
+  // Now backup 2 loses the primary too. Its own claim alone would elect it; the decided
+  // backups answer with theirs, so it follows backup 1 (as up to date, lower id).
+  cluster.crash_primary();
+  cluster.network.advance(2s);
+  CHECK(cluster.promotions.size() == 1);
+  CHECK(cluster.monitors[1]->state() == FailoverMonitor::State::kFollowing);
+  CHECK(cluster.monitors[1]->new_primary() == NodeId{1});
 }
 
 TEST_CASE("claims from strangers or for another stream are ignored") {
