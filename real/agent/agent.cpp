@@ -1,8 +1,10 @@
 #include <charconv>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
 #include <real/agent/agent.hpp>
+#include <real/agent/query_string.hpp>
 
 namespace mycelium::real {
 
@@ -62,7 +64,12 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
   environment.emulation.loss = config_.emulated_loss;
   env_ = std::make_unique<AsioEnvironment>(io, environment);
   started_ = env_->now();
+  unix_at_start_ = std::chrono::system_clock::now();
   node_ = std::make_unique<spore::SporeNode>(*env_, node_config(config_), config_.seeds);
+  node_->subscribe(
+      "", [this](const spore::ServiceInstanceRecord& record, spore::TopologyChange change) {
+        on_topology_change(record, change);
+      });
   for (const spore::ServiceInstanceFields& service : config_.services) {
     const spore::WriteResult result = node_->register_service_instance(service);
     log_(std::string(result.published() ? "registered " : "could not register ") + service.service +
@@ -106,13 +113,36 @@ std::optional<asio::ip::tcp::endpoint> Agent::admin_endpoint() const {
   return admin_->local_endpoint();
 }
 
+double Agent::unix_seconds(TimePoint at) const {
+  const double start_s = std::chrono::duration<double>(unix_at_start_.time_since_epoch()).count();
+  return start_s + to_seconds(at - started_);
+}
+
+void Agent::on_topology_change(const spore::ServiceInstanceRecord& record,
+                               spore::TopologyChange change) {
+  auto key = std::make_pair(record.service, record.instance_id);
+  if (change == spore::TopologyChange::kRemoved) {
+    learned_.erase(key);
+    return;
+  }
+  Learned& learned = learned_[std::move(key)];
+  if (learned.version != record.version) learned = Learned{record.version, env_->now()};
+}
+
 HttpResponse Agent::answer(std::string_view method, std::string_view target) const {
   constexpr std::string_view kMigrate = "/replication/migrate?to=";
   if (method == "POST" && target.starts_with(kMigrate))
     return migrate(target.substr(kMigrate.size()));
+  const auto [path, query] = split_target(target);
+  if (method == "POST" && path == "/services/register") return register_instance(query);
+  if (method == "POST" && path == "/services/deregister") return deregister_instance(query);
   if (method != "GET") {
-    return {405, "text/plain", "only GET, and POST /replication/migrate?to=N\n"};
+    return {405, "text/plain",
+            "only GET, POST /replication/migrate?to=N and POST /services/register or "
+            "/services/deregister\n"};
   }
+  constexpr std::string_view kSeries = "/series/";
+  if (target.starts_with(kSeries)) return series_json(target.substr(kSeries.size()));
   if (target == "/status") return {200, "application/json", status_json()};
   if (target == "/members") return {200, "application/json", members_json()};
   if (target == "/services") return {200, "application/json", services_json()};
@@ -122,7 +152,121 @@ HttpResponse Agent::answer(std::string_view method, std::string_view target) con
     return {200, "application/json", replication_->status_json() + "\n"};
   }
   return {404, "text/plain",
-          "not found; try /status, /members, /services, /replication or /metrics\n"};
+          "not found; try /status, /members, /services, /replication, /metrics or "
+          "/series/NAME\n"};
+}
+
+namespace {
+
+// The parameters of a /services request, or the 400 answer naming what is wrong.
+std::variant<QueryParameters, HttpResponse> service_parameters(std::string_view query,
+                                                               bool registering) {
+  auto parsed = parse_query(query);
+  if (const std::string* error = std::get_if<std::string>(&parsed))
+    return HttpResponse{400, "text/plain", "bad query: " + *error + "\n"};
+  QueryParameters parameters = std::move(std::get<QueryParameters>(parsed));
+  for (const auto& [key, value] : parameters) {
+    const bool known = key == "service" || key == "instance" ||
+                       (registering && (key == "port" || key == "health"));
+    if (!known) {
+      return HttpResponse{400, "text/plain",
+                          "unknown parameter " + key +
+                              (registering ? "; expected service, instance, port, health\n"
+                                           : "; expected service, instance\n")};
+    }
+  }
+  if (!parameters.contains("service") || !parameters.contains("instance"))
+    return HttpResponse{400, "text/plain", "service and instance are required\n"};
+  return parameters;
+}
+
+nlohmann::json record_json(const spore::ServiceInstanceRecord& record) {
+  nlohmann::json labels = nlohmann::json::object();
+  for (const auto& [key, value] : record.labels)
+    labels[key] = value;
+  return {{"service", record.service},
+          {"instance_id", record.instance_id},
+          {"owner", record.owner.value},
+          {"ports", record.ports},
+          {"health_endpoint", record.health_endpoint},
+          {"health", health_name(record.health)},
+          {"labels", labels},
+          {"version", record.version}};
+}
+
+// The answer to a local write: 201 for a new version, 200 when nothing changed, else why not.
+HttpResponse write_answer(const spore::WriteResult& result, std::string_view what) {
+  switch (result.status) {
+    case spore::WriteStatus::kPublished:
+      return {201, "application/json", record_json(result.record).dump() + "\n"};
+    case spore::WriteStatus::kUnchanged:
+      return {200, "application/json", record_json(result.record).dump() + "\n"};
+    case spore::WriteStatus::kNotFound:
+      return {404, "text/plain", "no such instance to " + std::string(what) + "\n"};
+    case spore::WriteStatus::kNotOwner:
+      return {409, "text/plain",
+              "another member owns this instance: only it can " + std::string(what) + " it\n"};
+    case spore::WriteStatus::kFull:
+      return {409, "text/plain", "this node's topology is full\n"};
+    case spore::WriteStatus::kInvalid:
+      break;
+  }
+  return {400, "text/plain",
+          "invalid instance: service and instance must be 1 to 253 bytes, the health endpoint "
+          "at most 256 (or the instance's versions are exhausted)\n"};
+}
+
+}  // namespace
+
+HttpResponse Agent::register_instance(std::string_view query) const {
+  auto checked = service_parameters(query, true);
+  if (HttpResponse* refused = std::get_if<HttpResponse>(&checked)) return *refused;
+  const QueryParameters& parameters = std::get<QueryParameters>(checked);
+  spore::ServiceInstanceFields fields;
+  fields.service = parameters.at("service");
+  fields.instance_id = parameters.at("instance");
+  if (const auto port = parameters.find("port"); port != parameters.end()) {
+    std::uint16_t number = 0;
+    const std::string& text = port->second;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (error != std::errc{} || end != text.data() + text.size() || number == 0)
+      return {400, "text/plain", "port: expected 1-65535, got '" + text + "'\n"};
+    fields.ports.push_back(number);
+  }
+  if (const auto health = parameters.find("health"); health != parameters.end())
+    fields.health_endpoint = health->second;
+  const spore::WriteResult result = node_->register_service_instance(fields);
+  if (result.published()) log_("registered " + fields.service + "/" + fields.instance_id);
+  return write_answer(result, "register");
+}
+
+HttpResponse Agent::deregister_instance(std::string_view query) const {
+  auto checked = service_parameters(query, false);
+  if (HttpResponse* refused = std::get_if<HttpResponse>(&checked)) return *refused;
+  const QueryParameters& parameters = std::get<QueryParameters>(checked);
+  const spore::WriteResult result =
+      node_->deregister(parameters.at("service"), parameters.at("instance"));
+  if (result.published())
+    log_("deregistered " + parameters.at("service") + "/" + parameters.at("instance"));
+  return write_answer(result, "deregister");
+}
+
+HttpResponse Agent::series_json(std::string_view name) const {
+  const auto& all = env_->agent_metrics().series();
+  const auto it = all.find(name);
+  if (it == all.end()) {
+    std::string known;
+    for (const auto& [series, samples] : all)
+      known += (known.empty() ? "" : ", ") + series;
+    return {404, "text/plain",
+            "no series named " + std::string(name) +
+                "; recorded: " + (known.empty() ? "none yet" : known) + "\n"};
+  }
+  nlohmann::json samples = nlohmann::json::array();
+  for (const auto& [at, value] : it->second)
+    samples.push_back({unix_seconds(at), value});
+  return {200, "application/json",
+          nlohmann::json{{"name", it->first}, {"samples", std::move(samples)}}.dump() + "\n"};
 }
 
 HttpResponse Agent::migrate(std::string_view to) const {
@@ -156,6 +300,7 @@ std::string Agent::members_json() const {
     members.push_back({{"node", member.id.value},
                        {"state", state_name(member.state)},
                        {"incarnation", member.incarnation},
+                       {"state_since_unix_s", unix_seconds(member.state_since)},
                        {"self", member.id == config_.node}});
   }
   return members.dump() + "\n";
@@ -165,17 +310,13 @@ std::string Agent::services_json() const {
   nlohmann::json services = nlohmann::json::array();
   for (const spore::ServiceInstanceRecord& record : node_->topology().export_records()) {
     if (record.deregistered) continue;
-    nlohmann::json labels = nlohmann::json::object();
-    for (const auto& [key, value] : record.labels)
-      labels[key] = value;
-    services.push_back({{"service", record.service},
-                        {"instance_id", record.instance_id},
-                        {"owner", record.owner.value},
-                        {"ports", record.ports},
-                        {"health_endpoint", record.health_endpoint},
-                        {"health", health_name(record.health)},
-                        {"labels", labels},
-                        {"version", record.version}});
+    nlohmann::json entry = record_json(record);
+    const auto learned = learned_.find({record.service, record.instance_id});
+    entry["learned_at_unix_s"] =
+        learned != learned_.end() && learned->second.version == record.version
+            ? nlohmann::json(unix_seconds(learned->second.at))
+            : nlohmann::json();
+    services.push_back(std::move(entry));
   }
   return services.dump() + "\n";
 }

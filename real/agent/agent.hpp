@@ -2,14 +2,22 @@
 // One myceliumd agent: the node's AsioEnvironment, its Service Spore member, the instances it
 // registers, and the admin API (docs/myceliumd.md):
 //   GET /status    name, node, network, address, uptime, live members, instances known
-//   GET /members   every member this node knows, with state and incarnation
+//   GET /members   every member this node knows, with state, incarnation and since when
 //   GET /services  every service instance this node knows, with owner, ports, health, labels
+//                  and when this node learned its current version
+//   POST /services/register?service=S&instance=I[&port=P][&health=/path]  registers (or
+//                  re-registers) an instance this node owns; POST /services/deregister?service=
+//                  S&instance=I removes one
 //   GET /replication  the replication role's state (primary or backup), when it has one
 //   POST /replication/migrate?to=N  the primary starts a planned migration to backup N
 //   GET /metrics   the node's metrics in the Prometheus text format
+//   GET /series/NAME  the latest samples of one time series (replication_lag_ms, ...)
+// Times in answers are Unix seconds (`*_unix_s`), so a harness can line up several agents.
 // Everything runs on the io_context the caller runs (one thread).
 
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -42,10 +50,26 @@ class Agent {
   std::string metrics_text() const;
   // POST /replication/migrate?to=N: 202 once started, 400 / 404 / 409 with the reason.
   HttpResponse migrate(std::string_view to) const;
+  // POST /services/register and /services/deregister: the query's parameters, checked.
+  HttpResponse register_instance(std::string_view query) const;
+  HttpResponse deregister_instance(std::string_view query) const;
+  // GET /series/NAME; 404 for a series never recorded.
+  HttpResponse series_json(std::string_view name) const;
   const AsioEnvironment& environment() const { return *env_; }
   std::optional<boost::asio::ip::tcp::endpoint> admin_endpoint() const;
 
  private:
+  // A time of the environment's clock as Unix seconds (the clocks are read together once).
+  double unix_seconds(TimePoint at) const;
+
+  // When this node learned the current version of each live instance (the topology's own
+  // records carry no local times); an entry goes when its instance is removed.
+  struct Learned {
+    std::uint64_t version = 0;
+    TimePoint at{};
+  };
+  void on_topology_change(const spore::ServiceInstanceRecord& record, spore::TopologyChange change);
+
   AgentConfig config_;
   std::function<void(std::string)> log_;
   std::unique_ptr<AsioEnvironment> env_;
@@ -53,6 +77,8 @@ class Agent {
   std::unique_ptr<ReplicationRole> replication_;  // after env_: destroyed before it
   std::unique_ptr<AdminServer> admin_;
   TimePoint started_{};
+  std::chrono::system_clock::time_point unix_at_start_{};
+  std::map<std::pair<std::string, std::string>, Learned> learned_;
 };
 
 // The Prometheus text exposition (version 0.0.4) of `metrics`: counters as counter, gauges as

@@ -15,24 +15,17 @@ clean_up_on_exit "$shm"
 replication_cluster "$shm" "failureTimeout: 1s"
 start_agents 1 2 3
 field() { json_field "${admin[$1-1]}" /replication "$2"; }
-post() {  # node, path: prints "STATUS BODY"
-  python3 -c 'import sys, urllib.request, urllib.error
-try:
-    answer = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"", method="POST"), timeout=5)
-    print(answer.status, answer.read().decode().strip())
-except urllib.error.HTTPError as error:
-    print(error.code, error.read().decode().strip())' "http://127.0.0.1:${admin[$1-1]}$2"
-}
+post_node() { post "${admin[$1-1]}" "$2"; }  # node, path: prints "STATUS BODY"
 committed() { local c; c=$(field 1 last_committed); [[ -n $c && $c -ge 20 ]]; }
 wait_for "node 1 commits 20 epochs" 60 committed
 workload_pid=$(field 1 workload_pid)
 
-[[ $(post 2 "/replication/migrate?to=3") == "409 this node is not the primary" ]] ||
-  fail "a backup accepted a migration: $(post 2 "/replication/migrate?to=3")"
-[[ $(post 1 "/replication/migrate?to=x") == 400* ]] || fail "a bad node id was accepted"
-[[ $(post 1 "/replication/migrate?to=9") == "409 node 9 is not a live backup" ]] ||
+[[ $(post_node 2 "/replication/migrate?to=3") == "409 this node is not the primary" ]] ||
+  fail "a backup accepted a migration: $(post_node 2 "/replication/migrate?to=3")"
+[[ $(post_node 1 "/replication/migrate?to=x") == 400* ]] || fail "a bad node id was accepted"
+[[ $(post_node 1 "/replication/migrate?to=9") == "409 node 9 is not a live backup" ]] ||
   fail "a migration to a stranger was accepted"
-answer=$(post 1 "/replication/migrate?to=3")
+answer=$(post_node 1 "/replication/migrate?to=3")
 [[ $answer == '202 {"migrating_to":3}' ]] || fail "migration refused: $answer"
 
 migrated() { [[ $(json_field "${admin[0]}" /replication migration | grep -c completed) == 1 ]]; }

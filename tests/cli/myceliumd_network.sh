@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Three myceliumd processes on loopback, each its own Service Spore member over real UDP: they
-# learn each other, every one discovers the instance node 1 registers, a node killed with -9 is
-# declared dead by the two others, and SIGTERM makes a node leave (seen as left) and exit 0. A
-# broken config exits 2 with a located error, and starts nothing.
+# learn each other, every one discovers the instance node 1 registers (from its config) and the
+# one node 2 registers through its admin API, with the time each learned it; a deregistration
+# reaches every node; a node killed with -9 is declared dead by the two others, who say since
+# when; and SIGTERM makes a node leave (seen as left) and exit 0. A broken config exits 2 with a
+# located error, and starts nothing; bad admin requests get 400 or 409 and change nothing.
 # Usage: myceliumd_network.sh MYCELIUMD WORK_DIR
 set -euo pipefail
 myceliumd=$1 work=$2
@@ -54,9 +56,51 @@ wait_for "every node discovers orders-a" 30 discovers
 get "${admin[0]}" /metrics | grep -q '^spore_messages_sent_total{node="1"} [1-9]' ||
   fail "/metrics has no spore_messages_sent_total for node 1"
 
+# Registration through the admin API: refused requests first, then one that every node learns.
+expect_post() {  # node, path, expected "STATUS BODY" prefix
+  local answer
+  answer=$(post "${admin[$1-1]}" "$2")
+  [[ $answer == "$3"* ]] || fail "POST $2 on node $1: got '$answer', expected '$3...'"
+}
+expect_post 2 "/services/register?service=payments" "400 service and instance are required"
+expect_post 2 "/services/register?service=pay%20ments&instance=a&port=70000" "400 port: expected 1-65535"
+expect_post 2 "/services/register?service=payments&instance=a&colour=red" "400 unknown parameter colour"
+expect_post 2 "/services/register?service=payments&instance=a&service=b" "400 bad query: parameter service given twice"
+expect_post 2 "/services/register?service=pay\ments&instance=a" "400 bad query: parameter service: unexpected character"
+expect_post 3 "/services/deregister?service=orders&instance=orders-a" "409 another member owns this instance"
+expect_post 2 "/services/deregister?service=payments&instance=nope" "404 no such instance"
+before_s=$(python3 -c 'import time; print(time.time())')
+expect_post 2 "/services/register?service=payments&instance=payments-b&port=9090" '201 {"health":"healthy"'
+expect_post 2 "/services/register?service=payments&instance=payments-b&port=9090" '200 {'
+# When node N learned payments-b ("" while it does not know it).
+learned_at() { get "${admin[$1-1]}" /services | python3 -c 'import json, sys
+text = sys.stdin.read()
+found = [s for s in (json.loads(text) if text.strip() else []) if s["instance_id"] == "payments-b"]
+print(found[0]["learned_at_unix_s"] if found else "")'; }
+knows_payments() { for n in 1 2 3; do [[ -n $(learned_at "$n") ]] || return 1; done; }
+wait_for "every node learns payments-b" 30 knows_payments
+python3 - "$before_s" "$(learned_at 2)" "$(learned_at 1)" "$(learned_at 3)" <<'PY' || fail "learned_at_unix_s out of order"
+import sys
+before, owner, *others = map(float, sys.argv[1:])
+# The owner learned it when it registered; the others after it, within the wait above.
+assert before <= owner < before + 5, (before, owner)
+assert all(owner <= other < owner + 30 for other in others), (owner, others)
+PY
+expect_post 2 "/services/deregister?service=payments&instance=payments-b" '201 {'
+forgot_payments() { for n in 1 2 3; do [[ -z $(learned_at "$n") ]] || return 1; done; }
+wait_for "every node drops payments-b" 30 forgot_payments
+[[ $(get "${admin[0]}" /series/nothing) == "" ]] || fail "an unknown series was answered"
+
+kill_s=$(python3 -c 'import time; print(time.time())')
 kill -9 "${pids[1]}"
 dead_seen() { [[ $(state_of 1 2) == dead && $(state_of 3 2) == dead ]]; }
 wait_for "nodes 1 and 3 declare node 2 dead" 40 dead_seen
+for n in 1 3; do
+  get "${admin[n-1]}" /members | python3 -c 'import json, sys
+kill_s = float(sys.argv[1])
+since = next(m["state_since_unix_s"] for m in json.load(sys.stdin) if m["node"] == 2)
+assert kill_s < since < kill_s + 40, (kill_s, since)' "$kill_s" || fail "node $n: node 2 dead since before the kill"
+done
 
 kill -TERM "${pids[2]}"
 set +e

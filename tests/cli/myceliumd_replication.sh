@@ -33,6 +33,13 @@ start_agents 1 2 3
 
 committed() { local c; c=$(field 1 last_committed); [[ -n $c && $c -ge 40 ]]; }
 wait_for "the primary commits 40 epochs" 60 committed
+# The primary's lag series: one sample per epoch tick, in Unix seconds, increasing.
+get "${admin[0]}" /series/replication_lag_ms | python3 -c 'import json, sys, time
+series = json.load(sys.stdin)
+times = [t for t, _ in series["samples"]]
+assert series["name"] == "replication_lag_ms" and len(times) >= 40, series
+assert times == sorted(times) and abs(times[-1] - time.time()) < 5, times[-3:]
+assert all(0 <= lag < 60000 for _, lag in series["samples"])' || fail "/series/replication_lag_ms"
 [[ $(field 2 role) == backup && $(field 3 role) == backup ]] || fail "nodes 2 and 3 are not backups"
 workload_pid=$(field 1 workload_pid)
 [[ -n $workload_pid ]] && kill -0 "$workload_pid" || fail "node 1 runs no workload"

@@ -27,6 +27,16 @@ try: print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())
 except Exception: pass' "http://127.0.0.1:$1$2"
 }
 
+# POST to http://127.0.0.1:PORT/PATH with an empty body: prints "STATUS BODY".
+post() {
+  python3 -c 'import sys, urllib.request, urllib.error
+try:
+    answer = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"", method="POST"), timeout=5)
+    print(answer.status, answer.read().decode().strip())
+except urllib.error.HTTPError as error:
+    print(error.code, error.read().decode().strip())' "http://127.0.0.1:$1$2"
+}
+
 # Field FIELD of the JSON object at http://127.0.0.1:PORT/PATH ("" when absent or null).
 json_field() {
   get "$1" "$2" | python3 -c 'import json, sys
