@@ -95,12 +95,29 @@ Membership::Membership(Environment& env, MembershipConfig config, MembershipHook
     seeds_.push_back(seed);
     push_pull(seed, false);
   }
-  schedule_next_probe(scaled(config_.probe_interval));
+  // The first probe and push-pull come after a random part of their interval, as memberlist
+  // staggers its tickers: members started together (every member of a simulation, a fleet
+  // rebooted at once) would otherwise probe in lockstep, and news published on a tick would
+  // always find, or always miss, the probes of that tick.
+  schedule_next_probe(stagger(scaled(config_.probe_interval)));
   if (!gossip_.empty()) gossip_waiting();
-  push_pull_timer_ = env_.schedule_periodic(config_.push_pull_interval, [this] {
-    const std::vector<NodeId> partner = random_members(1, self_.id, self_.id);
-    if (!partner.empty()) push_pull(partner.front(), false);
+  push_pull_timer_ = env_.schedule_once(stagger(config_.push_pull_interval), [this] {
+    push_pull_with_random_member();
+    push_pull_timer_ = env_.schedule_periodic(config_.push_pull_interval,
+                                              [this] { push_pull_with_random_member(); });
   });
+}
+
+Duration Membership::stagger(Duration interval) {
+  MYCELIUM_ASSERT(interval > Duration::zero());
+  // In (0, interval]: never at once, as the members' first news must have time to arrive.
+  return Duration(static_cast<Duration::rep>(
+      env_.random().uniform_int(1, static_cast<std::uint64_t>(interval.count()))));
+}
+
+void Membership::push_pull_with_random_member() {
+  const std::vector<NodeId> partner = random_members(1, self_.id, self_.id);
+  if (!partner.empty()) push_pull(partner.front(), false);
 }
 
 Membership::~Membership() {

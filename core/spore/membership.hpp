@@ -156,6 +156,9 @@ class Membership {
   };
 
   void schedule_next_probe(Duration delay);
+  // A first delay for a periodic task, uniform in (0, interval] (members start out of phase).
+  Duration stagger(Duration interval);
+  void push_pull_with_random_member();
   void start_probe();
   void on_probe_timeout();
   void end_probe_period();

@@ -307,6 +307,14 @@ class SporeRun {
       if (live(crashed_.value)) crash(crashed_);
       event("crash");
       crash_.start(is_live);
+      // Under loss a member may hold the crashed one as suspect already (a false suspicion not
+      // yet refuted): then suspicion comes with the crash, and no new one would be counted.
+      for (std::uint32_t i = 0; i < node_count_ && !truth_.crash_first_suspected; ++i) {
+        if (!live(i)) continue;
+        const auto info = nodes_[i]->membership().member(crashed_);
+        if (info && info->state == spore::MemberState::kSuspect)
+          truth_.crash_first_suspected = simulation_.now();
+      }
     });
     if (scenario_.partition) schedule_partition(*scenario_.partition);
     if (scenario_.churn) schedule_churn(*scenario_.churn);
