@@ -25,6 +25,7 @@
 set -euo pipefail
 myceliumd=$1 workload=$2 work_root=$3 repetitions=${4:-1} scenario=${5:-crash}
 source "$(dirname "$0")/../cli/lib/agents.sh"
+source "$(dirname "$0")/lib/hosts.sh"
 rm -rf "$work_root" && mkdir -p "$work_root"
 work=$work_root
 
@@ -36,7 +37,7 @@ subnet=10.77.$(($$ % 200 + 20))
 pids=() tag=m$$r0 shm=/dev/shm/mycelium-multihost-$$-0
 cleanup() {
   stop_agents "${pids[@]}"
-  for ns in "$tag"-br "$tag"-{1..5}; do ip netns del "$ns" 2>/dev/null || true; done
+  remove_hosts "$tag" 5
   rm -f "$shm"-*
 }
 trap cleanup EXIT
@@ -47,24 +48,10 @@ shm=/dev/shm/mycelium-multihost-$$-$1
 work=$work_root/run-$1
 mkdir -p "$work"
 pids=()
-if ! ip netns add "$tag"-br 2>"$work/netns.err"; then
+if ! make_hosts "$tag" "$subnet" 5; then
   echo "multihost: skipped: this kernel refuses network namespaces: $(cat "$work/netns.err")"
   exit 77
 fi
-ip -n "$tag"-br link add br0 type bridge
-ip -n "$tag"-br link set br0 up
-hosts=()
-for i in 1 2 3 4 5; do
-  ns=$tag-$i
-  ip netns add "$ns"
-  ip link add "$tag-v$i" type veth peer name eth0 netns "$ns"
-  ip link set "$tag-v$i" netns "$tag"-br
-  ip -n "$tag"-br link set "$tag-v$i" master br0 up
-  ip -n "$ns" addr add "$subnet.$i/24" dev eth0
-  ip -n "$ns" link set eth0 up
-  ip -n "$ns" link set lo up
-  hosts+=("$subnet.$i")
-done
 
 # Every agent listens on port 7200 of its own address and answers its admin API on its own
 # loopback, port 9460: the namespaces keep them apart.
@@ -88,10 +75,9 @@ for i in 1 2 3 4 5; do
   pids+=($!)
 done
 
-in_host() { local i=$1; shift; ip netns exec "$tag-$i" "$@"; }
-field() { in_host "$1" bash -c "source '$(dirname "$0")/../cli/lib/agents.sh'; json_field 9460 /replication $2"; }
+field() { host_get "$1" /replication | json_value "$2"; }  # host N, field NAME
 state_of() {  # the state host N has for member M ("" when unknown)
-  in_host "$1" bash -c "source '$(dirname "$0")/../cli/lib/agents.sh'; get 9460 /members" |
+  host_get "$1" /members |
     python3 -c 'import json, sys
 text = sys.stdin.read()
 members = json.loads(text) if text.strip() else []
@@ -101,7 +87,7 @@ all_alive() { for n in 1 2 3 4 5; do for m in 1 2 3 4 5; do [[ $(state_of "$n" "
 wait_for "every host sees the five members alive" 30 all_alive
 discovers() {
   for n in 1 2 3 4; do
-    in_host "$n" bash -c "source '$(dirname "$0")/../cli/lib/agents.sh'; get 9460 /services" |
+    host_get "$n" /services |
       grep -q '"instance_id":"orders-5"' || return 1
   done
 }
@@ -112,12 +98,10 @@ wait_for "host 1 commits 40 epochs to hosts 2, 3 and 4" 60 committed_at_least 40
 if [[ $scenario == migrate ]]; then
   # A planned migration to host 3 across the emulated WAN: two-phase convergence, then the
   # handover promotes host 3, which resumes the workload; hosts 2 and 4 follow it.
-  in_host 1 python3 -c 'import urllib.request
-urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:9460/replication/migrate?to=3",
-                                              data=b"", method="POST"), timeout=5)'
+  [[ $(host_post 1 "/replication/migrate?to=3") == 202* ]] || fail "host 1 refused the migration"
   migrated() { [[ $(field 1 migration) == *completed* ]]; }
   wait_for "host 1 reports the migration to host 3 completed" 60 migrated
-  blackout=$(in_host 1 bash -c "source '$(dirname "$0")/../cli/lib/agents.sh'; get 9460 /replication" |
+  blackout=$(host_get 1 /replication |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["migration"]["blackout_s"])')
   handed() {
     [[ $(field 3 failover) == promoted && $(field 3 handed_over) == True ]] || return 1
@@ -143,7 +127,7 @@ in_host 1 ss -K -Htn dst "$subnet.2" dport = 7200 sport = "${lane##*:}" >/dev/nu
 cut_at=$(field 1 last_committed)
 wait_for "host 1 commits 20 more epochs after a connection was cut" 30 committed_at_least \
   $((cut_at + 20))
-in_host 1 bash -c "source '$(dirname "$0")/../cli/lib/agents.sh'; get 9460 /metrics" |
+host_get 1 /metrics |
   grep -q '^lane_connections_dropped_total{node="1"} [1-9]' ||
   fail "host 1 did not see its connection cut"
 

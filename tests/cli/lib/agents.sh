@@ -37,13 +37,16 @@ except urllib.error.HTTPError as error:
     print(error.code, error.read().decode().strip())' "http://127.0.0.1:$1$2"
 }
 
-# Field FIELD of the JSON object at http://127.0.0.1:PORT/PATH ("" when absent or null).
-json_field() {
-  get "$1" "$2" | python3 -c 'import json, sys
+# Field FIELD of the JSON object on stdin ("" when absent, null, or no input).
+json_value() {
+  python3 -c 'import json, sys
 text = sys.stdin.read()
 value = json.loads(text).get(sys.argv[1]) if text.strip() else ""
-print("" if value is None else value)' "$3"
+print("" if value is None else value)' "$1"
 }
+
+# Field FIELD of the JSON object at http://127.0.0.1:PORT/PATH ("" when absent or null).
+json_field() { get "$1" "$2" | json_value "$3"; }
 
 fail() {
   echo "$(basename "$0"): $*" >&2

@@ -1,0 +1,54 @@
+# Shell helpers for tests that run agents on separate network "hosts" (sourced, not run; root
+# only): network namespaces joined by veth pairs to a bridge, each host on its own address.
+
+# make_hosts TAG SUBNET COUNT: namespaces TAG-1 .. TAG-COUNT, host i at SUBNET.i/24 on its eth0,
+# bridged in namespace TAG-br; sets `hosts` to their addresses. Returns 1, the kernel's reason in
+# $work/netns.err, when the kernel refuses a namespace.
+make_hosts() {
+  local tag=$1 subnet=$2 count=$3 ns
+  ip netns add "$tag"-br 2>"$work/netns.err" || return 1
+  ip -n "$tag"-br link add br0 type bridge
+  ip -n "$tag"-br link set br0 up
+  hosts=()
+  for i in $(seq "$count"); do
+    ns=$tag-$i
+    ip netns add "$ns"
+    ip link add "$tag-v$i" type veth peer name eth0 netns "$ns"
+    ip link set "$tag-v$i" netns "$tag"-br
+    ip -n "$tag"-br link set "$tag-v$i" master br0 up
+    ip -n "$ns" addr add "$subnet.$i/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" link set lo up
+    hosts+=("$subnet.$i")
+  done
+}
+
+# remove_hosts TAG COUNT: deletes what make_hosts made (quietly: some may not exist).
+remove_hosts() {
+  for ns in "$1"-br $(seq -f "$1-%g" "$2"); do ip netns del "$ns" 2>/dev/null || true; done
+}
+
+# in_host I COMMAND...: runs COMMAND in host I's namespace (`tag` names the set). A function:
+# started with &, its $! is a subshell's, so start what must be signalled with ip netns exec.
+in_host() {
+  local i=$1
+  shift
+  ip netns exec "$tag-$i" "$@"
+}
+
+# host_get I PATH: GET PATH from host I's agent (admin API on its own loopback, port 9460).
+host_get() {
+  in_host "$1" python3 -c 'import sys, urllib.request
+try: print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())
+except Exception: pass' "http://127.0.0.1:9460$2"
+}
+
+# host_post I PATH: POST (empty body) to host I's agent; prints "STATUS BODY".
+host_post() {
+  in_host "$1" python3 -c 'import sys, urllib.request, urllib.error
+try:
+    answer = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"", method="POST"), timeout=5)
+    print(answer.status, answer.read().decode().strip())
+except urllib.error.HTTPError as error:
+    print(error.code, error.read().decode().strip())' "http://127.0.0.1:9460$2"
+}
