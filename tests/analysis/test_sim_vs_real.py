@@ -40,9 +40,10 @@ def write_sim(folder, scale=1.0, lag_s=0.05, nan_in=None):
     return spore, replication
 
 
-def write_real(folder, crash_all_s=10.0, lines=None, name="real.jsonl"):
+def write_real(folder, crash_all_s=10.0, lines=None, name="real.jsonl",
+               registration_all_s=(0.3, 0.4)):
     path = os.path.join(folder, name)
-    record = {"registration_p50_s": [0.2, 0.21], "registration_all_s": [0.3, 0.4],
+    record = {"registration_p50_s": [0.2, 0.21], "registration_all_s": list(registration_all_s),
               "leave_p50_s": [0.006], "leave_all_s": [0.12], "crash_p50_s": [9.7],
               "crash_all_s": [crash_all_s], "lag_ms": [50.0, 52.0, 48.0]}
     with open(path, "w", encoding="utf-8") as out:
@@ -86,6 +87,30 @@ class SimVsRealTest(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertIn("crash_all_s", stderr)
         self.assertIn("DISAGREES", stdout)
+
+    def test_one_straggler_does_not_decide_but_a_shifted_middle_does(self):
+        # Seven registrations reach everyone in 0.34 s, one straggler in 2 s: the mean (0.55 s)
+        # is 60 % off the simulated 0.34 s, the interquartile mean is not.
+        spore, replication = write_sim(self.folder)
+        straggler = write_real(self.folder, name="straggler.jsonl",
+                               registration_all_s=[0.34] * 7 + [2.0])
+        code, stdout, _ = run(self.folder, straggler, spore, replication)
+        self.assertEqual(code, 0, stdout)
+        with h5py.File(os.path.join(self.folder, "out.h5")) as results:
+            registration = results["registration_all_s"]
+            self.assertAlmostEqual(registration.attrs["real_iqm"], 0.34)
+            self.assertAlmostEqual(registration.attrs["real_mean"], (7 * 0.34 + 2.0) / 8)
+        # Half the samples 30 % slower moves the middle: that disagrees.
+        shifted = write_real(self.folder, name="shifted.jsonl",
+                             registration_all_s=[0.34] * 4 + [0.34 * 1.6] * 4)
+        code, _, stderr = run(self.folder, shifted, spore, replication)
+        self.assertEqual(code, 1)
+        self.assertIn("registration_all_s", stderr)
+
+    def test_interquartile_mean_cuts_a_quarter_at_each_end(self):
+        self.assertEqual(sim_vs_real.interquartile_mean([5.0, 1.0, 100.0, 3.0]), 4.0)
+        self.assertEqual(sim_vs_real.interquartile_mean([2.0, 4.0]), 3.0)
+        self.assertEqual(sim_vs_real.interquartile_mean([7.0]), 7.0)
 
     def test_a_reported_measure_never_fails(self):
         # The leave is reported only: sim 10x slower is shown, not a failure.
