@@ -27,19 +27,34 @@ AsioEnvironment::AsioEnvironment(asio::io_context& io, AsioEnvironmentConfig con
       emulation_random_(RandomStream::derive(config_.seed, config_.self, "emulation")),
       receive_buffer_(std::make_shared<std::vector<std::uint8_t>>(kMaxDatagramBytes)) {
   MYCELIUM_ASSERT(config_.self.valid());
-  socket_.bind(config_.listen);
+  // Lanes listen on TCP at the UDP socket's port. With port 0 the ephemeral port the kernel
+  // gives the UDP socket may be taken for TCP (a listener, a connection in TIME_WAIT): pick
+  // again, a bounded number of times.
+  constexpr int kEphemeralPortAttempts = 64;
+  for (int attempt = 1;; ++attempt) {
+    socket_.bind(config_.listen);
+    const asio::ip::udp::endpoint bound = socket_.local_endpoint();
+    try {
+      lanes_ = std::make_unique<TcpLanes>(
+          io, config_.self, asio::ip::tcp::endpoint(bound.address(), bound.port()), metrics_,
+          [this](const Message& message, std::span<const std::uint8_t> bulk) {
+            deliver(message, bulk);
+          },
+          [this](const Message& message) {
+            const auto destination = bulk_destinations_.find(message.port.value);
+            return destination == bulk_destinations_.end() ? std::span<std::uint8_t>{}
+                                                           : destination->second(message);
+          });
+      break;
+    } catch (const boost::system::system_error& error) {
+      if (config_.listen.port() != 0 || error.code() != asio::error::address_in_use ||
+          attempt == kEphemeralPortAttempts)
+        throw;
+      socket_.close();
+      socket_.open(config_.listen.protocol());
+    }
+  }
   config_.peers.insert_or_assign(config_.self, socket_.local_endpoint());
-  const asio::ip::udp::endpoint bound = socket_.local_endpoint();
-  lanes_ = std::make_unique<TcpLanes>(
-      io, config_.self, asio::ip::tcp::endpoint(bound.address(), bound.port()), metrics_,
-      [this](const Message& message, std::span<const std::uint8_t> bulk) {
-        deliver(message, bulk);
-      },
-      [this](const Message& message) {
-        const auto destination = bulk_destinations_.find(message.port.value);
-        return destination == bulk_destinations_.end() ? std::span<std::uint8_t>{}
-                                                       : destination->second(message);
-      });
   receive();
 }
 

@@ -20,6 +20,11 @@ namespace {
 // enough that the part of a bulk that lands here (and is then copied to its destination) is too.
 constexpr std::size_t kReadChunkBytes = 16U << 10;
 
+// Queued messages one write may gather: a message's frame and bulk rarely end on a segment
+// boundary, so writing messages one at a time costs one short send for each message's tail
+// (measured: 17 sends per 1 MiB message instead of 16, and as many extra receives).
+constexpr std::size_t kMaxMessagesPerWrite = 16;
+
 }  // namespace
 
 struct TcpLanes::Outgoing {
@@ -34,6 +39,9 @@ struct TcpLanes::Outgoing {
   };
   std::deque<Queued> queue;
   std::size_t queued_bytes = 0;
+  // The write in progress: buffers of the first `writing_messages` queued messages.
+  std::vector<asio::const_buffer> writing_buffers;
+  std::size_t writing_messages = 0;
 };
 
 struct TcpLanes::Incoming {
@@ -115,11 +123,17 @@ void TcpLanes::send(const Message& message, Bulk bulk, const tcp::endpoint& endp
 void TcpLanes::start_writing(const std::shared_ptr<Outgoing>& lane) {
   if (!lane->connected || lane->writing || lane->queue.empty()) return;
   lane->writing = true;
-  const Outgoing::Queued& next = lane->queue.front();
-  const std::array<asio::const_buffer, 2> buffers{
-      asio::buffer(next.frame), asio::buffer(next.bulk.bytes.data(), next.bulk.bytes.size())};
+  lane->writing_messages = std::min(lane->queue.size(), kMaxMessagesPerWrite);
+  lane->writing_buffers.clear();
+  for (std::size_t i = 0; i < lane->writing_messages; ++i) {
+    const Outgoing::Queued& next = lane->queue[i];
+    lane->writing_buffers.push_back(asio::buffer(next.frame));
+    if (!next.bulk.bytes.empty())
+      lane->writing_buffers.push_back(asio::buffer(next.bulk.bytes.data(), next.bulk.bytes.size()));
+  }
+  // The queue's elements stay put (a deque only grows at its ends) until the write completes.
   asio::async_write(
-      lane->socket, buffers,
+      lane->socket, lane->writing_buffers,
       [this, alive = alive_, lane](const boost::system::error_code& error, std::size_t written) {
         if (!*alive) return;
         lane->writing = false;
@@ -128,7 +142,9 @@ void TcpLanes::start_writing(const std::shared_ptr<Outgoing>& lane) {
           return;
         }
         lane->queued_bytes -= written;
-        lane->queue.pop_front();
+        lane->queue.erase(lane->queue.begin(), lane->queue.begin() + static_cast<std::ptrdiff_t>(
+                                                                         lane->writing_messages));
+        lane->writing_buffers.clear();
         metrics_.add_counter("lane_bytes_sent_total", static_cast<std::int64_t>(written));
         start_writing(lane);
       });
@@ -172,23 +188,38 @@ void TcpLanes::accept() {
 }
 
 void TcpLanes::read_direct(const std::shared_ptr<Incoming>& connection) {
+  MYCELIUM_ASSERT(connection->filled == 0);  // going direct consumed the buffer
   const std::span<std::uint8_t> rest = connection->direct_to.subspan(connection->direct_filled);
-  connection->socket.async_read_some(
+  // One read fills the rest of the bulk and goes on into the connection's buffer with whatever
+  // follows (the next frame and the start of its bulk), so the next message costs no read of
+  // its own.
+  if (connection->buffer.size() < kReadChunkBytes) connection->buffer.resize(kReadChunkBytes);
+  const std::array<asio::mutable_buffer, 2> buffers{
       asio::buffer(rest.data(), rest.size()),
-      [this, alive = alive_, connection](const boost::system::error_code& error,
-                                         std::size_t bytes) {
+      asio::buffer(connection->buffer.data(), kReadChunkBytes)};
+  connection->socket.async_read_some(
+      buffers, [this, alive = alive_, connection](const boost::system::error_code& error,
+                                                  std::size_t bytes) {
         if (!*alive || error) return;  // as in read(): the sender sends it again
-        connection->direct_filled += bytes;
+        const std::size_t wanted = connection->direct_to.size() - connection->direct_filled;
+        connection->direct_filled += std::min(bytes, wanted);
         if (connection->direct_filled < connection->direct_to.size()) {
           read_direct(connection);
           return;
         }
+        connection->filled = bytes - wanted;  // what came after the bulk
         const Message message = std::move(*connection->direct);
         connection->direct.reset();
         metrics_.add_counter("lane_messages_received_total", 1);
         const std::shared_ptr<bool> still = alive_;
         deliver_(message, connection->direct_to);
-        if (*still) read(connection);  // the handler may have destroyed this node
+        if (!*still) return;  // the handler may have destroyed this node
+        if (!deliver_buffered(*connection)) {
+          boost::system::error_code ignored;
+          connection->socket.close(ignored);
+          return;
+        }
+        if (*still) read(connection);
       });
 }
 
