@@ -71,7 +71,7 @@ printf '  services:\n    - {service: orders, instanceId: orders-5, ports: [8080]
   >>"$work/agent-5.yaml"
 
 for i in 1 2 3 4 5; do
-  ip netns exec "$tag-$i" "$myceliumd" --config "$work/agent-$i.yaml" 2>"$work/node-$i.log" &
+  host_start "$tag-$i" "$myceliumd" --config "$work/agent-$i.yaml" 2>"$work/node-$i.log" &
   pids+=($!)
 done
 
@@ -94,6 +94,10 @@ discovers() {
 wait_for "hosts 1 to 4 discover orders-5" 30 discovers
 committed_at_least() { local c; c=$(field 1 last_committed); [[ -n $c && $c -ge $1 ]]; }
 wait_for "host 1 commits 40 epochs to hosts 2, 3 and 4" 60 committed_at_least 40
+# The agents see the host's cgroups (started with nsenter: only the network is a namespace's),
+# so the primary throttles its workload through the CPU controller.
+[[ $(field 1 throttle_mechanism) == "cgroup v"[12] ]] ||
+  fail "host 1 cannot throttle its workload: $(field 1 throttle_mechanism)"
 
 if [[ $scenario == migrate ]]; then
   # A planned migration to host 3 across the emulated WAN: two-phase convergence, then the

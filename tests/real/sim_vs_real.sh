@@ -57,8 +57,7 @@ run_once() {
   local start_s
   start_s=$(now_s)
   for i in 1 2 3 4 5; do
-    # Not through in_host: $! must be the agent itself (ip netns exec execs it), not a subshell.
-    ip netns exec "$tag-$i" "$myceliumd" --config "$work/agent-$i.yaml" 2>"$work/node-$i.log" &
+    host_start "$tag-$i" "$myceliumd" --config "$work/agent-$i.yaml" 2>"$work/node-$i.log" &
     pids+=($!)
   done
   state_of() {  # the state host N has for member M ("" when unknown)

@@ -28,8 +28,13 @@ remove_hosts() {
   for ns in "$1"-br $(seq -f "$1-%g" "$2"); do ip netns del "$ns" 2>/dev/null || true; done
 }
 
-# in_host I COMMAND...: runs COMMAND in host I's namespace (`tag` names the set). A function:
-# started with &, its $! is a subshell's, so start what must be signalled with ip netns exec.
+# host_start NAMESPACE COMMAND... &: starts an agent on a host. The background subshell execs
+# it, so $! is the agent itself. nsenter enters the network namespace only: `ip netns exec`
+# would also remount /sys, hiding /sys/fs/cgroup, and the agent could not throttle its workload.
+host_start() { exec nsenter --net="/run/netns/$1" "${@:2}"; }
+
+# in_host I COMMAND...: runs COMMAND in host I's namespace (`tag` names the set); in the
+# foreground (started with &, $! would be a subshell's: use host_start).
 in_host() {
   local i=$1
   shift
