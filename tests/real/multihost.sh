@@ -29,10 +29,7 @@ source "$(dirname "$0")/lib/hosts.sh"
 rm -rf "$work_root" && mkdir -p "$work_root"
 work=$work_root
 
-if [[ $(id -u) != 0 ]]; then
-  echo "multihost: skipped: creating network namespaces needs root (run as root or with sudo)"
-  exit 77
-fi
+skip_unless_root multihost
 subnet=10.77.$(($$ % 200 + 20))
 pids=() tag=m$$r0 shm=/dev/shm/mycelium-multihost-$$-0
 cleanup() {
@@ -48,10 +45,7 @@ shm=/dev/shm/mycelium-multihost-$$-$1
 work=$work_root/run-$1
 mkdir -p "$work"
 pids=()
-if ! make_hosts "$tag" "$subnet" 5; then
-  echo "multihost: skipped: this kernel refuses network namespaces: $(cat "$work/netns.err")"
-  exit 77
-fi
+make_hosts_or_skip multihost "$tag" "$subnet" 5
 
 # Every agent listens on port 7200 of its own address and answers its admin API on its own
 # loopback, port 9460: the namespaces keep them apart.

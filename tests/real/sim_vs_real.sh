@@ -23,10 +23,7 @@ source "$here/lib/hosts.sh"
 rm -rf "$work_root" && mkdir -p "$work_root"
 work=$work_root
 
-if [[ $(id -u) != 0 ]]; then
-  echo "sim_vs_real: skipped: creating network namespaces needs root (run as root or with sudo)"
-  exit 77
-fi
+skip_unless_root sim_vs_real
 subnet=10.78.$(($$ % 200 + 20))
 pids=() tag=s$$r0 shm=/dev/shm/mycelium-simreal-$$-0
 cleanup() {
@@ -41,10 +38,7 @@ run_once() {
   tag=s$$r$1 shm=/dev/shm/mycelium-simreal-$$-$1 work=$work_root/run-$1
   mkdir -p "$work"
   pids=()
-  if ! make_hosts "$tag" "$subnet" 5; then
-    echo "sim_vs_real: skipped: this kernel refuses network namespaces: $(cat "$work/netns.err")"
-    exit 77
-  fi
+  make_hosts_or_skip sim_vs_real "$tag" "$subnet" 5
   listen=(7200 7200 7200 7200 7200) admin=(9460 9460 9460 9460 9460)
   replication_backups="[2, 3]"
   for i in 1 2 3; do

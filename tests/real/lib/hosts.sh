@@ -1,6 +1,22 @@
 # Shell helpers for tests that run agents on separate network "hosts" (sourced, not run; root
 # only): network namespaces joined by veth pairs to a bridge, each host on its own address.
 
+# skip_unless_root NAME: namespaces need root; otherwise say so and exit 77 (ctest: skipped).
+skip_unless_root() {
+  if [[ $(id -u) != 0 ]]; then
+    echo "$1: skipped: creating network namespaces needs root (run as root or with sudo)"
+    exit 77
+  fi
+}
+
+# make_hosts_or_skip NAME TAG SUBNET COUNT: make_hosts, or exit 77 saying why the kernel refused.
+make_hosts_or_skip() {
+  if ! make_hosts "$2" "$3" "$4"; then
+    echo "$1: skipped: this kernel refuses network namespaces: $(cat "$work/netns.err")"
+    exit 77
+  fi
+}
+
 # make_hosts TAG SUBNET COUNT: namespaces TAG-1 .. TAG-COUNT, host i at SUBNET.i/24 on its eth0,
 # bridged in namespace TAG-br; sets `hosts` to their addresses. Returns 1, the kernel's reason in
 # $work/netns.err, when the kernel refuses a namespace.
