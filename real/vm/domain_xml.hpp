@@ -1,0 +1,60 @@
+#pragma once
+// EndophyteVM manifest -> libvirt domain XML (docs/vm.md lists what each field becomes).
+// Pure: everything that depends on the host (kvm or qemu, which host CPUs, which SR-IOV
+// virtual function, which disk image, which kernel) is an input, so the output is a function of
+// its arguments and the tests can check every feature on any machine.
+//
+// Always emitted, whatever the manifest says: guest RAM backed by a shared file
+// (<memoryBacking><source type='file'/><access mode='shared'/>), because the agent maps that
+// file to track and replicate the guest's memory; no memory balloon, so the file stays the
+// guest's whole RAM; a serial console on a pty, which a direct-kernel-boot guest writes to.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <core/manifest/endophyte_vm.hpp>
+#include <real/vm/domain_type.hpp>
+
+namespace mycelium::real {
+
+// Booting a kernel and initramfs directly (<os><kernel>, <initrd>, <cmdline>), without a disk
+// or a bootloader: how the test guests boot.
+struct DirectKernelBoot {
+  std::string kernel_path;
+  std::string initrd_path;  // empty: none
+  std::string cmdline;      // empty: none
+};
+
+// The guest's disk. The manifest only gives its size (spec.vmSpec.diskSize); making an image of
+// that size is the deployment's job, which passes the image here.
+struct DiskImage {
+  std::string path;
+  std::string format = "raw";  // QEMU's image format: raw, qcow2
+};
+
+// A PCI address on the host, e.g. 0000:03:10.1 for an SR-IOV virtual function.
+struct PciAddress {
+  std::uint16_t domain = 0;
+  std::uint8_t bus = 0;
+  std::uint8_t slot = 0;      // 5 bits
+  std::uint8_t function = 0;  // 3 bits
+};
+
+struct DomainRenderInputs {
+  DomainType type = DomainType::kQemu;
+  // performanceConfig.cpuPinning: vCPU i runs on host_cpus[i % size]. Required when pinning.
+  std::vector<unsigned> host_cpus;
+  // performanceConfig.sriovNetworking: the virtual function handed to the guest. Required then.
+  std::optional<PciAddress> sriov_virtual_function;
+  std::optional<DirectKernelBoot> kernel_boot;
+  // Emitted only when the manifest asks for a disk (diskSize > 0) and an image is given.
+  std::optional<DiskImage> disk;
+};
+
+// Throws std::invalid_argument naming the domain when the manifest asks for a feature whose
+// host input is missing (pinning without host CPUs, SR-IOV without a virtual function).
+std::string render_domain_xml(const manifest::EndophyteVM& vm, const DomainRenderInputs& inputs);
+
+}  // namespace mycelium::real
