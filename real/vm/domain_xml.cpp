@@ -108,8 +108,11 @@ std::string render_domain_xml(const manifest::EndophyteVM& vm, const DomainRende
   xml << "  <devices>\n";
   if (has_disk) render_disk(*inputs.disk, xml);
   render_sriov_interface(vm, inputs, xml);
-  xml << "    <serial type='pty'>\n"
-         "      <target port='0'/>\n"
+  xml << "    <serial type='pty'>\n";
+  if (!inputs.serial_log_path.empty()) {
+    xml << "      <log file='" << escape_xml(inputs.serial_log_path) << "' append='off'/>\n";
+  }
+  xml << "      <target port='0'/>\n"
          "    </serial>\n"
          "    <console type='pty'>\n"
          "      <target type='serial' port='0'/>\n"

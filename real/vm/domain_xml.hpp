@@ -7,7 +7,8 @@
 // Always emitted, whatever the manifest says: guest RAM backed by a shared file
 // (<memoryBacking><source type='file'/><access mode='shared'/>), because the agent maps that
 // file to track and replicate the guest's memory; no memory balloon, so the file stays the
-// guest's whole RAM; a serial console on a pty, which a direct-kernel-boot guest writes to.
+// guest's whole RAM; a serial console on a pty, which a direct-kernel-boot guest writes to (and,
+// when inputs.serial_log_path is set, a copy of it in that file).
 
 #include <cstdint>
 #include <optional>
@@ -51,6 +52,10 @@ struct DomainRenderInputs {
   std::optional<DirectKernelBoot> kernel_boot;
   // Emitted only when the manifest asks for a disk (diskSize > 0) and an image is given.
   std::optional<DiskImage> disk;
+  // Empty: none. Otherwise the serial console (still on a pty) is also copied to this file,
+  // truncated at each start (<log file='...' append='off'/>, written by virtlogd): how the kvm
+  // tests read a guest's output without attaching to its console.
+  std::string serial_log_path;
 };
 
 // Throws std::invalid_argument naming the domain when the manifest asks for a feature whose

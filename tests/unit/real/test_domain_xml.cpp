@@ -2,9 +2,11 @@
 // element, the shared file-backed guest RAM is always there, the domain type is the input's,
 // free text is escaped, and a feature without its host input is refused naming the domain.
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <string>
 
 #include <catch2/catch.hpp>
 #include <unistd.h>
@@ -59,6 +61,7 @@ TEST_CASE("domain xml: a plain manifest gives name, memory, vCPUs and shared fil
   CHECK_FALSE(contains(xml, "<interface"));
   CHECK_FALSE(contains(xml, "<disk"));
   CHECK_FALSE(contains(xml, "<kernel>"));
+  CHECK_FALSE(contains(xml, "<log "));
 }
 
 TEST_CASE("domain xml: hugePages adds <hugepages/> to the shared file-backed RAM",
@@ -218,6 +221,33 @@ TEST_CASE("domain xml: a disk only when the manifest asks for one and an image i
   const std::string without_disk = render_domain_xml(vm, inputs);
   CHECK_FALSE(contains(without_disk, "<disk"));
   CHECK_FALSE(contains(without_disk, "<boot dev="));
+}
+
+TEST_CASE("domain xml: a serial log file copies the pty console to that file", "[vm][domain-xml]") {
+  const auto vm = load_endophyte_example("scenarios/examples/legacy-app-vm.yaml");
+  DomainRenderInputs inputs;
+  inputs.serial_log_path = "/var/lib/mycelium/legacy's serial.log";
+  const std::string xml = render_domain_xml(vm, inputs);
+  INFO(xml);
+  // Still the pty (virsh console keeps working), with the log inside the serial device only.
+  CHECK(contains(xml,
+                 "    <serial type='pty'>\n"
+                 "      <log file='/var/lib/mycelium/legacy&apos;s serial.log' append='off'/>\n"
+                 "      <target port='0'/>\n"
+                 "    </serial>\n"
+                 "    <console type='pty'>\n"
+                 "      <target type='serial' port='0'/>\n"
+                 "    </console>\n"));
+  CHECK(count_of(xml, "<log ") == 1);
+
+  // libvirt's schema accepts it (virt-xml-validate, from libvirt-clients).
+  const std::filesystem::path file = std::filesystem::temp_directory_path() /
+                                     ("mycelium-serial-log-" + std::to_string(::getpid()) + ".xml");
+  std::ofstream(file) << xml;
+  const std::string command = "virt-xml-validate '" + file.string() + "' domain >/dev/null 2>&1";
+  const int status = std::system(command.c_str());
+  std::filesystem::remove(file);
+  CHECK(status == 0);
 }
 
 TEST_CASE("domain xml: memory is rounded up to whole KiB", "[vm][domain-xml]") {

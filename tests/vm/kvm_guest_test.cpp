@@ -1,0 +1,378 @@
+// The kvm test tier's real guest (issue 7, item 5): a Debian kernel and a busybox initramfs
+// whose dirty_counter prints its progress to the serial console (tests/vm/make_guest.sh),
+// rendered by render_domain_xml and driven through LibvirtDriver on a real libvirtd.
+//
+//   mycelium_kvm_guest_test --kernel K --initrd I --work DIR [--uri URI] [--type auto|kvm|qemu]
+//                           [--dirty-mib N]
+//
+// Asserts, in order: the guest boots and prints its counter; the counter rate at a vCPU
+// bandwidth of 25 % (vcpu_quota 25 ms per 100 ms period) is 25 % of the unthrottled rate within
+// 20 % (0.20 to 0.30); after the cap is lifted the rate comes back; suspended, the guest prints
+// nothing for 1.5 s; resumed, the counter continues above its last value; destroy and undefine
+// leave no domain. The domain is destroyed and undefined on every exit path.
+//
+// Exit status: 0 passed, 1 failed, 77 skipped (no libvirtd to talk to), like the other
+// system-level tests (ctest SKIP_RETURN_CODE 77). Prints every figure it measures.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <real/vm/domain_type.hpp>
+#include <real/vm/domain_xml.hpp>
+#include <real/vm/libvirt_driver.hpp>
+#include <real/vm/libvirt_error.hpp>
+
+namespace {
+
+using mycelium::real::DirectKernelBoot;
+using mycelium::real::DomainRenderInputs;
+using mycelium::real::DomainState;
+using mycelium::real::DomainType;
+using mycelium::real::LibvirtDriver;
+using mycelium::real::LibvirtError;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kDomainName = "mycelium-kvm-test";
+constexpr std::uint64_t kPeriodUs = 100000;  // libvirt's default vcpu_period
+constexpr std::int64_t kQuotaUs = 25000;     // 25 % of a vCPU
+constexpr double kTolerance = 0.20;          // relative, as the issue asks
+constexpr auto kBootTimeout = std::chrono::seconds(90);
+constexpr auto kMeasureWindow = std::chrono::seconds(4);
+constexpr auto kPollEvery = std::chrono::milliseconds(10);
+
+struct TestFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void check(bool condition, const std::string& what) {
+  if (!condition) throw TestFailure(what);
+}
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string fixed(double value, int digits) {
+  std::ostringstream text;
+  text.setf(std::ios::fixed);
+  text.precision(digits);
+  text << value;
+  return text.str();
+}
+
+struct Options {
+  std::string kernel;
+  std::string initrd;
+  std::filesystem::path work;
+  std::string uri = "qemu:///system";
+  std::string type = "auto";
+  // What dirty_counter cycles through (dirty_mib= on the kernel command line). Small, so the
+  // rate measures the vCPU rather than host TLB and cache misses: with 32 MiB on 4 KiB host pages
+  // a throttled vCPU does 20 to 30 % less per CPU second than an unthrottled one.
+  int dirty_mib = 4;
+};
+
+Options parse(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
+    const std::string value = argv[++i];
+    if (flag == "--kernel") {
+      options.kernel = value;
+    } else if (flag == "--initrd") {
+      options.initrd = value;
+    } else if (flag == "--work") {
+      options.work = value;
+    } else if (flag == "--uri") {
+      options.uri = value;
+    } else if (flag == "--type") {
+      options.type = value;
+    } else if (flag == "--dirty-mib") {
+      options.dirty_mib = std::stoi(value);
+    } else {
+      throw std::invalid_argument("unknown option " + flag);
+    }
+  }
+  if (options.kernel.empty() || options.initrd.empty() || options.work.empty()) {
+    throw std::invalid_argument(
+        "usage: mycelium_kvm_guest_test --kernel K --initrd I --work DIR [--uri URI] "
+        "[--type auto|kvm|qemu] [--dirty-mib N]");
+  }
+  if (options.type != "auto" && options.type != "kvm" && options.type != "qemu") {
+    throw std::invalid_argument("--type must be auto, kvm or qemu, not " + options.type);
+  }
+  return options;
+}
+
+// The guest's serial output, read from the log file virtlogd writes.
+class SerialLog {
+ public:
+  explicit SerialLog(std::filesystem::path path) : path_(std::move(path)) {}
+  const std::filesystem::path& path() const { return path_; }
+
+  std::string text() const {
+    std::ifstream in(path_, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+  // The count of the last complete "dirty_counter count=N rate=R" line, if any.
+  std::optional<std::uint64_t> last_count() const {
+    const std::string all = text();
+    const std::size_t end = all.rfind('\n');  // ignore a line still being written
+    if (end == std::string::npos) return std::nullopt;
+    const std::string marker = "dirty_counter count=";
+    const std::size_t at = all.rfind(marker, end);
+    if (at == std::string::npos) return std::nullopt;
+    return std::stoull(all.substr(at + marker.size()));
+  }
+
+  std::uintmax_t size() const {
+    std::error_code error;
+    const std::uintmax_t bytes = std::filesystem::file_size(path_, error);
+    return error ? 0 : bytes;
+  }
+
+  // The first line containing `part`, for the report.
+  std::string line_with(const std::string& part) const {
+    std::istringstream lines(text());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find(part) != std::string::npos) {
+        while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+          line.pop_back();
+        return line;
+      }
+    }
+    return "";
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Destroys and undefines the test domain when the test leaves, however it leaves.
+class DomainGuard {
+ public:
+  DomainGuard(LibvirtDriver& driver, std::string name) : driver_(driver), name_(std::move(name)) {}
+  ~DomainGuard() { remove(); }
+  DomainGuard(const DomainGuard&) = delete;
+  DomainGuard& operator=(const DomainGuard&) = delete;
+
+  // Quietly: the domain may be stopped already, or not defined.
+  void remove() {
+    try {
+      driver_.destroy(name_);
+    } catch (const LibvirtError&) {
+    }
+    try {
+      driver_.undefine(name_);
+    } catch (const LibvirtError&) {
+    }
+  }
+
+ private:
+  LibvirtDriver& driver_;
+  std::string name_;
+};
+
+mycelium::manifest::EndophyteVM test_vm() {
+  mycelium::manifest::EndophyteVM vm;
+  vm.metadata.name = kDomainName;
+  vm.vm_spec.cpu_cores = 1;
+  vm.vm_spec.memory_bytes = 256ULL << 20;
+  return vm;
+}
+
+// Starts the guest as `type` and waits for its first counter line; returns the seconds from
+// start to that line, or nullopt (with `why`) when it did not come.
+std::optional<double> boot(LibvirtDriver& driver, DomainGuard& guard, const Options& options,
+                           DomainType type, const SerialLog& log, std::string& why) {
+  guard.remove();  // a domain left over from an interrupted run
+  std::filesystem::remove(log.path());
+  DomainRenderInputs inputs;
+  inputs.type = type;
+  // quiet: fewer bytes through the emulated UART; panic=-1: reboot at once if /init dies.
+  inputs.kernel_boot = DirectKernelBoot{options.kernel, options.initrd,
+                                        "console=ttyS0 quiet panic=-1 mitigations=off dirty_mib=" +
+                                            std::to_string(options.dirty_mib)};
+  inputs.serial_log_path = log.path().string();
+  const std::string xml = mycelium::real::render_domain_xml(test_vm(), inputs);
+  std::ofstream(options.work / "domain.xml") << xml;
+
+  driver.define(xml);
+  const Clock::time_point started = Clock::now();
+  try {
+    driver.start(kDomainName);
+  } catch (const LibvirtError& error) {
+    why = error.what();
+    return std::nullopt;
+  }
+  while (Clock::now() - started < kBootTimeout) {
+    if (log.last_count()) return seconds_since(started);
+    if (driver.info(kDomainName).state != DomainState::kRunning) {
+      why = "the domain stopped while booting";
+      return std::nullopt;
+    }
+    std::this_thread::sleep_for(kPollEvery);
+  }
+  why = "no counter line within " + std::to_string(kBootTimeout.count()) + " s";
+  return std::nullopt;
+}
+
+struct Rate {
+  double pages_per_s = 0;
+  double cpu_share = 0;  // the domain's CPU time over the window, in cores
+};
+
+// The guest's counter rate over kMeasureWindow, from the serial log read by the host.
+Rate measure(LibvirtDriver& driver, const SerialLog& log) {
+  const auto first = log.last_count();
+  check(first.has_value(), "no counter line to measure from");
+  const Clock::time_point start = Clock::now();
+  const auto cpu_start = driver.info(kDomainName).cpu_time;
+  std::this_thread::sleep_for(kMeasureWindow);
+  const auto last = log.last_count();
+  const double seconds = seconds_since(start);
+  const auto cpu_end = driver.info(kDomainName).cpu_time;
+  check(last.has_value() && *last >= *first, "the counter went backwards");
+  Rate rate;
+  rate.pages_per_s = static_cast<double>(*last - *first) / seconds;
+  rate.cpu_share = std::chrono::duration<double>(cpu_end - cpu_start).count() / seconds;
+  return rate;
+}
+
+int run(const Options& options) {
+  std::filesystem::create_directories(options.work);
+  const SerialLog log(std::filesystem::absolute(options.work) / "serial.log");
+
+  std::optional<LibvirtDriver> connection;
+  try {
+    connection.emplace(options.uri);
+  } catch (const LibvirtError& error) {
+    std::cout << "kvm guest: skipped: no libvirtd to talk to: " << error.what()
+              << " (tests/vm/start_libvirtd.sh starts one)\n";
+    return 77;
+  }
+  LibvirtDriver& driver = *connection;
+  DomainGuard guard(driver, kDomainName);
+
+  // The domain type: choose_domain_type() (kvm where /dev/kvm exists) unless --type says.
+  DomainType type = DomainType::kQemu;
+  if (options.type == "auto") {
+    const auto choice = mycelium::real::choose_domain_type();
+    type = choice.type;
+    std::cout << "kvm guest: domain type " << mycelium::real::domain_type_name(type) << " ("
+              << choice.reason << ")\n";
+  } else {
+    type = options.type == "kvm" ? DomainType::kKvm : DomainType::kQemu;
+    std::cout << "kvm guest: domain type " << options.type << " (--type)\n";
+  }
+
+  std::string why;
+  std::optional<double> boot_s = boot(driver, guard, options, type, log, why);
+  if (!boot_s && type == DomainType::kKvm && options.type == "auto") {
+    // /dev/kvm can exist and still be unusable (not accessible to QEMU's user, or a nested
+    // hypervisor that cannot run the guest): software emulation always works.
+    std::cout << "kvm guest: kvm did not boot (" << why << "); falling back to qemu (TCG)\n";
+    type = DomainType::kQemu;
+    boot_s = boot(driver, guard, options, type, log, why);
+  }
+  check(boot_s.has_value(), std::string("the guest did not boot as ") +
+                                std::string(mycelium::real::domain_type_name(type)) + ": " + why +
+                                "; serial log " + log.path().string());
+  std::cout << "kvm guest: booted as " << mycelium::real::domain_type_name(type)
+            << "; first counter line " << fixed(*boot_s, 2) << " s after start ("
+            << log.line_with("guest: userspace") << ")\n";
+
+  // Throttle: unthrottled, at 25 %, unthrottled again (the reference is the mean of the two,
+  // so a host busy in one window only skews the ratio by half).
+  const Rate before = measure(driver, log);
+  driver.set_vcpu_bandwidth(kDomainName, kQuotaUs, kPeriodUs);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the last full-speed line out
+  const Rate throttled = measure(driver, log);
+  driver.set_vcpu_bandwidth(kDomainName, -1, kPeriodUs);  // lift the cap
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const Rate after = measure(driver, log);
+  const double reference = (before.pages_per_s + after.pages_per_s) / 2;
+  const double expected = static_cast<double>(kQuotaUs) / static_cast<double>(kPeriodUs);
+  const double ratio = throttled.pages_per_s / reference;
+  std::cout << "kvm guest: counter rate unthrottled " << fixed(before.pages_per_s, 0)
+            << " pages/s (domain CPU " << fixed(before.cpu_share, 2) << " cores), at " << kQuotaUs
+            << "/" << kPeriodUs << " us " << fixed(throttled.pages_per_s, 0) << " pages/s ("
+            << fixed(throttled.cpu_share, 2) << "), unthrottled again "
+            << fixed(after.pages_per_s, 0) << " pages/s (" << fixed(after.cpu_share, 2)
+            << "); ratio " << fixed(ratio, 3) << ", expected " << fixed(expected, 2) << " +- "
+            << static_cast<int>(kTolerance * 100) << " %\n";
+  check(ratio >= expected * (1 - kTolerance) && ratio <= expected * (1 + kTolerance),
+        "throttled/unthrottled counter rate " + fixed(ratio, 3) + " is not " + fixed(expected, 2) +
+            " within " + std::to_string(static_cast<int>(kTolerance * 100)) + " %");
+  check(after.pages_per_s > 2 * throttled.pages_per_s,
+        "lifting the cap did not bring the counter rate back");
+
+  // Emergency pause: suspended, the guest prints nothing; resumed, it goes on counting.
+  driver.suspend(kDomainName);
+  check(driver.info(kDomainName).state == DomainState::kPaused,
+        "suspend: the domain is not paused");
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(200));  // what was in flight reaches the log
+  const auto paused_count = log.last_count();
+  const std::uintmax_t paused_size = log.size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  check(log.size() == paused_size && log.last_count() == paused_count,
+        "the guest printed while suspended");
+  std::cout << "kvm guest: suspended: no output for 1.5 s (count stays " << paused_count.value_or(0)
+            << ")\n";
+  driver.resume(kDomainName);
+  const Clock::time_point resumed = Clock::now();
+  std::optional<std::uint64_t> resumed_count;
+  while (Clock::now() - resumed < std::chrono::seconds(10)) {
+    resumed_count = log.last_count();
+    if (resumed_count > paused_count) break;
+    std::this_thread::sleep_for(kPollEvery);
+  }
+  check(resumed_count > paused_count, "the counter did not continue within 10 s of resume");
+  std::cout << "kvm guest: resumed: counter " << *resumed_count << " after "
+            << fixed(seconds_since(resumed), 2) << " s\n";
+
+  driver.destroy(kDomainName);
+  check(driver.info(kDomainName).state == DomainState::kShutoff, "destroy: the domain still runs");
+  driver.undefine(kDomainName);
+  bool gone = false;
+  try {
+    driver.info(kDomainName);
+  } catch (const LibvirtError&) {
+    gone = true;
+  }
+  check(gone, "undefine: the domain is still defined");
+  std::cout << "kvm guest: destroyed and undefined\n";
+  std::cout << "kvm guest: SUMMARY type=" << mycelium::real::domain_type_name(type)
+            << " boot_s=" << fixed(*boot_s, 2) << " rate=" << fixed(before.pages_per_s, 0)
+            << " rate_25pct=" << fixed(throttled.pages_per_s, 0)
+            << " rate_after=" << fixed(after.pages_per_s, 0) << " ratio=" << fixed(ratio, 3)
+            << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(parse(argc, argv));
+  } catch (const TestFailure& failure) {
+    std::cerr << "kvm guest: FAILED: " << failure.what() << "\n";
+  } catch (const std::exception& error) {
+    std::cerr << "kvm guest: FAILED: " << error.what() << "\n";
+  }
+  return 1;
+}
