@@ -132,32 +132,26 @@ std::string LibvirtDriver::define(const std::string& domain_xml) {
   return name;
 }
 
+void LibvirtDriver::act(const std::string& name, const std::string& operation,
+                        int (*call)(virDomainPtr)) {
+  const DomainHandle domain = lookup(name, operation);
+  if (call(domain.get()) != 0) throw_last_libvirt_error(domain_subject(name), operation);
+}
+
 void LibvirtDriver::start(const std::string& name) {
-  const DomainHandle domain = lookup(name, "start");
-  if (virDomainCreate(domain.get()) != 0) throw_last_libvirt_error(domain_subject(name), "start");
+  act(name, "start", virDomainCreate);
 }
-
 void LibvirtDriver::suspend(const std::string& name) {
-  const DomainHandle domain = lookup(name, "suspend");
-  if (virDomainSuspend(domain.get()) != 0)
-    throw_last_libvirt_error(domain_subject(name), "suspend");
+  act(name, "suspend", virDomainSuspend);
 }
-
 void LibvirtDriver::resume(const std::string& name) {
-  const DomainHandle domain = lookup(name, "resume");
-  if (virDomainResume(domain.get()) != 0) throw_last_libvirt_error(domain_subject(name), "resume");
+  act(name, "resume", virDomainResume);
 }
-
 void LibvirtDriver::destroy(const std::string& name) {
-  const DomainHandle domain = lookup(name, "destroy");
-  if (virDomainDestroy(domain.get()) != 0)
-    throw_last_libvirt_error(domain_subject(name), "destroy");
+  act(name, "destroy", virDomainDestroy);
 }
-
 void LibvirtDriver::undefine(const std::string& name) {
-  const DomainHandle domain = lookup(name, "undefine");
-  if (virDomainUndefine(domain.get()) != 0)
-    throw_last_libvirt_error(domain_subject(name), "undefine");
+  act(name, "undefine", virDomainUndefine);
 }
 
 DomainInfo LibvirtDriver::info(const std::string& name) {

@@ -100,6 +100,8 @@ class LibvirtDriver {
   };
   using DomainHandle = std::unique_ptr<virDomain, DomainFreer>;
 
+  // Looks the domain up and runs one libvirt call on it (0: done); throws naming `operation`.
+  void act(const std::string& name, const std::string& operation, int (*call)(virDomainPtr));
   // Looks the domain up by name; throws naming `operation` (the lookup is part of it). Keep the
   // handle alive until the operation's error is read: freeing it is a libvirt call, and every
   // libvirt call clears the thread's last error.
