@@ -251,3 +251,50 @@ TEST_CASE("libvirt driver: lifecycle events arrive through the event loop, in or
   CHECK(twice->operation() == "unsubscribe from lifecycle events");
   check_carries_libvirt_error(*twice);
 }
+
+TEST_CASE("libvirt driver: dirty-rate measurement on test:///default", "[vm][libvirt]") {
+  LibvirtDriver driver(kTestUri);
+  const std::string name = "mycelium-test-dirty-rate";
+  driver.define(rendered_domain(name));
+  driver.start(name);
+  const auto start_error =
+      libvirt_error_of([&] { driver.start_dirty_rate_calc(name, std::chrono::seconds(1)); });
+  const auto get_error = libvirt_error_of([&] { driver.dirty_rate(name); });
+  const auto bad_duration =
+      libvirt_error_of([&] { driver.start_dirty_rate_calc(name, std::chrono::seconds(0)); });
+  driver.destroy(name);
+  driver.undefine(name);
+  const auto missing = libvirt_error_of([&] { driver.dirty_rate(name); });
+
+  // The test driver has neither virDomainStartDirtyRateCalc nor dirty-rate statistics (the
+  // kvm-labelled tier measures a real guest): each is a clear error naming domain and operation.
+  REQUIRE(start_error);
+  INFO(start_error->what());
+  CHECK_THAT(start_error->what(),
+             Catch::Matchers::StartsWith(
+                 "domain \"mycelium-test-dirty-rate\": start dirty-rate calculation: "));
+  CHECK(start_error->libvirt_code() == VIR_ERR_NO_SUPPORT);
+  check_carries_libvirt_error(*start_error);
+
+  REQUIRE(get_error);
+  INFO(get_error->what());
+  CHECK_THAT(get_error->what(),
+             Catch::Matchers::StartsWith("domain \"mycelium-test-dirty-rate\": get dirty rate: "));
+  // Asked with VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS, the driver refuses the stats
+  // group it lacks rather than returning an empty record.
+  CHECK(get_error->libvirt_code() == VIR_ERR_ARGUMENT_UNSUPPORTED);
+  check_carries_libvirt_error(*get_error);
+
+  REQUIRE(bad_duration);
+  INFO(bad_duration->what());
+  CHECK(bad_duration->operation() == "start dirty-rate calculation");
+  CHECK(bad_duration->libvirt_code() == VIR_ERR_INVALID_ARG);
+
+  REQUIRE(missing);
+  CHECK(missing->operation() == "get dirty rate");
+  CHECK(missing->libvirt_code() == VIR_ERR_NO_DOMAIN);
+
+  CHECK(dirty_rate_status_name(DirtyRateStatus::kUnstarted) == "unstarted");
+  CHECK(dirty_rate_status_name(DirtyRateStatus::kMeasuring) == "measuring");
+  CHECK(dirty_rate_status_name(DirtyRateStatus::kMeasured) == "measured");
+}
