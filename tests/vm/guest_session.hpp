@@ -1,0 +1,177 @@
+#pragma once
+// What the kvm-tier tests share (tests/vm/kvm_guest_test.cpp, kvm_replication_test.cpp): the
+// test guest's serial log and its dirty_counter lines, a guard that destroys and undefines the
+// domain however the test leaves, and booting the test guest (tests/vm/make_guest.sh) rendered
+// by render_domain_xml on a real libvirtd.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include <real/vm/domain_type.hpp>
+#include <real/vm/domain_xml.hpp>
+#include <real/vm/libvirt_driver.hpp>
+#include <real/vm/libvirt_error.hpp>
+
+namespace mycelium::kvm_test {
+
+using Clock = std::chrono::steady_clock;
+
+struct TestFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+inline void check(bool condition, const std::string& what) {
+  if (!condition) throw TestFailure(what);
+}
+
+inline double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+inline std::string fixed(double value, int digits) {
+  std::ostringstream text;
+  text.setf(std::ios::fixed);
+  text.precision(digits);
+  text << value;
+  return text.str();
+}
+
+// The guest's serial output, read from the log file virtlogd writes.
+class SerialLog {
+ public:
+  explicit SerialLog(std::filesystem::path path) : path_(std::move(path)) {}
+  const std::filesystem::path& path() const { return path_; }
+
+  std::string text() const {
+    std::ifstream in(path_, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+  // The count of the last complete "dirty_counter count=N rate=R" line, if any.
+  std::optional<std::uint64_t> last_count() const {
+    const std::string all = text();
+    const std::size_t end = all.rfind('\n');  // ignore a line still being written
+    if (end == std::string::npos) return std::nullopt;
+    const std::string marker = "dirty_counter count=";
+    const std::size_t at = all.rfind(marker, end);
+    if (at == std::string::npos) return std::nullopt;
+    return std::stoull(all.substr(at + marker.size()));
+  }
+
+  std::uintmax_t size() const {
+    std::error_code error;
+    const std::uintmax_t bytes = std::filesystem::file_size(path_, error);
+    return error ? 0 : bytes;
+  }
+
+  // The first line containing `part`, for the report.
+  std::string line_with(const std::string& part) const {
+    std::istringstream lines(text());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find(part) != std::string::npos) {
+        while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+          line.pop_back();
+        return line;
+      }
+    }
+    return "";
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Destroys and undefines the test domain when the test leaves, however it leaves.
+class DomainGuard {
+ public:
+  DomainGuard(real::LibvirtDriver& driver, std::string name)
+      : driver_(driver), name_(std::move(name)) {}
+  ~DomainGuard() { remove(); }
+  DomainGuard(const DomainGuard&) = delete;
+  DomainGuard& operator=(const DomainGuard&) = delete;
+
+  // Quietly: the domain may be stopped already, or not defined.
+  void remove() {
+    try {
+      driver_.destroy(name_);
+    } catch (const real::LibvirtError&) {
+    }
+    try {
+      driver_.undefine(name_);
+    } catch (const real::LibvirtError&) {
+    }
+  }
+
+ private:
+  real::LibvirtDriver& driver_;
+  std::string name_;
+};
+
+// The test guest: one vCPU, `memory_bytes` of RAM, the kernel and initramfs of make_guest.sh,
+// dirty_counter cycling through `dirty_mib` MiB.
+struct GuestSpec {
+  std::string name;
+  std::uint64_t memory_bytes = 256ULL << 20;
+  std::string kernel;
+  std::string initrd;
+  int dirty_mib = 4;
+  std::filesystem::path xml_path;  // where the rendered domain XML is kept, for the report
+  std::chrono::seconds boot_timeout{90};
+};
+
+inline manifest::EndophyteVM test_vm(const GuestSpec& spec) {
+  manifest::EndophyteVM vm;
+  vm.metadata.name = spec.name;
+  vm.vm_spec.cpu_cores = 1;
+  vm.vm_spec.memory_bytes = spec.memory_bytes;
+  return vm;
+}
+
+// Starts the guest as `type` and waits for its first counter line; returns the seconds from
+// start to that line, or nullopt (with `why`) when it did not come.
+inline std::optional<double> boot(real::LibvirtDriver& driver, DomainGuard& guard,
+                                  const GuestSpec& spec, real::DomainType type,
+                                  const SerialLog& log, std::string& why) {
+  guard.remove();  // a domain left over from an interrupted run
+  std::filesystem::remove(log.path());
+  real::DomainRenderInputs inputs;
+  inputs.type = type;
+  // quiet: fewer bytes through the emulated UART; panic=-1: reboot at once if /init dies.
+  inputs.kernel_boot = real::DirectKernelBoot{
+      spec.kernel, spec.initrd,
+      "console=ttyS0 quiet panic=-1 mitigations=off dirty_mib=" + std::to_string(spec.dirty_mib)};
+  inputs.serial_log_path = log.path().string();
+  const std::string xml = real::render_domain_xml(test_vm(spec), inputs);
+  if (!spec.xml_path.empty()) std::ofstream(spec.xml_path) << xml;
+
+  driver.define(xml);
+  const Clock::time_point started = Clock::now();
+  try {
+    driver.start(spec.name);
+  } catch (const real::LibvirtError& error) {
+    why = error.what();
+    return std::nullopt;
+  }
+  while (Clock::now() - started < spec.boot_timeout) {
+    if (log.last_count()) return seconds_since(started);
+    if (driver.info(spec.name).state != real::DomainState::kRunning) {
+      why = "the domain stopped while booting";
+      return std::nullopt;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  why = "no counter line within " + std::to_string(spec.boot_timeout.count()) + " s";
+  return std::nullopt;
+}
+
+}  // namespace mycelium::kvm_test
