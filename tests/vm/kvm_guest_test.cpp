@@ -68,50 +68,7 @@ constexpr auto kDirtyRateTimeout = std::chrono::seconds(10);
 // unlikely without hiding a measurement that never works.
 constexpr int kDirtyRateTries = 3;
 
-struct Options {
-  std::string kernel;
-  std::string initrd;
-  std::filesystem::path work;
-  std::string uri = "qemu:///system";
-  std::string type = "auto";
-  // What dirty_counter cycles through (dirty_mib= on the kernel command line). Small, so the
-  // rate measures the vCPU rather than host TLB and cache misses: with 32 MiB on 4 KiB host pages
-  // a throttled vCPU does 20 to 30 % less per CPU second than an unthrottled one.
-  int dirty_mib = 4;
-};
-
-Options parse(int argc, char** argv) {
-  Options options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
-    const std::string value = argv[++i];
-    if (flag == "--kernel") {
-      options.kernel = value;
-    } else if (flag == "--initrd") {
-      options.initrd = value;
-    } else if (flag == "--work") {
-      options.work = value;
-    } else if (flag == "--uri") {
-      options.uri = value;
-    } else if (flag == "--type") {
-      options.type = value;
-    } else if (flag == "--dirty-mib") {
-      options.dirty_mib = std::stoi(value);
-    } else {
-      throw std::invalid_argument("unknown option " + flag);
-    }
-  }
-  if (options.kernel.empty() || options.initrd.empty() || options.work.empty()) {
-    throw std::invalid_argument(
-        "usage: mycelium_kvm_guest_test --kernel K --initrd I --work DIR [--uri URI] "
-        "[--type auto|kvm|qemu] [--dirty-mib N]");
-  }
-  if (options.type != "auto" && options.type != "kvm" && options.type != "qemu") {
-    throw std::invalid_argument("--type must be auto, kvm or qemu, not " + options.type);
-  }
-  return options;
-}
+using Options = mycelium::kvm_test::GuestOptions;
 
 struct Rate {
   double pages_per_s = 0;
@@ -187,7 +144,7 @@ int run(const Options& options) {
 
   GuestSpec spec;
   spec.name = kDomainName;
-  spec.memory_bytes = 256ULL << 20;
+  spec.memory_bytes = options.memory_mib << 20;
   spec.kernel = options.kernel;
   spec.initrd = options.initrd;
   spec.dirty_mib = options.dirty_mib;
@@ -320,7 +277,7 @@ int run(const Options& options) {
 
 int main(int argc, char** argv) {
   try {
-    return run(parse(argc, argv));
+    return run(mycelium::kvm_test::parse_guest_options(argc, argv, "mycelium_kvm_guest_test", 256));
   } catch (const TestFailure& failure) {
     std::cerr << "kvm guest: FAILED: " << failure.what() << "\n";
   } catch (const std::exception& error) {

@@ -91,50 +91,7 @@ constexpr auto kBetweenCheckpoints = 1500ms;
 constexpr auto kDrainLimit = 10000ms;
 constexpr int kCheckpoints = 3;
 
-struct Options {
-  std::string kernel;
-  std::string initrd;
-  std::filesystem::path work;
-  std::string uri = "qemu:///system";
-  std::string type = "auto";
-  int dirty_mib = 4;
-  std::uint64_t memory_mib = 128;
-};
-
-Options parse(int argc, char** argv) {
-  Options options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
-    const std::string value = argv[++i];
-    if (flag == "--kernel") {
-      options.kernel = value;
-    } else if (flag == "--initrd") {
-      options.initrd = value;
-    } else if (flag == "--work") {
-      options.work = value;
-    } else if (flag == "--uri") {
-      options.uri = value;
-    } else if (flag == "--type") {
-      options.type = value;
-    } else if (flag == "--dirty-mib") {
-      options.dirty_mib = std::stoi(value);
-    } else if (flag == "--memory-mib") {
-      options.memory_mib = std::stoull(value);
-    } else {
-      throw std::invalid_argument("unknown option " + flag);
-    }
-  }
-  if (options.kernel.empty() || options.initrd.empty() || options.work.empty()) {
-    throw std::invalid_argument(
-        "usage: mycelium_kvm_replication_test --kernel K --initrd I --work DIR [--uri URI] "
-        "[--type auto|kvm|qemu] [--dirty-mib N] [--memory-mib N]");
-  }
-  if (options.type != "auto" && options.type != "kvm" && options.type != "qemu") {
-    throw std::invalid_argument("--type must be auto, kvm or qemu, not " + options.type);
-  }
-  return options;
-}
+using Options = mycelium::kvm_test::GuestOptions;
 
 // A file mapped read-only and shared: the guest's RAM as QEMU writes it.
 class ReadOnlyMapping {
@@ -512,7 +469,8 @@ int run(const Options& options) {
 
 int main(int argc, char** argv) {
   try {
-    return run(parse(argc, argv));
+    return run(
+        mycelium::kvm_test::parse_guest_options(argc, argv, "mycelium_kvm_replication_test", 128));
   } catch (const TestFailure& failure) {
     std::cerr << "kvm replication: FAILED: " << failure.what() << "\n";
   } catch (const std::exception& error) {
