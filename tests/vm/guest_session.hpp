@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <optional>
 #include <sstream>
@@ -224,6 +225,52 @@ inline std::optional<double> boot(real::LibvirtDriver& driver, DomainGuard& guar
   }
   why = "no counter line within " + std::to_string(spec.boot_timeout.count()) + " s";
   return std::nullopt;
+}
+
+// The guest a test asked for, booted: its type, and the seconds from start to its first counter
+// line.
+struct BootedGuest {
+  real::DomainType type = real::DomainType::kQemu;
+  double boot_s = 0;
+};
+
+// Boots the test guest `name` as `options` ask: the domain type choose_domain_type() gives
+// (kvm where /dev/kvm exists) unless --type says, falling back to qemu (TCG) when a kvm chosen
+// automatically does not boot. Says what it chose on stdout, each line starting with `label`;
+// throws TestFailure when the guest does not boot.
+inline BootedGuest boot_as_asked(real::LibvirtDriver& driver, DomainGuard& guard,
+                                 const GuestOptions& options, const std::string& name,
+                                 const SerialLog& log, const std::string& label) {
+  real::DomainType type = real::DomainType::kQemu;
+  if (options.type == "auto") {
+    const auto choice = real::choose_domain_type();
+    type = choice.type;
+    std::cout << label << ": domain type " << real::domain_type_name(type) << " (" << choice.reason
+              << ")\n";
+  } else {
+    type = options.type == "kvm" ? real::DomainType::kKvm : real::DomainType::kQemu;
+    std::cout << label << ": domain type " << options.type << " (--type)\n";
+  }
+  GuestSpec spec;
+  spec.name = name;
+  spec.memory_bytes = options.memory_mib << 20;
+  spec.kernel = options.kernel;
+  spec.initrd = options.initrd;
+  spec.dirty_mib = options.dirty_mib;
+  spec.xml_path = options.work / "domain.xml";
+  std::string why;
+  std::optional<double> boot_s = boot(driver, guard, spec, type, log, why);
+  if (!boot_s && type == real::DomainType::kKvm && options.type == "auto") {
+    // /dev/kvm can exist and still be unusable (not accessible to QEMU's user, or a nested
+    // hypervisor that cannot run the guest): software emulation always works.
+    std::cout << label << ": kvm did not boot (" << why << "); falling back to qemu (TCG)\n";
+    type = real::DomainType::kQemu;
+    boot_s = boot(driver, guard, spec, type, log, why);
+  }
+  check(boot_s.has_value(), "the guest did not boot as " +
+                                std::string(real::domain_type_name(type)) + ": " + why +
+                                "; serial log " + log.path().string());
+  return BootedGuest{type, *boot_s};
 }
 
 }  // namespace mycelium::kvm_test

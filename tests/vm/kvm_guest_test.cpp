@@ -43,14 +43,12 @@ using mycelium::kvm_test::check;
 using mycelium::kvm_test::Clock;
 using mycelium::kvm_test::DomainGuard;
 using mycelium::kvm_test::fixed;
-using mycelium::kvm_test::GuestSpec;
 using mycelium::kvm_test::seconds_since;
 using mycelium::kvm_test::SerialLog;
 using mycelium::kvm_test::TestFailure;
 using mycelium::real::DirtyRate;
 using mycelium::real::DirtyRateStatus;
 using mycelium::real::DomainState;
-using mycelium::real::DomainType;
 using mycelium::real::LibvirtDriver;
 using mycelium::real::LibvirtError;
 
@@ -130,39 +128,10 @@ int run(const Options& options) {
   LibvirtDriver& driver = *connection;
   DomainGuard guard(driver, kDomainName);
 
-  // The domain type: choose_domain_type() (kvm where /dev/kvm exists) unless --type says.
-  DomainType type = DomainType::kQemu;
-  if (options.type == "auto") {
-    const auto choice = mycelium::real::choose_domain_type();
-    type = choice.type;
-    std::cout << "kvm guest: domain type " << mycelium::real::domain_type_name(type) << " ("
-              << choice.reason << ")\n";
-  } else {
-    type = options.type == "kvm" ? DomainType::kKvm : DomainType::kQemu;
-    std::cout << "kvm guest: domain type " << options.type << " (--type)\n";
-  }
-
-  GuestSpec spec;
-  spec.name = kDomainName;
-  spec.memory_bytes = options.memory_mib << 20;
-  spec.kernel = options.kernel;
-  spec.initrd = options.initrd;
-  spec.dirty_mib = options.dirty_mib;
-  spec.xml_path = options.work / "domain.xml";
-  std::string why;
-  std::optional<double> boot_s = mycelium::kvm_test::boot(driver, guard, spec, type, log, why);
-  if (!boot_s && type == DomainType::kKvm && options.type == "auto") {
-    // /dev/kvm can exist and still be unusable (not accessible to QEMU's user, or a nested
-    // hypervisor that cannot run the guest): software emulation always works.
-    std::cout << "kvm guest: kvm did not boot (" << why << "); falling back to qemu (TCG)\n";
-    type = DomainType::kQemu;
-    boot_s = mycelium::kvm_test::boot(driver, guard, spec, type, log, why);
-  }
-  check(boot_s.has_value(), std::string("the guest did not boot as ") +
-                                std::string(mycelium::real::domain_type_name(type)) + ": " + why +
-                                "; serial log " + log.path().string());
+  const auto [type, boot_s] =
+      mycelium::kvm_test::boot_as_asked(driver, guard, options, kDomainName, log, "kvm guest");
   std::cout << "kvm guest: booted as " << mycelium::real::domain_type_name(type)
-            << "; first counter line " << fixed(*boot_s, 2) << " s after start ("
+            << "; first counter line " << fixed(boot_s, 2) << " s after start ("
             << log.line_with("guest: userspace") << ")\n";
 
   // Throttle: unthrottled, at 25 %, unthrottled again (the reference is the mean of the two,
@@ -264,7 +233,7 @@ int run(const Options& options) {
   check(gone, "undefine: the domain is still defined");
   std::cout << "kvm guest: destroyed and undefined\n";
   std::cout << "kvm guest: SUMMARY type=" << mycelium::real::domain_type_name(type)
-            << " boot_s=" << fixed(*boot_s, 2) << " rate=" << fixed(before.pages_per_s, 0)
+            << " boot_s=" << fixed(boot_s, 2) << " rate=" << fixed(before.pages_per_s, 0)
             << " rate_25pct=" << fixed(throttled.pages_per_s, 0)
             << " rate_after=" << fixed(after.pages_per_s, 0) << " ratio=" << fixed(ratio, 3)
             << " dirty_mib_per_s=" << fixed(mib(running_rate.bytes_per_s), 0)

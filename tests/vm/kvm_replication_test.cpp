@@ -63,14 +63,12 @@ using mycelium::kvm_test::check;
 using mycelium::kvm_test::Clock;
 using mycelium::kvm_test::DomainGuard;
 using mycelium::kvm_test::fixed;
-using mycelium::kvm_test::GuestSpec;
 using mycelium::kvm_test::seconds_since;
 using mycelium::kvm_test::SerialLog;
 using mycelium::kvm_test::TestFailure;
 using mycelium::real::AsioEnvironment;
 using mycelium::real::AsioEnvironmentConfig;
 using mycelium::real::DomainState;
-using mycelium::real::DomainType;
 using mycelium::real::LibvirtDriver;
 using mycelium::real::LibvirtError;
 using mycelium::real::MemoryGuest;
@@ -238,35 +236,11 @@ int run(const Options& options) {
   LibvirtDriver& driver = *connection;
   DomainGuard guard(driver, kDomainName);
 
-  DomainType type = DomainType::kQemu;
-  if (options.type == "auto") {
-    const auto choice = mycelium::real::choose_domain_type();
-    type = choice.type;
-    std::cout << "kvm replication: domain type " << mycelium::real::domain_type_name(type) << " ("
-              << choice.reason << ")\n";
-  } else {
-    type = options.type == "kvm" ? DomainType::kKvm : DomainType::kQemu;
-    std::cout << "kvm replication: domain type " << options.type << " (--type)\n";
-  }
-  GuestSpec spec;
-  spec.name = kDomainName;
-  spec.memory_bytes = memory_bytes;
-  spec.kernel = options.kernel;
-  spec.initrd = options.initrd;
-  spec.dirty_mib = options.dirty_mib;
-  spec.xml_path = options.work / "domain.xml";
-  std::string why;
-  std::optional<double> boot_s = mycelium::kvm_test::boot(driver, guard, spec, type, log, why);
-  if (!boot_s && type == DomainType::kKvm && options.type == "auto") {
-    std::cout << "kvm replication: kvm did not boot (" << why << "); falling back to qemu (TCG)\n";
-    type = DomainType::kQemu;
-    boot_s = mycelium::kvm_test::boot(driver, guard, spec, type, log, why);
-  }
-  check(boot_s.has_value(),
-        "the guest did not boot: " + why + "; serial log " + log.path().string());
+  const auto [type, boot_s] = mycelium::kvm_test::boot_as_asked(driver, guard, options, kDomainName,
+                                                                log, "kvm replication");
   std::cout << "kvm replication: booted as " << mycelium::real::domain_type_name(type) << ", "
             << options.memory_mib << " MiB, dirty_mib=" << options.dirty_mib
-            << "; first counter line " << fixed(*boot_s, 2) << " s after start\n";
+            << "; first counter line " << fixed(boot_s, 2) << " s after start\n";
 
   const std::filesystem::path ram_path = guest_ram_file(kDomainName, memory_bytes);
   const ReadOnlyMapping guest_ram(ram_path);
