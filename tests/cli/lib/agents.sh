@@ -20,22 +20,22 @@ print(" ".join(map(str, ports)))
 PY
 }
 
-# GET http://127.0.0.1:PORT/PATH, or nothing when the agent does not answer (yet).
-get() {
-  python3 -c 'import sys, urllib.request
+# The Python behind get and post, also run inside a host's namespace (tests/real/lib/hosts.sh).
+http_get_py='import sys, urllib.request
 try: print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())
-except Exception: pass' "http://127.0.0.1:$1$2"
-}
-
-# POST to http://127.0.0.1:PORT/PATH with an empty body: prints "STATUS BODY".
-post() {
-  python3 -c 'import sys, urllib.request, urllib.error
+except Exception: pass'
+http_post_py='import sys, urllib.request, urllib.error
 try:
     answer = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"", method="POST"), timeout=5)
     print(answer.status, answer.read().decode().strip())
 except urllib.error.HTTPError as error:
-    print(error.code, error.read().decode().strip())' "http://127.0.0.1:$1$2"
-}
+    print(error.code, error.read().decode().strip())'
+
+# GET http://127.0.0.1:PORT/PATH, or nothing when the agent does not answer (yet).
+get() { python3 -c "$http_get_py" "http://127.0.0.1:$1$2"; }
+
+# POST to http://127.0.0.1:PORT/PATH with an empty body: prints "STATUS BODY".
+post() { python3 -c "$http_post_py" "http://127.0.0.1:$1$2"; }
 
 # Field FIELD of the JSON object on stdin ("" when absent, null, or no input).
 json_value() {

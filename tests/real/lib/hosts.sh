@@ -1,5 +1,6 @@
 # Shell helpers for tests that run agents on separate network "hosts" (sourced, not run; root
-# only): network namespaces joined by veth pairs to a bridge, each host on its own address.
+# only; source tests/cli/lib/agents.sh first): network namespaces joined by veth pairs to a bridge,
+# each host on its own address.
 
 # skip_unless_root NAME: namespaces need root; otherwise say so and exit 77 (ctest: skipped).
 skip_unless_root() {
@@ -58,18 +59,7 @@ in_host() {
 }
 
 # host_get I PATH: GET PATH from host I's agent (admin API on its own loopback, port 9460).
-host_get() {
-  in_host "$1" python3 -c 'import sys, urllib.request
-try: print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())
-except Exception: pass' "http://127.0.0.1:9460$2"
-}
+host_get() { in_host "$1" python3 -c "$http_get_py" "http://127.0.0.1:9460$2"; }
 
 # host_post I PATH: POST (empty body) to host I's agent; prints "STATUS BODY".
-host_post() {
-  in_host "$1" python3 -c 'import sys, urllib.request, urllib.error
-try:
-    answer = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"", method="POST"), timeout=5)
-    print(answer.status, answer.read().decode().strip())
-except urllib.error.HTTPError as error:
-    print(error.code, error.read().decode().strip())' "http://127.0.0.1:9460$2"
-}
+host_post() { in_host "$1" python3 -c "$http_post_py" "http://127.0.0.1:9460$2"; }
