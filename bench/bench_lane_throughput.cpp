@@ -153,9 +153,9 @@ int main(int argc, char** argv) {
   }
   const auto chunk_bytes = static_cast<std::size_t>(message_kib) * 1024;
   const auto chunks = static_cast<std::size_t>(mib * 1024 / message_kib);
-  // Rounds of the three, each figure the median of its rounds: a transfer runs slower right
-  // after another (measured: lanes at 64 KiB messages at 3.1 GiB/s after the plain runs, 7.8
-  // alone), so no variant may always go first or last.
+  // Rounds of the three, each figure the median of its rounds in rotating order, so no variant
+  // always goes first or last (with the receive buffer autotuned, lanes at 64 KiB messages ran
+  // at 7.8 GiB/s first in a process and 3.1 after another transfer).
   constexpr int kRounds = 3;
   std::vector<double> discards, lands, laned;
   for (int round = 0; round < kRounds; ++round) {

@@ -47,6 +47,9 @@ struct Bulk {
 class TcpLanes {
  public:
   static constexpr std::size_t kMaxQueuedBytesPerLane = 256U << 20;
+  // One write takes at most this many bytes of a lane's queued stream, cut wherever they end:
+  // inside a frame or a bulk as well as between messages, as a plain TCP sender cuts its stream.
+  static constexpr std::size_t kMaxBytesPerWrite = 256U << 10;
   static constexpr std::uint64_t kMaxReceivedBulkBytes = 64U << 20;
   // Incoming connections open at once; more are closed as they arrive (counted). Peers open
   // one per lane they use: 64 peers with 16 lanes each fit.

@@ -271,6 +271,55 @@ TEST_CASE("asio env: lanes carry messages and their bulk on TCP, in order per la
   CHECK(a.agent_metrics().counter("messages_dropped_no_bulk_total") == 0);
 }
 
+TEST_CASE("asio env: lane writes cut inside frames and bulks, yet every message arrives whole") {
+  // A lane writes its queued stream in slices of kMaxBytesPerWrite wherever they end. These
+  // sizes put the first cut 5 bytes into the second message's frame and the second inside the
+  // third message's bulk; port 7101 reads its bulk straight to a destination, 7100 does not.
+  boost::asio::io_context io;
+  AsioEnvironment a(io, node_config(1));
+  AsioEnvironment b(io, node_config(2));
+  a.add_peer(NodeId{2}, b.local_endpoint());
+  const auto source = [](const Message& message, Bulk& bulk) {
+    std::vector<std::uint8_t> bytes;
+    patterned_bulk(message, bytes);
+    bulk = Bulk::owned(std::move(bytes));
+    return true;
+  };
+  a.set_bulk_source(Port{7100}, source);
+  a.set_bulk_source(Port{7101}, source);
+  std::vector<std::vector<std::uint8_t>> destinations;
+  b.set_bulk_destination(Port{7101}, [&](const Message& message) {
+    destinations.emplace_back(message.bulk_bytes);
+    return std::span<std::uint8_t>(destinations.back());
+  });
+  std::vector<int> order;
+  int whole = 0;
+  for (const Port port : {Port{7100}, Port{7101}}) {
+    b.set_bulk_sink(port, [&](const Message& message, std::span<const std::uint8_t> bulk) {
+      if (bulk.size() == message.bulk_bytes && bulk_is_patterned(message, bulk)) ++whole;
+      return true;
+    });
+    b.bind(port, [&](const Message& message) { order.push_back(message.payload.front()); });
+  }
+  const auto message_number = [](std::uint8_t i, std::uint64_t bulk_bytes) {
+    Message message = message_to(NodeId{2}, Port{static_cast<std::uint16_t>(7100 + i % 2)},
+                                 std::string(1, static_cast<char>(i)));
+    message.lane = 1;
+    message.bulk_bytes = bulk_bytes;
+    return message;
+  };
+  const std::size_t frame_bytes = wire::encode_frame(message_number(0, 0)).size();
+  const std::size_t slice = TcpLanes::kMaxBytesPerWrite;
+  const std::uint64_t sizes[] = {slice - 5 - frame_bytes, 1000, 600000, 0, 7, 65536, 3, 131072};
+  for (std::uint8_t i = 0; i < 8; ++i)
+    a.send(message_number(i, sizes[i]));  // all queued before the lane connects
+  REQUIRE(run_until(
+      io, [&] { return order.size() == 8; }, 5000ms));
+  CHECK(order == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7});
+  CHECK(whole == 7);  // every message with bulk, byte for byte
+  CHECK(b.agent_metrics().counter("messages_dropped_malformed_total") == 0);
+}
+
 TEST_CASE("asio env: a lane to a node that is gone fails, is dropped, and reopens on next use") {
   boost::asio::io_context io;
   AsioEnvironment a(io, node_config(1));
