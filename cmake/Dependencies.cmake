@@ -8,7 +8,7 @@ pkg_check_modules(SimGrid REQUIRED IMPORTED_TARGET simgrid>=3.32)
 # The allocator of large simulations (sim/allocator): malloc on 2 MiB pages.
 find_package(mimalloc 2.0 REQUIRED)
 # KVM through the libvirt C API (real/vm).
-pkg_check_modules(Libvirt REQUIRED IMPORTED_TARGET libvirt>=9.0)
+pkg_check_modules(Libvirt REQUIRED IMPORTED_TARGET libvirt>=9.0 libvirt-qemu>=9.0)
 # Asio and Beast are header-only in Boost 1.74 (real/).
 find_package(Boost 1.74 REQUIRED)
 # Manifests and scenarios (core/manifest).

@@ -35,7 +35,8 @@ class MemoryGuest final : public VmActuator {
   void resume() override;
   bool is_paused() const override { return paused_; }
   DirtyPages read_dirty_pages() override;
-  std::uint64_t memory_bytes() const override { return memory_.size(); }
+  // Guest RAM, and the device-state region after it when there is one.
+  std::uint64_t memory_bytes() const override { return memory_.size() + device_region_.size(); }
   void capture_epoch(std::uint64_t epoch, std::span<const std::uint64_t> pages) override;
   void release_epoch(std::uint64_t epoch) override;
 
@@ -48,6 +49,19 @@ class MemoryGuest final : public VmActuator {
   // stopped in between makes the pages read one snapshot (ChildProcess::freeze). Without it a
   // page written during the read can be newer than one copied before it.
   std::function<void(bool reading)> on_read_window;
+
+  // Replicates the guest's device state with its RAM (a QEMU guest: real/vm/device_state.hpp),
+  // so a backup can resume the guest, not only hold its memory. `capture` runs inside each read
+  // window (on_read_window(true) has stopped the guest), so the state belongs with the pages of
+  // that read. It goes into a region of `region_bytes` (whole pages) after guest RAM, as
+  //   u64 little-endian length | the state | zeros,
+  // whose pages are replicated like RAM pages (numbered on from the last RAM page; only those
+  // that changed since the last read): a replica of memory_bytes() holds, at every committed
+  // epoch, RAM and device state of the same instant (read_device_state). Call before
+  // replication starts (memory_bytes() grows by the region). A state that does not fit throws
+  // std::length_error from the read.
+  void replicate_device_state(std::uint64_t region_bytes,
+                              std::function<std::vector<std::uint8_t>()> capture);
 
   std::uint64_t copied_bytes() const { return copied_bytes_; }
   std::size_t epochs_held() const { return epochs_.size(); }
@@ -62,8 +76,15 @@ class MemoryGuest final : public VmActuator {
   // held epoch.
   bool lend_chunk(const Message& message, Bulk& bulk) const;
 
+  // The contents of page `page` now: guest RAM, or the device-state region after it.
+  const std::uint8_t* page_now(std::uint64_t page) const;
+  // Captures the device state into the region and reports the region's pages that changed.
+  void read_device_state_pages(std::vector<std::uint64_t>& dirty);
+
   std::span<const std::uint8_t> memory_;
   std::uint64_t page_bytes_;
+  std::vector<std::uint8_t> device_region_;  // empty without replicate_device_state
+  std::function<std::vector<std::uint8_t>()> capture_device_state_;
   ScanDiffTracker tracker_;
   // Pages read dirty and not yet in an epoch: their contents as of the last read that saw them.
   std::unordered_map<std::uint64_t, std::vector<std::uint8_t>> read_copies_;
@@ -72,5 +93,10 @@ class MemoryGuest final : public VmActuator {
   double intensity_ = 0.0;
   bool paused_ = false;
 };
+
+// The device state a replica's region holds (MemoryGuest::replicate_device_state): `region`
+// is the replica's bytes after guest RAM. Throws std::length_error when the length does not fit
+// the region (not a region, or a torn one).
+std::vector<std::uint8_t> read_device_state(std::span<const std::uint8_t> region);
 
 }  // namespace mycelium::real

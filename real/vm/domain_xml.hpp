@@ -56,6 +56,11 @@ struct DomainRenderInputs {
   // truncated at each start (<log file='...' append='off'/>, written by virtlogd): how the kvm
   // tests read a guest's output without attaching to its console.
   std::string serial_log_path;
+  // A standby that a backup resumes a replicated guest in: QEMU starts with "-incoming defer"
+  // (libvirt's <qemu:commandline> passthrough), waiting for the device state that
+  // load_device_state feeds it once its RAM file holds the replica (real/vm/device_state.hpp).
+  // Start it with start_paused(); libvirt marks it tainted ("custom-argv").
+  bool incoming_deferred = false;
 };
 
 // Throws std::invalid_argument naming the domain when the manifest asks for a feature whose

@@ -1,9 +1,12 @@
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <optional>
 #include <utility>
+#include <vector>
 
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
 #include <real/vm/libvirt_driver.hpp>
@@ -200,6 +203,12 @@ void LibvirtDriver::act(const std::string& name, const std::string& operation,
 void LibvirtDriver::start(const std::string& name) {
   act(name, "start", virDomainCreate);
 }
+void LibvirtDriver::start_paused(const std::string& name) {
+  const std::string operation = "start paused";
+  const DomainHandle domain = lookup(name, operation);
+  if (virDomainCreateWithFlags(domain.get(), VIR_DOMAIN_START_PAUSED) != 0)
+    throw_last_libvirt_error(domain_subject(name), operation);
+}
 void LibvirtDriver::suspend(const std::string& name) {
   act(name, "suspend", virDomainSuspend);
 }
@@ -294,6 +303,22 @@ DirtyRate LibvirtDriver::dirty_rate(const std::string& name) {
   rate.bytes_per_s = mib_per_s > 0 ? static_cast<std::uint64_t>(mib_per_s) << 20 : 0;
   rate.mode = string_parameter(record.params, record.nparams, "dirtyrate.calc_mode");
   return rate;
+}
+
+std::string LibvirtDriver::qemu_monitor_command(const std::string& name, const std::string& command,
+                                                std::span<const int> files) {
+  const std::string operation = "QEMU monitor command " + command;
+  const DomainHandle domain = lookup(name, operation);
+  std::vector<int> passed(files.begin(), files.end());
+  char* reply = nullptr;
+  if (virDomainQemuMonitorCommandWithFiles(
+          domain.get(), command.c_str(), static_cast<unsigned>(passed.size()),
+          passed.empty() ? nullptr : passed.data(), nullptr, nullptr, &reply, 0) != 0) {
+    throw_last_libvirt_error(domain_subject(name), operation);
+  }
+  std::string result = reply == nullptr ? "" : reply;
+  std::free(reply);  // NOLINT: libvirt allocates it with malloc and leaves it to the caller
+  return result;
 }
 
 int LibvirtDriver::subscribe_lifecycle(LifecycleCallback callback) {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -96,6 +97,8 @@ class LibvirtDriver {
   // Makes the domain persistent from its XML (or updates its definition); returns its name.
   std::string define(const std::string& domain_xml);
   void start(const std::string& name);
+  // Starts the domain with its vCPUs paused (VIR_DOMAIN_START_PAUSED); resume() runs them.
+  void start_paused(const std::string& name);
   void suspend(const std::string& name);  // pause the vCPUs; the guest's memory stays
   void resume(const std::string& name);
   void destroy(const std::string& name);  // power off at once; the definition stays
@@ -117,6 +120,15 @@ class LibvirtDriver {
   // The last calculation's status and result (virDomainListGetStats, VIR_DOMAIN_STATS_DIRTYRATE,
   // enforced: a driver without dirty-rate statistics is an error, not an empty result).
   DirtyRate dirty_rate(const std::string& name);
+
+  // QEMU's own monitor (QMP), past libvirt: sends one JSON command to the running domain's QEMU
+  // and returns its JSON reply, passing `files` along (virDomainQemuMonitorCommandWithFiles:
+  // QEMU receives them with a "getfd" or "add-fd" command). libvirt marks the domain tainted
+  // ("custom-monitor"), and its idea of the domain may miss what such a command changed: only
+  // for what libvirt has no API for (real/vm/device_state.hpp). A QEMU error comes back as a
+  // reply with "error", not as an exception; a domain that is not running throws.
+  std::string qemu_monitor_command(const std::string& name, const std::string& command,
+                                   std::span<const int> files = {});
 
   // Lifecycle events of every domain of this connection. Needs a LibvirtEventLoop created
   // before this driver (libvirt refuses the subscription otherwise). Returns an id for

@@ -250,6 +250,26 @@ TEST_CASE("domain xml: a serial log file copies the pty console to that file", "
   CHECK(status == 0);
 }
 
+TEST_CASE("domain xml: a standby waits for its device state with -incoming defer",
+          "[vm][domain-xml]") {
+  const auto vm = load_endophyte_example("scenarios/examples/legacy-app-vm.yaml");
+  DomainRenderInputs inputs;
+  CHECK_FALSE(contains(render_domain_xml(vm, inputs), "qemu:"));  // only when asked
+  inputs.incoming_deferred = true;
+  const std::string xml = render_domain_xml(vm, inputs);
+  INFO(xml);
+  CHECK(contains(xml,
+                 "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"));
+  CHECK(contains(xml,
+                 "  <qemu:commandline>\n"
+                 "    <qemu:arg value='-incoming'/>\n"
+                 "    <qemu:arg value='defer'/>\n"
+                 "  </qemu:commandline>\n"
+                 "</domain>\n"));
+  // Still the shared file-backed RAM the replica is copied into.
+  CHECK(contains(xml, "<access mode='shared'/>"));
+}
+
 TEST_CASE("domain xml: memory is rounded up to whole KiB", "[vm][domain-xml]") {
   auto vm = load_endophyte_example("scenarios/examples/legacy-app-vm.yaml");
   vm.vm_spec.memory_bytes = (64ULL << 20) + 1;

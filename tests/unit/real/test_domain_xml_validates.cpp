@@ -103,6 +103,18 @@ TEST_CASE("domain xml: every rendered domain passes virt-xml-validate", "[vm][do
     CHECK(checked == 64);
   }
 
+  SECTION("a standby waiting for its device state (QEMU command-line passthrough)") {
+    auto vm = load_endophyte_example("scenarios/examples/legacy-app-vm.yaml");
+    for (const DomainType type : {DomainType::kKvm, DomainType::kQemu}) {
+      DomainRenderInputs inputs = inputs_for_every_feature(type);
+      inputs.incoming_deferred = true;
+      const std::string xml = render_domain_xml(vm, inputs);
+      INFO(xml);
+      CHECK(virt_xml_validate(scratch.path(), "standby-" + std::string(domain_type_name(type)),
+                              xml) == 0);
+    }
+  }
+
   SECTION("the check has teeth: an invalid domain fails it") {
     const std::string invalid = "<domain type='kvm'><name>x</name><memory>lots</memory></domain>";
     CHECK(virt_xml_validate(scratch.path(), "invalid", invalid) != 0);

@@ -230,3 +230,66 @@ TEST_CASE("a memory guest sends an epoch's pages as they were at the read, until
   // The next read sees the later writes, and an epoch of them sends those.
   CHECK(guest.read_dirty_pages().pages == std::vector<std::uint64_t>{3, 7});
 }
+
+TEST_CASE("a memory guest replicates its device state as pages after RAM, only those that change") {
+  std::vector<std::uint8_t> memory(16 * kPage, 0);
+  MemoryGuest guest(memory, kPage);
+  std::vector<std::uint8_t> state(kPage + 100, 7);  // spans region pages 0 and 1 (after the length)
+  bool stopped = false;
+  int captures = 0;
+  guest.on_read_window = [&](bool reading) { stopped = reading; };
+  guest.replicate_device_state(4 * kPage, [&] {
+    CHECK(stopped);  // taken while the guest is stopped, with the same read's pages
+    ++captures;
+    return state;
+  });
+  CHECK(guest.memory_bytes() == 20 * kPage);
+
+  // The replica starts as RAM plus a zeroed region; apply each read's pages to it.
+  std::vector<std::uint8_t> replica(20 * kPage, 0);
+  const auto read_into_replica = [&] {
+    const mycelium::DirtyPages dirty = guest.read_dirty_pages();
+    static std::uint64_t epoch = 0;
+    guest.capture_epoch(++epoch, dirty.pages);
+    mycelium::ram::EpochChunk fields;
+    fields.epoch = epoch;
+    fields.page_size_bytes = kPage;
+    mycelium::Message chunk;
+    chunk.payload = mycelium::ram::encode_chunk(fields, dirty.pages);
+    chunk.bulk_bytes = dirty.pages.size() * kPage;
+    mycelium::real::Bulk bulk;
+    REQUIRE((dirty.pages.empty() || guest.source()(chunk, bulk)));
+    for (std::size_t i = 0; i < dirty.pages.size(); ++i)
+      std::memcpy(replica.data() + dirty.pages[i] * kPage, bulk.bytes.data() + i * kPage, kPage);
+    guest.release_epoch(epoch);
+    return dirty.pages;
+  };
+  const auto replica_state = [&] {
+    return read_device_state(std::span<const std::uint8_t>(replica).subspan(16 * kPage));
+  };
+
+  memory[2 * kPage] = 1;
+  // First read: the RAM page and the region pages the length and state fill (16, 17).
+  CHECK(read_into_replica() == std::vector<std::uint64_t>{2, 16, 17});
+  CHECK(replica_state() == state);
+  // Same state, nothing written: nothing to send.
+  CHECK(read_into_replica().empty());
+  // A change in the state's second page sends that page only.
+  state[kPage + 50] = 9;
+  CHECK(read_into_replica() == std::vector<std::uint64_t>{17});
+  CHECK(replica_state() == state);
+  // A shorter state rewrites the length (page 16) and clears the bytes it no longer has (17).
+  state.resize(10);
+  CHECK(read_into_replica() == std::vector<std::uint64_t>{16, 17});
+  CHECK(replica_state() == state);
+  CHECK(captures == 4);
+  CHECK_FALSE(stopped);
+
+  // A state larger than its region is an error, and the guest is not left stopped.
+  state.assign(4 * kPage, 1);
+  CHECK_THROWS_AS(guest.read_dirty_pages(), std::length_error);
+  CHECK_FALSE(stopped);
+  // A region whose length does not fit it is refused.
+  std::vector<std::uint8_t> torn(kPage, 0xFF);
+  CHECK_THROWS_AS(read_device_state(torn), std::length_error);
+}

@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 #include <libvirt/virterror.h>
 
+#include <real/vm/device_state.hpp>
 #include <real/vm/domain_xml.hpp>
 #include <real/vm/libvirt_driver.hpp>
 #include <real/vm/libvirt_error.hpp>
@@ -297,4 +298,61 @@ TEST_CASE("libvirt driver: dirty-rate measurement on test:///default", "[vm][lib
   CHECK(dirty_rate_status_name(DirtyRateStatus::kUnstarted) == "unstarted");
   CHECK(dirty_rate_status_name(DirtyRateStatus::kMeasuring) == "measuring");
   CHECK(dirty_rate_status_name(DirtyRateStatus::kMeasured) == "measured");
+}
+
+TEST_CASE("libvirt driver: starting paused and the device-state route on test:///default",
+          "[vm][libvirt]") {
+  LibvirtDriver driver(kTestUri);
+  const std::string name = "mycelium-test-device-state";
+  driver.define(rendered_domain(name));
+  // test:///default refuses VIR_DOMAIN_START_PAUSED (the kvm tier starts standbys paused).
+  const auto start_paused = libvirt_error_of([&] { driver.start_paused(name); });
+  driver.start(name);
+  driver.suspend(name);
+  // The test driver has no QEMU monitor: each step of the route fails naming domain and step.
+  const auto monitor =
+      libvirt_error_of([&] { driver.qemu_monitor_command(name, R"({"execute":"query-status"})"); });
+  const auto save = libvirt_error_of([&] { save_device_state(driver, name); });
+  const std::vector<std::uint8_t> some_state(16, 1);
+  const auto load = libvirt_error_of([&] { load_device_state(driver, name, some_state); });
+  const auto load_nothing = libvirt_error_of([&] { load_device_state(driver, name, {}); });
+  driver.resume(name);
+  const auto save_running = libvirt_error_of([&] { save_device_state(driver, name); });
+  driver.destroy(name);
+  driver.undefine(name);
+  const auto start_missing = libvirt_error_of([&] { driver.start_paused(name); });
+
+  REQUIRE(start_paused);
+  INFO(start_paused->what());
+  CHECK(start_paused->operation() == "start paused");
+  CHECK(start_paused->libvirt_code() == VIR_ERR_INVALID_ARG);
+  check_carries_libvirt_error(*start_paused);
+
+  REQUIRE(monitor);
+  INFO(monitor->what());
+  CHECK(monitor->operation() == R"(QEMU monitor command {"execute":"query-status"})");
+  check_carries_libvirt_error(*monitor);
+
+  REQUIRE(save);
+  INFO(save->what());
+  CHECK_THAT(save->what(), Catch::Matchers::StartsWith(
+                               "domain \"mycelium-test-device-state\": QEMU monitor command "));
+  CHECK_THAT(save->what(), Catch::Matchers::Contains("migrate-set-capabilities"));
+  check_carries_libvirt_error(*save);
+
+  REQUIRE(load);
+  CHECK_THAT(load->what(), Catch::Matchers::Contains("migrate-set-capabilities"));
+
+  REQUIRE(load_nothing);
+  CHECK(std::string(load_nothing->what()) ==
+        "domain \"mycelium-test-device-state\": load device state: no device state to load");
+
+  // A running guest has no device state that matches one RAM snapshot: refused before QEMU.
+  REQUIRE(save_running);
+  CHECK(save_running->operation() == "save device state");
+  CHECK_THAT(save_running->what(), Catch::Matchers::Contains("must be paused"));
+
+  REQUIRE(start_missing);
+  CHECK(start_missing->operation() == "start paused");
+  CHECK(start_missing->libvirt_code() == VIR_ERR_NO_DOMAIN);
 }
