@@ -190,6 +190,22 @@ inline manifest::EndophyteVM test_vm(const GuestSpec& spec) {
   return vm;
 }
 
+// The test guest's domain as `type`, its console copied to `serial_log`; `incoming_deferred`
+// for a standby that waits for a device state (real/vm/device_state.hpp).
+inline std::string test_domain_xml(const GuestSpec& spec, real::DomainType type,
+                                   const std::filesystem::path& serial_log,
+                                   bool incoming_deferred = false) {
+  real::DomainRenderInputs inputs;
+  inputs.type = type;
+  // quiet: fewer bytes through the emulated UART; panic=-1: reboot at once if /init dies.
+  inputs.kernel_boot = real::DirectKernelBoot{
+      spec.kernel, spec.initrd,
+      "console=ttyS0 quiet panic=-1 mitigations=off dirty_mib=" + std::to_string(spec.dirty_mib)};
+  inputs.serial_log_path = serial_log.string();
+  inputs.incoming_deferred = incoming_deferred;
+  return real::render_domain_xml(test_vm(spec), inputs);
+}
+
 // Starts the guest as `type` and waits for its first counter line; returns the seconds from
 // start to that line, or nullopt (with `why`) when it did not come.
 inline std::optional<double> boot(real::LibvirtDriver& driver, DomainGuard& guard,
@@ -197,14 +213,7 @@ inline std::optional<double> boot(real::LibvirtDriver& driver, DomainGuard& guar
                                   const SerialLog& log, std::string& why) {
   guard.remove();  // a domain left over from an interrupted run
   std::filesystem::remove(log.path());
-  real::DomainRenderInputs inputs;
-  inputs.type = type;
-  // quiet: fewer bytes through the emulated UART; panic=-1: reboot at once if /init dies.
-  inputs.kernel_boot = real::DirectKernelBoot{
-      spec.kernel, spec.initrd,
-      "console=ttyS0 quiet panic=-1 mitigations=off dirty_mib=" + std::to_string(spec.dirty_mib)};
-  inputs.serial_log_path = log.path().string();
-  const std::string xml = real::render_domain_xml(test_vm(spec), inputs);
+  const std::string xml = test_domain_xml(spec, type, log.path());
   if (!spec.xml_path.empty()) std::ofstream(spec.xml_path) << xml;
 
   driver.define(xml);
@@ -225,6 +234,18 @@ inline std::optional<double> boot(real::LibvirtDriver& driver, DomainGuard& guar
   }
   why = "no counter line within " + std::to_string(spec.boot_timeout.count()) + " s";
   return std::nullopt;
+}
+
+// The test guest `name` as `options` describe it.
+inline GuestSpec guest_spec(const GuestOptions& options, const std::string& name) {
+  GuestSpec spec;
+  spec.name = name;
+  spec.memory_bytes = options.memory_mib << 20;
+  spec.kernel = options.kernel;
+  spec.initrd = options.initrd;
+  spec.dirty_mib = options.dirty_mib;
+  spec.xml_path = options.work / (name + ".xml");
+  return spec;
 }
 
 // The guest a test asked for, booted: its type, and the seconds from start to its first counter
@@ -251,13 +272,7 @@ inline BootedGuest boot_as_asked(real::LibvirtDriver& driver, DomainGuard& guard
     type = options.type == "kvm" ? real::DomainType::kKvm : real::DomainType::kQemu;
     std::cout << label << ": domain type " << options.type << " (--type)\n";
   }
-  GuestSpec spec;
-  spec.name = name;
-  spec.memory_bytes = options.memory_mib << 20;
-  spec.kernel = options.kernel;
-  spec.initrd = options.initrd;
-  spec.dirty_mib = options.dirty_mib;
-  spec.xml_path = options.work / "domain.xml";
+  const GuestSpec spec = guest_spec(options, name);
   std::string why;
   std::optional<double> boot_s = boot(driver, guard, spec, type, log, why);
   if (!boot_s && type == real::DomainType::kKvm && options.type == "auto") {

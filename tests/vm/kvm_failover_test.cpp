@@ -1,0 +1,297 @@
+// The kvm test tier: failover of a real guest (issue 7, item 4). The test guest runs as the
+// primary; its RAM and its device state are replicated at 100 ms epochs by the unchanged core
+// (ReplicationPrimary over a MemoryGuest whose read windows also save the device state,
+// MemoryGuest::replicate_device_state; one ReplicationBackup whose ReplicaWriter writes a
+// replica file of RAM + device-state region), as in kvm_replication_test.cpp. Then the primary
+// is destroyed while it runs (a crash), and the guest resumes from the replica in a standby
+// domain started paused with its incoming migration deferred: the replica's RAM is copied into
+// the standby's RAM file, its device state loaded (real/vm/device_state.hpp), and the standby
+// resumed. Asserts: the standby's counter continues, never below the count printed at the
+// snapshot instant of the epoch the backup last applied, and goes on rising. Prints the time
+// from the crash to the resumed guest and to its first counter line.
+//
+//   mycelium_kvm_failover_test --kernel K --initrd I --work DIR [--uri URI] [--type T]
+//                              [--memory-mib N (128)] [--dirty-mib N]
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include <core/ram/replication_backup.hpp>
+#include <core/ram/replication_primary.hpp>
+#include <real/env/asio_environment.hpp>
+#include <real/memory/shared_memory_file.hpp>
+#include <real/replication/guest_pages.hpp>
+#include <real/replication/memory_guest.hpp>
+#include <real/vm/device_state.hpp>
+#include <real/vm/domain_type.hpp>
+#include <real/vm/libvirt_driver.hpp>
+#include <real/vm/libvirt_error.hpp>
+#include <tests/unit/real/asio_test_support.hpp>
+#include <tests/vm/guest_ram.hpp>
+#include <tests/vm/guest_session.hpp>
+
+namespace {
+
+using mycelium::NodeId;
+using mycelium::TimePoint;
+using mycelium::kvm_test::check;
+using mycelium::kvm_test::Clock;
+using mycelium::kvm_test::DomainGuard;
+using mycelium::kvm_test::FileRemover;
+using mycelium::kvm_test::fixed;
+using mycelium::kvm_test::guest_ram_file;
+using mycelium::kvm_test::GuestHold;
+using mycelium::kvm_test::ReadOnlyMapping;
+using mycelium::kvm_test::SerialLog;
+using mycelium::kvm_test::TestFailure;
+using mycelium::real::AsioEnvironment;
+using mycelium::real::AsioEnvironmentConfig;
+using mycelium::real::DomainState;
+using mycelium::real::LibvirtDriver;
+using mycelium::real::LibvirtError;
+using mycelium::real::MemoryGuest;
+using mycelium::real::ReplicaWriter;
+using mycelium::real::SharedMemoryFile;
+using mycelium::real::testing::any_loopback_port;
+using mycelium::real::testing::run_for;
+namespace ram = mycelium::ram;
+using namespace std::chrono_literals;
+
+constexpr const char* kPrimaryName = "mycelium-kvm-failover-primary";
+constexpr const char* kStandbyName = "mycelium-kvm-failover-standby";
+constexpr std::uint64_t kPageBytes = 4096;
+constexpr std::uint64_t kDeviceRegionBytes = 4ULL << 20;  // the test guest's state: ~230 KiB
+constexpr auto kEpoch = 100ms;
+constexpr auto kReplicateBeforeCrash = 3000ms;
+constexpr auto kCounterLimit = 10000ms;
+
+using Options = mycelium::kvm_test::GuestOptions;
+
+double ms_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+int run(const Options& options) {
+  std::filesystem::create_directories(options.work);
+  const auto work = std::filesystem::absolute(options.work);
+  const SerialLog primary_log(work / "primary-serial.log");
+  const SerialLog standby_log(work / "standby-serial.log");
+  const std::uint64_t memory_bytes = options.memory_mib << 20;
+
+  std::optional<LibvirtDriver> connection;
+  try {
+    connection.emplace(options.uri);
+  } catch (const LibvirtError& error) {
+    std::cout << "kvm failover: skipped: no libvirtd to talk to: " << error.what()
+              << " (tests/vm/start_libvirtd.sh starts one)\n";
+    return 77;
+  }
+  LibvirtDriver& driver = *connection;
+  DomainGuard primary_guard(driver, kPrimaryName);
+  DomainGuard standby_guard(driver, kStandbyName);
+
+  const auto [type, boot_s] = mycelium::kvm_test::boot_as_asked(
+      driver, primary_guard, options, kPrimaryName, primary_log, "kvm failover");
+  std::cout << "kvm failover: primary booted as " << mycelium::real::domain_type_name(type) << ", "
+            << options.memory_mib << " MiB; first counter line " << fixed(boot_s, 2)
+            << " s after start\n";
+
+  // The standby: the same guest, started paused, waiting for a device state. Started now, as a
+  // backup host keeps a standby ready, so failover does not wait for QEMU to start.
+  standby_guard.remove();
+  std::filesystem::remove(standby_log.path());
+  const auto standby_spec = mycelium::kvm_test::guest_spec(options, kStandbyName);
+  driver.define(mycelium::kvm_test::test_domain_xml(standby_spec, type, standby_log.path(),
+                                                    /*incoming_deferred=*/true));
+  const Clock::time_point standby_start = Clock::now();
+  driver.start_paused(kStandbyName);
+  std::cout << "kvm failover: standby started paused, waiting for its device state, in "
+            << fixed(ms_between(standby_start, Clock::now()), 0) << " ms\n";
+
+  const ReadOnlyMapping guest_ram(guest_ram_file(kPrimaryName, memory_bytes));
+  const FileRemover remove_replica{"/dev/shm/mycelium-kvm-failover-replica-" +
+                                   std::to_string(::getpid())};
+  SharedMemoryFile replica(remove_replica.path, SharedMemoryFile::Mode::kCreate,
+                           memory_bytes + kDeviceRegionBytes);
+
+  GuestHold hold(driver, kPrimaryName);
+  std::vector<double> device_state_ms;
+  std::size_t device_state_bytes = 0;
+  // The count the primary had printed at each read (env time): the counter in guest memory at
+  // that instant is at least this.
+  std::map<TimePoint, std::uint64_t> printed_at_read;
+  std::uint64_t printed_before_crash = 0;
+  ram::RestorePoint restore{};
+  std::uint64_t last_committed = 0;
+  Clock::time_point crashed_at{};
+  double destroy_ms = 0;
+  {
+    hold.hold();
+    std::memcpy(replica.bytes().data(), guest_ram.bytes().data(), memory_bytes);
+    MemoryGuest guest(guest_ram.bytes(), kPageBytes);
+    hold.release();
+    guest.replicate_device_state(kDeviceRegionBytes, [&] {
+      const Clock::time_point start = Clock::now();
+      std::vector<std::uint8_t> state = mycelium::real::save_device_state(driver, kPrimaryName);
+      device_state_ms.push_back(ms_between(start, Clock::now()));
+      device_state_bytes = state.size();
+      return state;
+    });
+
+    boost::asio::io_context io;
+    AsioEnvironment primary_env(
+        io, AsioEnvironmentConfig{NodeId{0}, any_loopback_port(), {}, 7, &guest});
+    guest.on_read_window = [&](bool reading) {
+      if (reading) {
+        hold.hold();
+        printed_at_read[primary_env.now()] = primary_log.last_count().value_or(0);
+      } else {
+        hold.release();
+      }
+    };
+    guest.on_pause = [&](bool paused) { paused ? hold.hold() : hold.release(); };
+    primary_env.set_bulk_source(ram::kReplicationPort, guest.source());
+    AsioEnvironment backup_env(io, AsioEnvironmentConfig{NodeId{1}, any_loopback_port(), {}, 7});
+    ReplicaWriter writer(replica.bytes());
+    backup_env.set_bulk_sink(ram::kReplicationPort, writer.sink());
+    backup_env.set_bulk_destination(ram::kReplicationPort, writer.destination());
+    backup_env.add_peer(NodeId{0}, primary_env.local_endpoint());
+    primary_env.add_peer(NodeId{1}, backup_env.local_endpoint());
+    ram::ReplicationBackup backup(backup_env, NodeId{0}, 1);
+    backup.on_apply([&writer](const ram::EpochChunk& chunk) { writer.apply(chunk); });
+
+    ram::PrimaryConfig config;
+    config.ram.buffer_bytes = 64ULL << 20;
+    config.ram.replication_interval = kEpoch;
+    config.backups = {NodeId{1}};
+    config.connections_per_backup = 2;
+    config.initial_rate_bytes_per_s = 200e6;  // loopback
+    const auto problems = ram::validate(config, &guest);
+    check(problems.empty(), "primary config refused: " + problems);
+    {
+      ram::ReplicationPrimary primary(primary_env, config);
+      run_for(io, std::chrono::duration_cast<std::chrono::milliseconds>(kReplicateBeforeCrash));
+      check(primary.buffer().last_committed() > 0, "no epoch committed before the crash");
+      last_committed = primary.buffer().last_committed();
+      // The crash: the primary's QEMU goes away while the guest runs, and with it the primary.
+      check(hold.holds() == 0, "the primary is held at the crash");
+      printed_before_crash = primary_log.last_count().value_or(0);
+      const Clock::time_point destroy_start = Clock::now();
+      driver.destroy(kPrimaryName);
+      crashed_at = Clock::now();  // the primary is gone (libvirt's destroy returned)
+      destroy_ms = ms_between(destroy_start, crashed_at);
+    }
+    run_for(io, 20ms);  // the backup takes what was already on its way
+    check(writer.refused_chunks() == 0, "the replica writer refused chunks");
+    restore = backup.restore_point();
+    check(restore.epoch > 0, "the backup applied no restorable epoch");
+  }
+  // What the replica holds: epoch restore.epoch, RAM and device state of its snapshot instant.
+  const auto at_or_before = printed_at_read.upper_bound(restore.snapshot_time);
+  check(at_or_before != printed_at_read.begin(), "no read at or before the restore point");
+  const std::uint64_t printed_at_snapshot = std::prev(at_or_before)->second;
+  const auto replica_bytes = std::span<const std::uint8_t>(replica.bytes());
+  const std::vector<std::uint8_t> device_state =
+      mycelium::real::read_device_state(replica_bytes.subspan(memory_bytes));
+  check(!device_state.empty(), "the replica holds no device state");
+
+  // Failover: the replica's RAM into the standby's RAM file, its device state into its QEMU.
+  const Clock::time_point failover_start = Clock::now();
+  {
+    const std::filesystem::path standby_ram = guest_ram_file(kStandbyName, memory_bytes);
+    SharedMemoryFile target(standby_ram, SharedMemoryFile::Mode::kOpenExisting);
+    check(target.bytes().size() == memory_bytes, "the standby's RAM file is not the guest's size");
+    std::memcpy(target.bytes().data(), replica_bytes.data(), memory_bytes);
+  }
+  const Clock::time_point ram_copied = Clock::now();
+  mycelium::real::load_device_state(driver, kStandbyName, device_state);
+  const Clock::time_point state_loaded = Clock::now();
+  driver.resume(kStandbyName);
+  const Clock::time_point resumed = Clock::now();
+  check(driver.info(kStandbyName).state == DomainState::kRunning, "the standby does not run");
+
+  std::optional<std::uint64_t> first_count;
+  while (!first_count && Clock::now() - resumed < kCounterLimit) {
+    first_count = standby_log.last_count();
+    if (!first_count) std::this_thread::sleep_for(2ms);
+  }
+  const Clock::time_point first_line = Clock::now();
+  check(first_count.has_value(), "the resumed guest printed no counter line within " +
+                                     std::to_string(kCounterLimit.count()) + " ms; serial log " +
+                                     standby_log.path().string());
+  std::this_thread::sleep_for(1s);
+  const std::uint64_t later_count = standby_log.last_count().value_or(0);
+
+  std::cout << "kvm failover: replicated " << kReplicateBeforeCrash.count()
+            << " ms at 100 ms epochs; primary committed " << last_committed
+            << ", backup applied epoch " << restore.epoch << "; device state " << device_state_bytes
+            << " bytes, saved " << device_state_ms.size() << " times, mean "
+            << fixed(std::accumulate(device_state_ms.begin(), device_state_ms.end(), 0.0) /
+                         static_cast<double>(std::max<std::size_t>(1, device_state_ms.size())),
+                     1)
+            << " ms (max "
+            << fixed(device_state_ms.empty()
+                         ? 0
+                         : *std::max_element(device_state_ms.begin(), device_state_ms.end()),
+                     1)
+            << ")\n";
+  std::cout << "kvm failover: counter printed at the restore point's read " << printed_at_snapshot
+            << ", at the crash " << printed_before_crash << "; the resumed guest's first "
+            << *first_count << ", 1 s later " << later_count << "\n";
+  check(*first_count >= printed_at_snapshot,
+        "the resumed guest's counter " + std::to_string(*first_count) +
+            " is below the count printed at the restore point " +
+            std::to_string(printed_at_snapshot));
+  check(later_count > *first_count, "the resumed guest's counter does not rise");
+
+  const double copy_ms = ms_between(failover_start, ram_copied);
+  const double load_ms = ms_between(ram_copied, state_loaded);
+  const double resume_ms = ms_between(state_loaded, resumed);
+  const double to_resumed_ms = ms_between(crashed_at, resumed);
+  const double to_first_line_ms = ms_between(crashed_at, first_line);
+  std::cout << "kvm failover: the crash: libvirt's destroy of the running primary took "
+            << fixed(destroy_ms, 0) << " ms\n";
+  std::cout << "kvm failover: from the crash: replica RAM copied in " << fixed(copy_ms, 0)
+            << " ms, device state loaded in " << fixed(load_ms, 0) << " ms, resumed in "
+            << fixed(resume_ms, 0) << " ms; guest running " << fixed(to_resumed_ms, 0)
+            << " ms after the crash, first counter line after " << fixed(to_first_line_ms, 0)
+            << " ms (failure detection not included: the test knows of the crash)\n";
+  primary_guard.remove();
+  standby_guard.remove();
+  std::cout << "kvm failover: SUMMARY type=" << mycelium::real::domain_type_name(type)
+            << " memory_mib=" << options.memory_mib << " restore_epoch=" << restore.epoch
+            << " device_state_bytes=" << device_state_bytes
+            << " printed_at_restore_point=" << printed_at_snapshot
+            << " printed_at_crash=" << printed_before_crash << " resumed_first=" << *first_count
+            << " destroy_ms=" << fixed(destroy_ms, 0) << " copy_ms=" << fixed(copy_ms, 0)
+            << " load_ms=" << fixed(load_ms, 0)
+            << " crash_to_running_ms=" << fixed(to_resumed_ms, 0)
+            << " crash_to_first_line_ms=" << fixed(to_first_line_ms, 0) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(
+        mycelium::kvm_test::parse_guest_options(argc, argv, "mycelium_kvm_failover_test", 128));
+  } catch (const TestFailure& failure) {
+    std::cerr << "kvm failover: FAILED: " << failure.what() << "\n";
+  } catch (const std::exception& error) {
+    std::cerr << "kvm failover: FAILED: " << error.what() << "\n";
+  }
+  return 1;
+}
