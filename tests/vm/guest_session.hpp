@@ -132,6 +132,9 @@ struct GuestOptions {
   // a throttled vCPU does 20 to 30 % less per CPU second than an unthrottled one.
   int dirty_mib = 4;
   std::uint64_t memory_mib = 256;
+  // Which ending of a test that has several (the failover test: crash or migrate); empty: its
+  // default.
+  std::string mode;
 };
 
 // Throws std::invalid_argument with the usage of `program` for anything else.
@@ -157,6 +160,8 @@ inline GuestOptions parse_guest_options(int argc, char** argv, const std::string
       options.dirty_mib = std::stoi(value);
     } else if (flag == "--memory-mib") {
       options.memory_mib = std::stoull(value);
+    } else if (flag == "--mode") {
+      options.mode = value;
     } else {
       throw std::invalid_argument("unknown option " + flag);
     }
@@ -164,7 +169,7 @@ inline GuestOptions parse_guest_options(int argc, char** argv, const std::string
   if (options.kernel.empty() || options.initrd.empty() || options.work.empty()) {
     throw std::invalid_argument("usage: " + program +
                                 " --kernel K --initrd I --work DIR [--uri URI] "
-                                "[--type auto|kvm|qemu] [--dirty-mib N] [--memory-mib N]");
+                                "[--type auto|kvm|qemu] [--dirty-mib N] [--memory-mib N] [--mode M]");
   }
   if (options.type != "auto" && options.type != "kvm" && options.type != "qemu") {
     throw std::invalid_argument("--type must be auto, kvm or qemu, not " + options.type);

@@ -3,19 +3,21 @@
 # (make_guest.sh), then runs mycelium_kvm_guest_test on it (kvm_guest_test.cpp says what it
 # asserts).
 #
-#   tests/vm/kvm_guest.sh TEST_BINARY WORKDIR
+#   tests/vm/kvm_guest.sh TEST_BINARY WORKDIR [TEST_OPTION ...]
 #
+# TEST_OPTIONs go to the test binary after the ones this script gives (e.g. --mode migrate).
 # Exit 77 (ctest: skipped) when this machine cannot run it: not root (libvirtd, the libvirt-qemu
 # user), QEMU or libvirtd not installed, or libvirtd does not come up.
 set -euo pipefail
 
 name="kvm guest"
-(($# == 2)) || {
-  echo "usage: $0 TEST_BINARY WORKDIR" >&2
+(($# >= 2)) || {
+  echo "usage: $0 TEST_BINARY WORKDIR [TEST_OPTION ...]" >&2
   exit 2
 }
 binary=$1
 work=$2
+shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 
 if [[ $(id -u) != 0 ]]; then
@@ -47,4 +49,4 @@ mkdir -p "$work"
 "$here/make_guest.sh" "$work/guest"
 # shellcheck source=/dev/null
 source "$work/guest/guest.env"
-exec "$binary" --kernel "$KERNEL" --initrd "$INITRD" --work "$work/run" --type "$type"
+exec "$binary" --kernel "$KERNEL" --initrd "$INITRD" --work "$work/run" --type "$type" "$@"
