@@ -32,7 +32,7 @@ BulkDestination ReplicaWriter::destination() {
 }
 
 std::span<std::uint8_t> ReplicaWriter::prepare(const Message& message) {
-  const std::optional<ram::EpochChunk> chunk = chunk_within(message, replica_.size());
+  const std::optional<ram::EpochChunk> chunk = chunk_within(message, replica_bytes());
   // Anything else (malformed, written already, over the bound) goes through the lane's buffer
   // to stage(), which refuses or acknowledges it as before.
   if (!chunk || chunk->epoch <= applied_through_ || chunk->pages.empty()) return {};
@@ -51,7 +51,7 @@ std::span<std::uint8_t> ReplicaWriter::prepare(const Message& message) {
 }
 
 bool ReplicaWriter::stage(const Message& message, std::span<const std::uint8_t> bulk) {
-  const std::optional<ram::EpochChunk> chunk = chunk_within(message, replica_.size());
+  const std::optional<ram::EpochChunk> chunk = chunk_within(message, replica_bytes());
   if (!chunk || bulk.size() != chunk->data_bytes()) {
     ++refused_chunks_;
     return false;
@@ -80,6 +80,16 @@ bool ReplicaWriter::stage(const Message& message, std::span<const std::uint8_t> 
   return true;
 }
 
+std::uint8_t* ReplicaWriter::page_at(std::uint64_t page, std::uint64_t page_bytes) const {
+  const std::uint64_t offset = page * page_bytes;
+  if (offset < replica_.size()) {
+    MYCELIUM_ASSERT(offset + page_bytes <= replica_.size());  // memory holds whole pages
+    return replica_.data() + offset;
+  }
+  MYCELIUM_ASSERT(offset - replica_.size() + page_bytes <= after_.size());
+  return after_.data() + (offset - replica_.size());
+}
+
 void ReplicaWriter::apply(const ram::EpochChunk& chunk) {
   const auto it = staged_.find(std::pair{chunk.epoch, chunk.chunk_index});
   // The backup applies only chunks it received, and each arrived with its bulk: a chunk without
@@ -94,8 +104,7 @@ void ReplicaWriter::apply(const ram::EpochChunk& chunk) {
   MYCELIUM_ASSERT(bytes.size() == chunk.data_bytes());
   const std::uint64_t page_bytes = chunk.page_size_bytes;
   for (std::size_t i = 0; i < chunk.pages.size(); ++i) {
-    std::memcpy(replica_.data() + chunk.pages[i] * page_bytes, bytes.data() + i * page_bytes,
-                page_bytes);
+    std::memcpy(page_at(chunk.pages[i], page_bytes), bytes.data() + i * page_bytes, page_bytes);
   }
   pages_written_ += chunk.pages.size();
   applied_through_ = std::max(applied_through_, chunk.epoch);

@@ -25,6 +25,12 @@ class ReplicaWriter {
   static constexpr std::uint64_t kMaxStagedBytes = 1ULL << 30;
 
   explicit ReplicaWriter(std::span<std::uint8_t> replica) : replica_(replica) {}
+  // A replica in two parts: the pages of `memory` first, the pages numbered on after them in
+  // `after` (a MemoryGuest's device-state region, kept apart from guest RAM). So a backup can
+  // write guest RAM straight into a standby guest's RAM file, and resume it without a copy.
+  // `memory` holds whole pages of every chunk's page size.
+  ReplicaWriter(std::span<std::uint8_t> memory, std::span<std::uint8_t> after)
+      : replica_(memory), after_(after) {}
 
   // Takes a received chunk's pages (the AsioEnvironment bulk sink of kReplicationPort); refuses
   // (so the backup never sees the chunk, and the primary sends it again) a malformed chunk, one
@@ -50,7 +56,12 @@ class ReplicaWriter {
   std::span<std::uint8_t> prepare(const Message& message);
   bool stage(const Message& message, std::span<const std::uint8_t> bulk);
 
+  std::uint64_t replica_bytes() const { return replica_.size() + after_.size(); }
+  // Where page `page` of `page_bytes` lives in the replica.
+  std::uint8_t* page_at(std::uint64_t page, std::uint64_t page_bytes) const;
+
   std::span<std::uint8_t> replica_;
+  std::span<std::uint8_t> after_;
   std::map<std::pair<std::uint64_t, std::uint16_t>, Staged> staged_;
   std::uint64_t applied_through_ = 0;  // newest epoch written into the replica
   std::uint64_t staged_bytes_ = 0;

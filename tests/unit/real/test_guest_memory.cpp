@@ -14,6 +14,7 @@
 #include <real/memory/scan_diff_tracker.hpp>
 #include <real/memory/shared_memory_file.hpp>
 #include <real/memory/uffd_write_tracker.hpp>
+#include <real/replication/guest_pages.hpp>
 #include <real/replication/memory_guest.hpp>
 #include <real/workload/stamped_pages.hpp>
 
@@ -292,4 +293,41 @@ TEST_CASE("a memory guest replicates its device state as pages after RAM, only t
   // A region whose length does not fit it is refused.
   std::vector<std::uint8_t> torn(kPage, 0xFF);
   CHECK_THROWS_AS(read_device_state(torn), std::length_error);
+}
+
+TEST_CASE("a replica writer in two parts puts RAM pages in the first and the rest in the second") {
+  std::vector<std::uint8_t> ram(4 * kPage, 0);
+  std::vector<std::uint8_t> region(2 * kPage, 0);
+  ReplicaWriter writer(ram, region);
+  const auto chunk_of = [](std::uint64_t epoch, std::vector<std::uint64_t> pages) {
+    mycelium::ram::EpochChunk fields;
+    fields.epoch = epoch;
+    fields.page_size_bytes = kPage;
+    fields.pages = std::move(pages);
+    return fields;
+  };
+  const auto message_of = [](const mycelium::ram::EpochChunk& chunk) {
+    mycelium::Message message;
+    message.payload = mycelium::ram::encode(chunk);
+    message.bulk_bytes = chunk.data_bytes();
+    return message;
+  };
+  // Pages 1 and 3 are RAM, 4 and 5 the region after it; page i's bytes are all i + 1.
+  const auto chunk = chunk_of(1, {1, 3, 4, 5});
+  std::vector<std::uint8_t> bulk;
+  for (const std::uint64_t page : chunk.pages)
+    bulk.insert(bulk.end(), kPage, static_cast<std::uint8_t>(page + 1));
+  REQUIRE(writer.sink()(message_of(chunk), bulk));
+  writer.apply(chunk);
+  CHECK(ram[1 * kPage] == 2);
+  CHECK(ram[3 * kPage + kPage - 1] == 4);
+  CHECK(ram[0] == 0);
+  CHECK(region[0] == 5);
+  CHECK(region[kPage + 7] == 6);
+  CHECK(writer.pages_written() == 4);
+  // A page past both parts is refused, as one past a single replica is.
+  const auto outside = chunk_of(2, {6});
+  const std::vector<std::uint8_t> one_page(kPage, 9);
+  CHECK_FALSE(writer.sink()(message_of(outside), one_page));
+  CHECK(writer.refused_chunks() == 1);
 }
