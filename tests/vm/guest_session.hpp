@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -167,9 +168,10 @@ inline GuestOptions parse_guest_options(int argc, char** argv, const std::string
     }
   }
   if (options.kernel.empty() || options.initrd.empty() || options.work.empty()) {
-    throw std::invalid_argument("usage: " + program +
-                                " --kernel K --initrd I --work DIR [--uri URI] "
-                                "[--type auto|kvm|qemu] [--dirty-mib N] [--memory-mib N] [--mode M]");
+    throw std::invalid_argument(
+        "usage: " + program +
+        " --kernel K --initrd I --work DIR [--uri URI] "
+        "[--type auto|kvm|qemu] [--dirty-mib N] [--memory-mib N] [--mode M]");
   }
   if (options.type != "auto" && options.type != "kvm" && options.type != "qemu") {
     throw std::invalid_argument("--type must be auto, kvm or qemu, not " + options.type);
@@ -291,6 +293,32 @@ inline BootedGuest boot_as_asked(real::LibvirtDriver& driver, DomainGuard& guard
                                 std::string(real::domain_type_name(type)) + ": " + why +
                                 "; serial log " + log.path().string());
   return BootedGuest{type, *boot_s};
+}
+
+// A connection to libvirt on `uri`, or null when no libvirtd answers (then it has said so on
+// stdout, each line starting with `label`: the test skips with exit code 77).
+inline std::unique_ptr<real::LibvirtDriver> connect_or_skip(const std::string& uri,
+                                                            const std::string& label) {
+  try {
+    return std::make_unique<real::LibvirtDriver>(uri);
+  } catch (const real::LibvirtError& error) {
+    std::cout << label << ": skipped: no libvirtd to talk to: " << error.what()
+              << " (tests/vm/start_libvirtd.sh starts one)\n";
+    return nullptr;
+  }
+}
+
+// The main() of a kvm test: parses the options (`default_memory_mib` unless --memory-mib), runs
+// `run`, and turns a failure into "LABEL: FAILED: why" on stderr and exit code 1.
+template <typename Run>
+int guest_test_main(int argc, char** argv, const std::string& program, const std::string& label,
+                    std::uint64_t default_memory_mib, Run&& run) {
+  try {
+    return run(parse_guest_options(argc, argv, program, default_memory_mib));
+  } catch (const std::exception& error) {  // TestFailure, LibvirtError, bad options, ...
+    std::cerr << label << ": FAILED: " << error.what() << "\n";
+  }
+  return 1;
 }
 
 }  // namespace mycelium::kvm_test

@@ -48,6 +48,7 @@
 #include <tests/unit/real/asio_test_support.hpp>
 #include <tests/vm/guest_ram.hpp>
 #include <tests/vm/guest_session.hpp>
+#include <tests/vm/loopback_replication.hpp>
 
 namespace {
 
@@ -60,18 +61,16 @@ using mycelium::kvm_test::FileRemover;
 using mycelium::kvm_test::fixed;
 using mycelium::kvm_test::guest_ram_file;
 using mycelium::kvm_test::GuestHold;
+using mycelium::kvm_test::LoopbackReplication;
 using mycelium::kvm_test::ReadOnlyMapping;
 using mycelium::kvm_test::SerialLog;
-using mycelium::kvm_test::TestFailure;
+using mycelium::kvm_test::VcpuThrottle;
 using mycelium::real::AsioEnvironment;
-using mycelium::real::AsioEnvironmentConfig;
 using mycelium::real::DomainState;
 using mycelium::real::LibvirtDriver;
-using mycelium::real::LibvirtError;
 using mycelium::real::MemoryGuest;
 using mycelium::real::ReplicaWriter;
 using mycelium::real::SharedMemoryFile;
-using mycelium::real::testing::any_loopback_port;
 using mycelium::real::testing::run_for;
 namespace ram = mycelium::ram;
 using namespace std::chrono_literals;
@@ -79,7 +78,6 @@ using namespace std::chrono_literals;
 constexpr const char* kPrimaryName = "mycelium-kvm-failover-primary";
 constexpr const char* kStandbyName = "mycelium-kvm-failover-standby";
 constexpr std::uint64_t kPageBytes = 4096;
-constexpr std::uint64_t kPeriodUs = 100000;               // libvirt's default vcpu_period
 constexpr std::uint64_t kDeviceRegionBytes = 4ULL << 20;  // the test guest's state: ~230 KiB
 constexpr auto kEpoch = 100ms;
 constexpr auto kReplicateBeforeCrash = 3000ms;
@@ -98,14 +96,8 @@ int run(const Options& options) {
   const SerialLog standby_log(work / "standby-serial.log");
   const std::uint64_t memory_bytes = options.memory_mib << 20;
 
-  std::optional<LibvirtDriver> connection;
-  try {
-    connection.emplace(options.uri);
-  } catch (const LibvirtError& error) {
-    std::cout << "kvm failover: skipped: no libvirtd to talk to: " << error.what()
-              << " (tests/vm/start_libvirtd.sh starts one)\n";
-    return 77;
-  }
+  const auto connection = mycelium::kvm_test::connect_or_skip(options.uri, "kvm failover");
+  if (!connection) return 77;
   LibvirtDriver& driver = *connection;
   DomainGuard primary_guard(driver, kPrimaryName);
   DomainGuard standby_guard(driver, kStandbyName);
@@ -169,9 +161,11 @@ int run(const Options& options) {
       return state;
     });
 
-    boost::asio::io_context io;
-    AsioEnvironment primary_env(
-        io, AsioEnvironmentConfig{NodeId{0}, any_loopback_port(), {}, 7, &guest});
+    ReplicaWriter writer(standby_ram.bytes(), region.bytes());
+    LoopbackReplication pair(guest, writer);
+    boost::asio::io_context& io = pair.io;
+    ram::ReplicationBackup& backup = pair.backup;
+    AsioEnvironment& primary_env = pair.primary_env;
     guest.on_read_window = [&](bool reading) {
       if (reading) {
         hold.hold();
@@ -188,37 +182,15 @@ int run(const Options& options) {
         hold.release();
       }
     };
-    std::int64_t quota_set = -1;
-    guest.on_throttle = [&](double intensity) {
-      const std::int64_t quota =
-          intensity <= 0 ? -1
-                         : std::max<std::int64_t>(
-                               1000, static_cast<std::int64_t>((1 - intensity) * kPeriodUs));
-      if (quota == quota_set) return;
-      driver.set_vcpu_bandwidth(kPrimaryName, quota, kPeriodUs);
-      quota_set = quota;
-    };
-    primary_env.set_bulk_source(ram::kReplicationPort, guest.source());
-    AsioEnvironment backup_env(io, AsioEnvironmentConfig{NodeId{1}, any_loopback_port(), {}, 7});
-    ReplicaWriter writer(standby_ram.bytes(), region.bytes());
-    backup_env.set_bulk_sink(ram::kReplicationPort, writer.sink());
-    backup_env.set_bulk_destination(ram::kReplicationPort, writer.destination());
-    backup_env.add_peer(NodeId{0}, primary_env.local_endpoint());
-    primary_env.add_peer(NodeId{1}, backup_env.local_endpoint());
-    ram::ReplicationBackup backup(backup_env, NodeId{0}, 1);
-    backup.on_apply([&writer](const ram::EpochChunk& chunk) { writer.apply(chunk); });
+    VcpuThrottle throttle(driver, kPrimaryName);
+    guest.on_throttle = [&throttle](double intensity) { throttle(intensity); };
 
-    ram::PrimaryConfig config;
     // 128 MiB: a migration converges below level 0.05, 6.4 MiB, which must hold what one
     // epoch carries. The guest rewrites its 4 MiB working set thousands of times per second, so
     // every epoch carries all of it (4.1 MiB with the kernel's pages) however hard it is
     // throttled: with 64 MiB (3.2 MiB) the migration never converged (measured: aborted after
     // its 30 s).
-    config.ram.buffer_bytes = 128ULL << 20;
-    config.ram.replication_interval = kEpoch;
-    config.backups = {NodeId{1}};
-    config.connections_per_backup = 2;
-    config.initial_rate_bytes_per_s = 200e6;  // loopback
+    const ram::PrimaryConfig config = LoopbackReplication::config(128ULL << 20, kEpoch);
     const auto problems = ram::validate(config, &guest);
     check(problems.empty(), "primary config refused: " + problems);
     {
@@ -362,13 +334,6 @@ int run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(
-        mycelium::kvm_test::parse_guest_options(argc, argv, "mycelium_kvm_failover_test", 128));
-  } catch (const TestFailure& failure) {
-    std::cerr << "kvm failover: FAILED: " << failure.what() << "\n";
-  } catch (const std::exception& error) {
-    std::cerr << "kvm failover: FAILED: " << error.what() << "\n";
-  }
-  return 1;
+  return mycelium::kvm_test::guest_test_main(argc, argv, "mycelium_kvm_failover_test",
+                                             "kvm failover", 128, run);
 }

@@ -45,7 +45,6 @@ using mycelium::kvm_test::DomainGuard;
 using mycelium::kvm_test::fixed;
 using mycelium::kvm_test::seconds_since;
 using mycelium::kvm_test::SerialLog;
-using mycelium::kvm_test::TestFailure;
 using mycelium::real::DirtyRate;
 using mycelium::real::DirtyRateStatus;
 using mycelium::real::DomainState;
@@ -117,14 +116,8 @@ int run(const Options& options) {
   std::filesystem::create_directories(options.work);
   const SerialLog log(std::filesystem::absolute(options.work) / "serial.log");
 
-  std::optional<LibvirtDriver> connection;
-  try {
-    connection.emplace(options.uri);
-  } catch (const LibvirtError& error) {
-    std::cout << "kvm guest: skipped: no libvirtd to talk to: " << error.what()
-              << " (tests/vm/start_libvirtd.sh starts one)\n";
-    return 77;
-  }
+  const auto connection = mycelium::kvm_test::connect_or_skip(options.uri, "kvm guest");
+  if (!connection) return 77;
   LibvirtDriver& driver = *connection;
   DomainGuard guard(driver, kDomainName);
 
@@ -245,12 +238,6 @@ int run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(mycelium::kvm_test::parse_guest_options(argc, argv, "mycelium_kvm_guest_test", 256));
-  } catch (const TestFailure& failure) {
-    std::cerr << "kvm guest: FAILED: " << failure.what() << "\n";
-  } catch (const std::exception& error) {
-    std::cerr << "kvm guest: FAILED: " << error.what() << "\n";
-  }
-  return 1;
+  return mycelium::kvm_test::guest_test_main(argc, argv, "mycelium_kvm_guest_test", "kvm guest",
+                                             256, run);
 }
