@@ -302,8 +302,8 @@ int run(const Options& options) {
               << "; blackout (source paused to target running) " << fixed(blackout_ms, 0)
               << " ms: final transfer " << fixed(ms_between(paused_at, crashed_at), 0)
               << " ms (paused to the target holding everything; " << fixed(protocol_blackout_ms, 0)
-              << " ms on the protocol's clock, which stamps a tick with its due time), then the "
-                 "switch "
+              << " ms on the protocol's clock, which stands still during a tick, and the tick that "
+                 "paused read the guest first), then the switch "
               << fixed(to_resumed_ms, 0)
               << " ms (QEMU's default downtime limit, for comparison: 300 ms)\n";
     std::cout << "kvm failover: BLACKOUT_MS=" << fixed(blackout_ms, 0) << "\n";
