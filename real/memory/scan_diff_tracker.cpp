@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <stdexcept>
 
 #include <xxhash.h>
@@ -7,10 +8,16 @@
 
 namespace mycelium::real {
 
-ScanDiffTracker::ScanDiffTracker(std::span<const std::uint8_t> memory, std::uint64_t page_bytes)
+ScanDiffTracker::ScanDiffTracker(std::span<const std::uint8_t> memory, std::uint64_t page_bytes,
+                                 Baseline baseline)
     : memory_(memory), page_bytes_(page_bytes) {
   MYCELIUM_ASSERT(page_bytes_ > 0 && memory_.size() % page_bytes_ == 0);
   hashes_.resize(memory_.size() / page_bytes_);
+  if (baseline == Baseline::kZeros) {
+    const std::vector<std::uint8_t> zeros(page_bytes_, 0);
+    std::fill(hashes_.begin(), hashes_.end(), XXH3_64bits(zeros.data(), zeros.size()));
+    return;
+  }
   for (std::uint64_t page = 0; page < hashes_.size(); ++page)
     hashes_[page] = XXH3_64bits(memory_.data() + page * page_bytes_, page_bytes_);
 }

@@ -17,9 +17,16 @@ namespace mycelium::real {
 
 class ScanDiffTracker {
  public:
-  // `memory` must outlive the tracker; its size a multiple of `page_bytes`. The first scan
-  // reports no page: the hashes start from the memory as it is now.
-  ScanDiffTracker(std::span<const std::uint8_t> memory, std::uint64_t page_bytes);
+  // Where the first scan's differences are taken from.
+  enum class Baseline {
+    kCurrent,  // the memory as it is now: the first scan reports what changed since
+    kZeros,    // zero-filled memory: the first scan reports every page that is not all zeros,
+               // so a replica that starts zero-filled gets the whole image through the protocol
+  };
+
+  // `memory` must outlive the tracker; its size a multiple of `page_bytes`.
+  ScanDiffTracker(std::span<const std::uint8_t> memory, std::uint64_t page_bytes,
+                  Baseline baseline = Baseline::kCurrent);
 
   // Pages whose contents changed since the previous scan (or construction), sorted.
   std::vector<std::uint64_t> scan();

@@ -9,8 +9,9 @@
 
 namespace mycelium::real {
 
-MemoryGuest::MemoryGuest(std::span<const std::uint8_t> memory, std::uint64_t page_bytes)
-    : memory_(memory), page_bytes_(page_bytes), tracker_(memory, page_bytes) {}
+MemoryGuest::MemoryGuest(std::span<const std::uint8_t> memory, std::uint64_t page_bytes,
+                         ScanDiffTracker::Baseline baseline)
+    : memory_(memory), page_bytes_(page_bytes), tracker_(memory, page_bytes, baseline) {}
 
 void MemoryGuest::set_throttle_intensity(double intensity) {
   MYCELIUM_ASSERT(intensity >= 0.0 && intensity <= 1.0);

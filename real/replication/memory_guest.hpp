@@ -27,7 +27,11 @@ namespace mycelium::real {
 
 class MemoryGuest final : public VmActuator {
  public:
-  MemoryGuest(std::span<const std::uint8_t> memory, std::uint64_t page_bytes);
+  // `baseline`: what the first read diffs against (ScanDiffTracker::Baseline). kZeros for a
+  // replica that starts zero-filled (a fresh standby's RAM file): the first epochs carry the
+  // whole image, the initial sync through the protocol itself.
+  MemoryGuest(std::span<const std::uint8_t> memory, std::uint64_t page_bytes,
+              ScanDiffTracker::Baseline baseline = ScanDiffTracker::Baseline::kCurrent);
 
   void set_throttle_intensity(double intensity) override;
   double throttle_intensity() const override { return intensity_; }

@@ -2,8 +2,9 @@
 // primary; its RAM and its device state are replicated at 100 ms epochs by the unchanged core
 // (ReplicationPrimary over a MemoryGuest whose read windows also save the device state,
 // MemoryGuest::replicate_device_state; one ReplicationBackup whose ReplicaWriter writes a
-// replica file of RAM + device-state region), as in kvm_replication_test.cpp. Then the primary
-// is destroyed while it runs (a crash), and the guest resumes from the replica in a standby
+// replica of RAM + device-state region), as in kvm_replication_test.cpp, except that the replica
+// starts zero-filled and gets the whole image through the protocol (the initial sync). Then the
+// primary is destroyed while it runs (a crash), and the guest resumes from the replica in a standby
 // domain started paused with its incoming migration deferred, whose RAM file the backup's
 // ReplicaWriter has been writing all along (the replica's RAM part; the device-state region is a
 // file of its own): the replica's device state is loaded (real/vm/device_state.hpp) and the
@@ -148,11 +149,15 @@ int run(const Options& options) {
   double destroy_ms = 0;
   double protocol_blackout_ms = 0;
   std::uint64_t final_epoch = 0;
+  double initial_sync_ms = 0;
+  std::uint64_t initial_sync_pages = 0;
   {
-    hold.hold();
-    std::memcpy(standby_ram.bytes().data(), guest_ram.bytes().data(), memory_bytes);
-    MemoryGuest guest(guest_ram.bytes(), kPageBytes);
-    hold.release();
+    // The initial sync goes through the protocol: the replica starts zero-filled and the
+    // tracker diffs the first read against zeros, so the first epochs carry every page of the
+    // running guest that is not all zeros.
+    std::memset(standby_ram.bytes().data(), 0, memory_bytes);
+    MemoryGuest guest(guest_ram.bytes(), kPageBytes,
+                      mycelium::real::ScanDiffTracker::Baseline::kZeros);
     guest.replicate_device_state(kDeviceRegionBytes, [&] {
       const Clock::time_point start = Clock::now();
       std::vector<std::uint8_t> state = mycelium::real::save_device_state(driver, kPrimaryName);
@@ -194,9 +199,14 @@ int run(const Options& options) {
     const auto problems = ram::validate(config, &guest);
     check(problems.empty(), "primary config refused: " + problems);
     {
+      const Clock::time_point sync_start = Clock::now();
       ram::ReplicationPrimary primary(primary_env, config);
+      check(mycelium::real::testing::run_until(
+                io, [&] { return primary.buffer().last_committed() > 0; }, 30000ms),
+            "the initial sync did not commit within 30 s");
+      initial_sync_ms = ms_between(sync_start, Clock::now());
+      initial_sync_pages = writer.pages_written();
       run_for(io, std::chrono::duration_cast<std::chrono::milliseconds>(kReplicateBeforeCrash));
-      check(primary.buffer().last_committed() > 0, "no epoch committed before the crash");
       last_committed = primary.buffer().last_committed();
       if (migrate) {
         // Planned: converge, pause, final transfer (with the device state of the pause), and
@@ -260,6 +270,11 @@ int run(const Options& options) {
   std::this_thread::sleep_for(1s);
   const std::uint64_t later_count = standby_log.last_count().value_or(0);
 
+  std::cout << "kvm failover: initial sync through the protocol (zero-filled replica): first "
+               "commit after "
+            << fixed(initial_sync_ms, 0) << " ms, " << initial_sync_pages << " pages ("
+            << fixed(static_cast<double>(initial_sync_pages * kPageBytes) / (1 << 20), 1)
+            << " MiB) written into the replica by then\n";
   std::cout << "kvm failover: replicated " << kReplicateBeforeCrash.count()
             << " ms at 100 ms epochs; primary committed " << last_committed
             << ", backup applied epoch " << restore.epoch << "; device state " << device_state_bytes
@@ -321,7 +336,9 @@ int run(const Options& options) {
   standby_guard.remove();
   std::cout << "kvm failover: SUMMARY mode=" << (migrate ? "migrate" : "crash")
             << " type=" << mycelium::real::domain_type_name(type)
-            << " memory_mib=" << options.memory_mib << " restore_epoch=" << restore.epoch
+            << " memory_mib=" << options.memory_mib
+            << " initial_sync_ms=" << fixed(initial_sync_ms, 0)
+            << " initial_sync_pages=" << initial_sync_pages << " restore_epoch=" << restore.epoch
             << " device_state_bytes=" << device_state_bytes
             << " printed_at_restore_point=" << printed_at_snapshot
             << " printed_at_crash=" << printed_before_crash << " resumed_first=" << *first_count

@@ -81,6 +81,21 @@ TEST_CASE("scan-and-diff finds exactly the pages another process wrote") {
   std::filesystem::remove(path);
 }
 
+TEST_CASE("scan-and-diff from a zero baseline reports every page that is not zeros, once") {
+  std::vector<std::uint8_t> memory(8 * kPage, 0);
+  memory[1 * kPage + 3] = 7;
+  memory[6 * kPage + kPage - 1] = 9;
+  ScanDiffTracker tracker(memory, kPage, ScanDiffTracker::Baseline::kZeros);
+  // The first scan is the whole image a zero-filled replica lacks; then changes only.
+  CHECK(tracker.scan() == std::vector<std::uint64_t>{1, 6});
+  CHECK(tracker.scan().empty());
+  memory[2 * kPage] = 1;
+  CHECK(tracker.scan() == std::vector<std::uint64_t>{2});
+  // The default baseline is the memory as it is: nothing to report at first.
+  ScanDiffTracker current(memory, kPage);
+  CHECK(current.scan().empty());
+}
+
 TEST_CASE("userfaultfd tracking finds the pages this process wrote, as scan-and-diff does") {
   if (const std::string reason = UffdWriteTracker::unsupported_reason(); !reason.empty()) {
     WARN("not run: " << reason);  // this machine's kernel (6.18) has it: the test runs here
