@@ -130,10 +130,8 @@ void Agent::on_topology_change(const spore::ServiceInstanceRecord& record,
 }
 
 HttpResponse Agent::answer(std::string_view method, std::string_view target) const {
-  constexpr std::string_view kMigrate = "/replication/migrate?to=";
-  if (method == "POST" && target.starts_with(kMigrate))
-    return migrate(target.substr(kMigrate.size()));
   const auto [path, query] = split_target(target);
+  if (method == "POST" && path == "/replication/migrate") return migrate(query);
   if (method == "POST" && path == "/services/register") return register_instance(query);
   if (method == "POST" && path == "/services/deregister") return deregister_instance(query);
   if (method != "GET") {
@@ -269,8 +267,17 @@ HttpResponse Agent::series_json(std::string_view name) const {
           nlohmann::json{{"name", it->first}, {"samples", std::move(samples)}}.dump() + "\n"};
 }
 
-HttpResponse Agent::migrate(std::string_view to) const {
+HttpResponse Agent::migrate(std::string_view query) const {
   if (!replication_) return {404, "text/plain", "this agent has no replication role\n"};
+  // The same strict query parser as /services: one parameter, to.
+  auto parsed = parse_query(query);
+  if (const std::string* error = std::get_if<std::string>(&parsed))
+    return {400, "text/plain", "bad query: " + *error + "\n"};
+  std::string_view to;
+  for (const auto& [key, value] : std::get<QueryParameters>(parsed)) {
+    if (key != "to") return {400, "text/plain", "unknown parameter " + key + "; expected to\n"};
+    to = value;
+  }
   std::uint32_t node = 0;
   const auto [end, error] = std::from_chars(to.data(), to.data() + to.size(), node);
   if (error != std::errc{} || end != to.data() + to.size() || to.empty() ||

@@ -49,7 +49,7 @@ class Agent {
   std::string services_json() const;
   std::string metrics_text() const;
   // POST /replication/migrate?to=N: 202 once started, 400 / 404 / 409 with the reason.
-  HttpResponse migrate(std::string_view to) const;
+  HttpResponse migrate(std::string_view query) const;
   // POST /services/register and /services/deregister: the query's parameters, checked.
   HttpResponse register_instance(std::string_view query) const;
   HttpResponse deregister_instance(std::string_view query) const;

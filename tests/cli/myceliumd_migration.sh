@@ -23,6 +23,13 @@ workload_pid=$(field 1 workload_pid)
 [[ $(post_node 2 "/replication/migrate?to=3") == "409 this node is not the primary" ]] ||
   fail "a backup accepted a migration: $(post_node 2 "/replication/migrate?to=3")"
 [[ $(post_node 1 "/replication/migrate?to=x") == 400* ]] || fail "a bad node id was accepted"
+# The query is parsed strictly, as for /services.
+[[ $(post_node 1 "/replication/migrate?to=3&now=1") == "400 unknown parameter now; expected to" ]] ||
+  fail "an unknown parameter was accepted: $(post_node 1 "/replication/migrate?to=3&now=1")"
+[[ $(post_node 1 "/replication/migrate") == "400 expected /replication/migrate?to=NODE (a node id)" ]] ||
+  fail "a migration without a target was accepted: $(post_node 1 "/replication/migrate")"
+[[ $(post_node 1 "/replication/migrate?to=%zz") == "400 bad query: "* ]] ||
+  fail "a malformed query was accepted: $(post_node 1 "/replication/migrate?to=%zz")"
 [[ $(post_node 1 "/replication/migrate?to=9") == "409 node 9 is not a live backup" ]] ||
   fail "a migration to a stranger was accepted"
 answer=$(post_node 1 "/replication/migrate?to=3")
