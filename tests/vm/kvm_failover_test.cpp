@@ -91,6 +91,9 @@ double ms_between(Clock::time_point from, Clock::time_point to) {
 }
 
 int run(const Options& options) {
+  const bool migrate = options.mode == "migrate";
+  check(options.mode.empty() || options.mode == "crash" || migrate,
+        "--mode must be crash or migrate, not " + options.mode);
   std::filesystem::create_directories(options.work);
   const auto work = std::filesystem::absolute(options.work);
   const SerialLog primary_log(work / "primary-serial.log");
@@ -141,9 +144,6 @@ int run(const Options& options) {
   std::uint64_t printed_before_crash = 0;
   ram::RestorePoint restore{};
   std::uint64_t last_committed = 0;
-  const bool migrate = options.mode == "migrate";
-  check(options.mode.empty() || options.mode == "crash" || migrate,
-        "--mode must be crash or migrate, not " + options.mode);
   Clock::time_point crashed_at{};  // crash: the primary gone; migrate: the target holds all
   Clock::time_point paused_at{};   // migrate: the source paused for the final transfer
   double destroy_ms = 0;
