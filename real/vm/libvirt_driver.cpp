@@ -204,10 +204,9 @@ void LibvirtDriver::start(const std::string& name) {
   act(name, "start", virDomainCreate);
 }
 void LibvirtDriver::start_paused(const std::string& name) {
-  const std::string operation = "start paused";
-  const DomainHandle domain = lookup(name, operation);
-  if (virDomainCreateWithFlags(domain.get(), VIR_DOMAIN_START_PAUSED) != 0)
-    throw_last_libvirt_error(domain_subject(name), operation);
+  act(name, "start paused", [](virDomainPtr domain) {
+    return virDomainCreateWithFlags(domain, VIR_DOMAIN_START_PAUSED);
+  });
 }
 void LibvirtDriver::suspend(const std::string& name) {
   act(name, "suspend", virDomainSuspend);
