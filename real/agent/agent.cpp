@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <charconv>
+#include <initializer_list>
+#include <string>
 #include <variant>
 
 #include <nlohmann/json.hpp>
@@ -157,25 +160,34 @@ HttpResponse Agent::answer(std::string_view method, std::string_view target) con
 namespace {
 
 // The parameters of a /services request, or the 400 answer naming what is wrong.
-std::variant<QueryParameters, HttpResponse> service_parameters(std::string_view query,
-                                                               bool registering) {
+// The parameters of a POST's query when it parses and names only `known` keys, or the 400
+// answer naming what is wrong.
+std::variant<QueryParameters, HttpResponse> known_parameters(
+    std::string_view query, std::initializer_list<std::string_view> known) {
   auto parsed = parse_query(query);
   if (const std::string* error = std::get_if<std::string>(&parsed))
     return HttpResponse{400, "text/plain", "bad query: " + *error + "\n"};
   QueryParameters parameters = std::move(std::get<QueryParameters>(parsed));
   for (const auto& [key, value] : parameters) {
-    const bool known = key == "service" || key == "instance" ||
-                       (registering && (key == "port" || key == "health"));
-    if (!known) {
-      return HttpResponse{400, "text/plain",
-                          "unknown parameter " + key +
-                              (registering ? "; expected service, instance, port, health\n"
-                                           : "; expected service, instance\n")};
-    }
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string expected;
+    for (const std::string_view name : known)
+      expected += (expected.empty() ? "" : ", ") + std::string(name);
+    return HttpResponse{400, "text/plain",
+                        "unknown parameter " + key + "; expected " + expected + "\n"};
   }
+  return parameters;
+}
+
+std::variant<QueryParameters, HttpResponse> service_parameters(std::string_view query,
+                                                               bool registering) {
+  auto checked = registering ? known_parameters(query, {"service", "instance", "port", "health"})
+                             : known_parameters(query, {"service", "instance"});
+  if (std::holds_alternative<HttpResponse>(checked)) return checked;
+  const QueryParameters& parameters = std::get<QueryParameters>(checked);
   if (!parameters.contains("service") || !parameters.contains("instance"))
     return HttpResponse{400, "text/plain", "service and instance are required\n"};
-  return parameters;
+  return checked;
 }
 
 nlohmann::json record_json(const spore::ServiceInstanceRecord& record) {
@@ -269,15 +281,11 @@ HttpResponse Agent::series_json(std::string_view name) const {
 
 HttpResponse Agent::migrate(std::string_view query) const {
   if (!replication_) return {404, "text/plain", "this agent has no replication role\n"};
-  // The same strict query parser as /services: one parameter, to.
-  auto parsed = parse_query(query);
-  if (const std::string* error = std::get_if<std::string>(&parsed))
-    return {400, "text/plain", "bad query: " + *error + "\n"};
-  std::string_view to;
-  for (const auto& [key, value] : std::get<QueryParameters>(parsed)) {
-    if (key != "to") return {400, "text/plain", "unknown parameter " + key + "; expected to\n"};
-    to = value;
-  }
+  const auto checked = known_parameters(query, {"to"});
+  if (const auto* refused = std::get_if<HttpResponse>(&checked)) return *refused;
+  const QueryParameters& parameters = std::get<QueryParameters>(checked);
+  const auto found = parameters.find("to");
+  const std::string_view to = found == parameters.end() ? std::string_view{} : found->second;
   std::uint32_t node = 0;
   const auto [end, error] = std::from_chars(to.data(), to.data() + to.size(), node);
   if (error != std::errc{} || end != to.data() + to.size() || to.empty() ||
