@@ -70,4 +70,20 @@ struct MergeOptions {
 };
 int run_merge(const MergeOptions& options);
 
+// mycelium vm ...: Endophyte VMs through myceliumd (docs/cli.md, "mycelium vm").
+struct VmOptions {
+  std::string agent;                 // an agent's admin API, host:port; empty: $MYCELIUM_AGENT,
+                                     // else 127.0.0.1:9461. deploy: the primary's
+  std::string manifest_file;         // deploy: the EndophyteVM manifest
+  std::string name;                  // migrate, delete; status: only this VM
+  std::string to;                    // migrate: the target, a node id or a host name
+  std::vector<std::string> backups;  // deploy: node ids or host names; empty: selected
+  unsigned timeout_s = 300;          // deploy, migrate: how long to wait for each step
+  bool json = false;                 // status: JSON instead of a table
+};
+int run_vm_deploy(const VmOptions& options);
+int run_vm_status(const VmOptions& options);
+int run_vm_migrate(const VmOptions& options);
+int run_vm_delete(const VmOptions& options);
+
 }  // namespace mycelium::cli

@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <apps/mycelium/agent_client.hpp>
 #include <apps/mycelium/commands.hpp>
 #include <apps/mycelium/file_io.hpp>
 #include <core/manifest/did_you_mean.hpp>
@@ -120,6 +121,44 @@ int run(int argc, char** argv) {
   merge_command->add_option("shards", merge.shard_files, "Shard results files")->required();
   merge_command->add_option("-o,--output", merge.output_file, "Merged results file")->required();
 
+  VmOptions vm;
+  CLI::App* vm_command = app.add_subcommand(
+      "vm", "Endophyte VMs on the myceliumd agents: deploy, status, migrate, delete");
+  vm_command->require_subcommand(1);
+  const auto agent_option = [&vm](CLI::App* command, const std::string& what) {
+    command->add_option("--agent", vm.agent,
+                        what + " (host:port; default $MYCELIUM_AGENT, else 127.0.0.1:9461)");
+  };
+  CLI::App* vm_deploy = vm_command->add_subcommand(
+      "deploy",
+      "Deploy an EndophyteVM: standbys on the selected backups, then the VM on the agent asked, "
+      "replicated from its first write; waits for the first committed epoch");
+  vm_deploy->add_option("manifest", vm.manifest_file, "EndophyteVM manifest (YAML)")->required();
+  agent_option(vm_deploy, "The agent that runs the VM");
+  vm_deploy
+      ->add_option("--backups", vm.backups,
+                   "Backup hosts, node ids or names (default: chosen by "
+                   "spec.backupStrategy among the live VM hosts)")
+      ->delimiter(',');
+  vm_deploy->add_option("--timeout", vm.timeout_s, "Seconds to wait for each step (default 300)");
+  CLI::App* vm_status = vm_command->add_subcommand(
+      "status", "Every VM and standby on the VM hosts, with its replication state");
+  vm_status->add_option("name", vm.name, "Only this VM");
+  agent_option(vm_status, "An agent to find the VM hosts through");
+  vm_status->add_flag("--json", vm.json, "JSON instead of a table");
+  CLI::App* vm_migrate = vm_command->add_subcommand(
+      "migrate",
+      "Planned migration to a backup: two-phase convergence, then the switch; prints the "
+      "blackout");
+  vm_migrate->add_option("name", vm.name, "The VM")->required();
+  vm_migrate->add_option("--to", vm.to, "The target: a backup's node id or host name")->required();
+  agent_option(vm_migrate, "An agent to find the VM hosts through");
+  vm_migrate->add_option("--timeout", vm.timeout_s, "Seconds to wait (default 300)");
+  CLI::App* vm_delete =
+      vm_command->add_subcommand("delete", "Stop a VM and its standbys and forget them");
+  vm_delete->add_option("name", vm.name, "The VM")->required();
+  agent_option(vm_delete, "An agent to find the VM hosts through");
+
   CLI::App* version_command = app.add_subcommand(
       "version", "Print the version of mycelium and of the libraries it runs on");
 
@@ -155,6 +194,10 @@ int run(int argc, char** argv) {
   if (plot_command->parsed()) return run_plot(plot);
   if (sweep_command->parsed()) return run_sweep(sweep);
   if (merge_command->parsed()) return run_merge(merge);
+  if (vm_deploy->parsed()) return run_vm_deploy(vm);
+  if (vm_status->parsed()) return run_vm_status(vm);
+  if (vm_migrate->parsed()) return run_vm_migrate(vm);
+  if (vm_delete->parsed()) return run_vm_delete(vm);
   return kExitUserError;  // unreachable: require_subcommand(1)
 }
 
@@ -163,6 +206,9 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
+  } catch (const mycelium::cli::AgentUnreachable& error) {
+    std::cerr << "mycelium: " << error.what() << '\n';
+    return mycelium::cli::kExitInternalError;
   } catch (const mycelium::cli::UserError& error) {
     std::cerr << "mycelium: " << error.what() << '\n';
     return mycelium::cli::kExitUserError;

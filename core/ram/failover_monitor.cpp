@@ -46,6 +46,10 @@ FailoverMonitor::~FailoverMonitor() {
 
 void FailoverMonitor::check() {
   if (state_ != State::kWatching) return;
+  // Nothing applied yet, so nothing to resume from: a backup set up before its primary starts
+  // (a standby deployed first) waits for it however long it takes, and a primary gone before
+  // its first epoch leaves nothing to take over.
+  if (backup_.restore_point().epoch == 0) return;
   const TimePoint last_heard = std::max(backup_.last_heard_from_primary(), watching_since_);
   if (env_.now() - last_heard > config_.failure_timeout) start_election();
 }

@@ -1,7 +1,7 @@
 #pragma once
 // Failover, on each backup: detect that the primary is gone and agree on which backup takes over.
 //
-//   watching --(no word from the primary for failure_timeout)--> electing
+//   watching --(no word from the primary for failure_timeout, and an epoch applied)--> electing
 //   electing: send my claim (restore epoch) to the other backups, kClaimSends times spread
 //             over election_window, collect theirs; a claim from a peer also starts my election
 //   electing --(window over)--> promoted (mine is the best claim) or following (another's is)

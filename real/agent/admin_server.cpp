@@ -35,9 +35,9 @@ struct Session : std::enable_shared_from_this<Session> {
   void on_read(boost::beast::error_code error) {
     if (error || !*alive) return;  // a broken or oversized request: just close
     const auto& request = parser->get();
-    const HttpResponse answer =
-        (*route)(std::string_view(request.method_string().data(), request.method_string().size()),
-                 std::string_view(request.target().data(), request.target().size()));
+    const HttpResponse answer = (*route)(HttpRequest{
+        std::string_view(request.method_string().data(), request.method_string().size()),
+        std::string_view(request.target().data(), request.target().size()), request.body()});
     response.result(answer.status);
     response.version(request.version());
     response.set(http::field::server, "myceliumd");
@@ -45,6 +45,7 @@ struct Session : std::enable_shared_from_this<Session> {
     response.keep_alive(false);
     response.body() = answer.body;
     response.prepare_payload();
+    stream.expires_after(kRequestTimeout);  // the route may have taken a while
     http::async_write(stream, response,
                       [self = shared_from_this()](boost::beast::error_code, std::size_t) {
                         boost::beast::error_code ignored;

@@ -19,10 +19,16 @@ struct HttpResponse {
   std::string body;
 };
 
+struct HttpRequest {
+  std::string_view method;
+  std::string_view target;
+  std::string_view body;  // at most 16 KiB
+};
+
 class AdminServer {
  public:
-  // `route(method, target)` answers every request. Binds at once (throws when taken).
-  using Route = std::function<HttpResponse(std::string_view method, std::string_view target)>;
+  // `route(request)` answers every request. Binds at once (throws when taken).
+  using Route = std::function<HttpResponse(const HttpRequest& request)>;
   AdminServer(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint listen, Route route);
   ~AdminServer();
   AdminServer(const AdminServer&) = delete;

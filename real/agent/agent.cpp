@@ -79,14 +79,16 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
          "/" + service.instance_id);
   }
   if (config_.replication)
-    replication_ = std::make_unique<ReplicationRole>(*env_, *config_.replication, log_);
+    replication_ = ReplicationRole::for_process(*env_, *config_.replication, log_);
+  if (config_.vm_host) {
+    vms_ = std::make_unique<VmService>(io, *env_, config_, log_);
+    advertise_vm_host();
+  }
   if (config_.admin) {
     admin_ = std::make_unique<AdminServer>(
         io,
         asio::ip::tcp::endpoint(asio::ip::make_address(config_.admin->host), config_.admin->port),
-        [this](std::string_view method, std::string_view target) {
-          return answer(method, target);
-        });
+        [this](const HttpRequest& request) { return answer(request); });
   }
   if (environment.emulation.active()) {
     log_("emulating a WAN on outgoing traffic: " +
@@ -101,6 +103,7 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
 
 Agent::~Agent() {
   admin_.reset();
+  vms_.reset();
   replication_.reset();  // its protocol objects unbind from the environment
   node_.reset();
   env_.reset();
@@ -132,15 +135,23 @@ void Agent::on_topology_change(const spore::ServiceInstanceRecord& record,
   if (learned.version != record.version) learned = Learned{record.version, env_->now()};
 }
 
-HttpResponse Agent::answer(std::string_view method, std::string_view target) const {
+HttpResponse Agent::answer(const HttpRequest& request) {
+  const std::string_view method = request.method;
+  const std::string_view target = request.target;
   const auto [path, query] = split_target(target);
   if (method == "POST" && path == "/replication/migrate") return migrate(query);
   if (method == "POST" && path == "/services/register") return register_instance(query);
   if (method == "POST" && path == "/services/deregister") return deregister_instance(query);
+  constexpr std::string_view kVms = "/vms";
+  if (path == kVms || path.starts_with("/vms/")) {
+    if (!vms_)
+      return {404, "text/plain", "this agent hosts no VMs (its config has no spec.vmHost)\n"};
+    return answer_vms(method, path.substr(kVms.size()), query, request.body);
+  }
   if (method != "GET") {
     return {405, "text/plain",
-            "only GET, POST /replication/migrate?to=N and POST /services/register or "
-            "/services/deregister\n"};
+            "only GET, POST /replication/migrate?to=N, POST /services/register or "
+            "/services/deregister, and the POSTs of /vms\n"};
   }
   constexpr std::string_view kSeries = "/series/";
   if (target.starts_with(kSeries)) return series_json(target.substr(kSeries.size()));
@@ -149,12 +160,65 @@ HttpResponse Agent::answer(std::string_view method, std::string_view target) con
   if (target == "/services") return {200, "application/json", services_json()};
   if (target == "/metrics") return {200, "text/plain; version=0.0.4", metrics_text()};
   if (target == "/replication") {
-    if (!replication_) return {404, "text/plain", "this agent has no replication role\n"};
-    return {200, "application/json", replication_->status_json() + "\n"};
+    const ReplicationRole* role = replication_ ? replication_.get() : vms_ ? vms_->role() : nullptr;
+    if (!role) return {404, "text/plain", "this agent has no replication role\n"};
+    return {200, "application/json", role->status_json() + "\n"};
   }
   return {404, "text/plain",
-          "not found; try /status, /members, /services, /replication, /metrics or "
+          "not found; try /status, /members, /services, /replication, /vms, /metrics or "
           "/series/NAME\n"};
+}
+
+HttpResponse Agent::answer_vms(std::string_view method, std::string_view rest,
+                               std::string_view query, std::string_view body) {
+  if (rest.empty() || rest == "/") {
+    if (method == "GET") return vms_->list();
+    if (method == "POST") {
+      if (replication_) return {409, "text/plain", "this agent has a replication role already\n"};
+      return vms_->deploy(query, body, /*standby=*/false);
+    }
+  } else if (rest == "/standby") {
+    if (method == "POST") {
+      if (replication_) return {409, "text/plain", "this agent has a replication role already\n"};
+      return vms_->deploy(query, body, /*standby=*/true);
+    }
+  } else {
+    // /NAME/migrate, /NAME/delete
+    const std::size_t slash = rest.find('/', 1);
+    const std::string_view name =
+        rest.substr(1, slash == std::string_view::npos ? slash : slash - 1);
+    const std::string_view action =
+        slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    if (method == "POST" && action == "migrate") return vms_->migrate(name, query);
+    if (method == "POST" && action == "delete") {
+      if (!query.empty()) return {400, "text/plain", "delete takes no parameters\n"};
+      return vms_->remove(name);
+    }
+    if (action != "migrate" && action != "delete") {
+      return {404, "text/plain",
+              "not found; try GET /vms, POST /vms, POST /vms/standby, POST /vms/NAME/migrate "
+              "or POST /vms/NAME/delete\n"};
+    }
+  }
+  return {405, "text/plain", "method not allowed here (see docs/myceliumd.md, \"VMs\")\n"};
+}
+
+void Agent::advertise_vm_host() {
+  // Discovery of the VM hosts (and of their admin APIs, for the CLI) through the spores.
+  spore::ServiceInstanceFields instance;
+  instance.service = std::string(kVmHostService);
+  instance.instance_id = config_.name;
+  if (config_.admin) {
+    instance.ports.push_back(config_.admin->port);
+    instance.labels.emplace_back("admin", config_.admin->to_string());
+  } else {
+    instance.ports.push_back(config_.listen.port);
+  }
+  if (!config_.vm_host->zone.empty()) instance.labels.emplace_back("zone", config_.vm_host->zone);
+  std::sort(instance.labels.begin(), instance.labels.end());
+  const spore::WriteResult result = node_->register_service_instance(instance);
+  log_(std::string(result.published() ? "registered " : "could not register ") + instance.service +
+       "/" + instance.instance_id);
 }
 
 namespace {
@@ -286,15 +350,11 @@ HttpResponse Agent::migrate(std::string_view query) const {
   const QueryParameters& parameters = std::get<QueryParameters>(checked);
   const auto found = parameters.find("to");
   const std::string_view to = found == parameters.end() ? std::string_view{} : found->second;
-  std::uint32_t node = 0;
-  const auto [end, error] = std::from_chars(to.data(), to.data() + to.size(), node);
-  if (error != std::errc{} || end != to.data() + to.size() || to.empty() ||
-      node == NodeId::kInvalidValue) {
-    return {400, "text/plain", "expected /replication/migrate?to=NODE (a node id)\n"};
-  }
-  const std::string refused = replication_->migrate(NodeId{node});
+  const std::optional<std::uint32_t> node = parse_node_id(to);
+  if (!node) return {400, "text/plain", "expected /replication/migrate?to=NODE (a node id)\n"};
+  const std::string refused = replication_->migrate(NodeId{*node});
   if (!refused.empty()) return {409, "text/plain", refused + "\n"};
-  return {202, "application/json", nlohmann::json{{"migrating_to", node}}.dump() + "\n"};
+  return {202, "application/json", nlohmann::json{{"migrating_to", *node}}.dump() + "\n"};
 }
 
 std::string Agent::status_json() const {

@@ -10,6 +10,8 @@
 //                  S&instance=I removes one
 //   GET /replication  the replication role's state (primary or backup), when it has one
 //   POST /replication/migrate?to=N  the primary starts a planned migration to backup N
+//   /vms, POST /vms, POST /vms/standby, POST /vms/NAME/migrate, POST /vms/NAME/delete  the
+//                  Endophyte VM this host runs or keeps a standby of (real/agent/vm_service.hpp)
 //   GET /metrics   the node's metrics in the Prometheus text format
 //   GET /series/NAME  the latest samples of one time series (replication_lag_ms, ...)
 // Times in answers are Unix seconds (`*_unix_s`), so a harness can line up several agents.
@@ -27,9 +29,14 @@
 #include <real/agent/admin_server.hpp>
 #include <real/agent/agent_config.hpp>
 #include <real/agent/replication_role.hpp>
+#include <real/agent/vm_service.hpp>
 #include <real/env/asio_environment.hpp>
 
 namespace mycelium::real {
+
+// The service every agent with spec.vmHost registers (instance: its name; labels: admin, the
+// admin API's address, and zone): how the CLI finds the VM hosts and their admin APIs.
+inline constexpr std::string_view kVmHostService = "mycelium-vm-host";
 
 class Agent {
  public:
@@ -43,7 +50,7 @@ class Agent {
   // Leaves the network gracefully (peers see it as left, not dead).
   void leave();
 
-  HttpResponse answer(std::string_view method, std::string_view target) const;
+  HttpResponse answer(const HttpRequest& request);
   std::string status_json() const;
   std::string members_json() const;
   std::string services_json() const;
@@ -59,6 +66,12 @@ class Agent {
   std::optional<boost::asio::ip::tcp::endpoint> admin_endpoint() const;
 
  private:
+  // The /vms routes, `rest` the path after /vms.
+  HttpResponse answer_vms(std::string_view method, std::string_view rest, std::string_view query,
+                          std::string_view body);
+  // Registers this host as an instance of kVmHostService: its admin address and zone as labels.
+  void advertise_vm_host();
+
   // A time of the environment's clock as Unix seconds (the clocks are read together once).
   double unix_seconds(TimePoint at) const;
 
@@ -75,6 +88,7 @@ class Agent {
   std::unique_ptr<AsioEnvironment> env_;
   std::unique_ptr<spore::SporeNode> node_;
   std::unique_ptr<ReplicationRole> replication_;  // after env_: destroyed before it
+  std::unique_ptr<VmService> vms_;                // with spec.vmHost
   std::unique_ptr<AdminServer> admin_;
   TimePoint started_{};
   std::chrono::system_clock::time_point unix_at_start_{};

@@ -23,6 +23,7 @@ constexpr std::uint32_t kMaxNodeId = NodeId::kInvalidValue - 1;
 constexpr std::size_t kMaxBackups = 16;
 constexpr std::size_t kMaxArguments = 64;
 constexpr std::size_t kMaxArgumentBytes = 4096;
+constexpr std::size_t kMaxImages = 64;
 constexpr std::string_view kMemoryFilePlaceholder = "{memoryFile}";
 
 enum class Profile { kLan, kWan };
@@ -352,6 +353,67 @@ void parse_replication(Reader& reader, const MappingReader& spec, AgentConfig& o
   out.replication = std::move(parsed);
 }
 
+// An absolute path, or an error at `at`.
+bool check_absolute(Reader& reader, const SourceLocation& at, const std::string& path,
+                    const std::string& value) {
+  if (!value.empty() && value.front() == '/') return true;
+  reader.error(at, path, "expected an absolute path, got \"" + value + "\"");
+  return false;
+}
+
+void parse_vm_host(Reader& reader, const MappingReader& spec, AgentConfig& out) {
+  const auto section = spec.find("vmHost");
+  if (!section) return;
+  MappingReader fields(reader, section->first, "spec.vmHost", section->second,
+                       {"uri", "zone", "kvm", "stateDirectory", "serialLogDirectory", "images"});
+  if (!fields.valid()) return;
+  AgentVmHost parsed;
+  fields.optional("uri", parsed.uri, StringField{reader});
+  fields.optional("zone", parsed.zone, StringField{reader});
+  bool kvm = false;
+  if (fields.optional("kvm", kvm, BoolField{reader})) parsed.kvm = kvm;
+  if (fields.optional("stateDirectory", parsed.state_directory, StringField{reader})) {
+    check_absolute(reader, fields.find("stateDirectory")->second, "spec.vmHost.stateDirectory",
+                   parsed.state_directory);
+  }
+  if (fields.optional("serialLogDirectory", parsed.serial_log_directory, StringField{reader})) {
+    check_absolute(reader, fields.find("serialLogDirectory")->second,
+                   "spec.vmHost.serialLogDirectory", parsed.serial_log_directory);
+  }
+  const auto images = fields.find("images");
+  if (!images) {
+    fields.report_missing("images", "a list of boot images (name, kernel, initrd, cmdline)");
+  } else if (!images->first.IsSequence() || images->first.size() == 0 ||
+             images->first.size() > kMaxImages) {
+    reader.error(images->second, "spec.vmHost.images",
+                 "expected a list of 1 to " + std::to_string(kMaxImages) + " images, got " +
+                     describe_node(images->first));
+  } else {
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < images->first.size(); ++i) {
+      const YAML::Node item = images->first[i];
+      const std::string path = "spec.vmHost.images[" + std::to_string(i) + "]";
+      const SourceLocation where = reader.location(item, images->second);
+      MappingReader image_fields(reader, item, path, where,
+                                 {"name", "kernel", "initrd", "cmdline"});
+      if (!image_fields.valid()) continue;
+      VmImage image;
+      if (image_fields.required("name", image.name, StringField{reader}) &&
+          !names.insert(image.name).second) {
+        reader.error(image_fields.find("name")->second, path + ".name",
+                     "image \"" + image.name + "\" is listed twice");
+      }
+      if (image_fields.required("kernel", image.kernel, StringField{reader}))
+        check_absolute(reader, image_fields.find("kernel")->second, path + ".kernel", image.kernel);
+      if (image_fields.optional("initrd", image.initrd, StringField{reader}))
+        check_absolute(reader, image_fields.find("initrd")->second, path + ".initrd", image.initrd);
+      image_fields.optional("cmdline", image.cmdline, StringField{reader});
+      parsed.images.push_back(std::move(image));
+    }
+  }
+  out.vm_host = std::move(parsed);
+}
+
 void parse_emulation(Reader& reader, const MappingReader& spec, AgentConfig& out) {
   const auto section = spec.find("emulation");
   if (!section) return;
@@ -381,7 +443,7 @@ AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_
   if (envelope->spec) {
     MappingReader spec(reader, envelope->spec->first, "spec", envelope->spec->second,
                        {"nodeId", "listen", "admin", "network", "profile", "peers", "seeds",
-                        "services", "replication", "emulation"});
+                        "services", "replication", "vmHost", "emulation"});
     if (spec.valid()) {
       spec.required("nodeId", config.node, NodeIdField{reader});
       spec.required("listen", config.listen, HostPortField{reader});
@@ -395,6 +457,7 @@ AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_
       parse_seeds(reader, spec, config);
       parse_services(reader, spec, config);
       parse_replication(reader, spec, config);
+      parse_vm_host(reader, spec, config);
       parse_emulation(reader, spec, config);
     }
   }

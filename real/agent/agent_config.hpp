@@ -51,6 +51,28 @@ struct AgentReplication {
   bool is_primary(NodeId self) const { return self == primary; }
 };
 
+// A boot source a deployed VM names by its spec.vmSpec.osConfig.type: the host's image catalog
+// (docs/vm.md, "Deploying VMs through myceliumd"). Direct kernel boot for now.
+struct VmImage {
+  std::string name;    // what osConfig.type says
+  std::string kernel;  // absolute paths, present on every host that may run or back the VM
+  std::string initrd;  // empty: none
+  std::string cmdline;
+};
+
+// spec.vmHost: this host runs Endophyte VMs deployed through the admin API (POST /vms) and keeps
+// standbys for them (POST /vms/standby), through libvirt.
+struct AgentVmHost {
+  std::string uri = "qemu:///system";
+  std::string zone;         // failure domain, for zone-diverse backup selection; empty: none
+  std::optional<bool> kvm;  // none: kvm where /dev/kvm exists (choose_domain_type), else TCG
+  // Where a standby keeps the replica of its guest's device state, one file per VM.
+  std::string state_directory = "/dev/shm";
+  // Empty: none. Otherwise each guest's serial console is copied to <dir>/<domain>.log.
+  std::string serial_log_directory;
+  std::vector<VmImage> images;  // at least one, names unique
+};
+
 struct AgentConfig {
   std::string name;  // metadata.name: the host's name in logs and on /status
   NodeId node;
@@ -63,6 +85,7 @@ struct AgentConfig {
   std::vector<NodeId> seeds;  // peers to join through; none: this node starts the network
   std::vector<spore::ServiceInstanceFields> services;
   std::optional<AgentReplication> replication;
+  std::optional<AgentVmHost> vm_host;
   // spec.emulation: a WAN laid over this agent's outgoing traffic, for tests and experiments
   // (real/env/asio_environment.hpp, LinkEmulation); none by default.
   std::chrono::nanoseconds emulated_delay{};

@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <charconv>
+
 #include <real/agent/query_string.hpp>
 
 namespace mycelium::real {
@@ -78,6 +81,32 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
   const std::size_t question = target.find('?');
   if (question == std::string_view::npos) return {target, {}};
   return {target.substr(0, question), target.substr(question + 1)};
+}
+
+std::optional<std::uint32_t> parse_node_id(std::string_view text) {
+  std::uint32_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || text.empty() ||
+      value == UINT32_MAX) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::vector<std::uint32_t>> parse_node_id_list(std::string_view text,
+                                                             std::size_t max_count) {
+  std::vector<std::uint32_t> nodes;
+  while (true) {
+    const std::size_t comma = text.find(',');
+    const auto node = parse_node_id(text.substr(0, comma));
+    if (!node || std::find(nodes.begin(), nodes.end(), *node) != nodes.end() ||
+        nodes.size() == max_count) {
+      return std::nullopt;
+    }
+    nodes.push_back(*node);
+    if (comma == std::string_view::npos) return nodes;
+    text.remove_prefix(comma + 1);
+  }
 }
 
 }  // namespace mycelium::real

@@ -3,10 +3,14 @@
 // because its values become service records other agents trust. Keys and values are RFC 3986
 // unreserved characters or %XX escapes ('+' is not a space); every key at most once; bounded.
 
+#include <cstddef>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace mycelium::real {
 
@@ -19,6 +23,13 @@ using QueryParameters = std::map<std::string, std::string, std::less<>>;
 
 // The parameters, or what is wrong with the query (naming the parameter where there is one).
 std::variant<QueryParameters, std::string> parse_query(std::string_view query);
+
+// A node id parameter: a decimal in 0 .. 4294967294 (NodeId's invalid value excluded).
+std::optional<std::uint32_t> parse_node_id(std::string_view text);
+// A list of them separated by commas ("2,3"; "%2C" in a query): 1 to `max_count` distinct ids,
+// no empty item.
+std::optional<std::vector<std::uint32_t>> parse_node_id_list(std::string_view text,
+                                                             std::size_t max_count);
 
 // Splits a request target at its '?': the path, and the query (empty if none).
 std::pair<std::string_view, std::string_view> split_target(std::string_view target);

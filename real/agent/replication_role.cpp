@@ -2,8 +2,8 @@
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
+#include <real/agent/process_workload.hpp>
 #include <real/agent/replication_role.hpp>
 
 namespace mycelium::real {
@@ -27,13 +27,27 @@ const char* failover_state_name(ram::FailoverMonitor::State state) {
 }  // namespace
 
 ReplicationRole::ReplicationRole(AsioEnvironment& env, const AgentReplication& config,
+                                 std::unique_ptr<PrimaryWorkload> workload,
                                  std::function<void(std::string)> log)
     : env_(env), config_(config), log_(std::move(log)), started_(env.now()) {
-  if (config_.is_primary(env_.self())) {
-    start_primary();
-  } else {
-    start_backup();
+  start_primary(std::move(workload));
+}
+
+ReplicationRole::ReplicationRole(AsioEnvironment& env, const AgentReplication& config,
+                                 std::unique_ptr<StandbyWorkload> standby,
+                                 std::function<void(std::string)> log)
+    : env_(env), config_(config), log_(std::move(log)), started_(env.now()) {
+  start_backup(std::move(standby));
+}
+
+std::unique_ptr<ReplicationRole> ReplicationRole::for_process(
+    AsioEnvironment& env, const AgentReplication& config, std::function<void(std::string)> log) {
+  if (config.is_primary(env.self())) {
+    auto workload = std::make_unique<ProcessPrimary>(config, env.self(), log);
+    return std::make_unique<ReplicationRole>(env, config, std::move(workload), std::move(log));
   }
+  auto standby = std::make_unique<ProcessStandby>(config, log);
+  return std::make_unique<ReplicationRole>(env, config, std::move(standby), std::move(log));
 }
 
 ReplicationRole::~ReplicationRole() {
@@ -41,7 +55,6 @@ ReplicationRole::~ReplicationRole() {
   // then the environment forgets the guest and the bulk hooks that point into it.
   if (primary_) {
     primary_->protocol.reset();
-    primary_->cpu.reset();  // lifts the quota and moves the workload out of the group
     env_.set_bulk_source(ram::kReplicationPort, nullptr);
     env_.set_vm(nullptr);
   }
@@ -53,50 +66,28 @@ ReplicationRole::~ReplicationRole() {
   }
 }
 
-void ReplicationRole::start_primary() {
+void ReplicationRole::start_primary(std::unique_ptr<PrimaryWorkload> workload) {
   primary_ = std::make_unique<Primary>();
   Primary& primary = *primary_;
-  const bool own_workload = !config_.workload_command.empty();
-  // Our own workload finds its memory file ready (kept if it holds an image already); another
-  // one must have created it.
-  primary.memory = std::make_unique<SharedMemoryFile>(
-      config_.memory_file,
-      own_workload ? SharedMemoryFile::Mode::kOpenOrCreate : SharedMemoryFile::Mode::kOpenExisting,
-      config_.memory_bytes);
-  if (primary.memory->size_bytes() != config_.memory_bytes) {
-    throw std::runtime_error(
-        config_.memory_file + " holds " + std::to_string(primary.memory->size_bytes()) +
-        " bytes, spec.replication.memorySize says " + std::to_string(config_.memory_bytes));
-  }
-  primary.guest = std::make_unique<MemoryGuest>(primary.memory->bytes(), config_.page_bytes);
-  if (own_workload) {
-    primary.workload = std::make_unique<ChildProcess>(config_.workload_command);
+  primary.workload = std::move(workload);
+  PrimaryWorkload& held = *primary.workload;
+  primary.guest = std::make_unique<MemoryGuest>(held.memory(), config_.page_bytes, held.baseline());
+  if (const std::uint64_t region_bytes = held.device_state_region_bytes(); region_bytes > 0)
+    primary.guest->replicate_device_state(region_bytes,
+                                          [&held] { return held.save_device_state(); });
+  if (held.can_hold()) {
     primary.guest->on_read_window = [this](bool reading) {
       primary_->reading = reading;
-      update_workload_frozen();
+      update_workload_held();
     };
     primary.guest->on_pause = [this](bool paused) {
       primary_->paused = paused;
-      update_workload_frozen();
+      update_workload_held();
     };
-    log_("replication: started the workload, pid " + std::to_string(primary.workload->pid()) +
-         ": " + config_.workload_command.front());
-    try {
-      // Named after the agent's pid too: an agent killed with -9 leaves its (empty) group
-      // behind, and a restarted or a second agent must not share it.
-      primary.cpu = std::make_unique<ProcessControl>(
-          "mycelium-" + std::to_string(env_.self().value) + "-" + std::to_string(config_.stream) +
-          "-" + std::to_string(::getpid()));
-      primary.cpu->add(primary.workload->pid());
-      primary.throttle_mechanism = primary.cpu->cpu_mechanism();
-      primary.guest->on_throttle = [this](double intensity) {
-        primary_->cpu->set_throttle_intensity(intensity);
-      };
-    } catch (const std::system_error& error) {
-      primary.cpu.reset();
-      log_(std::string("replication: throttling is recorded, not applied: ") + error.what());
-    }
   }
+  primary.guest->on_throttle = [&held](double intensity) {
+    held.set_throttle_intensity(intensity);
+  };
   env_.set_vm(primary.guest.get());
   env_.set_bulk_source(ram::kReplicationPort, primary.guest->source());
   ram::PrimaryConfig protocol;
@@ -109,17 +100,18 @@ void ReplicationRole::start_primary() {
     throw std::runtime_error("spec.replication: " + problem);
   primary.protocol = std::make_unique<ram::ReplicationPrimary>(env_, protocol);
   log_("replication: primary of stream " + std::to_string(config_.stream) + ", " +
-       config_.memory_file + " (" + std::to_string(config_.memory_bytes >> 20) + " MiB) to " +
+       held.description() + " (" + std::to_string(config_.memory_bytes >> 20) + " MiB) to " +
        std::to_string(config_.backups.size()) + " backups, " +
        std::to_string(config_.connections_per_backup) + " connections each");
+  held.start();
 }
 
-void ReplicationRole::start_backup() {
+void ReplicationRole::start_backup(std::unique_ptr<StandbyWorkload> standby) {
   backup_ = std::make_unique<Backup>();
   Backup& backup = *backup_;
-  backup.replica = std::make_unique<SharedMemoryFile>(
-      config_.memory_file, SharedMemoryFile::Mode::kCreate, config_.memory_bytes);
-  backup.writer = std::make_unique<ReplicaWriter>(backup.replica->bytes());
+  backup.standby = std::move(standby);
+  backup.writer =
+      std::make_unique<ReplicaWriter>(backup.standby->replica(), backup.standby->replica_region());
   env_.set_bulk_sink(ram::kReplicationPort, backup.writer->sink());
   env_.set_bulk_destination(ram::kReplicationPort, backup.writer->destination());
   backup.protocol = std::make_unique<ram::ReplicationBackup>(env_, config_.primary, config_.stream);
@@ -138,7 +130,7 @@ void ReplicationRole::start_backup() {
       env_, *backup.protocol, failover,
       [this](const ram::RestorePoint& from) { on_promoted(from); });
   log_("replication: backup of stream " + std::to_string(config_.stream) + " from node " +
-       std::to_string(config_.primary.value) + ", replica " + config_.memory_file);
+       std::to_string(config_.primary.value) + ", replica " + backup.standby->description());
 }
 
 void ReplicationRole::on_promoted(const ram::RestorePoint& from) {
@@ -146,13 +138,13 @@ void ReplicationRole::on_promoted(const ram::RestorePoint& from) {
   backup.promoted_from = from;
   log_("replication: primary " + std::to_string(config_.primary.value) +
        (backup.failover->handed_over() ? " handed over (planned migration)" : " is gone") +
-       "; promoted: " + config_.memory_file + " holds epoch " + std::to_string(from.epoch) +
-       ", the image to resume the workload from");
-  if (config_.workload_command.empty()) return;
-  backup.workload = std::make_unique<ChildProcess>(config_.workload_command);
-  backup.workload_started_at = env_.now();
-  log_("replication: resumed the workload on the replica, pid " +
-       std::to_string(backup.workload->pid()));
+       "; promoted: " + backup.standby->description() + " holds epoch " +
+       std::to_string(from.epoch) + ", the image to resume the workload from");
+  try {
+    if (backup.standby->resume()) backup.workload_started_at = env_.now();
+  } catch (const std::exception& error) {
+    log_(std::string("replication: could not resume the workload: ") + error.what());
+  }
 }
 
 std::string ReplicationRole::migrate(NodeId target) {
@@ -173,9 +165,12 @@ std::string ReplicationRole::migrate(NodeId target) {
              " completed at epoch " + std::to_string(outcome.final_epoch) + ", blackout " +
              std::to_string(to_seconds(outcome.blackout()) * 1e3) + " ms; node " +
              std::to_string(target.value) + " runs the workload now");
-        // Replication has stopped here; the workload's copy on this host is abandoned.
-        primary_->cpu.reset();
-        primary_->workload.reset();
+        try {
+          primary_->workload->abandon();
+        } catch (const std::exception& error) {
+          log_(std::string("replication: could not stop the workload's copy here: ") +
+               error.what());
+        }
       });
   if (!started) return "node " + std::to_string(target.value) + " is not a live backup";
   primary_->migrating_to = target;
@@ -183,15 +178,8 @@ std::string ReplicationRole::migrate(NodeId target) {
   return "";
 }
 
-void ReplicationRole::update_workload_frozen() {
-  Primary& primary = *primary_;
-  if (!primary.workload) return;
-  const bool hold = primary.reading || primary.paused;
-  if (hold && !primary.workload->frozen()) {
-    primary.workload->freeze();  // false: it has exited, and writes nothing anyway
-  } else if (!hold && primary.workload->frozen()) {
-    primary.workload->thaw();
-  }
+void ReplicationRole::update_workload_held() {
+  primary_->workload->set_held(primary_->reading || primary_->paused);
 }
 
 std::string ReplicationRole::status_json() const {
@@ -215,9 +203,7 @@ std::string ReplicationRole::status_json() const {
     status["paused"] = protocol.guest_paused_by_replication();
     status["dirtied_bytes"] = protocol.dirtied_bytes_total();
     status["copied_bytes"] = primary_->guest->copied_bytes();
-    status["workload_pid"] =
-        primary_->workload ? nlohmann::json(primary_->workload->pid()) : nlohmann::json();
-    status["throttle_mechanism"] = primary_->throttle_mechanism;
+    primary_->workload->describe(status);
     nlohmann::json migration;  // null until one starts
     if (primary_->migrating_to) {
       migration = {{"state", "running"}, {"target", primary_->migrating_to->value}};
@@ -243,8 +229,7 @@ std::string ReplicationRole::status_json() const {
     status["new_primary"] = new_primary ? nlohmann::json(new_primary->value) : nlohmann::json();
     status["promoted_from_epoch"] =
         backup.promoted_from ? nlohmann::json(backup.promoted_from->epoch) : nlohmann::json();
-    status["workload_pid"] =
-        backup.workload ? nlohmann::json(backup.workload->pid()) : nlohmann::json();
+    backup.standby->describe(status);
     // On this agent's clock: how long the silence, the election and the restart took.
     const auto seconds = [this](std::optional<TimePoint> at) {
       return at ? nlohmann::json(to_seconds(*at - started_)) : nlohmann::json();

@@ -1,17 +1,15 @@
 #pragma once
-// An agent's replication role for its one protected workload (AgentReplication,
-// docs/myceliumd.md "Replication"), on the agent's AsioEnvironment and the unchanged core:
-//   primary: maps the workload's memory file, reads its dirty pages by scan-and-diff with a copy
-//            per epoch (MemoryGuest), and runs ReplicationPrimary to the backups;
-//   backup:  creates the replica file, writes each epoch into it when applied, in order
-//            (ReplicaWriter, ReplicationBackup), and watches the primary (FailoverMonitor): when
-//            it is gone the backups elect the one with the newest restore point, whose replica
-//            file is then the committed image to resume the workload from.
-// With a workload command, the agent starts the workload itself (ChildProcess): the primary at
-// start, on its memory file, and the promoted backup on its replica; the primary stops it
-// (SIGSTOP, waited for) while it reads dirty pages, so each read is one snapshot, and for an
-// emergency pause, and throttles it with the cgroup CPU controller (ProcessControl; where the
-// agent may not create cgroups, e.g. not root, throttling is only recorded, and logged so).
+// An agent's replication role for one protected workload (docs/myceliumd.md "Replication"), on
+// the agent's AsioEnvironment and the unchanged core:
+//   primary: reads the workload's memory by scan-and-diff with a copy per epoch (MemoryGuest),
+//            holding the workload still for each read, and runs ReplicationPrimary to the
+//            backups, the throttle and the emergency pause acting on the workload;
+//   backup:  writes each epoch into the replica when applied, in order (ReplicaWriter,
+//            ReplicationBackup), and watches the primary (FailoverMonitor): when it is gone the
+//            backups elect the one with the newest restore point, which resumes the workload from
+//            its replica.
+// What the workload is (a process on a memory file, a libvirt domain) is the PrimaryWorkload or
+// StandbyWorkload given (real/agent/protected_workload.hpp).
 
 #include <functional>
 #include <memory>
@@ -22,10 +20,8 @@
 #include <core/ram/replication_backup.hpp>
 #include <core/ram/replication_primary.hpp>
 #include <real/agent/agent_config.hpp>
+#include <real/agent/protected_workload.hpp>
 #include <real/env/asio_environment.hpp>
-#include <real/memory/shared_memory_file.hpp>
-#include <real/process/child_process.hpp>
-#include <real/process/process_control.hpp>
 #include <real/replication/guest_pages.hpp>
 #include <real/replication/memory_guest.hpp>
 
@@ -33,11 +29,19 @@ namespace mycelium::real {
 
 class ReplicationRole {
  public:
-  // Maps the memory (the primary's must exist and be memory_bytes long; a backup creates its
-  // replica) and starts the protocol on `env`, which must outlive this role. Throws
-  // std::system_error or std::runtime_error naming the file or what the configuration lacks.
+  // The primary of `config`'s stream (config.primary is env.self()): replicates `workload`,
+  // then lets it run (PrimaryWorkload::start). `env` must outlive this role. Throws
+  // std::runtime_error naming what the configuration lacks.
   ReplicationRole(AsioEnvironment& env, const AgentReplication& config,
-                  std::function<void(std::string)> log);
+                  std::unique_ptr<PrimaryWorkload> workload, std::function<void(std::string)> log);
+  // A backup of `config`'s stream, writing into `standby`'s replica.
+  ReplicationRole(AsioEnvironment& env, const AgentReplication& config,
+                  std::unique_ptr<StandbyWorkload> standby, std::function<void(std::string)> log);
+  // The role `config` gives env.self(), with the process workload of spec.replication
+  // (real/agent/process_workload.hpp).
+  static std::unique_ptr<ReplicationRole> for_process(AsioEnvironment& env,
+                                                      const AgentReplication& config,
+                                                      std::function<void(std::string)> log);
   ~ReplicationRole();
   ReplicationRole(const ReplicationRole&) = delete;
   ReplicationRole& operator=(const ReplicationRole&) = delete;
@@ -48,12 +52,17 @@ class ReplicationRole {
   // `target` (two-phase convergence, then a handover). Empty when it started, else why not.
   std::string migrate(NodeId target);
 
+  bool is_primary() const { return primary_ != nullptr; }
+  // The backup has been promoted (failover or handover) and resumed the workload.
+  bool promoted() const { return backup_ && backup_->promoted_from.has_value(); }
+  // A migration completed: the workload runs elsewhere now.
+  bool migrated_away() const {
+    return primary_ && primary_->migration && primary_->migration->completed;
+  }
+
  private:
   struct Primary {
-    std::unique_ptr<SharedMemoryFile> memory;
-    std::unique_ptr<ChildProcess> workload;  // when the agent started it
-    std::unique_ptr<ProcessControl> cpu;     // its CPU quota, when cgroups are ours to make
-    std::string throttle_mechanism = "none";
+    std::unique_ptr<PrimaryWorkload> workload;
     bool reading = false;  // frozen for a read
     bool paused = false;   // frozen by an emergency pause
     std::optional<NodeId> migrating_to;
@@ -62,20 +71,19 @@ class ReplicationRole {
     std::unique_ptr<ram::ReplicationPrimary> protocol;
   };
   struct Backup {
-    std::unique_ptr<SharedMemoryFile> replica;
+    std::unique_ptr<StandbyWorkload> standby;
     std::unique_ptr<ReplicaWriter> writer;
     std::unique_ptr<ram::ReplicationBackup> protocol;
     std::unique_ptr<ram::FailoverMonitor> failover;
     std::optional<ram::RestorePoint> promoted_from;
-    std::unique_ptr<ChildProcess> workload;  // started once promoted
     std::optional<TimePoint> workload_started_at;
   };
 
-  void start_primary();
-  void start_backup();
+  void start_primary(std::unique_ptr<PrimaryWorkload> workload);
+  void start_backup(std::unique_ptr<StandbyWorkload> standby);
   void on_promoted(const ram::RestorePoint& from);
   // The primary's workload runs exactly when neither a read nor a pause holds it.
-  void update_workload_frozen();
+  void update_workload_held();
 
   AsioEnvironment& env_;
   AgentReplication config_;

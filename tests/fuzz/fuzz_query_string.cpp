@@ -1,6 +1,7 @@
 // Fuzz target for the admin API's query parser (real/agent/query_string.hpp). Beyond "no
 // crash": a refused query says why; an accepted one has at most kMaxParameters parameters, each
-// key non-empty, keys and values within kMaxDecodedBytes and free of control characters.
+// key non-empty, keys and values within kMaxDecodedBytes and free of control characters; and
+// the node-id lists it also parses (parse_node_id_list) are distinct valid ids, bounded.
 
 #include <cstdint>
 #include <cstdio>
@@ -39,6 +40,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!ok) {
     std::fprintf(stderr, "fuzz_query_string: accepted a query outside its limits\n");
     std::abort();
+  }
+  // The node-id list of /vms?backups=: accepted ids are distinct, valid, at most the count.
+  if (const auto nodes = parse_node_id_list(query, 16)) {
+    bool distinct = !nodes->empty() && nodes->size() <= 16;
+    for (std::size_t i = 0; i < nodes->size(); ++i) {
+      distinct = distinct && (*nodes)[i] != UINT32_MAX;
+      for (std::size_t j = 0; j < i; ++j)
+        distinct = distinct && (*nodes)[i] != (*nodes)[j];
+    }
+    if (!distinct) {
+      std::fprintf(stderr, "fuzz_query_string: accepted a bad node-id list\n");
+      std::abort();
+    }
   }
   const auto [path, rest] = split_target(query);
   if (path.size() + (rest.size() + (path.size() < query.size() ? 1 : 0)) != query.size()) {

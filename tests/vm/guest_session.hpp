@@ -21,6 +21,7 @@
 
 #include <real/vm/domain_type.hpp>
 #include <real/vm/domain_xml.hpp>
+#include <real/vm/guest_control.hpp>
 #include <real/vm/libvirt_driver.hpp>
 #include <real/vm/libvirt_error.hpp>
 
@@ -103,16 +104,7 @@ class DomainGuard {
   DomainGuard& operator=(const DomainGuard&) = delete;
 
   // Quietly: the domain may be stopped already, or not defined.
-  void remove() {
-    try {
-      driver_.destroy(name_);
-    } catch (const real::LibvirtError&) {
-    }
-    try {
-      driver_.undefine(name_);
-    } catch (const real::LibvirtError&) {
-    }
-  }
+  void remove() { real::remove_domain(driver_, name_); }
 
  private:
   real::LibvirtDriver& driver_;

@@ -15,6 +15,7 @@
 #include <real/env/asio_environment.hpp>
 #include <real/replication/guest_pages.hpp>
 #include <real/replication/memory_guest.hpp>
+#include <real/vm/guest_control.hpp>
 #include <real/vm/libvirt_driver.hpp>
 #include <tests/unit/real/asio_test_support.hpp>
 
@@ -55,39 +56,6 @@ struct LoopbackReplication {
   ram::ReplicationBackup backup;
 };
 
-// MemoryGuest::on_throttle for a domain: intensity i leaves each vCPU (1 - i) of every period
-// (vcpu_quota; at least libvirt's minimum of 1000 us), none at all lifted at i = 0. Sets the
-// quota only when it changes.
-class VcpuThrottle {
- public:
-  static constexpr std::uint64_t kPeriodUs = 100000;  // libvirt's default vcpu_period
-
-  VcpuThrottle(real::LibvirtDriver& driver, std::string domain)
-      : driver_(driver), domain_(std::move(domain)) {}
-
-  void operator()(double intensity) {
-    ++calls_;
-    const std::int64_t quota =
-        intensity <= 0
-            ? -1
-            : std::max<std::int64_t>(1000, static_cast<std::int64_t>((1 - intensity) * kPeriodUs));
-    if (quota == quota_) return;
-    driver_.set_vcpu_bandwidth(domain_, quota, kPeriodUs);
-    quota_ = quota;
-  }
-  // Lifts the cap if one is set.
-  void lift() {
-    if (quota_ != -1) driver_.set_vcpu_bandwidth(domain_, -1, kPeriodUs);
-    quota_ = -1;
-  }
-  std::int64_t quota() const { return quota_; }
-  std::uint64_t calls() const { return calls_; }
-
- private:
-  real::LibvirtDriver& driver_;
-  std::string domain_;
-  std::int64_t quota_ = -1;
-  std::uint64_t calls_ = 0;
-};
+using real::VcpuThrottle;  // the production one (real/vm/guest_control.hpp)
 
 }  // namespace mycelium::kvm_test

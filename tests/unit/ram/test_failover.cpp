@@ -74,6 +74,17 @@ TEST_CASE("a live primary is never suspected") {
     CHECK(monitor->state() == FailoverMonitor::State::kWatching);
 }
 
+TEST_CASE("backups that have applied no epoch never suspect: a standby waits for its primary") {
+  Cluster cluster;
+  cluster.crash_primary();  // before its first epoch: nothing ever reaches the backups
+  cluster.network.advance(5s);
+  CHECK(cluster.promotions.empty());
+  for (std::size_t i = 0; i < cluster.monitors.size(); ++i) {
+    CHECK(cluster.backups[i]->restore_point().epoch == 0);
+    CHECK(cluster.monitors[i]->state() == FailoverMonitor::State::kWatching);
+  }
+}
+
 TEST_CASE("a busy primary whose epochs take seconds to cross the link is not suspected") {
   Cluster cluster;
   cluster.network.set_uplink_bandwidth(200.0 * kPage);  // 200 pages/s, 3 backups

@@ -180,7 +180,8 @@ TEST_CASE("agent config: replication mistakes are located") {
 
 TEST_CASE("agent config: the shipped examples load") {
   for (const char* example :
-       {"apps/myceliumd/examples/agent.yaml", "apps/myceliumd/examples/agent-backup.yaml"}) {
+       {"apps/myceliumd/examples/agent.yaml", "apps/myceliumd/examples/agent-backup.yaml",
+        "apps/myceliumd/examples/vm-host.yaml"}) {
     CAPTURE(example);
     const AgentConfigLoad load =
         parse_agent_config(mycelium::testing::read_source_file(example), example);
@@ -200,4 +201,54 @@ TEST_CASE("agent config: link emulation is read and bounded") {
              Catch::Contains("spec.emulation.loss"));
   CHECK_THAT(errors_of(kNodeSeven + "  emulation: {jitter: 5ms}\n"),
              Catch::Contains("spec.emulation.jitter: unknown field"));
+}
+
+TEST_CASE("agent config: a VM host reads every field, with defaults") {
+  const AgentConfigLoad load = parse_agent_config(
+      kHeader + kNodeSeven +
+          "  vmHost:\n    uri: qemu+ssh://h/system\n    zone: eu-1a\n    kvm: false\n"
+          "    stateDirectory: /var/lib/mycelium\n    serialLogDirectory: /var/log/mycelium\n"
+          "    images:\n      - {name: debian-12, kernel: /boot/vmlinux, initrd: /boot/initrd,"
+          " cmdline: console=ttyS0}\n      - {name: tiny, kernel: /k}\n",
+      "a.yaml");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.config.has_value());
+  REQUIRE(load.config->vm_host.has_value());
+  const AgentVmHost& host = *load.config->vm_host;
+  CHECK(host.uri == "qemu+ssh://h/system");
+  CHECK(host.zone == "eu-1a");
+  CHECK(host.kvm == std::optional<bool>(false));
+  CHECK(host.state_directory == "/var/lib/mycelium");
+  CHECK(host.serial_log_directory == "/var/log/mycelium");
+  REQUIRE(host.images.size() == 2);
+  CHECK(host.images[0].name == "debian-12");
+  CHECK(host.images[0].kernel == "/boot/vmlinux");
+  CHECK(host.images[0].initrd == "/boot/initrd");
+  CHECK(host.images[0].cmdline == "console=ttyS0");
+  CHECK(host.images[1].initrd.empty());
+
+  const AgentConfigLoad minimal = parse_agent_config(
+      kHeader + kNodeSeven + "  vmHost: {images: [{name: a, kernel: /k}]}\n", "a.yaml");
+  REQUIRE(minimal.config.has_value());
+  CHECK(minimal.config->vm_host->uri == "qemu:///system");
+  CHECK_FALSE(minimal.config->vm_host->kvm.has_value());
+  CHECK(minimal.config->vm_host->state_directory == "/dev/shm");
+}
+
+TEST_CASE("agent config: VM host mistakes are located") {
+  const std::string errors = errors_of(
+      kNodeSeven +
+      "  vmHost:\n    stateDirectory: relative\n    kvm: yes\n    speed: 3\n"
+      "    images:\n      - {name: a, kernel: k}\n      - {name: a, kernel: /k, initrd: i}\n");
+  CHECK_THAT(errors, Catch::Contains("a.yaml:13:21: spec.vmHost.stateDirectory: expected an "
+                                     "absolute path, got \"relative\""));
+  CHECK_THAT(errors, Catch::Contains("spec.vmHost.kvm"));
+  CHECK_THAT(errors, Catch::Contains("spec.vmHost.speed"));
+  CHECK_THAT(errors, Catch::Contains("spec.vmHost.images[0].kernel: expected an absolute path"));
+  CHECK_THAT(errors, Catch::Contains("spec.vmHost.images[1].name: image \"a\" is listed twice"));
+  CHECK_THAT(errors, Catch::Contains("spec.vmHost.images[1].initrd: expected an absolute path"));
+  CHECK_THAT(errors_of(kNodeSeven + "  vmHost: {}\n"),
+             Catch::Contains("spec.vmHost.images: missing required field"));
+  CHECK_THAT(errors_of(kNodeSeven + "  vmHost: {images: []}\n"),
+             Catch::Contains("spec.vmHost.images: expected a list of 1 to 64 images"));
 }

@@ -58,3 +58,23 @@ TEST_CASE("a target splits at its first question mark") {
   CHECK(split_target("/members") == std::pair<std::string_view, std::string_view>{"/members", ""});
   CHECK(split_target("/a?b?c") == std::pair<std::string_view, std::string_view>{"/a", "b?c"});
 }
+
+TEST_CASE("node-id lists: distinct ids separated by commas, bounded") {
+  using mycelium::real::parse_node_id;
+  using mycelium::real::parse_node_id_list;
+  CHECK(parse_node_id("0") == 0U);
+  CHECK(parse_node_id("4294967294") == 4294967294U);
+  CHECK_FALSE(parse_node_id("4294967295"));  // NodeId's invalid value
+  CHECK_FALSE(parse_node_id(""));
+  CHECK_FALSE(parse_node_id("-1"));
+  CHECK_FALSE(parse_node_id("2 "));
+  CHECK(parse_node_id_list("2", 16) == std::vector<std::uint32_t>{2});
+  CHECK(parse_node_id_list("2,3,9", 16) == std::vector<std::uint32_t>{2, 3, 9});
+  CHECK_FALSE(parse_node_id_list("", 16));
+  CHECK_FALSE(parse_node_id_list("2,", 16));
+  CHECK_FALSE(parse_node_id_list(",2", 16));
+  CHECK_FALSE(parse_node_id_list("2,,3", 16));
+  CHECK_FALSE(parse_node_id_list("2,2", 16));
+  CHECK_FALSE(parse_node_id_list("1,2,3", 2));
+  CHECK(parse_node_id_list("1,2", 2).has_value());
+}
