@@ -347,7 +347,7 @@ int run_vm_status(const VmOptions& options) {
         if (migration.is_object()) {
           line << ", migration " << migration.at("state").get<std::string>();
           if (migration.contains("blackout_s"))
-            line << " (blackout " << std::setprecision(0)
+            line << " (blackout on the protocol clock " << std::setprecision(0)
                  << migration.at("blackout_s").get<double>() * 1e3 << " ms)";
         }
         replication = line.str();
@@ -418,13 +418,31 @@ int run_vm_migrate(const VmOptions& options) {
     std::cerr << "mycelium vm migrate: " << describe(*target) << " did not resume the VM\n";
     return kExitInternalError;
   }
+  // The blackout the guest saw: from the source's pause to the guest running on the target, on
+  // the two agents' wall clocks (the same host's here; NTP-close across hosts).
+  const json& target_role = resumed->at("replication");
+  std::string blackout;
+  if (migration.value("paused_at_unix_s", json()).is_number() &&
+      target_role.value("workload_running_at_unix_s", json()).is_number()) {
+    const double wall_ms = (target_role.at("workload_running_at_unix_s").get<double>() -
+                            migration.at("paused_at_unix_s").get<double>()) *
+                           1e3;
+    std::ostringstream text;
+    text << std::fixed << std::setprecision(1) << "blackout " << wall_ms
+         << " ms (source paused to target running)";
+    blackout = text.str();
+  } else {
+    std::ostringstream text;
+    text << std::fixed << std::setprecision(1) << "blackout "
+         << migration.at("blackout_s").get<double>() * 1e3 << " ms (protocol clock)";
+    blackout = text.str();
+  }
   std::cout << std::fixed << std::setprecision(1) << "migrated " << options.name << " to "
             << describe(*target) << ": final epoch "
             << migration.at("final_epoch").get<std::uint64_t>() << ", "
-            << migration.at("duration_s").get<double>() << " s in all, blackout "
-            << migration.at("blackout_s").get<double>() * 1e3 << " ms; domain "
+            << migration.at("duration_s").get<double>() << " s in all, " << blackout << "; domain "
             << resumed->at("domain").get<std::string>() << " "
-            << resumed->at("replication").value("domain_state", std::string("?")) << "\n";
+            << target_role.value("domain_state", std::string("?")) << "\n";
   return kExitOk;
 }
 

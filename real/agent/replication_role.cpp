@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,15 @@ const char* failover_state_name(ram::FailoverMonitor::State state) {
       return "following";
   }
   return "unknown";
+}
+
+// Wall-clock Unix seconds: how the agents' answers line up across hosts (docs/myceliumd.md).
+double unix_now_s() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+nlohmann::json optional_json(const std::optional<double>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json();
 }
 
 }  // namespace
@@ -83,6 +93,7 @@ void ReplicationRole::start_primary(std::unique_ptr<PrimaryWorkload> workload) {
     primary.guest->on_pause = [this](bool paused) {
       primary_->paused = paused;
       update_workload_held();
+      if (paused && primary_->migrating_to) primary_->migration_paused_unix_s = unix_now_s();
     };
   }
   primary.guest->on_throttle = [&held](double intensity) {
@@ -141,7 +152,10 @@ void ReplicationRole::on_promoted(const ram::RestorePoint& from) {
        "; promoted: " + backup.standby->description() + " holds epoch " +
        std::to_string(from.epoch) + ", the image to resume the workload from");
   try {
-    if (backup.standby->resume()) backup.workload_started_at = env_.now();
+    if (backup.standby->resume()) {
+      backup.workload_started_at = env_.now();
+      backup.workload_running_unix_s = unix_now_s();
+    }
   } catch (const std::exception& error) {
     log_(std::string("replication: could not resume the workload: ") + error.what());
   }
@@ -174,6 +188,7 @@ std::string ReplicationRole::migrate(NodeId target) {
       });
   if (!started) return "node " + std::to_string(target.value) + " is not a live backup";
   primary_->migrating_to = target;
+  primary_->migration_paused_unix_s.reset();
   log_("replication: migrating the workload to node " + std::to_string(target.value));
   return "";
 }
@@ -212,6 +227,7 @@ std::string ReplicationRole::status_json() const {
                    {"final_epoch", done->final_epoch},
                    {"duration_s", to_seconds(done->finished_at - done->started_at)},
                    {"blackout_s", to_seconds(done->blackout())},
+                   {"paused_at_unix_s", optional_json(primary_->migration_paused_unix_s)},
                    {"abort_reason", done->abort_reason}};
     }
     status["migration"] = migration;
@@ -237,6 +253,7 @@ std::string ReplicationRole::status_json() const {
     status["suspected_at_s"] = seconds(backup.failover->suspected_at());
     status["decided_at_s"] = seconds(backup.failover->decided_at());
     status["workload_started_at_s"] = seconds(backup.workload_started_at);
+    status["workload_running_at_unix_s"] = optional_json(backup.workload_running_unix_s);
   }
   return status.dump();
 }

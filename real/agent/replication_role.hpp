@@ -66,6 +66,10 @@ class ReplicationRole {
     bool reading = false;  // frozen for a read
     bool paused = false;   // frozen by an emergency pause
     std::optional<NodeId> migrating_to;
+    // Unix seconds when the migration's pause stopped the workload: the blackout's start, on
+    // the wall clock (the protocol's outcome stamps it at the tick's start, before the read
+    // that precedes the pause).
+    std::optional<double> migration_paused_unix_s;
     std::optional<ram::MigrationOutcome> migration;  // the last one, once finished
     std::unique_ptr<MemoryGuest> guest;
     std::unique_ptr<ram::ReplicationPrimary> protocol;
@@ -77,6 +81,7 @@ class ReplicationRole {
     std::unique_ptr<ram::FailoverMonitor> failover;
     std::optional<ram::RestorePoint> promoted_from;
     std::optional<TimePoint> workload_started_at;
+    std::optional<double> workload_running_unix_s;  // once resume() returned: running
   };
 
   void start_primary(std::unique_ptr<PrimaryWorkload> workload);
