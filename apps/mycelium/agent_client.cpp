@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 
 #include <apps/mycelium/agent_client.hpp>
+#include <apps/mycelium/file_io.hpp>
 
 namespace mycelium::cli {
 
@@ -20,7 +21,7 @@ constexpr std::size_t kMaxReplyBytes = 16U << 20;
 std::pair<std::string, std::string> split_address(const std::string& address) {
   const std::size_t colon = address.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == address.size())
-    throw AgentUnreachable("agent address " + address + ": expected host:port");
+    throw UserError("agent address " + address + ": expected host:port");
   std::string host = address.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);

@@ -25,8 +25,9 @@ struct AgentReply {
   nlohmann::json json(const std::string& address) const;
 };
 
-// `address` is host:port (an IP literal, IPv6 in brackets, or a name). Answers of any status
-// come back; a connection, timeout or protocol failure throws AgentUnreachable.
+// `address` is host:port (an IP literal, IPv6 in brackets, or a name; otherwise UserError).
+// Answers of any status come back; a connection, timeout or protocol failure throws
+// AgentUnreachable.
 AgentReply agent_request(const std::string& address, const std::string& method,
                          const std::string& target, const std::string& body = "",
                          std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -381,14 +381,22 @@ int run_vm_migrate(const VmOptions& options) {
   const VmHost* target = cluster.find(options.to);
   if (!target) throw UserError("--to: no VM host " + options.to + " in the network");
   const VmHost* source = nullptr;
+  json forecast;
   for (const VmHost& host : cluster.hosts) {
     const auto vm = vm_on(host, options.name);
-    if (vm && vm->at("role") == "primary" && vm->at("state") == "running") source = &host;
+    if (vm && vm->at("role") == "primary" && vm->at("state") == "running") {
+      source = &host;
+      forecast = vm->value("migration_forecast", json());
+    }
   }
   if (!source) throw UserError("no running VM named " + options.name + " (mycelium vm status)");
+  if (forecast.is_object())
+    std::cout << "forecast from the guest's dirty rate: "
+              << forecast.at("reason").get<std::string>() << "\n";
   const AgentReply reply =
       agent_request(source->admin, "POST",
-                    "/vms/" + options.name + "/migrate?to=" + std::to_string(target->node));
+                    "/vms/" + options.name + "/migrate?to=" + std::to_string(target->node) +
+                        (options.force ? "&force=1" : ""));
   if (!reply.ok()) {
     std::cerr << "mycelium vm migrate: " << describe(*source) << " refused: " << answer_text(reply)
               << "\n";

@@ -80,6 +80,7 @@ struct VmOptions {
   std::vector<std::string> backups;  // deploy: node ids or host names; empty: selected
   unsigned timeout_s = 300;          // deploy, migrate: how long to wait for each step
   bool json = false;                 // status: JSON instead of a table
+  bool force = false;                // migrate: even when forecast not to converge
 };
 int run_vm_deploy(const VmOptions& options);
 int run_vm_status(const VmOptions& options);

@@ -154,6 +154,8 @@ int run(int argc, char** argv) {
   vm_migrate->add_option("--to", vm.to, "The target: a backup's node id or host name")->required();
   agent_option(vm_migrate, "An agent to find the VM hosts through");
   vm_migrate->add_option("--timeout", vm.timeout_s, "Seconds to wait (default 300)");
+  vm_migrate->add_flag("--force", vm.force,
+                       "Migrate even when the guest's dirty rate forecasts no convergence");
   CLI::App* vm_delete =
       vm_command->add_subcommand("delete", "Stop a VM and its standbys and forget them");
   vm_delete->add_option("name", vm.name, "The VM")->required();

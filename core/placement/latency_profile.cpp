@@ -105,6 +105,16 @@ std::uint64_t buffer_for_window(Duration window) {
   return std::max<std::uint64_t>(granules, 1) * kBufferGranularityBytes;
 }
 
+std::uint64_t buffer_for_window(Duration window, const MeasuredDirtyRate& measured) {
+  MYCELIUM_ASSERT(window >= Duration::zero() && measured.window >= Duration::zero());
+  MYCELIUM_ASSERT(measured.bytes_per_s >= 0.0 && std::isfinite(measured.bytes_per_s));
+  const double span_s = to_seconds(std::max(window, measured.window));
+  const double bytes = measured.bytes_per_s * span_s * static_cast<double>(kBufferHeadroom);
+  const double granules = std::ceil(bytes / static_cast<double>(kBufferGranularityBytes));
+  MYCELIUM_ASSERT(granules < 1e12);  // a rate of petabytes per second is not a measurement
+  return std::max<std::uint64_t>(static_cast<std::uint64_t>(granules), 1) * kBufferGranularityBytes;
+}
+
 ProfileParameters profile_parameters(LatencyProfile profile) {
   return make_parameters(profile);
 }
@@ -115,6 +125,12 @@ ProfileSettings apply_profile(LatencyProfile profile, const manifest::Distribute
 
 ProfileSettings apply_profile(LatencyProfile profile, const manifest::DistributedRamConfig& base,
                               std::uint64_t guest_memory_bytes) {
+  return apply_profile(profile, base, guest_memory_bytes, std::nullopt);
+}
+
+ProfileSettings apply_profile(LatencyProfile profile, const manifest::DistributedRamConfig& base,
+                              std::uint64_t guest_memory_bytes,
+                              const std::optional<MeasuredDirtyRate>& measured) {
   const ProfileParameters p = make_parameters(profile);
   ProfileSettings out;
   out.profile = profile;
@@ -131,6 +147,15 @@ ProfileSettings apply_profile(LatencyProfile profile, const manifest::Distribute
   std::uint64_t buffer = p.buffer_bytes;
   std::string buffer_note = "reference dirty rate 512Mi/s x (interval + design RTT) x " +
                             std::to_string(kBufferHeadroom) + ", rounded up to 16Mi";
+  if (measured) {
+    buffer = buffer_for_window(p.replication_interval + p.design_rtt, *measured);
+    buffer_note =
+        "measured dirty rate " +
+        manifest::format_byte_quantity(static_cast<std::uint64_t>(measured->bytes_per_s)) +
+        "/s (over " + manifest::format_duration(measured->window) +
+        ") x max(interval + design RTT, that window) x " + std::to_string(kBufferHeadroom) +
+        ", rounded up to 16Mi";
+  }
   if (guest_memory_bytes > 0) {
     const std::uint64_t cap = std::max(kPageBytes, guest_memory_bytes / kPageBytes * kPageBytes);
     if (buffer > cap) {

@@ -64,6 +64,18 @@ inline constexpr std::uint64_t kBufferGranularityBytes = 16ull << 20;  // 16Mi
 // reference dirty rate x window x headroom, rounded up to kBufferGranularityBytes.
 std::uint64_t buffer_for_window(Duration window);
 
+// A guest's dirty rate measured over a window (libvirt's page sampling: distinct pages changed
+// over `window`): in place of the reference rate, for that guest. Pages dirtied within a span
+// shorter than the window are at most rate x window (a working set rewritten over and over), so
+// the buffer takes rate x max(span, window).
+struct MeasuredDirtyRate {
+  double bytes_per_s = 0.0;
+  Duration window{};
+};
+
+// measured rate x max(window, measured.window) x headroom, rounded up to kBufferGranularityBytes.
+std::uint64_t buffer_for_window(Duration window, const MeasuredDirtyRate& measured);
+
 ProfileParameters profile_parameters(LatencyProfile profile);
 
 struct ProfileSettings {
@@ -82,6 +94,11 @@ ProfileSettings apply_profile(LatencyProfile profile, const manifest::Distribute
 // requires bufferSize <= memorySize); a guest_memory_bytes of 0 means no cap.
 ProfileSettings apply_profile(LatencyProfile profile, const manifest::DistributedRamConfig& base,
                               std::uint64_t guest_memory_bytes);
+
+// Same, the buffer sized for the guest's measured dirty rate instead of the reference rate.
+ProfileSettings apply_profile(LatencyProfile profile, const manifest::DistributedRamConfig& base,
+                              std::uint64_t guest_memory_bytes,
+                              const std::optional<MeasuredDirtyRate>& measured);
 
 struct DetectorConfig {
   double ewma_weight = 0.125;         // weight of the newest sample (RFC 6298's SRTT alpha)

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include <core/manifest/manifest.hpp>
+#include <core/placement/migration_forecast.hpp>
+#include <core/ram/replication_primary.hpp>
 #include <real/agent/query_string.hpp>
 #include <real/agent/vm_service.hpp>
 #include <real/agent/vm_workload.hpp>
@@ -22,6 +24,11 @@ HttpResponse text(unsigned status, std::string message) {
   return {status, "text/plain", std::move(message) + "\n"};
 }
 
+// QEMU reports the dirty rate in whole MiB/s: the rate it stands for is below the next one.
+double dirty_rate_bound(const VmPrimary::DirtyRateSample& sample) {
+  return sample.bytes_per_s + static_cast<double>(1 << 20);
+}
+
 const char* state_name(bool standby, bool promoted, bool migrated_away) {
   if (migrated_away) return "migrated";
   if (promoted) return "running";
@@ -32,11 +39,20 @@ const char* state_name(bool standby, bool promoted, bool migrated_away) {
 
 VmService::VmService(boost::asio::io_context& io, AsioEnvironment& env, const AgentConfig& config,
                      std::function<void(std::string)> log)
-    : io_(io), env_(env), config_(config), log_(std::move(log)) {}
+    : io_(io),
+      env_(env),
+      config_(config),
+      log_(std::move(log)),
+      rtt_timer_(io),
+      dirty_rate_timer_(io) {}
 
 VmService::~VmService() {
   *alive_ = false;
+  dirty_rate_timer_.cancel();
+  rtt_timer_.cancel();
   if (worker_.joinable()) worker_.join();
+  rtt_probe_.reset();  // before the role: both are bound to the environment
+  rtt_responder_.reset();
   role_.reset();  // its workload destroys and undefines the domain
 }
 
@@ -184,10 +200,15 @@ void VmService::adopt() {
     AgentReplication& replication = vm_->replication;
     if (ready.primary) {
       replication.memory_file = ready.primary->ram_path();
+      VmPrimary* primary = ready.primary.get();
       role_ = std::make_unique<ReplicationRole>(env_, replication, std::move(ready.primary), log_);
+      primary_ = primary;
+      schedule_dirty_rate_sample();
+      probe_backups();
     } else {
       replication.memory_file = ready.standby->ram_path();
       role_ = std::make_unique<ReplicationRole>(env_, replication, std::move(ready.standby), log_);
+      rtt_responder_ = std::make_unique<placement::RttResponder>(env_);
     }
     vm_->state = State::kRunning;
     log_("vm: " + vm_->manifest.metadata.name + (vm_->standby ? ": standby " : ": running as ") +
@@ -195,6 +216,72 @@ void VmService::adopt() {
   } catch (const std::exception& error) {
     fail(error.what());
   }
+}
+
+void VmService::schedule_dirty_rate_sample() {
+  dirty_rate_timer_.expires_after(kDirtyRatePeriod);
+  dirty_rate_timer_.async_wait([this, alive = alive_](boost::system::error_code error) {
+    if (error || !*alive || !primary_ || !role_) return;
+    if (role_->migrated_away()) return;  // the guest runs elsewhere now
+    try {
+      primary_->sample_dirty_rate();
+    } catch (const std::exception& failure) {
+      if (!dirty_rate_failed_) log_(std::string("vm: no dirty rate: ") + failure.what());
+      dirty_rate_failed_ = true;
+    }
+    schedule_dirty_rate_sample();
+  });
+}
+
+void VmService::probe_backups() {
+  if (!primary_ || !role_ || role_->migrated_away()) return;
+  placement::RttProbeConfig config;
+  config.targets = vm_->replication.backups;
+  rtt_probe_ = std::make_unique<placement::RttProbe>(
+      env_, config,
+      [this](const std::vector<placement::RttMeasurement>& measurements) { on_rtt(measurements); });
+}
+
+void VmService::on_rtt(const std::vector<placement::RttMeasurement>& measurements) {
+  // Every epoch must reach every backup: the slowest one sets the profile, as in simulation.
+  std::optional<Duration> slowest;
+  for (const placement::RttMeasurement& measured : measurements) {
+    if (measured.rtt) slowest = std::max(slowest.value_or(Duration::zero()), *measured.rtt);
+  }
+  if (slowest) {
+    const placement::ProfileUpdate update = profile_detector_.observe(*slowest);
+    if (update.changed) {
+      log_("vm: latency profile " + std::string(placement::to_string(update.profile)) +
+           " (round trip to the slowest backup " +
+           std::to_string(to_seconds(update.smoothed_rtt) * 1e3) + " ms)");
+    }
+  }
+  // The probe cannot be destroyed inside its own callback: next, on the timer.
+  rtt_timer_.expires_after(kRttPeriod);
+  rtt_timer_.async_wait([this, alive = alive_](boost::system::error_code error) {
+    if (error || !*alive) return;
+    rtt_probe_.reset();
+    probe_backups();
+  });
+}
+
+std::optional<placement::ProfileSettings> VmService::recommended_profile() const {
+  const std::optional<placement::LatencyProfile> profile = profile_detector_.current();
+  if (!profile || !vm_) return std::nullopt;
+  std::optional<placement::MeasuredDirtyRate> measured;
+  if (primary_ && primary_->dirty_rate())
+    measured = placement::MeasuredDirtyRate{dirty_rate_bound(*primary_->dirty_rate()),
+                                            VmPrimary::kDirtyRateWindow};
+  return placement::apply_profile(*profile, vm_->replication.ram,
+                                  vm_->manifest.vm_spec.memory_bytes, measured);
+}
+
+std::optional<placement::ConvergenceForecast> VmService::forecast() const {
+  if (!primary_ || !primary_->dirty_rate()) return std::nullopt;
+  const manifest::DistributedRamConfig& ram = vm_->replication.ram;
+  return placement::forecast_convergence(dirty_rate_bound(*primary_->dirty_rate()),
+                                         VmPrimary::kDirtyRateWindow, ram.replication_interval,
+                                         ram.buffer_bytes, ram::MigrationConfig{}.converge_level);
 }
 
 void VmService::fail(const std::string& why) {
@@ -219,7 +306,9 @@ HttpResponse VmService::list() const {
                          {"backups", nlohmann::json::array()},
                          {"memory_bytes", replication.memory_bytes},
                          {"error", nullptr},
-                         {"replication", nullptr}};
+                         {"replication", nullptr},
+                         {"migration_forecast", nullptr},
+                         {"latency_profile", nullptr}};
     for (const NodeId backup : replication.backups)
       entry["backups"].push_back(backup.value);
     entry["role"] = vm_->standby ? "backup" : "primary";
@@ -234,6 +323,24 @@ HttpResponse VmService::list() const {
       case State::kRunning:
         entry["state"] = state_name(vm_->standby, role_->promoted(), role_->migrated_away());
         entry["replication"] = nlohmann::json::parse(role_->status_json());
+        if (const auto recommended = recommended_profile()) {
+          const manifest::DistributedRamConfig& ram = recommended->ram;
+          entry["latency_profile"] = {
+              {"profile", placement::to_string(recommended->profile)},
+              {"smoothed_rtt_ms", to_seconds(*profile_detector_.smoothed_rtt()) * 1e3},
+              {"recommended",
+               {{"replication_interval_s", to_seconds(ram.replication_interval)},
+                {"buffer_bytes", ram.buffer_bytes},
+                {"throttle_threshold", ram.throttle_threshold},
+                {"emergency_pause_enabled", ram.emergency_pause_enabled},
+                {"compression", recommended->compression}}},
+              {"rationale", recommended->rationale}};
+        }
+        if (const auto forecast = this->forecast()) {
+          entry["migration_forecast"] = {{"verdict", placement::to_string(forecast->verdict)},
+                                         {"buffer_needed_bytes", forecast->buffer_needed_bytes},
+                                         {"reason", forecast->reason}};
+        }
         break;
     }
     vms.push_back(std::move(entry));
@@ -255,8 +362,16 @@ HttpResponse VmService::migrate(std::string_view name, std::string_view query) {
   const QueryParameters& parameters = std::get<QueryParameters>(parsed);
   const auto to = parameters.find("to");
   const auto node = to == parameters.end() ? std::nullopt : parse_node_id(to->second);
-  if (parameters.size() != 1 || !node)
-    return text(400, "expected /vms/" + std::string(name) + "/migrate?to=NODE (a node id)");
+  const auto force = parameters.find("force");
+  const bool forced = force != parameters.end() && force->second == "1";
+  if (!node || parameters.size() != (force == parameters.end() ? 1U : 2U) ||
+      (force != parameters.end() && !forced)) {
+    return text(400, "expected /vms/" + std::string(name) + "/migrate?to=NODE[&force=1]");
+  }
+  if (const auto forecast = this->forecast();
+      forecast && forecast->verdict == placement::ConvergenceVerdict::kWillNotConverge && !forced) {
+    return text(409, "the migration " + forecast->reason + " (force=1 to try anyway)");
+  }
   const std::string refused = role_->migrate(NodeId{*node});
   if (!refused.empty()) return text(409, refused);
   return {202, "application/json",
@@ -269,6 +384,12 @@ HttpResponse VmService::remove(std::string_view name) {
   if (vm_->state == State::kStarting)
     return text(409, std::string(name) + " is still starting; remove it once it runs or failed");
   log_("vm: removing " + vm_->domain);
+  dirty_rate_timer_.cancel();
+  rtt_timer_.cancel();
+  rtt_probe_.reset();
+  rtt_responder_.reset();
+  profile_detector_.reset();
+  primary_ = nullptr;
   role_.reset();  // its workload destroys and undefines the domain
   vm_.reset();
   return {200, "application/json", nlohmann::json{{"removed", name}}.dump() + "\n"};

@@ -8,7 +8,10 @@
 //                                            keeps a standby of P's VM, which takes over when P
 //                                            is gone or hands the VM over.
 //   GET  /vms                                the VM here: role, state, domain, replication.
-//   POST /vms/NAME/migrate?to=N              a planned migration of the VM to backup N.
+//   POST /vms/NAME/migrate?to=N[&force=1]    a planned migration of the VM to backup N; refused
+//                                            when the dirty rate forecasts it will not converge
+//                                            (core/placement/migration_forecast.hpp), unless
+//                                            forced.
 //   POST /vms/NAME/delete                    stops the VM or standby here and forgets it.
 // Libvirt is slow to define and start a domain (seconds; tens of seconds for the first define
 // after libvirtd starts, when it probes QEMU), and the agent's io thread must keep answering the
@@ -26,8 +29,12 @@
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <core/manifest/endophyte_vm.hpp>
+#include <core/placement/latency_profile.hpp>
+#include <core/placement/migration_forecast.hpp>
+#include <core/placement/rtt_probe.hpp>
 #include <real/agent/admin_server.hpp>
 #include <real/agent/agent_config.hpp>
 #include <real/agent/replication_role.hpp>
@@ -71,6 +78,8 @@ class VmService {
   // On the io thread: makes the replication role around what the worker started.
   void adopt();
   void fail(const std::string& why);
+  // From the primary's last dirty rate: whether a migration would converge; none before one.
+  std::optional<placement::ConvergenceForecast> forecast() const;
 
   // What the worker hands over (under mutex_): one workload, or why there is none.
   struct Ready {
@@ -78,6 +87,18 @@ class VmService {
     std::unique_ptr<VmStandby> standby;
     std::string failure;
   };
+
+  // Every kDirtyRatePeriod on the io thread: the primary's guest dirty rate (VmPrimary).
+  void schedule_dirty_rate_sample();
+  static constexpr std::chrono::seconds kDirtyRatePeriod{5};
+  // The primary measures the round trip to its backups (the core's RttProbe; the standbys
+  // answer with an RttResponder) at once and every kRttPeriod, into the latency-profile detector.
+  void probe_backups();
+  void on_rtt(const std::vector<placement::RttMeasurement>& measurements);
+  static constexpr std::chrono::seconds kRttPeriod{30};
+  // The profile the measured RTT indicates and what it recommends for this guest, its buffer
+  // sized by the measured dirty rate when there is one; none before the first measurement.
+  std::optional<placement::ProfileSettings> recommended_profile() const;
 
   boost::asio::io_context& io_;
   AsioEnvironment& env_;
@@ -90,6 +111,13 @@ class VmService {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::optional<Vm> vm_;
   std::unique_ptr<ReplicationRole> role_;
+  VmPrimary* primary_ = nullptr;  // role_'s workload when this host runs the VM
+  std::unique_ptr<placement::RttResponder> rtt_responder_;  // on a standby's host
+  std::unique_ptr<placement::RttProbe> rtt_probe_;          // on the primary's, while probing
+  placement::LatencyProfileDetector profile_detector_;
+  boost::asio::steady_timer rtt_timer_;
+  boost::asio::steady_timer dirty_rate_timer_;
+  bool dirty_rate_failed_ = false;  // logged once
 };
 
 }  // namespace mycelium::real

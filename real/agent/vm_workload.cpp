@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -131,6 +132,20 @@ void VmPrimary::apply() {
   suspended_ = suspend;
 }
 
+void VmPrimary::sample_dirty_rate() {
+  if (abandoned_ || !started_) return;
+  const DirtyRate last = context_.driver->dirty_rate(domain_);
+  if (last.status == DirtyRateStatus::kMeasuring) return;
+  if (last.status == DirtyRateStatus::kMeasured &&
+      last.start_time.count() != last_dirty_rate_start_s_) {
+    last_dirty_rate_start_s_ = last.start_time.count();
+    dirty_rate_ = DirtyRateSample{
+        static_cast<double>(last.bytes_per_s),
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()};
+  }
+  context_.driver->start_dirty_rate_calc(domain_, kDirtyRateWindow);
+}
+
 void VmPrimary::abandon() {
   // The guest runs on the target now; this copy (paused since the final transfer) goes.
   abandoned_ = true;
@@ -144,6 +159,10 @@ void VmPrimary::describe(nlohmann::json& status) const {
   status["workload_pid"] = nullptr;
   status["throttle_mechanism"] = "vcpu_quota";
   status["vcpu_quota_us"] = throttle_.quota();
+  status["dirty_rate_bytes_per_s"] =
+      dirty_rate_ ? nlohmann::json(dirty_rate_->bytes_per_s) : nlohmann::json();
+  status["dirty_rate_measured_at_unix_s"] =
+      dirty_rate_ ? nlohmann::json(dirty_rate_->measured_at_unix_s) : nlohmann::json();
 }
 
 std::string VmPrimary::description() const {

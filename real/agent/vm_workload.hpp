@@ -15,9 +15,11 @@
 // (on one libvirtd too), and a domain of that name left over by a crashed agent is removed
 // first. The agent owns its domains: they are destroyed and undefined with this object.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <core/env/node_id.hpp>
@@ -68,6 +70,17 @@ class VmPrimary final : public PrimaryWorkload {
   const std::string& domain() const { return domain_; }
   std::string ram_path() const { return ram_->path().string(); }
 
+  // The guest's dirty rate through libvirt (page sampling over kDirtyRateWindow): each call keeps
+  // the last calculation's result when there is a new one and starts the next calculation when
+  // none runs. Call every few seconds while the guest runs; throws LibvirtError.
+  void sample_dirty_rate();
+  struct DirtyRateSample {
+    double bytes_per_s = 0;
+    double measured_at_unix_s = 0;  // when this agent read it
+  };
+  std::optional<DirtyRateSample> dirty_rate() const { return dirty_rate_; }
+  static constexpr std::chrono::seconds kDirtyRateWindow{1};
+
  private:
   // The domain runs exactly when started and not held.
   void apply();
@@ -80,6 +93,8 @@ class VmPrimary final : public PrimaryWorkload {
   bool held_ = false;
   bool suspended_ = true;  // started paused
   bool abandoned_ = false;
+  std::optional<DirtyRateSample> dirty_rate_;
+  std::int64_t last_dirty_rate_start_s_ = -1;  // QEMU's start time of the result kept
 };
 
 class VmStandby final : public StandbyWorkload {

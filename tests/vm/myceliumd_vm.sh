@@ -113,7 +113,25 @@ wait_for "the guest on node 1 counts" 60 counting
 sleep 2  # replication runs for a while
 
 if [[ $mode == migrate ]]; then
+  # The primary samples the guest's dirty rate through libvirt and forecasts the migration.
+  forecast() {
+    get "${admin[0]}" /vms | python3 -c 'import json, sys
+v = json.load(sys.stdin)[0]
+f, r = v["migration_forecast"], v["replication"]["dirty_rate_bytes_per_s"]
+print("" if f is None else "%.0f MiB/s; %s" % (r / 2**20, f["reason"]))'
+  }
+  forecast_known() { [[ -n $(forecast) ]]; }
+  wait_for "node 1 measures the guest's dirty rate" 30 forecast_known
+  echo "$label: dirty rate $(forecast)"
+  # ... and the round trip to its backup: loopback is a LAN.
+  profile=$(get "${admin[0]}" /vms | python3 -c 'import json, sys
+p = json.load(sys.stdin)[0]["latency_profile"]
+print(p["profile"], "%.3f ms;" % p["smoothed_rtt_ms"], "recommended buffer", p["recommended"]["buffer_bytes"] >> 20, "MiB")')
+  [[ $profile == "lan "* ]] || fail "node 1's latency profile is not lan: $profile"
+  echo "$label: latency profile $profile"
   "$mycelium" vm migrate "$vm" --to host-2 | tee "$work/migrate.out"
+  grep -q "^forecast from the guest's dirty rate: " "$work/migrate.out" ||
+    fail "mycelium vm migrate printed no forecast"
   source_last=$(counter 1)
   resumed() { [[ -n $(counter 2) ]]; }
   wait_for "the guest counts on node 2" 20 resumed

@@ -247,3 +247,34 @@ TEST_CASE("every applied profile is a valid EndophyteVM manifest", "[placement]"
     CHECK(std::get<manifest::EndophyteVM>(loaded.objects.front().object) == vm);
   }
 }
+
+TEST_CASE("a measured dirty rate sizes the profile's buffer for that guest") {
+  using mycelium::placement::MeasuredDirtyRate;
+  // The kvm test guest: 6 MiB/s over libvirt's 1 s window. A LAN epoch plus its RTT is far
+  // shorter than the window, so the window bounds what it dirties: 6 MiB x 2 -> 16Mi.
+  const MeasuredDirtyRate guest{6.0 * (1 << 20), std::chrono::seconds(1)};
+  CHECK(mycelium::placement::buffer_for_window(std::chrono::milliseconds(51), guest) == 16ULL
+                                                                                            << 20);
+  // A longer span than the window counts in full: 100 MiB/s over 3 s x 2 = 600 MiB -> 608Mi.
+  const MeasuredDirtyRate busy{100.0 * (1 << 20), std::chrono::seconds(1)};
+  CHECK(mycelium::placement::buffer_for_window(std::chrono::seconds(3), busy) == 608ULL << 20);
+  CHECK(mycelium::placement::buffer_for_window(std::chrono::seconds(1),
+                                               MeasuredDirtyRate{0.0, std::chrono::seconds(1)}) ==
+        16ULL << 20);  // an idle guest: one granule
+
+  const auto settings = mycelium::placement::apply_profile(
+      mycelium::placement::LatencyProfile::kLan, mycelium::manifest::DistributedRamConfig{},
+      1ULL << 30, guest);
+  CHECK(settings.ram.buffer_bytes == 16ULL << 20);
+  bool explained = false;
+  for (const std::string& line : settings.rationale)
+    explained = explained || line.find("measured dirty rate 6Mi/s (over 1s)") != std::string::npos;
+  CHECK(explained);
+  // Without a measurement: the reference rate, as before.
+  CHECK(mycelium::placement::apply_profile(mycelium::placement::LatencyProfile::kLan,
+                                           mycelium::manifest::DistributedRamConfig{}, 1ULL << 30,
+                                           std::nullopt)
+            .ram.buffer_bytes ==
+        mycelium::placement::profile_parameters(mycelium::placement::LatencyProfile::kLan)
+            .buffer_bytes);
+}
