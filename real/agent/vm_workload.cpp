@@ -199,7 +199,6 @@ bool VmStandby::resume() {
     throw std::runtime_error("domain " + domain_ + ": the replica holds no device state");
   load_device_state(*context_.driver, domain_, state);
   context_.driver->resume(domain_);
-  running_ = true;
   return true;
 }
 

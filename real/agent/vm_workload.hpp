@@ -118,7 +118,6 @@ class VmStandby final : public StandbyWorkload {
   std::string domain_;
   std::unique_ptr<SharedMemoryFile> ram_;
   std::unique_ptr<SharedMemoryFile> region_;
-  bool running_ = false;
 };
 
 }  // namespace mycelium::real
