@@ -352,9 +352,10 @@ HttpResponse Agent::migrate(std::string_view query) const {
   const std::string_view to = found == parameters.end() ? std::string_view{} : found->second;
   const std::optional<std::uint32_t> node = parse_node_id(to);
   if (!node) return {400, "text/plain", "expected /replication/migrate?to=NODE (a node id)\n"};
-  const std::string refused = replication_->migrate(NodeId{*node});
+  const std::uint32_t target = node.value();  // see VmService::migrate
+  const std::string refused = replication_->migrate(NodeId{target});
   if (!refused.empty()) return {409, "text/plain", refused + "\n"};
-  return {202, "application/json", nlohmann::json{{"migrating_to", *node}}.dump() + "\n"};
+  return {202, "application/json", nlohmann::json{{"migrating_to", target}}.dump() + "\n"};
 }
 
 std::string Agent::status_json() const {
