@@ -209,8 +209,12 @@ void Agent::advertise_vm_host() {
   instance.service = std::string(kVmHostService);
   instance.instance_id = config_.name;
   if (config_.admin) {
-    instance.ports.push_back(config_.admin->port);
-    instance.labels.emplace_back("admin", config_.admin->to_string());
+    // An admin API bound to every address (0.0.0.0, ::) is reached at the node's own address.
+    HostPort reachable = *config_.admin;
+    if (asio::ip::make_address(reachable.host).is_unspecified())
+      reachable.host = config_.listen.host;
+    instance.ports.push_back(reachable.port);
+    instance.labels.emplace_back("admin", reachable.to_string());
   } else {
     instance.ports.push_back(config_.listen.port);
   }

@@ -28,11 +28,12 @@ std::uint16_t free_port() {
   return probe.local_endpoint().port();
 }
 
-std::string agent_yaml(bool vm_host) {
+std::string agent_yaml(bool vm_host, const std::string& admin = "") {
   std::string yaml =
       "apiVersion: mycelium.network/v1\nkind: AgentConfig\nmetadata:\n  name: host-7\nspec:\n"
-      "  nodeId: 7\n  listen: 127.0.0.1:" +
-      std::to_string(free_port()) +
+      "  nodeId: 7\n" +
+      (admin.empty() ? "" : "  admin: " + admin + "\n") +
+      "  listen: 127.0.0.1:" + std::to_string(free_port()) +
       "\n  network: {name: t, key: 000102030405060708090a0b0c0d0e0f}\n"
       "  peers:\n    - {nodeId: 2, address: 127.0.0.1:9}\n    - {nodeId: 3, address: "
       "127.0.0.1:10}\n";
@@ -50,8 +51,8 @@ const std::string kManifest =
     "  distributedRAM: {bufferSize: 16Mi}\n  backupStrategy: {nodeCount: 1}\n";
 
 struct TestAgent {
-  explicit TestAgent(bool vm_host) {
-    const AgentConfigLoad load = parse_agent_config(agent_yaml(vm_host), "agent.yaml");
+  explicit TestAgent(bool vm_host, const std::string& admin = "") {
+    const AgentConfigLoad load = parse_agent_config(agent_yaml(vm_host, admin), "agent.yaml");
     INFO(load.diagnostics.format());
     REQUIRE(load.config.has_value());
     agent = std::make_unique<Agent>(io, *load.config, [](const std::string&) {});
@@ -134,4 +135,18 @@ TEST_CASE("vm service: a deploy libvirt cannot complete is reported failed, then
   CHECK(host.ask("POST", "/vms/unit/delete").status == 200);
   CHECK(host.vms() == nlohmann::json::array());
   CHECK(host.ask("POST", "/vms?stream=5&backups=2", kManifest).status == 202);  // free again
+}
+
+TEST_CASE("vm service: a VM host advertises an admin address the CLI can reach") {
+  // Bound to every address, the admin API is advertised at the node's own (listen) address.
+  const std::string admin_port = std::to_string(free_port());
+  TestAgent host(true, "0.0.0.0:" + admin_port);
+  const nlohmann::json services = nlohmann::json::parse(host.ask("GET", "/services").body);
+  REQUIRE(services.size() == 1);
+  const nlohmann::json& instance = services.at(0);
+  CHECK(instance.at("service") == "mycelium-vm-host");
+  CHECK(instance.at("instance_id") == "host-7");
+  CHECK(instance.at("owner") == 7);
+  CHECK(instance.at("labels").at("admin") == "127.0.0.1:" + admin_port);
+  CHECK(instance.at("ports") == nlohmann::json::array({std::stoi(admin_port)}));
 }
