@@ -25,6 +25,7 @@
 #include <apps/mycelium/file_io.hpp>
 #include <core/manifest/manifest.hpp>
 #include <core/placement/backup_selection.hpp>
+#include <real/agent/agent_config.hpp>
 
 namespace mycelium::cli {
 
@@ -32,8 +33,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
+using real::kVmHostService;
 
-constexpr const char* kVmHostService = "mycelium-vm-host";
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
 
 // One agent that hosts VMs, as the asked agent knows it.
@@ -429,28 +430,21 @@ int run_vm_migrate(const VmOptions& options) {
   // The blackout the guest saw: from the source's pause to the guest running on the target, on
   // the two agents' wall clocks (the same host's here; NTP-close across hosts).
   const json& target_role = resumed->at("replication");
-  std::string blackout;
+  double blackout_ms = migration.at("blackout_s").get<double>() * 1e3;
+  std::string measured_as = "protocol clock";
   if (migration.value("paused_at_unix_s", json()).is_number() &&
       target_role.value("workload_running_at_unix_s", json()).is_number()) {
-    const double wall_ms = (target_role.at("workload_running_at_unix_s").get<double>() -
-                            migration.at("paused_at_unix_s").get<double>()) *
-                           1e3;
-    std::ostringstream text;
-    text << std::fixed << std::setprecision(1) << "blackout " << wall_ms
-         << " ms (source paused to target running)";
-    blackout = text.str();
-  } else {
-    std::ostringstream text;
-    text << std::fixed << std::setprecision(1) << "blackout "
-         << migration.at("blackout_s").get<double>() * 1e3 << " ms (protocol clock)";
-    blackout = text.str();
+    blackout_ms = (target_role.at("workload_running_at_unix_s").get<double>() -
+                   migration.at("paused_at_unix_s").get<double>()) *
+                  1e3;
+    measured_as = "source paused to target running";
   }
   std::cout << std::fixed << std::setprecision(1) << "migrated " << options.name << " to "
             << describe(*target) << ": final epoch "
             << migration.at("final_epoch").get<std::uint64_t>() << ", "
-            << migration.at("duration_s").get<double>() << " s in all, " << blackout << "; domain "
-            << resumed->at("domain").get<std::string>() << " "
-            << target_role.value("domain_state", std::string("?")) << "\n";
+            << migration.at("duration_s").get<double>() << " s in all, blackout " << blackout_ms
+            << " ms (" << measured_as << "); domain " << resumed->at("domain").get<std::string>()
+            << " " << target_role.value("domain_state", std::string("?")) << "\n";
   return kExitOk;
 }
 

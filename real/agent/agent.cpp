@@ -227,24 +227,14 @@ void Agent::advertise_vm_host() {
 
 namespace {
 
-// The parameters of a /services request, or the 400 answer naming what is wrong.
 // The parameters of a POST's query when it parses and names only `known` keys, or the 400
 // answer naming what is wrong.
 std::variant<QueryParameters, HttpResponse> known_parameters(
     std::string_view query, std::initializer_list<std::string_view> known) {
-  auto parsed = parse_query(query);
+  auto parsed = parse_known_query(query, known);
   if (const std::string* error = std::get_if<std::string>(&parsed))
-    return HttpResponse{400, "text/plain", "bad query: " + *error + "\n"};
-  QueryParameters parameters = std::move(std::get<QueryParameters>(parsed));
-  for (const auto& [key, value] : parameters) {
-    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-    std::string expected;
-    for (const std::string_view name : known)
-      expected += (expected.empty() ? "" : ", ") + std::string(name);
-    return HttpResponse{400, "text/plain",
-                        "unknown parameter " + key + "; expected " + expected + "\n"};
-  }
-  return parameters;
+    return HttpResponse{400, "text/plain", *error + "\n"};
+  return std::move(std::get<QueryParameters>(parsed));
 }
 
 std::variant<QueryParameters, HttpResponse> service_parameters(std::string_view query,

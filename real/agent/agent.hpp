@@ -34,10 +34,6 @@
 
 namespace mycelium::real {
 
-// The service every agent with spec.vmHost registers (instance: its name; labels: admin, the
-// admin API's address, and zone): how the CLI finds the VM hosts and their admin APIs.
-inline constexpr std::string_view kVmHostService = "mycelium-vm-host";
-
 class Agent {
  public:
   // Binds the node's sockets and the admin API at once: throws boost::system::system_error when

@@ -427,6 +427,12 @@ void parse_emulation(Reader& reader, const MappingReader& spec, AgentConfig& out
 
 }  // namespace
 
+const VmImage* find_image(const AgentVmHost& host, const std::string& name) {
+  const auto found = std::find_if(host.images.begin(), host.images.end(),
+                                  [&](const VmImage& image) { return image.name == name; });
+  return found == host.images.end() ? nullptr : &*found;
+}
+
 std::string HostPort::to_string() const {
   const bool v6 = host.find(':') != std::string::npos;
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);

@@ -73,6 +73,13 @@ struct AgentVmHost {
   std::vector<VmImage> images;  // at least one, names unique
 };
 
+// The image spec.vmSpec.osConfig.type names in the catalog, or null.
+const VmImage* find_image(const AgentVmHost& host, const std::string& name);
+
+// The service every agent with spec.vmHost registers through its Service Spore (instance: its
+// name; labels: admin, its admin API's address, and zone): how the CLI finds the VM hosts.
+inline constexpr std::string_view kVmHostService = "mycelium-vm-host";
+
 struct AgentConfig {
   std::string name;  // metadata.name: the host's name in logs and on /status
   NodeId node;

@@ -83,6 +83,20 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
   return {target.substr(0, question), target.substr(question + 1)};
 }
 
+std::variant<QueryParameters, std::string> parse_known_query(
+    std::string_view query, std::initializer_list<std::string_view> known) {
+  auto parsed = parse_query(query);
+  if (const std::string* error = std::get_if<std::string>(&parsed)) return "bad query: " + *error;
+  for (const auto& [key, value] : std::get<QueryParameters>(parsed)) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string expected;
+    for (const std::string_view name : known)
+      expected += (expected.empty() ? "" : ", ") + std::string(name);
+    return "unknown parameter " + key + "; expected " + expected;
+  }
+  return parsed;
+}
+
 std::optional<std::uint32_t> parse_node_id(std::string_view text) {
   std::uint32_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +24,12 @@ using QueryParameters = std::map<std::string, std::string, std::less<>>;
 
 // The parameters, or what is wrong with the query (naming the parameter where there is one).
 std::variant<QueryParameters, std::string> parse_query(std::string_view query);
+
+// The parameters when the query parses and names only `known` keys; otherwise why not, as the
+// 400 answers of the admin API say it: "bad query: <what>" or "unknown parameter K; expected A,
+// B".
+std::variant<QueryParameters, std::string> parse_known_query(
+    std::string_view query, std::initializer_list<std::string_view> known);
 
 // A node id parameter: a decimal in 0 .. 4294967294 (NodeId's invalid value excluded).
 std::optional<std::uint32_t> parse_node_id(std::string_view text);

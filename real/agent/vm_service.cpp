@@ -1,6 +1,4 @@
 #include <algorithm>
-#include <charconv>
-#include <set>
 #include <stdexcept>
 
 #include <boost/asio/post.hpp>
@@ -63,16 +61,10 @@ HttpResponse VmService::deploy(std::string_view query, std::string_view manifest
     return text(409, "this agent has a VM already (" + vm_->manifest.metadata.name +
                          "); one per agent for now");
   }
-  auto parsed = parse_query(query);
-  if (const std::string* error = std::get_if<std::string>(&parsed))
-    return text(400, "bad query: " + *error);
+  auto parsed = standby ? parse_known_query(query, {"stream", "backups", "primary"})
+                        : parse_known_query(query, {"stream", "backups"});
+  if (const std::string* error = std::get_if<std::string>(&parsed)) return text(400, *error);
   const QueryParameters& parameters = std::get<QueryParameters>(parsed);
-  for (const auto& [key, value] : parameters) {
-    if (key != "stream" && key != "backups" && !(standby && key == "primary")) {
-      return text(400, "unknown parameter " + key + "; expected stream, backups" +
-                           (standby ? ", primary" : ""));
-    }
-  }
   const auto find = [&](std::string_view key) -> std::optional<std::string_view> {
     const auto it = parameters.find(key);
     if (it == parameters.end()) return std::nullopt;
@@ -120,10 +112,7 @@ HttpResponse VmService::deploy(std::string_view query, std::string_view manifest
     return text(400, "request body: expected one EndophyteVM manifest");
   }
   const auto& manifest = std::get<manifest::EndophyteVM>(loaded.objects.front().object);
-  const auto& images = config_.vm_host->images;
-  if (std::none_of(images.begin(), images.end(), [&](const VmImage& image) {
-        return image.name == manifest.vm_spec.os_config.type;
-      })) {
+  if (!find_image(*config_.vm_host, manifest.vm_spec.os_config.type)) {
     return text(422, "spec.vmSpec.osConfig.type: this host has no image \"" +
                          manifest.vm_spec.os_config.type + "\" in spec.vmHost.images");
   }
@@ -290,10 +279,6 @@ void VmService::fail(const std::string& why) {
   log_("vm: " + vm_->manifest.metadata.name + " failed to start: " + why);
 }
 
-}  // namespace mycelium::real
-
-namespace mycelium::real {
-
 HttpResponse VmService::list() const {
   nlohmann::json vms = nlohmann::json::array();
   if (vm_) {
@@ -356,16 +341,14 @@ HttpResponse VmService::migrate(std::string_view name, std::string_view query) {
                          "; ask its primary, node " +
                          std::to_string(vm_->replication.primary.value));
   if (!role_) return text(409, std::string(name) + " is not running yet");
-  auto parsed = parse_query(query);
-  if (const std::string* error = std::get_if<std::string>(&parsed))
-    return text(400, "bad query: " + *error);
+  auto parsed = parse_known_query(query, {"to", "force"});
+  if (const std::string* error = std::get_if<std::string>(&parsed)) return text(400, *error);
   const QueryParameters& parameters = std::get<QueryParameters>(parsed);
   const auto to = parameters.find("to");
   const auto node = to == parameters.end() ? std::nullopt : parse_node_id(to->second);
   const auto force = parameters.find("force");
   const bool forced = force != parameters.end() && force->second == "1";
-  if (!node || parameters.size() != (force == parameters.end() ? 1U : 2U) ||
-      (force != parameters.end() && !forced)) {
+  if (!node || (force != parameters.end() && !forced)) {
     return text(400, "expected /vms/" + std::string(name) + "/migrate?to=NODE[&force=1]");
   }
   if (const auto forecast = this->forecast();

@@ -19,17 +19,12 @@ namespace {
 
 const VmImage& image_for(const VmContext& context) {
   const std::string& wanted = context.vm.vm_spec.os_config.type;
-  const auto& images = context.host.images;
-  const auto found = std::find_if(images.begin(), images.end(),
-                                  [&](const VmImage& image) { return image.name == wanted; });
-  if (found == images.end()) {
-    std::string known;
-    for (const VmImage& image : images)
-      known += (known.empty() ? "" : ", ") + image.name;
-    throw std::invalid_argument("spec.vmSpec.osConfig.type: this host has no image \"" + wanted +
-                                "\" (spec.vmHost.images has: " + known + ")");
-  }
-  return *found;
+  if (const VmImage* image = find_image(context.host, wanted)) return *image;
+  std::string known;
+  for (const VmImage& image : context.host.images)
+    known += (known.empty() ? "" : ", ") + image.name;
+  throw std::invalid_argument("spec.vmSpec.osConfig.type: this host has no image \"" + wanted +
+                              "\" (spec.vmHost.images has: " + known + ")");
 }
 
 // The domain's XML: the manifest's guest booted from the catalog image, every host CPU offered
