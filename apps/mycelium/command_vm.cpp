@@ -207,9 +207,13 @@ std::vector<const VmHost*> choose_backups(const Cluster& cluster, const VmHost& 
   const placement::Selection selection = placement::select_backups(
       primary_node, candidates, count, vm.backup_strategy.selection_criteria);
   if (selection.fewer_than_requested) {
+    // Name what the asked agent knows: right after agents start, membership can be complete
+    // while the VM hosts' registrations are still spreading.
     throw UserError("spec.backupStrategy.nodeCount is " + std::to_string(count) + " but only " +
-                    std::to_string(selection.backups.size()) +
-                    " VM hosts are alive, reachable and free (one VM per agent for now)");
+                    std::to_string(selection.backups.size()) + " of the " +
+                    std::to_string(candidates.size()) + " other VM hosts node " +
+                    std::to_string(cluster.asked_node) +
+                    " knows are alive, reachable and free (one VM per agent for now)");
   }
   for (const std::string& warning : selection.warnings)
     std::cerr << "mycelium vm deploy: " << warning << "\n";

@@ -94,6 +94,11 @@ start_agents $(seq "$count")
 export MYCELIUM_AGENT=127.0.0.1:${admin[0]}
 members() { [[ $(get "${admin[0]}" /status | json_value members_live) == "$count" ]]; }
 wait_for "the $count agents know each other" 20 members
+# Membership and the VM hosts' registrations spread separately: deploy once all are known.
+vm_hosts() {
+  [[ $(get "${admin[0]}" /services | grep -o '"service":"mycelium-vm-host"' | wc -l) == "$count" ]]
+}
+wait_for "node 1 knows the $count VM hosts" 20 vm_hosts
 
 # A bad manifest: refused with its located error, exit 2, nothing deployed.
 sed 's/memorySize: 128Mi/memorySize: 12Mi/' "$work/vm.yaml" >"$work/bad.yaml"
