@@ -171,6 +171,49 @@ void roll_back(const std::vector<const VmHost*>& made, const std::string& name) 
   }
 }
 
+// The round trip from `primary` to each of `targets`, measured by the primary's agent (POST
+// /rtt, the core's RttProbe: 5 pings each), nullopt for a node that did not answer. Empty, with
+// a warning, when the agent cannot measure: the selection then falls back to node order.
+std::map<std::uint32_t, std::optional<Duration>> measure_round_trips(
+    const VmHost& primary, const std::vector<std::uint32_t>& targets) {
+  std::map<std::uint32_t, std::optional<Duration>> measured;
+  if (targets.empty()) return measured;
+  std::string list;
+  for (const std::uint32_t node : targets)
+    list += (list.empty() ? "" : "%2C") + std::to_string(node);
+  const auto warn = [&](const std::string& why) {
+    std::cerr << "mycelium vm deploy: no round trips from " << describe(primary) << " (" << why
+              << "): latency criteria fall back to node order\n";
+    return std::map<std::uint32_t, std::optional<Duration>>{};
+  };
+  try {
+    const AgentReply started = agent_request(primary.admin, "POST", "/rtt?targets=" + list);
+    if (started.status != 202) return warn(std::to_string(started.status) + " " + started.body);
+    // The probe takes 5 x 20 ms, or 1 s more while a target does not answer.
+    const Clock::time_point deadline = Clock::now() + std::chrono::seconds(5);
+    while (true) {
+      const nlohmann::json answer = agent_get_json(primary.admin, "/rtt");
+      if (answer.at("state") == "done") {
+        for (const nlohmann::json& result : answer.at("results")) {
+          const nlohmann::json& rtt_ms = result.at("rtt_ms");
+          measured[result.at("node").get<std::uint32_t>()] =
+              rtt_ms.is_null()
+                  ? std::nullopt
+                  : std::optional<Duration>(std::chrono::duration_cast<Duration>(
+                        std::chrono::duration<double, std::milli>(rtt_ms.get<double>())));
+        }
+        return measured;
+      }
+      if (Clock::now() >= deadline) return warn("the measurement did not finish within 5 s");
+      std::this_thread::sleep_for(kPollInterval);
+    }
+  } catch (const AgentUnreachable& failure) {
+    return warn(failure.what());
+  } catch (const nlohmann::json::exception& failure) {
+    return warn(std::string("a malformed answer: ") + failure.what());
+  }
+}
+
 std::vector<const VmHost*> choose_backups(const Cluster& cluster, const VmHost& primary,
                                           const manifest::EndophyteVM& vm,
                                           const VmOptions& options) {
@@ -187,9 +230,11 @@ std::vector<const VmHost*> choose_backups(const Cluster& cluster, const VmHost& 
     }
     return chosen;
   }
-  // The core's selection over the live VM hosts that have no VM yet (one VM per agent for now).
-  // The CLI has no RTT or bandwidth measurements: those criteria fall back to node order.
+  // The core's selection over the live VM hosts that have no VM yet (one VM per agent for now),
+  // with the round trips the primary's agent measures to them. No bandwidth measurement:
+  // bandwidth-optimized falls back to node order.
   std::vector<placement::Candidate> candidates;
+  std::vector<std::uint32_t> free_hosts;
   for (const VmHost& host : cluster.hosts) {
     if (&host == &primary) continue;
     placement::Candidate candidate;
@@ -199,7 +244,25 @@ std::vector<const VmHost*> choose_backups(const Cluster& cluster, const VmHost& 
     const auto vms = vms_of(host);
     if (!vms || !vms->empty()) candidate.alive = false;  // unreachable, or busy
     candidate.free_memory_bytes = std::numeric_limits<std::uint64_t>::max();
+    if (candidate.alive) free_hosts.push_back(host.node);
     candidates.push_back(candidate);
+  }
+  const auto round_trips = measure_round_trips(primary, free_hosts);
+  if (!round_trips.empty()) {
+    std::cout << "round trips from " << describe(primary) << ":";
+    for (placement::Candidate& candidate : candidates) {
+      if (!candidate.alive) continue;
+      const auto it = round_trips.find(candidate.node.value);
+      if (it == round_trips.end() || !it->second) {
+        candidate.alive = false;  // free, but it did not answer the probes
+        std::cout << " node " << candidate.node.value << " no answer";
+        continue;
+      }
+      candidate.rtt = *it->second;
+      std::cout << " node " << candidate.node.value << " " << std::fixed << std::setprecision(2)
+                << to_seconds(candidate.rtt) * 1e3 << " ms";
+    }
+    std::cout << std::defaultfloat << "\n";
   }
   const placement::Primary primary_node{NodeId{primary.node}, primary.zone,
                                         vm.vm_spec.memory_bytes};

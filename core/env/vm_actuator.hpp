@@ -8,11 +8,17 @@
 #include <span>
 #include <vector>
 
+#include <core/env/time.hpp>
+
 namespace mycelium {
 
 struct DirtyPages {
   std::uint64_t page_size_bytes = 4096;
   std::vector<std::uint64_t> pages;  // page indices (address / page_size_bytes), sorted, unique
+  // How long the read took, as the backend measured it: zero in simulation (a read takes no
+  // simulated time), the scan and the hold around it on a real host. The Environment's clock
+  // cannot tell: it stands still during a callback. Bounds the shortest interval a primary keeps.
+  Duration read_cost{};
 
   std::uint64_t bytes() const { return page_size_bytes * pages.size(); }
 };

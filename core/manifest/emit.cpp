@@ -176,6 +176,7 @@ void emit_spec(YAML::Emitter& out, const EndophyteVM& vm) {
   out << YAML::Key << "hugePages" << YAML::Value << performance.huge_pages;
   out << YAML::Key << "sriovNetworking" << YAML::Value << performance.sriov_networking;
   out << YAML::EndMap;
+  key_value(out, "latencyProfile", kLatencyProfileModeNames, vm.latency_profile);
 }
 
 void emit_duration(YAML::Emitter& out, const char* key,

@@ -52,6 +52,15 @@ inline constexpr EnumNames<BackupSelection, 4> kBackupSelectionNames{{{
     {BackupSelection::kLeastLoaded, "least-loaded"},
 }}};
 
+// spec.latencyProfile: `auto` detects the profile (LAN, medium, WAN) from the measured round trip
+// to the backups and applies its settings over distributedRAM's, re-applying when the profile
+// changes (core/ram/profile_autopilot.hpp); `off` keeps distributedRAM as written.
+enum class LatencyProfileMode { kOff, kAuto };
+inline constexpr EnumNames<LatencyProfileMode, 2> kLatencyProfileModeNames{{{
+    {LatencyProfileMode::kOff, "off"},
+    {LatencyProfileMode::kAuto, "auto"},
+}}};
+
 struct OsConfig {
   std::string type;           // e.g. ubuntu-20.04
   std::string customization;  // optional; empty when not set
@@ -135,6 +144,7 @@ struct EndophyteVM {
   RhizomorphConfig rhizomorph_connections;
   BackupStrategy backup_strategy;
   PerformanceConfig performance_config;
+  LatencyProfileMode latency_profile = LatencyProfileMode::kOff;
 
   bool operator==(const EndophyteVM&) const = default;
 };

@@ -213,10 +213,11 @@ std::optional<SourceLocation> parse_distributed_ram(Reader& reader, const YAML::
 
 void parse_endophyte_spec(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                           EndophyteVM& out) {
-  MappingReader spec(
-      reader, node, "spec", where,
-      {"vmSpec", "distributedRAM", "rhizomorphConnections", "backupStrategy", "performanceConfig"});
+  MappingReader spec(reader, node, "spec", where,
+                     {"vmSpec", "distributedRAM", "rhizomorphConnections", "backupStrategy",
+                      "performanceConfig", "latencyProfile"});
   if (!spec.valid()) return;
+  spec.optional("latencyProfile", out.latency_profile, EnumField{reader, kLatencyProfileModeNames});
 
   if (const auto vm = spec.find("vmSpec")) {
     parse_vm_spec(reader, vm->first, vm->second, out.vm_spec);

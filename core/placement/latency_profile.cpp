@@ -131,7 +131,22 @@ ProfileSettings apply_profile(LatencyProfile profile, const manifest::Distribute
 ProfileSettings apply_profile(LatencyProfile profile, const manifest::DistributedRamConfig& base,
                               std::uint64_t guest_memory_bytes,
                               const std::optional<MeasuredDirtyRate>& measured) {
-  const ProfileParameters p = make_parameters(profile);
+  return apply_profile(profile, base, GuestFacts{guest_memory_bytes, measured, Duration::zero()});
+}
+
+ProfileSettings apply_profile(LatencyProfile profile, const manifest::DistributedRamConfig& base,
+                              const GuestFacts& guest) {
+  MYCELIUM_ASSERT(guest.min_replication_interval >= Duration::zero());
+  ProfileParameters p = make_parameters(profile);
+  // The manifest's ceiling on replicationInterval (1s) bounds the floor too.
+  const Duration floor = std::min<Duration>(guest.min_replication_interval, 1s);
+  const bool raised = floor > p.replication_interval;
+  if (raised) {
+    p.replication_interval = floor;
+    p.buffer_bytes = buffer_for_window(p.replication_interval + p.design_rtt);
+  }
+  const std::uint64_t guest_memory_bytes = guest.memory_bytes;
+  const std::optional<MeasuredDirtyRate>& measured = guest.dirty_rate;
   ProfileSettings out;
   out.profile = profile;
   out.ram = base;
@@ -139,10 +154,12 @@ ProfileSettings apply_profile(LatencyProfile profile, const manifest::Distribute
   const std::string name(to_string(profile));
 
   out.ram.replication_interval = p.replication_interval;
-  out.rationale.push_back(
-      name + ": replicationInterval " + manifest::format_duration(p.replication_interval) +
-      ", sized so an epoch's acknowledgement (design RTT " +
-      manifest::format_duration(p.design_rtt) + ") returns within the next interval");
+  out.rationale.push_back(name + ": replicationInterval " +
+                          manifest::format_duration(p.replication_interval) +
+                          (raised ? ", raised to the shortest interval this backend keeps"
+                                  : ", sized so an epoch's acknowledgement (design RTT " +
+                                        manifest::format_duration(p.design_rtt) +
+                                        ") returns within the next interval"));
 
   std::uint64_t buffer = p.buffer_bytes;
   std::string buffer_note = "reference dirty rate 512Mi/s x (interval + design RTT) x " +

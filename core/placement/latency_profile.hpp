@@ -100,6 +100,20 @@ ProfileSettings apply_profile(LatencyProfile profile, const manifest::Distribute
                               std::uint64_t guest_memory_bytes,
                               const std::optional<MeasuredDirtyRate>& measured);
 
+// What is known of the guest and of the backend that runs it.
+struct GuestFacts {
+  std::uint64_t memory_bytes = 0;  // caps the buffer; 0 = no cap
+  std::optional<MeasuredDirtyRate> dirty_rate;
+  // The shortest interval the backend can keep: a real primary reads the guest's memory every
+  // interval (scan-and-diff of a 128Mi TCG guest takes ~25ms here), so LAN's 10ms may be out of
+  // reach. The interval is raised to it and the buffer sized for the raised interval.
+  Duration min_replication_interval{};
+};
+
+// Same, for everything GuestFacts says.
+ProfileSettings apply_profile(LatencyProfile profile, const manifest::DistributedRamConfig& base,
+                              const GuestFacts& guest);
+
 struct DetectorConfig {
   double ewma_weight = 0.125;         // weight of the newest sample (RFC 6298's SRTT alpha)
   double margin = 0.25;               // relative distance beyond a boundary to leave a class

@@ -13,10 +13,10 @@ constexpr std::uint8_t kPing = 1;
 constexpr std::uint8_t kPong = 2;
 constexpr std::uint32_t kMaxProbesPerTarget = 1000;
 
-void send_to(Environment& env, NodeId to, const ProbeMessage& body) {
+void send_to(Environment& env, NodeId to, Port port, const ProbeMessage& body) {
   Message message;
   message.to = to;
-  message.port = kRttProbePort;
+  message.port = port;
   message.payload = encode(body);
   env.send(std::move(message));
 }
@@ -58,7 +58,7 @@ RttResponder::RttResponder(Environment& env) : env_(env) {
     }
     ProbeMessage pong = *ping;
     pong.pong = true;
-    send_to(env_, message.from, pong);
+    send_to(env_, message.from, kRttProbeReplyPort, pong);
   });
 }
 
@@ -71,7 +71,7 @@ RttProbe::RttProbe(Environment& env, RttProbeConfig config, Done done)
   MYCELIUM_ASSERT(config_.probes_per_target >= 1 &&
                   config_.probes_per_target <= kMaxProbesPerTarget);
   MYCELIUM_ASSERT(config_.probe_interval > Duration::zero());
-  env_.bind(kRttProbePort, [this](const Message& message) { on_message(message); });
+  env_.bind(kRttProbeReplyPort, [this](const Message& message) { on_message(message); });
   for (NodeId target : config_.targets)
     answers_[target];
   // Round k leaves at k x interval; the last answers may take answer_timeout more.
@@ -86,13 +86,13 @@ RttProbe::RttProbe(Environment& env, RttProbeConfig config, Done done)
 RttProbe::~RttProbe() {
   for (TimerId timer : timers_)
     env_.cancel_timer(timer);
-  env_.unbind(kRttProbePort);
+  env_.unbind(kRttProbeReplyPort);
 }
 
 void RttProbe::send_round() {
   const ProbeMessage ping{false, rounds_sent_++, env_.now()};
   for (NodeId target : config_.targets)
-    send_to(env_, target, ping);
+    send_to(env_, target, kRttProbePort, ping);
 }
 
 void RttProbe::on_message(const Message& message) {
@@ -120,10 +120,7 @@ void RttProbe::finish() {
   for (NodeId target : config_.targets) {
     std::vector<Duration>& times = answers_[target];
     RttMeasurement measurement{target, std::nullopt, static_cast<std::uint32_t>(times.size())};
-    if (!times.empty()) {
-      std::sort(times.begin(), times.end());
-      measurement.rtt = times[(times.size() - 1) / 2];
-    }
+    if (!times.empty()) measurement.rtt = *std::min_element(times.begin(), times.end());
     measurements.push_back(measurement);
   }
   if (done_) done_(measurements);

@@ -1,9 +1,13 @@
 #pragma once
 // Measures round-trip times to other nodes before a deployment chooses its backups and latency
 // profile: `probes_per_target` small pings to every target, `probe_interval` apart, each answered
-// by the target's RttResponder. A target's RTT is the median of the answers (robust to one slow
-// answer); a target that never answers is reported unreachable. Sans-IO: everything goes
-// through the Environment, so the same probe runs in the simulator and in the real runtime.
+// by the target's RttResponder. A target's RTT is the smallest answer: delays only ever add to
+// the path's own round trip (queueing, or a busy host that reads the answer late: a myceliumd
+// primary scanning its guest's memory on the same thread measured medians above 2 ms on
+// loopback, minimums of 0.1-0.2 ms), so the smallest of several is the closest to what backup
+// selection and latency profiles are about. A target that never answers is reported
+// unreachable. Sans-IO: everything goes through the Environment, so the same probe runs in the
+// simulator and in the real runtime.
 //
 // Wire: u8 version (=1) | u8 type (1 ping, 2 pong) | u32 sequence | v sent_at_ns (echoed).
 
@@ -18,7 +22,10 @@
 
 namespace mycelium::placement {
 
+// Pings go to the target's kRttProbePort (its RttResponder), answers to the prober's
+// kRttProbeReplyPort: a node can answer others' probes and run its own at the same time.
 inline constexpr Port kRttProbePort{7102};
+inline constexpr Port kRttProbeReplyPort{7103};
 
 struct RttProbeConfig {
   std::vector<NodeId> targets;
@@ -29,7 +36,7 @@ struct RttProbeConfig {
 
 struct RttMeasurement {
   NodeId target;
-  std::optional<Duration> rtt;  // median answer; empty: the target never answered
+  std::optional<Duration> rtt;  // smallest answer; empty: the target never answered
   std::uint32_t answers = 0;
 };
 
@@ -50,7 +57,7 @@ class RttProbe {
   using Done = std::function<void(const std::vector<RttMeasurement>& measurements)>;
 
   // Starts probing at once; `done` is called once, with one measurement per target in order.
-  // The prober's node must not run an RttResponder too (both bind kRttProbePort).
+  // One probe at a time per node (each binds kRttProbeReplyPort); an RttResponder may run beside.
   RttProbe(Environment& env, RttProbeConfig config, Done done);
   ~RttProbe();
   RttProbe(const RttProbe&) = delete;

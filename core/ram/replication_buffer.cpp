@@ -16,6 +16,11 @@ ReplicationBuffer::ReplicationBuffer(std::uint64_t capacity_bytes, std::uint64_t
   MYCELIUM_ASSERT(backup_count_ > 0);
 }
 
+void ReplicationBuffer::set_capacity(std::uint64_t capacity_bytes) {
+  MYCELIUM_ASSERT(capacity_bytes >= page_size_bytes_);
+  capacity_bytes_ = capacity_bytes;
+}
+
 std::uint64_t ReplicationBuffer::queue_dirty(std::vector<std::uint64_t> pages, TimePoint since) {
   const std::uint64_t added = queued_.insert_sorted(std::move(pages));
   if (added > 0 && !queued_oldest_write_) queued_oldest_write_ = since;

@@ -70,6 +70,10 @@ class ReplicationBuffer {
   const std::deque<EpochRecord>& in_flight() const { return in_flight_; }
 
   std::uint64_t capacity_bytes() const { return capacity_bytes_; }
+  // A new capacity (at least one page) for what follows; nothing buffered is dropped, so the
+  // level may exceed 1 until the primary pauses the guest or (best effort) discards the oldest
+  // queued pages at its next tick.
+  void set_capacity(std::uint64_t capacity_bytes);
   std::uint64_t page_size_bytes() const { return page_size_bytes_; }
   std::uint64_t queued_bytes() const { return queued_.size() * page_size_bytes_; }
   std::uint64_t in_flight_bytes() const { return in_flight_pages_ * page_size_bytes_; }

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 
 #include <core/assert.hpp>
 #include <core/ram/replication_primary.hpp>
@@ -101,10 +102,47 @@ void ReplicationPrimary::stop() {
   env_.unbind(kReplicationPort);
 }
 
+std::string ReplicationPrimary::reconfigure(const manifest::DistributedRamConfig& ram) {
+  if (stopped_) return "replication has stopped";
+  if (migration_) return "a migration is running";
+  PrimaryConfig candidate = config_;
+  candidate.ram = ram;
+  if (std::string problem = validate(candidate, &vm_); !problem.empty()) return problem;
+  if (ram == config_.ram) return {};
+  const bool new_interval = ram.replication_interval != config_.ram.replication_interval;
+  config_.ram = ram;
+  buffer_.set_capacity(ram.buffer_bytes);
+  policy_ = make_throttle_policy(config_.ram);
+  if (new_interval) {
+    env_.cancel_timer(tick_timer_);
+    tick_timer_ = env_.schedule_periodic(config_.ram.replication_interval, [this] { on_tick(); });
+  }
+  if (!config_.ram.emergency_pause_enabled && paused_) {
+    vm_.resume();  // best effort from now on: the next tick discards instead
+    paused_ = false;
+  }
+  env_.metrics().add_counter("replication_reconfigurations_total", 1);
+  return {};
+}
+
+Duration ReplicationPrimary::recent_read_cost(double quantile) const {
+  MYCELIUM_ASSERT(quantile > 0.0 && quantile <= 1.0);
+  if (recent_reads_.empty()) return Duration::zero();
+  std::vector<Duration> reads(recent_reads_.begin(), recent_reads_.end());  // at most 32
+  const auto rank =
+      static_cast<std::size_t>(std::ceil(quantile * static_cast<double>(reads.size())));
+  const auto nth = reads.begin() + static_cast<std::ptrdiff_t>(rank - 1);
+  std::nth_element(reads.begin(), nth, reads.end());
+  return *nth;
+}
+
 void ReplicationPrimary::on_tick() {
   const TimePoint now = env_.now();
   detect_failed_backups(now);
   DirtyPages dirty = vm_.read_dirty_pages();
+  MYCELIUM_ASSERT(dirty.read_cost >= Duration::zero());
+  recent_reads_.push_back(dirty.read_cost);
+  if (recent_reads_.size() > kReadCostWindow) recent_reads_.pop_front();
   MYCELIUM_ASSERT(dirty.page_size_bytes == config_.page_size_bytes);
   const std::uint64_t dirty_bytes = dirty.bytes();
   const bool best_effort = !config_.ram.emergency_pause_enabled;
@@ -124,10 +162,12 @@ void ReplicationPrimary::on_tick() {
                           static_cast<std::int64_t>(discarded));
     }
   }
+  // The epoch's real length: the configured interval, except right after a reconfiguration.
+  const Duration epoch_length =
+      now > previous_tick_ ? now - previous_tick_ : config_.ram.replication_interval;
   previous_tick_ = now;
   try_launch(true);
 
-  const Duration epoch_length = config_.ram.replication_interval;
   const EpochObservation observation{std::min(1.0, buffer_.level()), dirty_bytes,
                                      sent_bytes_since_tick_, epoch_length};
   intensity_ = policy_->next_intensity(observation);

@@ -90,6 +90,13 @@ class ReplicationPrimary {
 
   // Stops ticking and sending; the guest keeps its current state.
   void stop();
+  // Live reconfiguration of the distributedRAM settings (a latency profile applied while the
+  // guest runs): the interval from the next tick on (the next tick comes one new interval from
+  // now), the buffer capacity at once (nothing buffered is dropped: a smaller buffer can pause
+  // or, best effort, discard at the next tick), a new throttle policy (one with memory starts
+  // afresh), emergency pause off resumes a guest it paused. Why it cannot, or empty when done:
+  // refused while a migration runs (phase 1 owns the throttle, phase 2 the pause) or after stop.
+  std::string reconfigure(const manifest::DistributedRamConfig& ram);
   // A backup is gone (failure detector, operator): it no longer holds epochs back.
   void mark_backup_failed(NodeId backup);
   // One rhizomorph connection to `backup` broke (the backend saw it close): what it carried is
@@ -106,11 +113,18 @@ class ReplicationPrimary {
   using MigrationDone = std::function<void(const MigrationOutcome&)>;
   bool start_migration(const MigrationConfig& config, MigrationDone done);
   bool migrating() const { return migration_.has_value(); }
+  bool stopped() const { return stopped_; }
 
   const ReplicationBuffer& buffer() const { return buffer_; }
   const PrimaryConfig& config() const { return config_; }
   double throttle_intensity() const { return intensity_; }
   bool guest_paused_by_replication() const { return paused_; }
+  // What reading the guest's dirty pages cost over the last kReadCostWindow ticks, as the
+  // backend measured it (DirtyPages::read_cost: zero in simulation, the scan-and-diff time and
+  // the hold around it on a real host): the `quantile` (in (0, 1]; 1 = the slowest) of those
+  // reads, zero before the first. The shortest interval this primary can keep is bounded by it.
+  Duration recent_read_cost(double quantile) const;
+  static constexpr std::size_t kReadCostWindow = 32;
   // Bytes the guest dirtied, in total, since start (after per-tick de-duplication).
   std::uint64_t dirtied_bytes_total() const { return dirtied_bytes_total_; }
   // Total dirtied bytes as of the snapshot of `epoch`, if still remembered (for RPO).
@@ -203,7 +217,8 @@ class ReplicationPrimary {
   std::deque<std::pair<std::uint64_t, std::uint64_t>> dirtied_at_epoch_;  // (epoch, total bytes)
   TimerId tick_timer_;
   TimerId heartbeat_timer_;
-  TimePoint previous_tick_{};  // when the guest's dirty pages were last read
+  TimePoint previous_tick_{};          // when the guest's dirty pages were last read
+  std::deque<Duration> recent_reads_;  // at most kReadCostWindow, newest last
   double intensity_ = 0.0;
   bool paused_ = false;
   std::optional<Migration> migration_;

@@ -19,6 +19,11 @@ struct HttpResponse {
   std::string body;
 };
 
+// A plain-text answer: `message` and a newline.
+inline HttpResponse text_response(unsigned status, std::string message) {
+  return {status, "text/plain", std::move(message) + "\n"};
+}
+
 struct HttpRequest {
   std::string_view method;
   std::string_view target;

@@ -84,6 +84,17 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
     vms_ = std::make_unique<VmService>(io, *env_, config_, log_);
     advertise_vm_host();
   }
+  rtt_ = std::make_unique<RttService>(
+      *env_,
+      [this](NodeId node) {
+        return std::any_of(config_.peers.begin(), config_.peers.end(),
+                           [node](const AgentPeer& peer) { return peer.node == node; });
+      },
+      [this]() -> std::string {
+        if (vms_ && vms_->probes_backups())
+          return "this agent's VM primary measures its backups (GET /vms: latency_profile)";
+        return {};
+      });
   if (config_.admin) {
     admin_ = std::make_unique<AdminServer>(
         io,
@@ -103,6 +114,7 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
 
 Agent::~Agent() {
   admin_.reset();
+  rtt_.reset();  // bound to the environment, like the roles
   vms_.reset();
   replication_.reset();  // its protocol objects unbind from the environment
   node_.reset();
@@ -142,6 +154,7 @@ HttpResponse Agent::answer(const HttpRequest& request) {
   if (method == "POST" && path == "/replication/migrate") return migrate(query);
   if (method == "POST" && path == "/services/register") return register_instance(query);
   if (method == "POST" && path == "/services/deregister") return deregister_instance(query);
+  if (method == "POST" && path == "/rtt") return rtt_->start(query);
   constexpr std::string_view kVms = "/vms";
   if (path == kVms || path.starts_with("/vms/")) {
     if (!vms_)
@@ -151,13 +164,14 @@ HttpResponse Agent::answer(const HttpRequest& request) {
   if (method != "GET") {
     return {405, "text/plain",
             "only GET, POST /replication/migrate?to=N, POST /services/register or "
-            "/services/deregister, and the POSTs of /vms\n"};
+            "/services/deregister, POST /rtt?targets=N1%2CN2, and the POSTs of /vms\n"};
   }
   constexpr std::string_view kSeries = "/series/";
   if (target.starts_with(kSeries)) return series_json(target.substr(kSeries.size()));
   if (target == "/status") return {200, "application/json", status_json()};
   if (target == "/members") return {200, "application/json", members_json()};
   if (target == "/services") return {200, "application/json", services_json()};
+  if (target == "/rtt") return rtt_->last();
   if (target == "/metrics") return {200, "text/plain; version=0.0.4", metrics_text()};
   if (target == "/replication") {
     const ReplicationRole* role = replication_ ? replication_.get() : vms_ ? vms_->role() : nullptr;
@@ -165,7 +179,7 @@ HttpResponse Agent::answer(const HttpRequest& request) {
     return {200, "application/json", role->status_json() + "\n"};
   }
   return {404, "text/plain",
-          "not found; try /status, /members, /services, /replication, /vms, /metrics or "
+          "not found; try /status, /members, /services, /replication, /vms, /rtt, /metrics or "
           "/series/NAME\n"};
 }
 

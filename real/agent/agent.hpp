@@ -29,6 +29,7 @@
 #include <real/agent/admin_server.hpp>
 #include <real/agent/agent_config.hpp>
 #include <real/agent/replication_role.hpp>
+#include <real/agent/rtt_service.hpp>
 #include <real/agent/vm_service.hpp>
 #include <real/env/asio_environment.hpp>
 
@@ -85,6 +86,7 @@ class Agent {
   std::unique_ptr<spore::SporeNode> node_;
   std::unique_ptr<ReplicationRole> replication_;  // after env_: destroyed before it
   std::unique_ptr<VmService> vms_;                // with spec.vmHost
+  std::unique_ptr<RttService> rtt_;               // answers every probe; probes on request
   std::unique_ptr<AdminServer> admin_;
   TimePoint started_{};
   std::chrono::system_clock::time_point unix_at_start_{};

@@ -218,6 +218,12 @@ std::string ReplicationRole::status_json() const {
     status["paused"] = protocol.guest_paused_by_replication();
     status["dirtied_bytes"] = protocol.dirtied_bytes_total();
     status["copied_bytes"] = primary_->guest->copied_bytes();
+    // What the primary runs with now (a latency profile may have replaced the configured values)
+    // and what its recent reads of the guest cost, which bounds the interval it can keep.
+    status["replication_interval_s"] = to_seconds(protocol.config().ram.replication_interval);
+    status["buffer_bytes"] = buffer.capacity_bytes();
+    status["read_cost_p90_s"] = to_seconds(protocol.recent_read_cost(0.9));
+    status["read_cost_max_s"] = to_seconds(protocol.recent_read_cost(1.0));
     primary_->workload->describe(status);
     nlohmann::json migration;  // null until one starts
     if (primary_->migrating_to) {

@@ -53,6 +53,13 @@ class ReplicationRole {
   std::string migrate(NodeId target);
 
   bool is_primary() const { return primary_ != nullptr; }
+  // The primary's protocol (to tune it live: ProfileAutopilot), else null.
+  ram::ReplicationPrimary* primary_protocol() {
+    return primary_ ? primary_->protocol.get() : nullptr;
+  }
+  const ram::ReplicationPrimary* primary_protocol() const {
+    return primary_ ? primary_->protocol.get() : nullptr;
+  }
   // The backup has been promoted (failover or handover) and resumed the workload.
   bool promoted() const { return backup_ && backup_->promoted_from.has_value(); }
   // A migration completed: the workload runs elsewhere now.

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <core/manifest/manifest.hpp>
+#include <core/manifest/quantity.hpp>
 #include <core/placement/migration_forecast.hpp>
 #include <core/ram/replication_primary.hpp>
 #include <real/agent/query_string.hpp>
@@ -17,10 +18,6 @@ namespace mycelium::real {
 namespace {
 
 constexpr std::size_t kMaxBackups = 16;
-
-HttpResponse text(unsigned status, std::string message) {
-  return {status, "text/plain", std::move(message) + "\n"};
-}
 
 // QEMU reports the dirty rate in whole MiB/s: the rate it stands for is below the next one.
 double dirty_rate_bound(const VmPrimary::DirtyRateSample& sample) {
@@ -37,33 +34,28 @@ const char* state_name(bool standby, bool promoted, bool migrated_away) {
 
 VmService::VmService(boost::asio::io_context& io, AsioEnvironment& env, const AgentConfig& config,
                      std::function<void(std::string)> log)
-    : io_(io),
-      env_(env),
-      config_(config),
-      log_(std::move(log)),
-      rtt_timer_(io),
-      dirty_rate_timer_(io) {}
+    : io_(io), env_(env), config_(config), log_(std::move(log)), dirty_rate_timer_(io) {}
 
 VmService::~VmService() {
   *alive_ = false;
   dirty_rate_timer_.cancel();
-  rtt_timer_.cancel();
   if (worker_.joinable()) worker_.join();
-  rtt_probe_.reset();  // before the role: both are bound to the environment
-  rtt_responder_.reset();
-  role_.reset();  // its workload destroys and undefines the domain
+  autopilot_.reset();  // before the role: it tunes the role's protocol
+  role_.reset();       // its workload destroys and undefines the domain
 }
 
 HttpResponse VmService::deploy(std::string_view query, std::string_view manifest_text,
                                bool standby) {
-  if (!config_.vm_host) return text(409, "this agent hosts no VMs (its config has no spec.vmHost)");
+  if (!config_.vm_host)
+    return text_response(409, "this agent hosts no VMs (its config has no spec.vmHost)");
   if (vm_) {
-    return text(409, "this agent has a VM already (" + vm_->manifest.metadata.name +
-                         "); one per agent for now");
+    return text_response(409, "this agent has a VM already (" + vm_->manifest.metadata.name +
+                                  "); one per agent for now");
   }
   auto parsed = standby ? parse_known_query(query, {"stream", "backups", "primary"})
                         : parse_known_query(query, {"stream", "backups"});
-  if (const std::string* error = std::get_if<std::string>(&parsed)) return text(400, *error);
+  if (const std::string* error = std::get_if<std::string>(&parsed))
+    return text_response(400, *error);
   const QueryParameters& parameters = std::get<QueryParameters>(parsed);
   const auto find = [&](std::string_view key) -> std::optional<std::string_view> {
     const auto it = parameters.find(key);
@@ -72,13 +64,13 @@ HttpResponse VmService::deploy(std::string_view query, std::string_view manifest
   };
   const auto stream_text = find("stream");
   const auto stream = stream_text ? parse_node_id(*stream_text) : std::nullopt;
-  if (!stream || *stream == 0) return text(400, "stream: expected 1 to 4294967295");
+  if (!stream || *stream == 0) return text_response(400, "stream: expected 1 to 4294967295");
   const auto backups_text = find("backups");
   const auto backup_ids =
       backups_text ? parse_node_id_list(*backups_text, kMaxBackups) : std::nullopt;
   if (!backup_ids) {
-    return text(400, "backups: expected 1 to " + std::to_string(kMaxBackups) +
-                         " distinct node ids separated by commas");
+    return text_response(400, "backups: expected 1 to " + std::to_string(kMaxBackups) +
+                                  " distinct node ids separated by commas");
   }
   std::vector<NodeId> backups;
   for (const std::uint32_t id : *backup_ids)
@@ -87,7 +79,7 @@ HttpResponse VmService::deploy(std::string_view query, std::string_view manifest
   if (standby) {
     const auto primary_text = find("primary");
     const auto node = primary_text ? parse_node_id(*primary_text) : std::nullopt;
-    if (!node) return text(400, "primary: expected a node id");
+    if (!node) return text_response(400, "primary: expected a node id");
     primary = NodeId{*node};
   }
   const auto is_peer = [&](NodeId node) {
@@ -95,26 +87,27 @@ HttpResponse VmService::deploy(std::string_view query, std::string_view manifest
                        [node](const AgentPeer& peer) { return peer.node == node; });
   };
   if (standby && (primary == env_.self() || !is_peer(primary)))
-    return text(400, "primary: node " + std::to_string(primary.value) + " is not one of the peers");
+    return text_response(
+        400, "primary: node " + std::to_string(primary.value) + " is not one of the peers");
   for (const NodeId backup : backups) {
-    if (backup == primary) return text(400, "backups: the primary cannot be a backup");
+    if (backup == primary) return text_response(400, "backups: the primary cannot be a backup");
     if (backup != env_.self() && !is_peer(backup))
-      return text(400,
-                  "backups: node " + std::to_string(backup.value) + " is not one of the peers");
+      return text_response(
+          400, "backups: node " + std::to_string(backup.value) + " is not one of the peers");
   }
   if (standby && std::find(backups.begin(), backups.end(), env_.self()) == backups.end())
-    return text(400, "backups: a standby's list must name this node");
+    return text_response(400, "backups: a standby's list must name this node");
 
   const manifest::LoadResult loaded = manifest::load_manifests(manifest_text, "request body");
-  if (!loaded.ok()) return text(400, loaded.diagnostics.format());
+  if (!loaded.ok()) return text_response(400, loaded.diagnostics.format());
   if (loaded.objects.size() != 1 ||
       !std::holds_alternative<manifest::EndophyteVM>(loaded.objects.front().object)) {
-    return text(400, "request body: expected one EndophyteVM manifest");
+    return text_response(400, "request body: expected one EndophyteVM manifest");
   }
   const auto& manifest = std::get<manifest::EndophyteVM>(loaded.objects.front().object);
   if (!find_image(*config_.vm_host, manifest.vm_spec.os_config.type)) {
-    return text(422, "spec.vmSpec.osConfig.type: this host has no image \"" +
-                         manifest.vm_spec.os_config.type + "\" in spec.vmHost.images");
+    return text_response(422, "spec.vmSpec.osConfig.type: this host has no image \"" +
+                                  manifest.vm_spec.os_config.type + "\" in spec.vmHost.images");
   }
 
   Vm vm;
@@ -193,11 +186,10 @@ void VmService::adopt() {
       role_ = std::make_unique<ReplicationRole>(env_, replication, std::move(ready.primary), log_);
       primary_ = primary;
       schedule_dirty_rate_sample();
-      probe_backups();
+      start_autopilot();
     } else {
       replication.memory_file = ready.standby->ram_path();
       role_ = std::make_unique<ReplicationRole>(env_, replication, std::move(ready.standby), log_);
-      rtt_responder_ = std::make_unique<placement::RttResponder>(env_);
     }
     vm_->state = State::kRunning;
     log_("vm: " + vm_->manifest.metadata.name + (vm_->standby ? ": standby " : ": running as ") +
@@ -214,6 +206,10 @@ void VmService::schedule_dirty_rate_sample() {
     if (role_->migrated_away()) return;  // the guest runs elsewhere now
     try {
       primary_->sample_dirty_rate();
+      if (autopilot_ && primary_->dirty_rate()) {
+        autopilot_->set_dirty_rate(placement::MeasuredDirtyRate{
+            dirty_rate_bound(*primary_->dirty_rate()), VmPrimary::kDirtyRateWindow});
+      }
     } catch (const std::exception& failure) {
       if (!dirty_rate_failed_) log_(std::string("vm: no dirty rate: ") + failure.what());
       dirty_rate_failed_ = true;
@@ -222,52 +218,61 @@ void VmService::schedule_dirty_rate_sample() {
   });
 }
 
-void VmService::probe_backups() {
-  if (!primary_ || !role_ || role_->migrated_away()) return;
-  placement::RttProbeConfig config;
-  config.targets = vm_->replication.backups;
-  rtt_probe_ = std::make_unique<placement::RttProbe>(
-      env_, config,
-      [this](const std::vector<placement::RttMeasurement>& measurements) { on_rtt(measurements); });
+void VmService::start_autopilot() {
+  ram::ReplicationPrimary* protocol = role_->primary_protocol();
+  MYCELIUM_ASSERT(protocol != nullptr);
+  ram::AutopilotConfig config;
+  config.base = vm_->replication.ram;
+  config.guest_memory_bytes = vm_->manifest.vm_spec.memory_bytes;
+  config.apply = vm_->manifest.latency_profile == manifest::LatencyProfileMode::kAuto;
+  config.probe_period = kRttPeriod;
+  // After the first dirty rate is known (the first sample starts libvirt's 1 s calculation, the
+  // second reads it), so the first application sizes the buffer for this guest rather than for
+  // the reference rate.
+  config.first_probe_delay = 2 * kDirtyRatePeriod + std::chrono::seconds(1);
+  config.on_applied = [this](const placement::ProfileSettings& settings) {
+    log_("vm: latency profile " + std::string(placement::to_string(settings.profile)) +
+         " applied: replicationInterval " +
+         manifest::format_duration(settings.ram.replication_interval) + ", bufferSize " +
+         manifest::format_byte_quantity(settings.ram.buffer_bytes));
+  };
+  autopilot_ = std::make_unique<ram::ProfileAutopilot>(env_, *protocol, std::move(config));
 }
 
-void VmService::on_rtt(const std::vector<placement::RttMeasurement>& measurements) {
-  // Every epoch must reach every backup: the slowest one sets the profile, as in simulation.
-  std::optional<Duration> slowest;
-  for (const placement::RttMeasurement& measured : measurements) {
-    if (measured.rtt) slowest = std::max(slowest.value_or(Duration::zero()), *measured.rtt);
-  }
-  if (slowest) {
-    const placement::ProfileUpdate update = profile_detector_.observe(*slowest);
-    if (update.changed) {
-      log_("vm: latency profile " + std::string(placement::to_string(update.profile)) +
-           " (round trip to the slowest backup " +
-           std::to_string(to_seconds(update.smoothed_rtt) * 1e3) + " ms)");
-    }
-  }
-  // The probe cannot be destroyed inside its own callback: next, on the timer.
-  rtt_timer_.expires_after(kRttPeriod);
-  rtt_timer_.async_wait([this, alive = alive_](boost::system::error_code error) {
-    if (error || !*alive) return;
-    rtt_probe_.reset();
-    probe_backups();
-  });
-}
-
-std::optional<placement::ProfileSettings> VmService::recommended_profile() const {
-  const std::optional<placement::LatencyProfile> profile = profile_detector_.current();
-  if (!profile || !vm_) return std::nullopt;
-  std::optional<placement::MeasuredDirtyRate> measured;
-  if (primary_ && primary_->dirty_rate())
-    measured = placement::MeasuredDirtyRate{dirty_rate_bound(*primary_->dirty_rate()),
-                                            VmPrimary::kDirtyRateWindow};
-  return placement::apply_profile(*profile, vm_->replication.ram,
-                                  vm_->manifest.vm_spec.memory_bytes, measured);
+nlohmann::json VmService::latency_profile_json() const {
+  if (!autopilot_) return nullptr;
+  const std::optional<placement::ProfileSettings> recommended = autopilot_->recommended();
+  if (!recommended) return nullptr;
+  const auto settings_json = [](const placement::ProfileSettings& settings) {
+    const manifest::DistributedRamConfig& ram = settings.ram;
+    return nlohmann::json{{"profile", placement::to_string(settings.profile)},
+                          {"replication_interval_s", to_seconds(ram.replication_interval)},
+                          {"buffer_bytes", ram.buffer_bytes},
+                          {"throttle_threshold", ram.throttle_threshold},
+                          {"emergency_pause_enabled", ram.emergency_pause_enabled},
+                          {"compression", settings.compression}};
+  };
+  const bool automatic = vm_->manifest.latency_profile == manifest::LatencyProfileMode::kAuto;
+  nlohmann::json entry{{"mode", automatic ? "auto" : "off"},
+                       {"profile", placement::to_string(recommended->profile)},
+                       {"smoothed_rtt_ms", to_seconds(*autopilot_->smoothed_rtt()) * 1e3},
+                       {"interval_floor_ms", to_seconds(autopilot_->interval_floor()) * 1e3},
+                       {"recommended", settings_json(*recommended)},
+                       {"rationale", recommended->rationale},
+                       {"applied", nullptr},
+                       {"applications", autopilot_->applications()},
+                       {"refused", nullptr}};
+  if (const auto& applied = autopilot_->applied()) entry["applied"] = settings_json(*applied);
+  if (!autopilot_->last_refusal().empty()) entry["refused"] = autopilot_->last_refusal();
+  return entry;
 }
 
 std::optional<placement::ConvergenceForecast> VmService::forecast() const {
   if (!primary_ || !primary_->dirty_rate()) return std::nullopt;
-  const manifest::DistributedRamConfig& ram = vm_->replication.ram;
+  // The settings the primary runs with now: a latency profile may have replaced the manifest's.
+  const ram::ReplicationPrimary* protocol = role_->primary_protocol();
+  const manifest::DistributedRamConfig& ram =
+      protocol ? protocol->config().ram : vm_->replication.ram;
   return placement::forecast_convergence(dirty_rate_bound(*primary_->dirty_rate()),
                                          VmPrimary::kDirtyRateWindow, ram.replication_interval,
                                          ram.buffer_bytes, ram::MigrationConfig{}.converge_level);
@@ -308,19 +313,7 @@ HttpResponse VmService::list() const {
       case State::kRunning:
         entry["state"] = state_name(vm_->standby, role_->promoted(), role_->migrated_away());
         entry["replication"] = nlohmann::json::parse(role_->status_json());
-        if (const auto recommended = recommended_profile()) {
-          const manifest::DistributedRamConfig& ram = recommended->ram;
-          entry["latency_profile"] = {
-              {"profile", placement::to_string(recommended->profile)},
-              {"smoothed_rtt_ms", to_seconds(*profile_detector_.smoothed_rtt()) * 1e3},
-              {"recommended",
-               {{"replication_interval_s", to_seconds(ram.replication_interval)},
-                {"buffer_bytes", ram.buffer_bytes},
-                {"throttle_threshold", ram.throttle_threshold},
-                {"emergency_pause_enabled", ram.emergency_pause_enabled},
-                {"compression", recommended->compression}}},
-              {"rationale", recommended->rationale}};
-        }
+        entry["latency_profile"] = latency_profile_json();
         if (const auto forecast = this->forecast()) {
           entry["migration_forecast"] = {{"verdict", placement::to_string(forecast->verdict)},
                                          {"buffer_needed_bytes", forecast->buffer_needed_bytes},
@@ -335,45 +328,44 @@ HttpResponse VmService::list() const {
 
 HttpResponse VmService::migrate(std::string_view name, std::string_view query) {
   if (!vm_ || vm_->manifest.metadata.name != name)
-    return text(404, "no VM named " + std::string(name) + " on this agent");
+    return text_response(404, "no VM named " + std::string(name) + " on this agent");
   if (vm_->standby)
-    return text(409, "this agent keeps a standby of " + std::string(name) +
-                         "; ask its primary, node " +
-                         std::to_string(vm_->replication.primary.value));
-  if (!role_) return text(409, std::string(name) + " is not running yet");
+    return text_response(409, "this agent keeps a standby of " + std::string(name) +
+                                  "; ask its primary, node " +
+                                  std::to_string(vm_->replication.primary.value));
+  if (!role_) return text_response(409, std::string(name) + " is not running yet");
   auto parsed = parse_known_query(query, {"to", "force"});
-  if (const std::string* error = std::get_if<std::string>(&parsed)) return text(400, *error);
+  if (const std::string* error = std::get_if<std::string>(&parsed))
+    return text_response(400, *error);
   const QueryParameters& parameters = std::get<QueryParameters>(parsed);
   const auto to = parameters.find("to");
   const auto node = to == parameters.end() ? std::nullopt : parse_node_id(to->second);
   const auto force = parameters.find("force");
   const bool forced = force != parameters.end() && force->second == "1";
   if (!node || (force != parameters.end() && !forced)) {
-    return text(400, "expected /vms/" + std::string(name) + "/migrate?to=NODE[&force=1]");
+    return text_response(400, "expected /vms/" + std::string(name) + "/migrate?to=NODE[&force=1]");
   }
   if (const auto forecast = this->forecast();
       forecast && forecast->verdict == placement::ConvergenceVerdict::kWillNotConverge && !forced) {
-    return text(409, "the migration " + forecast->reason + " (force=1 to try anyway)");
+    return text_response(409, "the migration " + forecast->reason + " (force=1 to try anyway)");
   }
   const std::uint32_t target = node.value();  // a plain value: GCC's -O2 flow analysis
                                               // cannot see through the optional below
   const std::string refused = role_->migrate(NodeId{target});
-  if (!refused.empty()) return text(409, refused);
+  if (!refused.empty()) return text_response(409, refused);
   return {202, "application/json",
           nlohmann::json{{"name", name}, {"migrating_to", target}}.dump() + "\n"};
 }
 
 HttpResponse VmService::remove(std::string_view name) {
   if (!vm_ || vm_->manifest.metadata.name != name)
-    return text(404, "no VM named " + std::string(name) + " on this agent");
+    return text_response(404, "no VM named " + std::string(name) + " on this agent");
   if (vm_->state == State::kStarting)
-    return text(409, std::string(name) + " is still starting; remove it once it runs or failed");
+    return text_response(
+        409, std::string(name) + " is still starting; remove it once it runs or failed");
   log_("vm: removing " + vm_->domain);
   dirty_rate_timer_.cancel();
-  rtt_timer_.cancel();
-  rtt_probe_.reset();
-  rtt_responder_.reset();
-  profile_detector_.reset();
+  autopilot_.reset();
   primary_ = nullptr;
   role_.reset();  // its workload destroys and undefines the domain
   vm_.reset();

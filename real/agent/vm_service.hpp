@@ -30,11 +30,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
 
 #include <core/manifest/endophyte_vm.hpp>
 #include <core/placement/latency_profile.hpp>
 #include <core/placement/migration_forecast.hpp>
 #include <core/placement/rtt_probe.hpp>
+#include <core/ram/profile_autopilot.hpp>
 #include <real/agent/admin_server.hpp>
 #include <real/agent/agent_config.hpp>
 #include <real/agent/replication_role.hpp>
@@ -57,6 +59,10 @@ class VmService {
   HttpResponse list() const;
   HttpResponse migrate(std::string_view name, std::string_view query);
   HttpResponse remove(std::string_view name);
+
+  // Whether this host's VM primary runs its latency-profile autopilot, which probes the backups
+  // (the agent's RttService then refuses to probe: one probe per node at a time).
+  bool probes_backups() const { return autopilot_ != nullptr; }
 
   // The VM's replication role once it runs (GET /replication shows it too), else null.
   const ReplicationRole* role() const { return role_.get(); }
@@ -91,14 +97,14 @@ class VmService {
   // Every kDirtyRatePeriod on the io thread: the primary's guest dirty rate (VmPrimary).
   void schedule_dirty_rate_sample();
   static constexpr std::chrono::seconds kDirtyRatePeriod{5};
-  // The primary measures the round trip to its backups (the core's RttProbe; the standbys
-  // answer with an RttResponder) at once and every kRttPeriod, into the latency-profile detector.
-  void probe_backups();
-  void on_rtt(const std::vector<placement::RttMeasurement>& measurements);
+  // The primary's latency-profile autopilot (core/ram/profile_autopilot.hpp): it measures the
+  // round trip to the backups (every agent answers with its RttService's responder) once the first
+  // dirty rate is known and every kRttPeriod, and applies the profile when the manifest says
+  // spec.latencyProfile: auto (otherwise it only recommends, in GET /vms).
+  void start_autopilot();
   static constexpr std::chrono::seconds kRttPeriod{30};
-  // The profile the measured RTT indicates and what it recommends for this guest, its buffer
-  // sized by the measured dirty rate when there is one; none before the first measurement.
-  std::optional<placement::ProfileSettings> recommended_profile() const;
+  // GET /vms's latency_profile entry; null before the first measurement.
+  nlohmann::json latency_profile_json() const;
 
   boost::asio::io_context& io_;
   AsioEnvironment& env_;
@@ -111,11 +117,8 @@ class VmService {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::optional<Vm> vm_;
   std::unique_ptr<ReplicationRole> role_;
-  VmPrimary* primary_ = nullptr;  // role_'s workload when this host runs the VM
-  std::unique_ptr<placement::RttResponder> rtt_responder_;  // on a standby's host
-  std::unique_ptr<placement::RttProbe> rtt_probe_;          // on the primary's, while probing
-  placement::LatencyProfileDetector profile_detector_;
-  boost::asio::steady_timer rtt_timer_;
+  VmPrimary* primary_ = nullptr;                      // role_'s workload when this host runs the VM
+  std::unique_ptr<ram::ProfileAutopilot> autopilot_;  // on the primary's host
   boost::asio::steady_timer dirty_rate_timer_;
   bool dirty_rate_failed_ = false;  // logged once
 };

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -74,6 +75,8 @@ void MemoryGuest::read_device_state_pages(std::vector<std::uint64_t>& dirty) {
 }
 
 DirtyPages MemoryGuest::read_dirty_pages() {
+  // The read's cost includes the hold around it (a libvirt suspend and resume for a VM).
+  const auto started = std::chrono::steady_clock::now();
   if (on_read_window) on_read_window(true);
   DirtyPages dirty{page_bytes_, tracker_.scan()};
   if (capture_device_state_) {
@@ -91,6 +94,8 @@ DirtyPages MemoryGuest::read_dirty_pages() {
     it->second.assign(contents, contents + page_bytes_);
   }
   if (on_read_window) on_read_window(false);
+  dirty.read_cost =
+      std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started);
   return dirty;
 }
 

@@ -1,9 +1,11 @@
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <simgrid/s4u/Engine.hpp>
+#include <simgrid/s4u/Link.hpp>
 #include <xbt/config.hpp>
 #include <xbt/log.h>
 
@@ -111,6 +113,32 @@ void Simulation::set_zone_link_up(std::string_view zone_a, std::string_view zone
                                 std::string(zone_b) + "'");
   }
   loop_->run_in_driver([this, a, b, up] { loop_->set_zone_link_up(*a, *b, up); });
+}
+
+void Simulation::set_zone_link_latency(std::string_view zone_a, std::string_view zone_b,
+                                       Duration one_way_latency) {
+  if (!platform_->zone_index(zone_a) || !platform_->zone_index(zone_b)) {
+    throw std::invalid_argument("no link between zones '" + std::string(zone_a) + "' and '" +
+                                std::string(zone_b) + "'");
+  }
+  if (platform_->network_model() != NetworkModel::kFlow) {
+    throw std::invalid_argument("changing a link's latency needs the flow network model");
+  }
+  if (one_way_latency < Duration::zero()) throw std::invalid_argument("negative latency");
+  // The names platform.cpp gives its links: zones in name order.
+  const std::string first(std::min(zone_a, zone_b));
+  const std::string second(std::max(zone_a, zone_b));
+  const double latency_s = to_seconds(one_way_latency);
+  loop_->run_in_driver([first, second, latency_s] {
+    if (first == second) {
+      sg4::Link::by_name("backbone-" + first)->set_latency(latency_s);
+      return;
+    }
+    const sg4::SplitDuplexLink* link =
+        sg4::SplitDuplexLink::by_name("link-" + first + "-" + second);
+    link->get_link_up()->set_latency(latency_s);
+    link->get_link_down()->set_latency(latency_s);
+  });
 }
 
 void Simulation::set_nic_up(NodeId node, bool up) {

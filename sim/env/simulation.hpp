@@ -103,6 +103,12 @@ class Simulation {
   void set_zone_link_up(std::string_view zone_a, std::string_view zone_b, bool up);
   // The node's NIC, both directions: off isolates the node without crashing it.
   void set_nic_up(NodeId node, bool up);
+  // A new one-way latency for the link between two zones (zone_a == zone_b: that zone's
+  // backbone), both directions: a route that changed. SimGrid adds the difference to messages
+  // still crossing it. The flow network model only (the datagram model's routes are fixed);
+  // std::invalid_argument otherwise, or if there is no such zone.
+  void set_zone_link_latency(std::string_view zone_a, std::string_view zone_b,
+                             Duration one_way_latency);
 
   // --- guests and results ---
   // Gives `node` a guest: its vm() returns it from now on (null by default).

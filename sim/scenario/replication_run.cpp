@@ -8,6 +8,7 @@
 #include <core/placement/latency_profile.hpp>
 #include <core/placement/rtt_probe.hpp>
 #include <core/ram/failover_monitor.hpp>
+#include <core/ram/profile_autopilot.hpp>
 #include <core/ram/replication_backup.hpp>
 #include <core/ram/replication_primary.hpp>
 #include <sim/env/simulation.hpp>
@@ -223,9 +224,28 @@ class ReplicationRun {
     for (std::size_t i = 0; i < backup_nodes.size(); ++i)
       start_monitor(i);
     primary_ = std::make_unique<ram::ReplicationPrimary>(simulation_.node(kPrimary), config_);
+    if (run_.configuration->auto_latency_profile) start_autopilot();
     sampler_ = std::make_unique<RunSampler>(*guest_, *primary_, simulation_.metrics(kPrimary),
                                             deployed_at_);
     schedule_sample(deployed_at_ + scenario_.sample_interval);
+  }
+
+  // latencyProfile: auto: the profile chosen at deployment stays under watch, as in myceliumd
+  // (core/ram/profile_autopilot.hpp): the backups answer probes, and a route whose latency
+  // changes (a linkLatency fault) brings another profile, applied to the running primary.
+  void start_autopilot() {
+    for (NodeId node : config_.backups)
+      responders_.push_back(std::make_unique<placement::RttResponder>(simulation_.node(node)));
+    ram::AutopilotConfig autopilot;
+    autopilot.base = run_.configuration->ram;
+    autopilot.guest_memory_bytes = run_.workload->spec.memory_bytes;
+    autopilot.probe_period = scenario_.profile_probe_period;
+    autopilot.on_applied = [this](const placement::ProfileSettings& settings) {
+      result_.events.emplace_back("latency_profile_" + std::string(to_string(settings.profile)),
+                                  to_seconds(simulation_.now()));
+    };
+    autopilot_ =
+        std::make_unique<ram::ProfileAutopilot>(simulation_.node(kPrimary), *primary_, autopilot);
   }
 
   void start_monitor(std::size_t index) {
@@ -312,6 +332,10 @@ class ReplicationRun {
           case FaultKind::kLinkDown:
             link_down(fault.zone, fault.down_for);
             break;
+          case FaultKind::kLinkLatency:
+            result_.events.emplace_back("link_latency", to_seconds(simulation_.now()));
+            simulation_.set_zone_link_latency(kPrimaryZone, fault.zone, fault.latency);
+            break;
         }
       });
     }
@@ -320,7 +344,8 @@ class ReplicationRun {
   void crash_primary() {
     if (crashed_at_) return;
     crashed_at_ = simulation_.now();
-    guest_->pause();  // its host is gone: the guest stops with it
+    autopilot_.reset();  // it tuned the primary that is gone
+    guest_->pause();     // its host is gone: the guest stops with it
     simulation_.crash_node(kPrimary);
   }
 
@@ -399,15 +424,20 @@ class ReplicationRun {
     double intensity_sum = 0.0;
     std::size_t intensity_samples = 0;
     double paused_s = 0.0;
-    const double tick_s = to_seconds(config_.ram.replication_interval);
+
     for (const auto& sample : metrics.series("replication_lag_ms"))
       lag_ms.push_back(sample.value);
     for (const auto& sample : metrics.series("throttle_intensity_ratio")) {
       intensity_sum += sample.value;
       ++intensity_samples;
     }
-    for (const auto& sample : metrics.series("guest_paused"))
-      paused_s += sample.value * tick_s;
+    // Each tick's sample covers the time since the previous one (a latency profile applied
+    // while running changes the interval).
+    TimePoint previous_tick = deployed_at_;
+    for (const auto& sample : metrics.series("guest_paused")) {
+      paused_s += sample.value * to_seconds(sample.at - previous_tick);
+      previous_tick = sample.at;
+    }
 
     const double slowdown_pct =
         running_s > 0 ? 100.0 * (1.0 - guest_->progress_s() / running_s) : kNotApplicable;
@@ -504,6 +534,7 @@ class ReplicationRun {
   std::vector<std::unique_ptr<ram::ReplicationBackup>> backups_;
   std::vector<std::unique_ptr<ram::FailoverMonitor>> monitors_;
   std::unique_ptr<ram::ReplicationPrimary> primary_;
+  std::unique_ptr<ram::ProfileAutopilot> autopilot_;  // after primary_: it holds a reference
   std::unique_ptr<RunSampler> sampler_;
   // After a failover: the guest and the replication on the node that took over.
   SimulatedGuest* successor_guest_ = nullptr;  // owned by the simulation

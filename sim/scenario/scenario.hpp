@@ -51,15 +51,16 @@ struct CandidateSite {
 // Events injected at a time: a host crashing (the primary's or a backup's), the link between
 // the primary's site and a zone going down for a while, or a planned migration of the guest to
 // one of its backups (two-phase convergence).
-enum class FaultKind { kCrashPrimary, kCrashBackup, kMigrate, kLinkDown };
+enum class FaultKind { kCrashPrimary, kCrashBackup, kMigrate, kLinkDown, kLinkLatency };
 
 struct FaultSpec {
   FaultKind kind = FaultKind::kCrashPrimary;
   Duration at{};
   std::uint32_t target_backup = 1;                          // kCrashBackup, kMigrate: 1-based
   Duration convergence_timeout = std::chrono::seconds(30);  // kMigrate
-  std::string zone;                                         // kLinkDown
+  std::string zone;                                         // kLinkDown, kLinkLatency
   Duration down_for{};                                      // kLinkDown
+  Duration latency{};                                       // kLinkLatency: the new one-way
 };
 
 struct Scenario {
@@ -73,6 +74,9 @@ struct Scenario {
   Duration failure_timeout = std::chrono::milliseconds(500);
   // How long they collect each other's claims before the most up-to-date one takes over.
   Duration election_window = std::chrono::milliseconds(200);
+  // latencyProfile: auto: how often the primary's autopilot measures its backups again (as
+  // myceliumd's 30 s by default).
+  Duration profile_probe_period = std::chrono::seconds(30);
   std::vector<NetworkSpec> networks;
   std::vector<NamedWorkload> workloads;
   std::vector<ReplicationConfiguration> configurations;

@@ -32,11 +32,6 @@ constexpr EnumNames<PhaseKind, 3> kPhaseKindNames{{{
     {PhaseKind::steady, "steady"},
     {PhaseKind::burst, "burst"},
 }}};
-enum class LatencyProfileMode { kOff, kAuto };
-constexpr EnumNames<LatencyProfileMode, 2> kLatencyProfileModes{{{
-    {LatencyProfileMode::kOff, "off"},
-    {LatencyProfileMode::kAuto, "auto"},
-}}};
 
 void parse_network(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                    const std::string& path, NetworkSpec& out) {
@@ -251,9 +246,11 @@ void parse_configuration(Reader& reader, const YAML::Node& node, const SourceLoc
                        EnumField{reader, manifest::kBackupSelectionNames});
     }
   }
-  LatencyProfileMode profile = LatencyProfileMode::kOff;
-  if (configuration.optional("latencyProfile", profile, EnumField{reader, kLatencyProfileModes})) {
-    out.auto_latency_profile = profile == LatencyProfileMode::kAuto;
+  // The same key and values as an EndophyteVM's spec.latencyProfile.
+  manifest::LatencyProfileMode profile = manifest::LatencyProfileMode::kOff;
+  if (configuration.optional("latencyProfile", profile,
+                             EnumField{reader, manifest::kLatencyProfileModeNames})) {
+    out.auto_latency_profile = profile == manifest::LatencyProfileMode::kAuto;
   }
   if (const auto rhizo = configuration.find("rhizomorphConnections")) {
     MappingReader connections(reader, rhizo->first,
@@ -291,19 +288,22 @@ std::optional<std::uint32_t> parse_backup_name(Reader& reader, const MappingRead
 }
 
 // One of: {at, crash: primary | backup-N}, {at, migrate: backup-N, convergenceTimeout},
-// {at, linkDown: ZONE, for: DURATION} (the link between the primary's site and ZONE).
+// {at, linkDown: ZONE, for: DURATION} (the link between the primary's site and ZONE),
+// {at, linkLatency: ZONE, latency: DURATION} (that link's new one-way latency).
 void parse_fault(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                  const std::string& path, std::uint32_t backup_count, FaultSpec& out) {
   MappingReader fault(reader, node, path, where,
-                      {"at", "crash", "migrate", "convergenceTimeout", "linkDown", "for"});
+                      {"at", "crash", "migrate", "convergenceTimeout", "linkDown", "for",
+                       "linkLatency", "latency"});
   if (!fault.valid()) return;
   fault.required("at", out.at, DurationField{reader});
   const int kinds = static_cast<int>(fault.has("crash")) + static_cast<int>(fault.has("migrate")) +
-                    static_cast<int>(fault.has("linkDown"));
+                    static_cast<int>(fault.has("linkDown")) +
+                    static_cast<int>(fault.has("linkLatency"));
   if (kinds != 1) {
     reader.error(where, path,
-                 "expected exactly one of crash: primary|backup-N, migrate: backup-N or "
-                 "linkDown: ZONE");
+                 "expected exactly one of crash: primary|backup-N, migrate: backup-N, "
+                 "linkDown: ZONE or linkLatency: ZONE");
     return;
   }
   const auto only_for = [&](std::string_view key, std::string_view kind) {
@@ -311,6 +311,7 @@ void parse_fault(Reader& reader, const YAML::Node& node, const SourceLocation& w
       reader.error(entry->second, fault.child_path(key), "applies only to " + std::string(kind));
     }
   };
+  if (!fault.has("linkLatency")) only_for("latency", "linkLatency");
   if (fault.has("crash")) {
     only_for("convergenceTimeout", "migrate");
     only_for("for", "linkDown");
@@ -333,6 +334,15 @@ void parse_fault(Reader& reader, const YAML::Node& node, const SourceLocation& w
                    DurationField{reader, std::chrono::milliseconds(1), std::chrono::hours(24)});
     return;
   }
+  if (fault.has("linkLatency")) {
+    only_for("convergenceTimeout", "migrate");
+    only_for("for", "linkDown");
+    out.kind = FaultKind::kLinkLatency;
+    fault.required("linkLatency", out.zone, NameField{reader});
+    fault.required("latency", out.latency,
+                   DurationField{reader, Duration::zero(), std::chrono::seconds(10)});
+    return;
+  }
   only_for("for", "linkDown");
   out.kind = FaultKind::kMigrate;
   if (const auto index = parse_backup_name(reader, fault, "migrate", backup_count)) {
@@ -344,10 +354,11 @@ void parse_fault(Reader& reader, const YAML::Node& node, const SourceLocation& w
 
 void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                 const std::filesystem::path& base_dir, Scenario& out) {
-  MappingReader spec(reader, node, "spec", where,
-                     {"duration", "sampleInterval", "seeds", "backups", "connectionsPerBackup",
-                      "failureTimeout", "electionWindow", "replicationDefaults", "candidates",
-                      "networks", "workloads", "configurations", "faults"});
+  MappingReader spec(
+      reader, node, "spec", where,
+      {"duration", "sampleInterval", "seeds", "backups", "connectionsPerBackup", "failureTimeout",
+       "electionWindow", "profileProbePeriod", "replicationDefaults", "candidates", "networks",
+       "workloads", "configurations", "faults"});
   if (!spec.valid()) return;
   spec.required("duration", out.duration,
                 DurationField{reader, std::chrono::milliseconds(1), std::chrono::hours(24 * 30)});
@@ -362,6 +373,8 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
 
   spec.optional("electionWindow", out.election_window,
                 DurationField{reader, std::chrono::milliseconds(1), std::chrono::minutes(10)});
+  spec.optional("profileProbePeriod", out.profile_probe_period,
+                DurationField{reader, std::chrono::milliseconds(100), std::chrono::hours(1)});
 
   std::set<std::string> zones;
   for_each_item(reader, spec, "candidates", false,
@@ -411,29 +424,32 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
                   check_unique(reader, names, configuration.name, at, path);
                   out.configurations.push_back(std::move(configuration));
                 });
-  for_each_item(reader, spec, "faults", false,
-                [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
-                  FaultSpec fault;
-                  parse_fault(reader, item, at, path, out.backup_count, fault);
-                  const bool known_zone =
-                      out.candidates.empty()
-                          ? fault.zone == "site-b"
-                          : std::any_of(out.candidates.begin(), out.candidates.end(),
-                                        [&fault](const CandidateSite& site) {
-                                          return site.zone == fault.zone;
-                                        });
-                  if (fault.kind == FaultKind::kLinkDown && !fault.zone.empty() && !known_zone) {
-                    reader.error(at, path + ".linkDown",
-                                 "no zone " + fault.zone +
-                                     (out.candidates.empty() ? " (without candidates the backups' "
-                                                               "zone is site-b)"
-                                                             : " among the candidates"));
-                  }
-                  if (fault.at >= out.duration) {
-                    reader.error(at, path + ".at", "expected a time before the end of the run");
-                  }
-                  out.faults.push_back(fault);
-                });
+  for_each_item(
+      reader, spec, "faults", false,
+      [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
+        FaultSpec fault;
+        parse_fault(reader, item, at, path, out.backup_count, fault);
+        const bool known_zone = out.candidates.empty()
+                                    ? fault.zone == "site-b"
+                                    : std::any_of(out.candidates.begin(), out.candidates.end(),
+                                                  [&fault](const CandidateSite& site) {
+                                                    return site.zone == fault.zone;
+                                                  });
+        const bool link_fault =
+            fault.kind == FaultKind::kLinkDown || fault.kind == FaultKind::kLinkLatency;
+        if (link_fault && !fault.zone.empty() && !known_zone) {
+          reader.error(at,
+                       path + (fault.kind == FaultKind::kLinkDown ? ".linkDown" : ".linkLatency"),
+                       "no zone " + fault.zone +
+                           (out.candidates.empty() ? " (without candidates the backups' "
+                                                     "zone is site-b)"
+                                                   : " among the candidates"));
+        }
+        if (fault.at >= out.duration) {
+          reader.error(at, path + ".at", "expected a time before the end of the run");
+        }
+        out.faults.push_back(fault);
+      });
   const std::size_t runs =
       out.networks.size() * out.workloads.size() * out.configurations.size() * out.seeds.size();
   if (runs > kMaxRuns) {

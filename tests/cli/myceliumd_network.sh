@@ -69,6 +69,27 @@ expect_post 2 "/services/register?service=payments&instance=a&service=b" "400 ba
 expect_post 2 "/services/register?service=pay\ments&instance=a" "400 bad query: parameter service: unexpected character"
 expect_post 3 "/services/deregister?service=orders&instance=orders-a" "409 another member owns this instance"
 expect_post 2 "/services/deregister?service=payments&instance=nope" "404 no such instance"
+# Round trips on request (POST /rtt, the core's RttProbe; every agent answers): what
+# `mycelium vm deploy` chooses backups by.
+expect_post 1 "/rtt?targets=9" "400 targets: node 9 is not one of the peers"
+expect_post 1 "/rtt?targets=1" "400 targets: node 1 is not one of the peers"
+expect_post 1 "/rtt?targets=2%2C2" "400 targets: expected 1 to 64 distinct node ids"
+expect_post 1 "/rtt?nodes=2" "400 unknown parameter nodes"
+expect_post 1 "/rtt?targets=2%2C3" '202 {"probing":[2,3]}'
+rtt_results() { get "${admin[0]}" /rtt | python3 -c 'import json, sys
+r = json.load(sys.stdin)
+if r["state"] == "done":
+    print(" ".join("%d:%.3f:%d" % (x["node"], x["rtt_ms"], x["answers"]) for x in r["results"]))'; }
+rtt_done() { [[ -n $(rtt_results) ]]; }
+wait_for "node 1 measures the round trips to nodes 2 and 3" 10 rtt_done
+read -r rtt_2 rtt_3 < <(rtt_results)
+for measured in "$rtt_2" "$rtt_3"; do
+  IFS=: read -r node ms answers <<<"$measured"
+  [[ $answers == 5 ]] || fail "node $node answered $answers of 5 probes"
+  python3 -c "import sys; sys.exit(0 if 0 < $ms < 50 else 1)" || fail "loopback round trip to node $node: $ms ms"
+done
+echo "myceliumd network: round trips from node 1 on loopback: ${rtt_2}, ${rtt_3} (node:ms:answers)"
+
 before_s=$(python3 -c 'import time; print(time.time())')
 expect_post 2 "/services/register?service=payments&instance=payments-b&port=9090" '201 {"health":"healthy"'
 expect_post 2 "/services/register?service=payments&instance=payments-b&port=9090" '200 {'

@@ -78,12 +78,15 @@ class FakeVm : public VmActuator {
   void resume() override { paused_ = false; }
   bool is_paused() const override { return paused_; }
   DirtyPages read_dirty_pages() override {
-    DirtyPages pages{page_size_bytes_, std::exchange(dirty_, {})};
+    DirtyPages pages{page_size_bytes_, std::exchange(dirty_, {}), read_cost};
     std::sort(pages.pages.begin(), pages.pages.end());
     pages.pages.erase(std::unique(pages.pages.begin(), pages.pages.end()), pages.pages.end());
     return pages;
   }
   std::uint64_t memory_bytes() const override { return memory_bytes_; }
+
+  // What each read reports it cost (a real host's scan time; zero by default, as in simulation).
+  Duration read_cost{};
 
   // The guest writes `page` (an index below memory_bytes / page_size_bytes); repeats are fine.
   void dirty(std::uint64_t page) {
@@ -306,6 +309,12 @@ class ManualNetwork {
   std::size_t size() const { return nodes_.size(); }
   TimePoint now() const { return now_; }
   Duration one_way_latency() const { return latency_; }
+  // Messages sent from now on take `one_way_latency` (a route that changed); those in flight
+  // keep theirs.
+  void set_one_way_latency(Duration one_way_latency) {
+    MYCELIUM_ASSERT(one_way_latency >= Duration::zero());
+    latency_ = one_way_latency;
+  }
   std::size_t in_flight() const { return in_flight_.size(); }
   std::uint64_t delivered() const { return delivered_; }
   std::uint64_t dropped() const { return dropped_; }

@@ -90,6 +90,9 @@ spec:
   rhizomorphConnections:
     targetCount: $((2 * (count - 1)))
 YAML
+# The crash run lets the primary apply the latency profile it measures (the migrate run keeps the
+# manifest's 128Mi buffer, which its migration needs: see the forecast).
+[[ $mode == crash ]] && echo "  latencyProfile: auto" >>"$work/vm.yaml"
 start_agents $(seq "$count")
 export MYCELIUM_AGENT=127.0.0.1:${admin[0]}
 members() { [[ $(get "${admin[0]}" /status | json_value members_live) == "$count" ]]; }
@@ -128,10 +131,19 @@ print("" if f is None else "%.0f MiB/s; %s" % (r / 2**20, f["reason"]))'
   forecast_known() { [[ -n $(forecast) ]]; }
   wait_for "node 1 measures the guest's dirty rate" 30 forecast_known
   echo "$label: dirty rate $(forecast)"
-  # ... and the round trip to its backup: loopback is a LAN.
-  profile=$(get "${admin[0]}" /vms | python3 -c 'import json, sys
+  # ... and the round trip to its backup (once the dirty rate is known): loopback is a LAN.
+  # spec.latencyProfile is off here: recommended, not applied.
+  latency_profile() {
+    get "${admin[0]}" /vms | python3 -c 'import json, sys
 p = json.load(sys.stdin)[0]["latency_profile"]
-print(p["profile"], "%.3f ms;" % p["smoothed_rtt_ms"], "recommended buffer", p["recommended"]["buffer_bytes"] >> 20, "MiB")')
+if p:
+    print(p["profile"], "%.3f ms;" % p["smoothed_rtt_ms"], "recommended buffer",
+          p["recommended"]["buffer_bytes"] >> 20, "MiB; applied:", p["applied"])'
+  }
+  profile_known() { [[ -n $(latency_profile) ]]; }
+  wait_for "node 1 measures the round trip to its backup" 30 profile_known
+  profile=$(latency_profile)
+  [[ $profile == *"applied: None" ]] || fail "node 1 applied a profile it was not asked to: $profile"
   [[ $profile == "lan "* ]] || fail "node 1's latency profile is not lan: $profile"
   echo "$label: latency profile $profile"
   "$mycelium" vm migrate "$vm" --to host-2 | tee "$work/migrate.out"
@@ -154,6 +166,30 @@ print(p["profile"], "%.3f ms;" % p["smoothed_rtt_ms"], "recommended buffer", p["
   blackout=$(grep -o 'blackout [0-9.]* ms' "$work/migrate.out")
   echo "$label: migrated; source's last count $source_last, target's first $first, 1 s later $later; $blackout"
 else
+  # spec.latencyProfile: auto: once the first dirty rate is known (~11 s), node 1 measures its
+  # backups (loopback: lan) and applies the profile, its interval no shorter than twice its
+  # typical read of the guest (scan-and-diff and the suspend around it: more than lan's 10 ms).
+  applied() {
+    get "${admin[0]}" /vms | python3 -c 'import json, sys
+v = json.load(sys.stdin)[0]
+p, r = v["latency_profile"], v["replication"]
+a = p and p["applied"]
+if a:
+    print(a["profile"], round(a["replication_interval_s"] * 1e3), a["buffer_bytes"] >> 20,
+          round(p["interval_floor_ms"]), round(r["replication_interval_s"] * 1e3),
+          r["buffer_bytes"] >> 20, round(r["read_cost_p90_s"] * 1e3, 1))'
+  }
+  profile_applied() { [[ -n $(applied) ]]; }
+  wait_for "node 1 applies a latency profile" 40 profile_applied
+  read -r profile interval_ms buffer_mib floor_ms running_ms running_mib read_ms < <(applied)
+  [[ $profile == lan ]] || fail "node 1 applied the $profile profile on loopback, not lan"
+  # Reading 128 MiB alone (scan-and-diff, ~190 ms/GiB) takes longer than lan's 10 ms.
+  [[ $interval_ms -gt 10 ]] ||
+    fail "applied interval $interval_ms ms: lan's 10 ms was not raised to the read floor ($floor_ms ms now)"
+  [[ $running_ms == "$interval_ms" && $running_mib == "$buffer_mib" ]] ||
+    fail "the primary runs at $running_ms ms / $running_mib MiB, not the applied $interval_ms / $buffer_mib"
+  echo "$label: latency profile lan applied: interval $interval_ms ms (floor now $floor_ms ms: reads' 90th percentile $read_ms ms), buffer $buffer_mib MiB"
+  sleep 2  # replication at the new settings
   before=$(counter 1)
   sleep 0.5
   crashed=$(date +%s.%N)

@@ -257,13 +257,16 @@ const std::vector<BadCase> kCases = {
      "  backupStrategy: {selectionCriteria: fastest}\n",
      {"bad.yaml:14:39: spec.backupStrategy.selectionCriteria: expected one of latency-optimized, "
       "bandwidth-optimized, zone-diverse, least-loaded, got \"fastest\""}},
+    {"unknown latency profile mode",
+     "  latencyProfile: lan\n",
+     {"bad.yaml:14:19: spec.latencyProfile: expected one of off, auto, got \"lan\""}},
     {"performance flag as a string",
      "  performanceConfig: {hugePages: \"true\"}\n",
      {"bad.yaml:14:34: spec.performanceConfig.hugePages: expected true or false, got \"true\""}},
     {"several errors at once",
      "  rhizomorphConnections: {targetCount: 0}\n  backupStrategy: {nodeCount: 99}\n  extra: 1\n",
      {"bad.yaml:16:3: spec.extra: unknown field; expected one of vmSpec, distributedRAM, "
-      "rhizomorphConnections, backupStrategy, performanceConfig",
+      "rhizomorphConnections, backupStrategy, performanceConfig, latencyProfile",
       "bad.yaml:14:40: spec.rhizomorphConnections.targetCount: expected an integer from 1 to 64, "
       "got \"0\"",
       "bad.yaml:15:31: spec.backupStrategy.nodeCount: expected an integer from 1 to 16, got "

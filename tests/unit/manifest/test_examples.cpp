@@ -124,3 +124,18 @@ TEST_CASE("a multi-document file yields one object per document, empty documents
   CHECK(kind_of(result.objects[1].object) == "EndophyteVM");
   CHECK(result.objects[1].where.line == 21);  // 19 lines, then "---"
 }
+
+TEST_CASE("spec.latencyProfile: auto is read, defaults to off, and round-trips",
+          "[manifest][examples]") {
+  const std::string file = "scenarios/examples/legacy-app-vm.yaml";
+  CHECK(load_one<EndophyteVM>(file).latency_profile == LatencyProfileMode::kOff);
+  const std::string text = read_source_file(file) + "  latencyProfile: auto\n";
+  const LoadResult result = load_manifests(text, file);
+  INFO(result.diagnostics.format());
+  REQUIRE(result.ok());
+  const auto& vm = std::get<EndophyteVM>(result.objects.front().object);
+  CHECK(vm.latency_profile == LatencyProfileMode::kAuto);
+  const LoadResult reparsed = load_manifests(to_yaml(result.objects.front().object), "c.yaml");
+  REQUIRE(reparsed.ok());
+  CHECK(std::get<EndophyteVM>(reparsed.objects.front().object) == vm);
+}

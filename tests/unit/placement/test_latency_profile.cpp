@@ -278,3 +278,31 @@ TEST_CASE("a measured dirty rate sizes the profile's buffer for that guest") {
         mycelium::placement::profile_parameters(mycelium::placement::LatencyProfile::kLan)
             .buffer_bytes);
 }
+
+TEST_CASE("a backend's interval floor raises the profile's interval and sizes the buffer for it") {
+  using namespace mycelium::placement;
+  using std::chrono::milliseconds;
+  const mycelium::manifest::DistributedRamConfig base;
+  // A real primary whose reads of a 128Mi guest take ~22 ms keeps no shorter interval than 45 ms:
+  // LAN's 10 ms becomes 45 ms, the buffer covers 45 + 2 ms at 512Mi/s x 2 = 48.1Mi -> 64Mi.
+  GuestFacts slow_reads;
+  slow_reads.min_replication_interval = milliseconds(45);
+  const ProfileSettings raised = apply_profile(LatencyProfile::kLan, base, slow_reads);
+  CHECK(raised.ram.replication_interval == milliseconds(45));
+  CHECK(raised.ram.buffer_bytes == 64ULL << 20);
+  CHECK(raised.ram.throttle_threshold == 0.6);  // the rest of the profile stands
+  bool explained = false;
+  for (const std::string& line : raised.rationale)
+    explained = explained || line.find("replicationInterval 45ms, raised") != std::string::npos;
+  CHECK(explained);
+  // A floor below the profile's interval changes nothing.
+  GuestFacts fast_reads;
+  fast_reads.min_replication_interval = milliseconds(5);
+  CHECK(apply_profile(LatencyProfile::kLan, base, fast_reads).ram ==
+        apply_profile(LatencyProfile::kLan, base).ram);
+  // The manifest's ceiling bounds the floor: never beyond 1 s.
+  GuestFacts very_slow;
+  very_slow.min_replication_interval = std::chrono::seconds(3);
+  CHECK(apply_profile(LatencyProfile::kWan, base, very_slow).ram.replication_interval ==
+        std::chrono::seconds(1));
+}

@@ -193,3 +193,40 @@ TEST_CASE("SimGrid message loss drops each message independently with the set pr
   CHECK(simulation.metrics(NodeId{0}).counter("messages_lost_total") == lost);
   CHECK_THROWS_AS(simulation.set_message_loss(1.5), std::invalid_argument);
 }
+
+TEST_CASE("SimGrid a link given a new latency delays what is sent after the change",
+          "[sim][faults]") {
+  // Flow model only: the datagram model's routes are fixed when the simulation is built.
+  Simulation simulation(uniform_platform(2, 2, 1.25e9), 1);  // zone-0: 0, 1; zone-1: 2, 3
+  std::vector<TimePoint> across;
+  std::vector<TimePoint> inside;
+  Environment& remote = simulation.node(NodeId{2});
+  Environment& local = simulation.node(NodeId{1});
+  remote.bind(kPort, [&](const Message&) { across.push_back(remote.now()); });
+  local.bind(kPort, [&](const Message&) { inside.push_back(local.now()); });
+  Environment& sender = simulation.node(NodeId{0});
+  sender.schedule_periodic(100ms, [&] {
+    sender.send(message_to(NodeId{2}, kPort, 8));
+    sender.send(message_to(NodeId{1}, kPort, 8));
+  });
+  simulation.schedule_fault(TimePoint(250ms), [&] {
+    simulation.set_zone_link_latency("zone-1", "zone-0", 30ms);  // either order names the link
+  });
+  simulation.run_until(TimePoint(500ms));
+  REQUIRE(across.size() == 4);  // sent at 100, 200, 300, 400 ms
+  REQUIRE(inside.size() == 4);
+  const Duration before = across[1] - TimePoint(200ms);
+  const Duration after = across[2] - TimePoint(300ms);
+  // The route's other links are unchanged: the whole difference is the new latency's.
+  const Duration old_latency = std::chrono::duration_cast<Duration>(
+      std::chrono::duration<double>(simulation.spec().profile("zone-0", "zone-1").latency_s));
+  const Duration change = after - before;
+  CHECK(std::chrono::abs(change - (30ms - old_latency)) < 1us);
+  CHECK(inside[2] - TimePoint(300ms) == inside[1] - TimePoint(200ms));  // the LAN is untouched
+  CHECK_THROWS_AS(simulation.set_zone_link_latency("zone-0", "zone-9", 1ms), std::invalid_argument);
+}
+
+TEST_CASE("SimGrid the datagram model refuses a link latency change", "[sim][faults]") {
+  Simulation simulation(uniform_platform(2, 1, 1.25e9), 1, NetworkModel::kDatagram);
+  CHECK_THROWS_AS(simulation.set_zone_link_latency("zone-0", "zone-1", 1ms), std::invalid_argument);
+}

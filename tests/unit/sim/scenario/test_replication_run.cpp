@@ -255,6 +255,41 @@ TEST_CASE("the latency profile follows the measured round trip to the chosen bac
   CHECK(run_labels(BackupSelection::kLeastLoaded, true) == "remote-1,remote-2 wan 1");
 }
 
+TEST_CASE("a route that turns intercontinental mid-run brings the WAN profile to the primary") {
+  const std::string text = testing::run_in_child_process([] {
+    Scenario scenario = single_backup_scenario(125e6, 1000);
+    scenario.duration = 30s;
+    scenario.profile_probe_period = 1s;
+    scenario.configurations[0].auto_latency_profile = true;
+    FaultSpec slower;
+    slower.kind = FaultKind::kLinkLatency;
+    slower.at = 5s;
+    slower.zone = "site-b";
+    slower.latency = 30ms;  // one way: round trips above 60 ms
+    scenario.faults = {slower};
+    const analysis::RunResult run = run_replication(scenario, expand_sweep(scenario).at(0));
+    std::ostringstream out;
+    out << run.labels.at("latency_profile") << " " << metric(run, "epochs_committed");
+    for (const auto& [kind, at] : run.events)
+      out << " " << kind << "@" << std::lround(at);
+    return out.str();
+  });
+  INFO(text);
+  std::istringstream in(text);
+  std::string deployed_profile;
+  double committed = 0.0;
+  in >> deployed_profile >> committed;
+  CHECK(deployed_profile == "lan");  // chosen at deployment from the first probe
+  std::vector<std::string> events;
+  for (std::string event; in >> event;)
+    events.push_back(event.substr(0, event.find('@')));
+  // The autopilot confirms LAN, then follows the route: medium once the smoothed RTT passes
+  // 2.5 ms, WAN once it passes 37.5 ms, each after three agreeing probes (1 s apart).
+  CHECK(events == std::vector<std::string>{"latency_profile_lan", "link_latency",
+                                           "latency_profile_medium", "latency_profile_wan"});
+  CHECK(committed > 100);  // replication went on throughout
+}
+
 TEST_CASE("a backup crash is survived and a partition longer than the timeout is reported") {
   const std::string text = testing::run_in_child_process([] {
     Scenario scenario = single_backup_scenario(125e6, 5000);

@@ -123,14 +123,14 @@ TEST_CASE("migration faults name a backup of the scenario") {
             .find("spec.faults[0].migrate: expected backup-1 .. backup-2, got backup-3") !=
         std::string::npos);
   CHECK(errors_of(kValidSpec + "  faults: [{at: 5s, migrate: backup-1, crash: primary}]\n")
-            .find("expected exactly one of crash: primary|backup-N, migrate: backup-N or "
-                  "linkDown: ZONE") != std::string::npos);
+            .find("expected exactly one of crash: primary|backup-N, migrate: backup-N, "
+                  "linkDown: ZONE or linkLatency: ZONE") != std::string::npos);
   CHECK(errors_of(kValidSpec + "  faults: [{at: 5s, crash: primary, convergenceTimeout: 1s}]\n")
             .find("convergenceTimeout: applies only to migrate") != std::string::npos);
 }
 
 TEST_CASE("every shipped scenario loads") {
-  for (const std::string name : {"throttling-curves", "migration", "placement"}) {
+  for (const std::string name : {"throttling-curves", "migration", "placement", "latency-change"}) {
     const std::string relative = std::string("scenarios/") + name + ".yaml";
     const std::string path = mycelium::testing::source_path(relative);
     const ScenarioLoad load = parse_scenario(mycelium::testing::read_source_file(relative), path,
@@ -216,6 +216,33 @@ TEST_CASE("backup crashes and link faults are read and checked") {
             .find("spec.faults[0].for: missing required field") != std::string::npos);
   CHECK(errors_of(kValidSpec + "  faults: [{at: 1s, crash: primary, for: 1s}]\n")
             .find("spec.faults[0].for: applies only to linkDown") != std::string::npos);
+}
+
+TEST_CASE("link latency changes and the profile probe period are read and checked") {
+  const ScenarioLoad load =
+      parse_scenario(kHeader + kValidSpec + "  profileProbePeriod: 2s\n" +
+                         "  faults: [{at: 3s, linkLatency: site-b, latency: 40ms}]\n",
+                     "s.yaml", ".");
+  INFO(load.diagnostics.format());
+  REQUIRE(load.scenario.has_value());
+  CHECK(load.scenario->profile_probe_period == std::chrono::seconds(2));
+  const FaultSpec& fault = load.scenario->faults.at(0);
+  CHECK(fault.kind == FaultKind::kLinkLatency);
+  CHECK(fault.zone == "site-b");
+  CHECK(fault.latency == std::chrono::milliseconds(40));
+
+  CHECK(errors_of(kValidSpec + "  faults: [{at: 1s, linkLatency: mars, latency: 1ms}]\n")
+            .find("spec.faults[0].linkLatency: no zone mars") != std::string::npos);
+  CHECK(errors_of(kValidSpec + "  faults: [{at: 1s, linkLatency: site-b}]\n")
+            .find("spec.faults[0].latency: missing required field") != std::string::npos);
+  CHECK(errors_of(kValidSpec + "  faults: [{at: 1s, linkLatency: site-b, latency: 11s}]\n")
+            .find("spec.faults[0].latency: expected") != std::string::npos);
+  CHECK(errors_of(kValidSpec + "  faults: [{at: 1s, crash: primary, latency: 1ms}]\n")
+            .find("spec.faults[0].latency: applies only to linkLatency") != std::string::npos);
+  CHECK(errors_of(kValidSpec + "  faults: [{at: 1s, linkLatency: site-b, latency: 1ms, for: 1s}]\n")
+            .find("spec.faults[0].for: applies only to linkDown") != std::string::npos);
+  CHECK(errors_of(kValidSpec + "  profileProbePeriod: 1ms\n")
+            .find("spec.profileProbePeriod: expected") != std::string::npos);
 }
 
 TEST_CASE("a configuration can start from an EndophyteVM manifest") {
