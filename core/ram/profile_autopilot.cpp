@@ -12,6 +12,7 @@ ProfileAutopilot::ProfileAutopilot(Environment& env, ReplicationPrimary& primary
   MYCELIUM_ASSERT(config_.probe_period > Duration::zero());
   MYCELIUM_ASSERT(config_.first_probe_delay >= Duration::zero());
   MYCELIUM_ASSERT(config_.read_cost_headroom >= 1.0);
+  MYCELIUM_ASSERT(config_.regrow_margin >= 1.0);
   config_.probe.targets = primary_.config().backups;
   probe_timer_ = env_.schedule_once(config_.first_probe_delay, [this] { start_probe(); });
 }
@@ -64,8 +65,14 @@ void ProfileAutopilot::apply_if_due() {
   const std::optional<placement::ProfileSettings> settings = recommended();
   if (!settings) return;
   const bool new_profile = !applied_ || applied_->profile != settings->profile;
-  const bool reads_too_slow = applied_ && interval_floor() > applied_->ram.replication_interval;
-  const bool guest_busier = applied_ && settings->ram.buffer_bytes > applied_->ram.buffer_bytes;
+  const auto beyond = [this](double wanted, double applied) {
+    return wanted > applied * config_.regrow_margin;
+  };
+  const bool reads_too_slow =
+      applied_ && beyond(static_cast<double>(interval_floor().count()),
+                         static_cast<double>(applied_->ram.replication_interval.count()));
+  const bool guest_busier = applied_ && beyond(static_cast<double>(settings->ram.buffer_bytes),
+                                               static_cast<double>(applied_->ram.buffer_bytes));
   if (!new_profile && !reads_too_slow && !guest_busier) return;
   if (std::string refusal = primary_.reconfigure(settings->ram); !refusal.empty()) {
     last_refusal_ = std::move(refusal);

@@ -424,7 +424,6 @@ class ReplicationRun {
     double intensity_sum = 0.0;
     std::size_t intensity_samples = 0;
     double paused_s = 0.0;
-
     for (const auto& sample : metrics.series("replication_lag_ms"))
       lag_ms.push_back(sample.value);
     for (const auto& sample : metrics.series("throttle_intensity_ratio")) {
