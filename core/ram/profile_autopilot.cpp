@@ -8,7 +8,11 @@ namespace mycelium::ram {
 
 ProfileAutopilot::ProfileAutopilot(Environment& env, ReplicationPrimary& primary,
                                    AutopilotConfig config)
-    : env_(env), primary_(primary), config_(std::move(config)), detector_(config_.detector) {
+    : env_(env),
+      primary_(primary),
+      config_(std::move(config)),
+      detector_(config_.detector),
+      applied_(config_.applied_at_start) {
   MYCELIUM_ASSERT(config_.probe_period > Duration::zero());
   MYCELIUM_ASSERT(config_.first_probe_delay >= Duration::zero());
   MYCELIUM_ASSERT(config_.read_cost_headroom >= 1.0);

@@ -59,6 +59,9 @@ struct AutopilotConfig {
   double regrow_margin = 1.25;
   // Called after each application (to log it); may be empty.
   std::function<void(const placement::ProfileSettings&)> on_applied;
+  // What the primary already runs with, if a profile chose it (the simulator applies one at
+  // deployment, from the probe that chose the backups): the same profile is not applied again.
+  std::optional<placement::ProfileSettings> applied_at_start;
 };
 
 class ProfileAutopilot {

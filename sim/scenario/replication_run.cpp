@@ -205,6 +205,7 @@ class ReplicationRun {
       const placement::ProfileSettings settings =
           placement::apply_profile(*profile_, config_.ram, run_.workload->spec.memory_bytes);
       config_.ram = settings.ram;
+      deployed_profile_ = settings;
       for (const std::string& line : settings.rationale) {
         placement_notes_ += "# profile: " + line + "\n";
       }
@@ -224,7 +225,8 @@ class ReplicationRun {
     for (std::size_t i = 0; i < backup_nodes.size(); ++i)
       start_monitor(i);
     primary_ = std::make_unique<ram::ReplicationPrimary>(simulation_.node(kPrimary), config_);
-    if (run_.configuration->auto_latency_profile) start_autopilot();
+    if (run_.configuration->auto_latency_profile)
+      autopilot_ = start_autopilot(kPrimary, *primary_, deployed_profile_);
     sampler_ = std::make_unique<RunSampler>(*guest_, *primary_, simulation_.metrics(kPrimary),
                                             deployed_at_);
     schedule_sample(deployed_at_ + scenario_.sample_interval);
@@ -232,10 +234,16 @@ class ReplicationRun {
 
   // latencyProfile: auto: the profile chosen at deployment stays under watch, as in myceliumd
   // (core/ram/profile_autopilot.hpp): the backups answer probes, and a route whose latency
-  // changes (a linkLatency fault) brings another profile, applied to the running primary.
-  void start_autopilot() {
-    for (NodeId node : config_.backups)
-      responders_.push_back(std::make_unique<placement::RttResponder>(simulation_.node(node)));
+  // changes (a linkLatency fault) brings another profile, applied to the running primary. The
+  // primary's node and every backup answer probes from the start, so a backup that takes over
+  // can be watched too.
+  std::unique_ptr<ram::ProfileAutopilot> start_autopilot(
+      NodeId node, ram::ReplicationPrimary& primary,
+      std::optional<placement::ProfileSettings> applied) {
+    if (responders_.empty()) {
+      for (NodeId backup : config_.backups)
+        responders_.push_back(std::make_unique<placement::RttResponder>(simulation_.node(backup)));
+    }
     ram::AutopilotConfig autopilot;
     autopilot.base = run_.configuration->ram;
     autopilot.guest_memory_bytes = run_.workload->spec.memory_bytes;
@@ -244,8 +252,8 @@ class ReplicationRun {
       result_.events.emplace_back("latency_profile_" + std::string(to_string(settings.profile)),
                                   to_seconds(simulation_.now()));
     };
-    autopilot_ =
-        std::make_unique<ram::ProfileAutopilot>(simulation_.node(kPrimary), *primary_, autopilot);
+    autopilot.applied_at_start = std::move(applied);
+    return std::make_unique<ram::ProfileAutopilot>(simulation_.node(node), primary, autopilot);
   }
 
   void start_monitor(std::size_t index) {
@@ -288,6 +296,7 @@ class ReplicationRun {
     simulation_.attach_vm(node, std::move(guest));
 
     ram::PrimaryConfig next = config_;
+    next.ram = primary_->config().ram;  // as the primary last ran: a profile may have changed it
     next.backups.clear();
     for (NodeId backup : config_.backups) {
       if (backup != node && !simulation_.is_crashed(backup)) next.backups.push_back(backup);
@@ -301,6 +310,10 @@ class ReplicationRun {
           std::make_unique<ram::ReplicationBackup>(simulation_.node(backup), node, next.stream));
     }
     successor_ = std::make_unique<ram::ReplicationPrimary>(simulation_.node(node), next);
+    // The new primary keeps following the route; it starts from the settings it inherited
+    // (next.ram), under the profile that chose them.
+    if (run_.configuration->auto_latency_profile)
+      successor_autopilot_ = start_autopilot(node, *successor_, last_applied_);
     sampler_->follow(*successor_guest_, successor_.get(), simulation_.metrics(node), progress_s);
   }
 
@@ -344,6 +357,7 @@ class ReplicationRun {
   void crash_primary() {
     if (crashed_at_) return;
     crashed_at_ = simulation_.now();
+    if (autopilot_) last_applied_ = autopilot_->applied();
     autopilot_.reset();  // it tuned the primary that is gone
     guest_->pause();     // its host is gone: the guest stops with it
     simulation_.crash_node(kPrimary);
@@ -527,6 +541,8 @@ class ReplicationRun {
   std::unique_ptr<placement::RttProbe> probe_;
   std::string placement_notes_;
   std::optional<placement::LatencyProfile> profile_;
+  std::optional<placement::ProfileSettings> deployed_profile_;  // latencyProfile: auto
+  std::optional<placement::ProfileSettings> last_applied_;      // by the primary's autopilot
   TimePoint deployed_at_{};
   SimulatedGuest* guest_ = nullptr;  // owned by the simulation once attached
   ram::PrimaryConfig config_;
@@ -539,6 +555,7 @@ class ReplicationRun {
   SimulatedGuest* successor_guest_ = nullptr;  // owned by the simulation
   std::vector<std::unique_ptr<ram::ReplicationBackup>> successor_backups_;
   std::unique_ptr<ram::ReplicationPrimary> successor_;
+  std::unique_ptr<ram::ProfileAutopilot> successor_autopilot_;  // after successor_
   std::optional<TimePoint> crashed_at_;
   std::optional<Promotion> promotion_;
   std::optional<ram::MigrationOutcome> migration_;

@@ -266,7 +266,10 @@ TEST_CASE("a route that turns intercontinental mid-run brings the WAN profile to
     slower.at = 5s;
     slower.zone = "site-b";
     slower.latency = 30ms;  // one way: round trips above 60 ms
-    scenario.faults = {slower};
+    FaultSpec crash;
+    crash.kind = FaultKind::kCrashPrimary;
+    crash.at = 25s;
+    scenario.faults = {slower, crash};
     const analysis::RunResult run = run_replication(scenario, expand_sweep(scenario).at(0));
     std::ostringstream out;
     out << run.labels.at("latency_profile") << " " << metric(run, "epochs_committed");
@@ -283,11 +286,14 @@ TEST_CASE("a route that turns intercontinental mid-run brings the WAN profile to
   std::vector<std::string> events;
   for (std::string event; in >> event;)
     events.push_back(event.substr(0, event.find('@')));
-  // The autopilot confirms LAN, then follows the route: medium once the smoothed RTT passes
-  // 2.5 ms, WAN once it passes 37.5 ms, each after three agreeing probes (1 s apart).
-  CHECK(events == std::vector<std::string>{"latency_profile_lan", "link_latency",
-                                           "latency_profile_medium", "latency_profile_wan"});
-  CHECK(committed > 100);  // replication went on throughout
+  // The autopilot starts from the deployment's LAN profile (its first probe agrees: nothing is
+  // applied again), then follows the route: medium once the smoothed RTT passes 2.5 ms, WAN once
+  // it passes 37.5 ms, each after three agreeing probes (1 s apart). The backup that takes over
+  // after the crash inherits the WAN settings and the profile: its own probes apply nothing.
+  CHECK(events == std::vector<std::string>{"link_latency", "latency_profile_medium",
+                                           "latency_profile_wan", "primary_crash", "failover",
+                                           "takeover"});
+  CHECK(committed > 100);  // replication went on
 }
 
 TEST_CASE("a backup crash is survived and a partition longer than the timeout is reported") {
