@@ -23,6 +23,7 @@
 #include <apps/mycelium/agent_client.hpp>
 #include <apps/mycelium/commands.hpp>
 #include <apps/mycelium/file_io.hpp>
+#include <core/fnv1a.hpp>
 #include <core/manifest/manifest.hpp>
 #include <core/placement/backup_selection.hpp>
 #include <real/agent/agent_config.hpp>
@@ -138,14 +139,12 @@ std::string describe(const VmHost& host) {
          (host.zone.empty() ? "" : ", zone " + host.zone) + ")";
 }
 
-// A stream id both ends agree on without asking anyone: from the VM's name (FNV-1a), never 0.
+// A stream id both ends agree on without asking anyone: from the VM's name (64-bit FNV-1a
+// folded to 32 bits), never 0.
 std::uint32_t stream_for(const std::string& name) {
-  std::uint32_t hash = 2166136261U;
-  for (const char c : name) {
-    hash ^= static_cast<std::uint8_t>(c);
-    hash *= 16777619U;
-  }
-  return hash == 0 ? 1 : hash;
+  const std::uint64_t hash = fnv1a_64(name);
+  const auto folded = static_cast<std::uint32_t>(hash ^ (hash >> 32));
+  return folded == 0 ? 1 : folded;
 }
 
 manifest::EndophyteVM read_vm_manifest(const std::string& file, std::string& text) {

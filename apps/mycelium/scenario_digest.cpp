@@ -4,38 +4,32 @@
 #include <string_view>
 
 #include <apps/mycelium/scenario_digest.hpp>
+#include <core/fnv1a.hpp>
 
 namespace mycelium::cli {
 
 namespace {
 
-// 64-bit FNV-1a (http://www.isthe.com/chongo/tech/comp/fnv/): stable across platforms and
-// builds, which std::hash is not; not cryptographic, and it need not be: it catches mistakes.
-class Fnv1a64 {
+// 64-bit FNV-1a (core/fnv1a.hpp) over length-prefixed pieces, so that ("ab", "c") and ("a",
+// "bc") differ; not cryptographic, and it need not be: it catches mistakes.
+class PieceHash {
  public:
-  void add(std::string_view bytes) {
-    for (const char c : bytes) {
-      hash_ ^= static_cast<unsigned char>(c);
-      hash_ *= 0x100000001b3ULL;
-    }
-  }
-  // A length-prefixed piece, so that ("ab", "c") and ("a", "bc") differ.
   void add_piece(std::string_view bytes) {
-    add(std::to_string(bytes.size()));
-    add(std::string_view(":", 1));
-    add(bytes);
+    hash_.bytes(std::to_string(bytes.size()));
+    hash_.bytes(std::string_view(":", 1));
+    hash_.bytes(bytes);
   }
-  std::uint64_t value() const { return hash_; }
+  std::uint64_t value() const { return hash_.value(); }
 
  private:
-  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+  Fnv1a64 hash_;
 };
 
 }  // namespace
 
 std::string scenario_digest(const std::string& scenario_text,
                             const std::vector<ScenarioReference>& references) {
-  Fnv1a64 hash;
+  PieceHash hash;
   hash.add_piece("mycelium scenario digest 1");  // a new layout of the stream changes this
   hash.add_piece(scenario_text);
   for (const ScenarioReference& reference : references) {

@@ -2,22 +2,9 @@
 
 #include <core/assert.hpp>
 #include <core/env/random_stream.hpp>
+#include <core/fnv1a.hpp>
 
 namespace mycelium {
-
-namespace {
-
-// FNV-1a, 64 bits: a stable hash of the purpose string (bytes, independent of char signedness).
-constexpr std::uint64_t fnv1a(std::string_view text) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (char c : text) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
-
-}  // namespace
 
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
@@ -48,7 +35,7 @@ RandomStream RandomStream::derive(std::uint64_t scenario_seed, NodeId node,
   std::uint64_t seed = splitmix64(mixer);
   mixer = seed ^ (static_cast<std::uint64_t>(node.value) * 0x9e3779b97f4a7c15ULL);
   seed = splitmix64(mixer);
-  mixer = seed ^ fnv1a(purpose);
+  mixer = seed ^ fnv1a_64(purpose);
   return RandomStream(splitmix64(mixer));
 }
 

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include <core/assert.hpp>
+#include <core/fnv1a.hpp>
 #include <core/spore/service_topology.hpp>
 
 namespace mycelium::spore {
@@ -42,23 +43,19 @@ bool same_fields(const ServiceInstanceRecord& record, const ServiceInstanceField
 // strings), so the digest is the same on every machine.
 class Fnv1a {
  public:
-  void byte(std::uint8_t value) {
-    hash_ ^= value;
-    hash_ *= 0x100000001b3ULL;
-  }
+  void byte(std::uint8_t value) { hash_.byte(value); }
   void u64(std::uint64_t value) {
     for (int shift = 0; shift < 64; shift += 8)
       byte(static_cast<std::uint8_t>(value >> shift));
   }
   void text(std::string_view value) {
     u64(value.size());
-    for (char c : value)
-      byte(static_cast<std::uint8_t>(c));
+    hash_.bytes(value);
   }
-  std::uint64_t value() const { return hash_; }
+  std::uint64_t value() const { return hash_.value(); }
 
  private:
-  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+  Fnv1a64 hash_;
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <core/env/random_stream.hpp>
+#include <core/fnv1a.hpp>
 
 using mycelium::NodeId;
 using mycelium::RandomStream;
@@ -197,4 +198,15 @@ TEST_CASE("shuffle is a permutation and depends on the seed", "[env][random]") {
   std::vector<int> one{42};
   a.shuffle(std::span(one));
   CHECK(one == std::vector<int>{42});
+}
+
+TEST_CASE("FNV-1a 64 matches the reference vectors") {
+  // From the FNV authors' test suite (http://www.isthe.com/chongo/tech/comp/fnv/).
+  STATIC_REQUIRE(mycelium::fnv1a_64("") == 0xcbf29ce484222325ULL);
+  STATIC_REQUIRE(mycelium::fnv1a_64("a") == 0xaf63dc4c8601ec8cULL);
+  STATIC_REQUIRE(mycelium::fnv1a_64("foobar") == 0x85944171f73967e8ULL);
+  // Bytes above 0x7f hash as unsigned, whatever the signedness of char.
+  mycelium::Fnv1a64 hash;
+  hash.byte(0xff);
+  CHECK(hash.value() == mycelium::fnv1a_64("\xff"));
 }
