@@ -87,4 +87,12 @@ int run_vm_status(const VmOptions& options);
 int run_vm_migrate(const VmOptions& options);
 int run_vm_delete(const VmOptions& options);
 
+// mycelium ssi analyze BINARY: SSI compatibility from a binary's imports (docs/ssi.md).
+struct SsiOptions {
+  std::string file;
+  bool json = false;
+  bool binary_only = false;  // not the libraries it loads
+};
+int run_ssi_analyze(const SsiOptions& options);
+
 }  // namespace mycelium::cli

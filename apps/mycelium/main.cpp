@@ -161,6 +161,18 @@ int run(int argc, char** argv) {
   vm_delete->add_option("name", vm.name, "The VM")->required();
   agent_option(vm_delete, "An agent to find the VM hosts through");
 
+  SsiOptions ssi;
+  CLI::App* ssi_command = app.add_subcommand(
+      "ssi", "Single System Image research: how an application fits each SSI model");
+  ssi_command->require_subcommand(1);
+  CLI::App* ssi_analyze = ssi_command->add_subcommand(
+      "analyze",
+      "SSI compatibility of a Linux ELF binary, from its imported symbols and libraries");
+  ssi_analyze->add_option("binary", ssi.file, "The executable or shared library")->required();
+  ssi_analyze->add_flag("--json", ssi.json, "JSON instead of tables");
+  ssi_analyze->add_flag("--binary-only", ssi.binary_only,
+                        "Only the binary's own imports, not those of the libraries it loads");
+
   CLI::App* version_command = app.add_subcommand(
       "version", "Print the version of mycelium and of the libraries it runs on");
 
@@ -200,6 +212,7 @@ int run(int argc, char** argv) {
   if (vm_status->parsed()) return run_vm_status(vm);
   if (vm_migrate->parsed()) return run_vm_migrate(vm);
   if (vm_delete->parsed()) return run_vm_delete(vm);
+  if (ssi_analyze->parsed()) return run_ssi_analyze(ssi);
   return kExitUserError;  // unreachable: require_subcommand(1)
 }
 

@@ -1,0 +1,188 @@
+// mycelium ssi analyze BINARY: the SSI compatibility of a Linux ELF binary, from its imports
+// (core/ssi/compatibility.hpp; docs/ssi.md).
+
+#include <cstdint>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <set>
+#include <span>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include <apps/mycelium/commands.hpp>
+#include <apps/mycelium/file_io.hpp>
+#include <core/ssi/compatibility.hpp>
+#include <core/ssi/elf_imports.hpp>
+
+namespace mycelium::cli {
+namespace {
+
+// Debian's largest binaries are tens of MiB; a GiB is not a program this reads.
+constexpr std::size_t kMaxBinaryBytes = std::size_t{1} << 30;
+
+std::string machine_name(std::uint16_t machine) {
+  switch (machine) {
+    case 62:
+      return "x86-64";
+    case 183:
+      return "aarch64";
+    case 243:
+      return "riscv64";
+    default:
+      return "machine " + std::to_string(machine);
+  }
+}
+
+// Where the dynamic loader looks by default for a machine's libraries (Debian's multiarch
+// folders first). RUNPATH, LD_LIBRARY_PATH and ld.so.cache are not read: a library found only
+// through them is reported as not found.
+std::vector<std::filesystem::path> library_folders(std::uint16_t machine) {
+  std::string triplet;
+  if (machine == 62) triplet = "x86_64-linux-gnu";
+  if (machine == 183) triplet = "aarch64-linux-gnu";
+  if (machine == 243) triplet = "riscv64-linux-gnu";
+  std::vector<std::filesystem::path> folders;
+  if (!triplet.empty()) {
+    folders.push_back("/lib/" + triplet);
+    folders.push_back("/usr/lib/" + triplet);
+  }
+  for (const char* folder : {"/lib64", "/usr/lib64", "/lib", "/usr/lib"})
+    folders.emplace_back(folder);
+  return folders;
+}
+
+struct LibraryClosure {
+  std::vector<ssi::ImportSource> sources;  // the binary first, then each library once
+  std::vector<std::string> not_found;
+};
+
+// The binary and every library it loads, directly or through other libraries (breadth first,
+// each once, at most kMaxLibraries): a library's habits are the process's.
+constexpr std::size_t kMaxLibraries = 512;
+LibraryClosure load_closure(const ssi::ElfImports& binary) {
+  LibraryClosure closure;
+  closure.sources.push_back({"", binary});
+  const std::vector<std::filesystem::path> folders = library_folders(binary.machine);
+  std::set<std::string> seen;
+  for (std::size_t next = 0; next < closure.sources.size(); ++next) {
+    const std::vector<std::string> needed = closure.sources[next].imports.needed;
+    for (const std::string& name : needed) {
+      if (!seen.insert(name).second || name.find('/') != std::string::npos) continue;
+      if (closure.sources.size() > kMaxLibraries) {
+        closure.not_found.push_back(name + " (beyond " + std::to_string(kMaxLibraries) +
+                                    " libraries)");
+        continue;
+      }
+      bool found = false;
+      for (const std::filesystem::path& folder : folders) {
+        std::error_code error;
+        const std::filesystem::path path = folder / name;
+        if (!std::filesystem::is_regular_file(path, error)) continue;
+        const std::string bytes = read_text_file(path.string(), kMaxBinaryBytes);
+        const auto parsed = ssi::read_elf_imports(std::span<const std::uint8_t>(
+            reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+        const auto* imports = std::get_if<ssi::ElfImports>(&parsed);
+        // Another machine's library of the same name (a multilib folder): keep looking.
+        if (!imports || imports->machine != binary.machine) continue;
+        closure.sources.push_back({name, *imports});
+        found = true;
+        break;
+      }
+      if (!found) closure.not_found.push_back(name);
+    }
+  }
+  return closure;
+}
+
+nlohmann::json model_json(const ssi::ModelVerdict& model) {
+  return {{"verdict", ssi::to_string(model.verdict)}, {"reasons", model.reasons}};
+}
+
+void print_table(const std::string& file, const ssi::ElfImports& imports,
+                 const LibraryClosure& closure, const ssi::CompatibilityReport& report) {
+  std::cout << file << ": 64-bit ELF, " << machine_name(imports.machine) << ", "
+            << (imports.dynamic ? "dynamically linked" : "static (no dynamic symbols)") << ", "
+            << imports.needed.size() << " libraries needed, " << imports.symbols.size()
+            << " symbols imported; " << closure.sources.size() - 1 << " libraries read with it";
+  if (!closure.not_found.empty()) {
+    std::cout << " (not found:";
+    for (const std::string& name : closure.not_found)
+      std::cout << " " << name;
+    std::cout << ")";
+  }
+  std::cout << "\n\n";
+  if (report.findings.empty()) {
+    std::cout << "no concern found in its imports\n";
+  } else {
+    std::cout << std::left << std::setw(18) << "concern"
+              << "evidence\n";
+    for (const ssi::Finding& finding : report.findings) {
+      std::cout << std::setw(18) << ssi::to_string(finding.concern);
+      for (std::size_t i = 0; i < finding.evidence.size(); ++i)
+        std::cout << (i ? ", " : "") << finding.evidence[i];
+      std::cout << "\n";
+    }
+  }
+  std::cout << "\n"
+            << std::setw(22) << "model" << std::setw(14) << "verdict"
+            << "reasons\n";
+  const auto model_rows = [](std::string_view name, const ssi::ModelVerdict& model) {
+    std::cout << std::setw(22) << name << std::setw(14) << ssi::to_string(model.verdict);
+    if (model.reasons.empty()) std::cout << "-";
+    for (std::size_t i = 0; i < model.reasons.size(); ++i)
+      std::cout << (i ? "\n" + std::string(36, ' ') : "") << model.reasons[i];
+    std::cout << "\n";
+  };
+  model_rows("lock-step", report.lock_step);
+  model_rows("asynchronous chunked", report.asynchronous_chunked);
+}
+
+}  // namespace
+
+int run_ssi_analyze(const SsiOptions& options) {
+  const std::string bytes = read_text_file(options.file, kMaxBinaryBytes);
+  const auto parsed = ssi::read_elf_imports(std::span<const std::uint8_t>(
+      reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  if (const std::string* problem = std::get_if<std::string>(&parsed)) {
+    throw UserError(options.file + ": " + *problem +
+                    "; ssi analyze reads 64-bit little-endian Linux ELF binaries");
+  }
+  const ssi::ElfImports& imports = std::get<ssi::ElfImports>(parsed);
+  if (!imports.dynamic) {
+    throw UserError(options.file +
+                    ": statically linked (no dynamic symbols): what it calls cannot be read from "
+                    "its imports, so there is no verdict");
+  }
+  LibraryClosure closure;
+  if (options.binary_only) {
+    closure.sources.push_back({"", imports});
+  } else {
+    closure = load_closure(imports);
+  }
+  const ssi::CompatibilityReport report = ssi::analyze(closure.sources);
+  if (options.json) {
+    nlohmann::json findings = nlohmann::json::object();
+    for (const ssi::Finding& finding : report.findings)
+      findings[std::string(ssi::to_string(finding.concern))] = finding.evidence;
+    const nlohmann::json out{{"file", options.file},
+                             {"machine", machine_name(imports.machine)},
+                             {"dynamic", imports.dynamic},
+                             {"needed", imports.needed},
+                             {"imported_symbols", imports.symbols.size()},
+                             {"libraries_read", closure.sources.size() - 1},
+                             {"libraries_not_found", closure.not_found},
+                             {"findings", findings},
+                             {"models",
+                              {{"lock-step", model_json(report.lock_step)},
+                               {"asynchronous-chunked", model_json(report.asynchronous_chunked)}}}};
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  print_table(options.file, imports, closure, report);
+  return 0;
+}
+
+}  // namespace mycelium::cli
