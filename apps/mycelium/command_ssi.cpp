@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include <apps/mycelium/commands.hpp>
 #include <apps/mycelium/file_io.hpp>
+#include <core/manifest/manifest.hpp>
 #include <core/ssi/compatibility.hpp>
 #include <core/ssi/elf_imports.hpp>
 
@@ -101,21 +103,27 @@ nlohmann::json model_json(const ssi::ModelVerdict& model) {
   return {{"verdict", ssi::to_string(model.verdict)}, {"reasons", model.reasons}};
 }
 
-void print_table(const std::string& file, const ssi::ElfImports& imports,
-                 const LibraryClosure& closure, const ssi::CompatibilityReport& report) {
-  std::cout << file << ": 64-bit ELF, " << machine_name(imports.machine) << ", "
-            << (imports.dynamic ? "dynamically linked" : "static (no dynamic symbols)") << ", "
-            << imports.needed.size() << " libraries needed, " << imports.symbols.size()
-            << " symbols imported; " << closure.sources.size() - 1 << " libraries read with it";
+// "FILE: 64-bit ELF, x86-64, ...": what was read.
+std::string binary_header(const std::string& file, const ssi::ElfImports& imports,
+                          const LibraryClosure& closure) {
+  std::string text = file + ": 64-bit ELF, " + machine_name(imports.machine) +
+                     ", dynamically linked, " + std::to_string(imports.needed.size()) +
+                     " libraries needed, " + std::to_string(imports.symbols.size()) +
+                     " symbols imported; " + std::to_string(closure.sources.size() - 1) +
+                     " libraries read with it";
   if (!closure.not_found.empty()) {
-    std::cout << " (not found:";
+    text += " (not found:";
     for (const std::string& name : closure.not_found)
-      std::cout << " " << name;
-    std::cout << ")";
+      text += " " + name;
+    text += ")";
   }
-  std::cout << "\n\n";
+  return text;
+}
+
+void print_table(const std::string& header, const ssi::CompatibilityReport& report) {
+  std::cout << std::left << header << "\n\n";
   if (report.findings.empty()) {
-    std::cout << "no concern found in its imports\n";
+    std::cout << "no concern found\n";
   } else {
     std::cout << std::left << std::setw(18) << "concern"
               << "evidence\n";
@@ -140,48 +148,95 @@ void print_table(const std::string& file, const ssi::ElfImports& imports,
   model_rows("asynchronous chunked", report.asynchronous_chunked);
 }
 
+// The one Application `text` (from `file`) holds; UserError with the located errors otherwise.
+manifest::Application read_application(const std::string& file, const std::string& text) {
+  const manifest::LoadResult loaded = manifest::load_manifests(text, file);
+  if (!loaded.ok()) {
+    throw UserError(loaded.diagnostics.format() +
+                    "\n(ssi analyze takes a 64-bit Linux ELF binary or an Application manifest)");
+  }
+  if (loaded.objects.size() != 1 ||
+      !std::holds_alternative<manifest::Application>(loaded.objects.front().object)) {
+    throw UserError(file +
+                    ": expected a 64-bit Linux ELF binary or exactly one document of kind "
+                    "Application");
+  }
+  return std::get<manifest::Application>(loaded.objects.front().object);
+}
+
+std::string application_header(const std::string& file, const manifest::Application& app) {
+  return file + ": Application " + app.metadata.name + " (" +
+         std::string(manifest::kArchitectureNames.name(app.architecture)) + ", " +
+         std::to_string(app.cpu_cores) + " CPU cores, " + std::to_string(app.ports.size()) +
+         " ports)";
+}
+
 }  // namespace
 
 int run_ssi_analyze(const SsiOptions& options) {
   const std::string bytes = read_text_file(options.file, kMaxBinaryBytes);
-  const auto parsed = ssi::read_elf_imports(std::span<const std::uint8_t>(
-      reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
-  if (const std::string* problem = std::get_if<std::string>(&parsed)) {
-    throw UserError(options.file + ": " + *problem +
-                    "; ssi analyze reads 64-bit little-endian Linux ELF binaries");
+  std::optional<manifest::Application> application;
+  if (!options.app_file.empty()) {
+    application =
+        read_application(options.app_file, read_text_file(options.app_file, kMaxInputBytes));
   }
-  const ssi::ElfImports& imports = std::get<ssi::ElfImports>(parsed);
-  if (!imports.dynamic) {
-    throw UserError(options.file +
-                    ": statically linked (no dynamic symbols): what it calls cannot be read from "
-                    "its imports, so there is no verdict");
-  }
+  std::string header;
   LibraryClosure closure;
-  if (options.binary_only) {
-    closure.sources.push_back({"", imports});
+  std::optional<ssi::ElfImports> binary;
+  if (bytes.starts_with("\x7f"
+                        "ELF")) {
+    auto parsed = ssi::read_elf_imports(std::span<const std::uint8_t>(
+        reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+    if (const std::string* problem = std::get_if<std::string>(&parsed)) {
+      throw UserError(options.file + ": " + *problem +
+                      "; ssi analyze reads 64-bit little-endian Linux ELF binaries");
+    }
+    binary = std::get<ssi::ElfImports>(std::move(parsed));
+    if (!binary->dynamic) {
+      throw UserError(options.file +
+                      ": statically linked (no dynamic symbols): what it calls cannot be read "
+                      "from its imports, so there is no verdict");
+    }
+    if (options.binary_only) {
+      closure.sources.push_back({"", *binary});
+    } else {
+      closure = load_closure(*binary);
+    }
+    header = binary_header(options.file, *binary, closure);
+    if (application) header += "\nwith " + application_header(options.app_file, *application);
   } else {
-    closure = load_closure(imports);
+    if (application) {
+      throw UserError(options.file + ": not an ELF binary; --app goes with a binary");
+    }
+    application = read_application(options.file, bytes);
+    header = application_header(options.file, *application) +
+             "\nfrom the description alone: give the binary too (ssi analyze BINARY --app " +
+             options.file + ") for what it imports";
   }
-  const ssi::CompatibilityReport report = ssi::analyze(closure.sources);
+  const ssi::CompatibilityReport report =
+      ssi::analyze(closure.sources, application ? &*application : nullptr);
   if (options.json) {
     nlohmann::json findings = nlohmann::json::object();
     for (const ssi::Finding& finding : report.findings)
       findings[std::string(ssi::to_string(finding.concern))] = finding.evidence;
-    const nlohmann::json out{{"file", options.file},
-                             {"machine", machine_name(imports.machine)},
-                             {"dynamic", imports.dynamic},
-                             {"needed", imports.needed},
-                             {"imported_symbols", imports.symbols.size()},
-                             {"libraries_read", closure.sources.size() - 1},
-                             {"libraries_not_found", closure.not_found},
-                             {"findings", findings},
-                             {"models",
-                              {{"lock-step", model_json(report.lock_step)},
-                               {"asynchronous-chunked", model_json(report.asynchronous_chunked)}}}};
+    nlohmann::json out{{"file", options.file},
+                       {"application", application ? nlohmann::json(application->metadata.name)
+                                                   : nlohmann::json()},
+                       {"findings", findings},
+                       {"models",
+                        {{"lock-step", model_json(report.lock_step)},
+                         {"asynchronous-chunked", model_json(report.asynchronous_chunked)}}}};
+    if (binary) {
+      out["machine"] = machine_name(binary->machine);
+      out["needed"] = binary->needed;
+      out["imported_symbols"] = binary->symbols.size();
+      out["libraries_read"] = closure.sources.size() - 1;
+      out["libraries_not_found"] = closure.not_found;
+    }
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  print_table(options.file, imports, closure, report);
+  print_table(header, report);
   return 0;
 }
 

@@ -89,7 +89,8 @@ int run_vm_delete(const VmOptions& options);
 
 // mycelium ssi analyze BINARY: SSI compatibility from a binary's imports (docs/ssi.md).
 struct SsiOptions {
-  std::string file;
+  std::string file;      // an ELF binary, or an Application manifest
+  std::string app_file;  // --app: the Application the binary belongs to
   bool json = false;
   bool binary_only = false;  // not the libraries it loads
 };

@@ -167,8 +167,13 @@ int run(int argc, char** argv) {
   ssi_command->require_subcommand(1);
   CLI::App* ssi_analyze = ssi_command->add_subcommand(
       "analyze",
-      "SSI compatibility of a Linux ELF binary, from its imported symbols and libraries");
-  ssi_analyze->add_option("binary", ssi.file, "The executable or shared library")->required();
+      "SSI compatibility of a Linux ELF binary (its imports) and/or an Application description");
+  ssi_analyze
+      ->add_option("target", ssi.file,
+                   "A Linux ELF executable or shared library, or an Application manifest")
+      ->required();
+  ssi_analyze->add_option("--app", ssi.app_file,
+                          "The Application manifest the binary belongs to: its hints count too");
   ssi_analyze->add_flag("--json", ssi.json, "JSON instead of tables");
   ssi_analyze->add_flag("--binary-only", ssi.binary_only,
                         "Only the binary's own imports, not those of the libraries it loads");

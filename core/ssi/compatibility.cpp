@@ -104,6 +104,8 @@ std::string_view to_string(Concern concern) {
       return "signals";
     case Concern::kNetwork:
       return "network";
+    case Concern::kNativelyDistributed:
+      return "natively-distributed";
   }
   return "?";
 }
@@ -124,7 +126,35 @@ CompatibilityReport analyze(const ElfImports& imports) {
   return analyze(std::vector<ImportSource>{{"", imports}});
 }
 
-CompatibilityReport analyze(const std::vector<ImportSource>& sources) {
+namespace {
+
+// What an Application description says, as evidence for the concerns it bears on.
+void add_hints(const manifest::Application& application, std::vector<Finding>& findings) {
+  const auto add = [&findings](Concern concern, std::string evidence) {
+    for (Finding& found : findings) {
+      if (found.concern == concern) {
+        found.evidence.push_back(std::move(evidence));
+        return;
+      }
+    }
+    findings.push_back(Finding{concern, {std::move(evidence)}});
+  };
+  // cpuCores is not a hint: it sizes the application (2 by default) and says nothing of threads.
+  const std::string from = " in Application " + application.metadata.name;
+  if (!application.ports.empty()) {
+    std::string ports;
+    for (const std::uint16_t port : application.ports)
+      ports += (ports.empty() ? "" : "/") + std::to_string(port);
+    add(Concern::kNetwork, "ports " + ports + from);
+  }
+  if (application.architecture == manifest::Architecture::kNativelyDistributed)
+    add(Concern::kNativelyDistributed, "architecture natively-distributed" + from);
+}
+
+}  // namespace
+
+CompatibilityReport analyze(const std::vector<ImportSource>& sources,
+                            const manifest::Application* application) {
   CompatibilityReport report;
   for (const Rule& rule : rules()) {
     Finding found{rule.concern, {}};
@@ -153,11 +183,14 @@ CompatibilityReport analyze(const std::vector<ImportSource>& sources) {
                          found.evidence.end());
     report.findings.push_back(std::move(found));
   }
+  if (application) add_hints(*application, report.findings);
   std::sort(report.findings.begin(), report.findings.end(),
             [](const Finding& a, const Finding& b) { return a.concern < b.concern; });
   report.lock_step =
       judge(report.findings,
             {
+                {Concern::kNativelyDistributed, Verdict::kNotSuitable,
+                 "it runs as its own cluster already: SSI would hide the nodes it manages"},
                 {Concern::kThreads, Verdict::kNotSuitable,
                  "threads interleave differently on every replica"},
                 {Concern::kSharedMemory, Verdict::kNotSuitable,
@@ -179,6 +212,8 @@ CompatibilityReport analyze(const std::vector<ImportSource>& sources) {
   report.asynchronous_chunked = judge(
       report.findings,
       {
+          {Concern::kNativelyDistributed, Verdict::kNotSuitable,
+           "it runs as its own cluster already: SSI would hide the nodes it manages"},
           {Concern::kSharedMemory, Verdict::kNotSuitable,
            "chunks on different nodes cannot share memory"},
           {Concern::kDevices, Verdict::kNotSuitable, "a device belongs to one host"},

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include <core/manifest/application.hpp>
 #include <core/ssi/elf_imports.hpp>
 
 namespace mycelium::ssi {
@@ -34,6 +35,7 @@ enum class Concern {
   kIoctl,  // ioctl: terminals mostly, devices sometimes
   kSignals,
   kNetwork,
+  kNativelyDistributed,  // an Application that already runs as its own cluster
 };
 std::string_view to_string(Concern concern);  // "threads", "shared-memory", ...
 
@@ -64,8 +66,12 @@ struct ImportSource {
   ElfImports imports;
 };
 
-// Over the binary and the libraries it loads: a library's habits are the process's.
-CompatibilityReport analyze(const std::vector<ImportSource>& sources);
+// Over the binary and the libraries it loads: a library's habits are the process's. With an
+// Application description, its hints count too: ports (it serves the network), a natively
+// distributed architecture (it needs no SSI: it runs as its own cluster, an EndomyceteService).
+// `sources` may be empty (the description alone).
+CompatibilityReport analyze(const std::vector<ImportSource>& sources,
+                            const manifest::Application* application = nullptr);
 CompatibilityReport analyze(const ElfImports& imports);  // the binary alone
 
 }  // namespace mycelium::ssi

@@ -88,3 +88,28 @@ TEST_CASE("what the libraries import counts, named by library, and the worst rea
   CHECK(report.lock_step.reasons[0].starts_with("threads (pthread_create in libworker.so.2)"));
   CHECK(report.lock_step.reasons[1].starts_with("wall-clock (clock_gettime, +1)"));
 }
+
+TEST_CASE("an Application's hints count: ports are network, natively distributed needs no SSI") {
+  mycelium::manifest::Application application;
+  application.metadata.name = "kv";
+  application.ports = {7000, 7001};
+  application.cpu_cores = 8;  // sizing, not a hint of threads
+
+  CompatibilityReport report = analyze(std::vector<ImportSource>{}, &application);
+  REQUIRE(report.findings.size() == 1);
+  CHECK(report.findings[0].concern == Concern::kNetwork);
+  CHECK(report.findings[0].evidence ==
+        std::vector<std::string>{"ports 7000/7001 in Application kv"});
+  CHECK(report.lock_step.verdict == Verdict::kCostly);
+
+  application.architecture = mycelium::manifest::Architecture::kNativelyDistributed;
+  report = analyze(std::vector<ImportSource>{{"", importing({"accept"})}}, &application);
+  REQUIRE(report.findings.size() == 2);
+  CHECK(report.findings[0].evidence ==
+        std::vector<std::string>{"accept", "ports 7000/7001 in Application kv"});
+  CHECK(report.findings[1].concern == Concern::kNativelyDistributed);
+  CHECK(report.lock_step.verdict == Verdict::kNotSuitable);
+  CHECK(report.asynchronous_chunked.verdict == Verdict::kNotSuitable);
+  CHECK(report.lock_step.reasons[0].starts_with(
+      "natively-distributed (architecture natively-distributed in Application kv)"));
+}
