@@ -3,6 +3,7 @@
 // .dynsym (null symbol, then the given symbols) and a .dynamic (DT_NEEDED entries, DT_NULL). Each
 // part can be broken on purpose through the public fields before build().
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,9 +38,11 @@ struct ElfBuilder {
       strtab.insert(strtab.end(), library.begin(), library.end());
       strtab.push_back(0);
     }
-    std::vector<std::uint8_t> out(64, 0);
-    const std::uint64_t strtab_offset = out.size();
-    out.insert(out.end(), strtab.begin(), strtab.end());
+    // Grown by resize and filled in place: GCC 12 at -O2 warns (wrongly) about vector::insert
+    // into a vector that was just sized.
+    std::vector<std::uint8_t> out(64 + strtab.size(), 0);
+    const std::uint64_t strtab_offset = 64;
+    std::copy(strtab.begin(), strtab.end(), out.begin() + 64);
     const std::uint64_t dynsym_offset = out.size();
     out.resize(out.size() + 24 * (symbols.size() + 1), 0);
     for (std::size_t i = 0; i < symbols.size(); ++i) {
