@@ -72,7 +72,11 @@ LibraryClosure load_closure(const ssi::ElfImports& binary) {
   for (std::size_t next = 0; next < closure.sources.size(); ++next) {
     const std::vector<std::string> needed = closure.sources[next].imports.needed;
     for (const std::string& name : needed) {
-      if (!seen.insert(name).second || name.find('/') != std::string::npos) continue;
+      if (!seen.insert(name).second) continue;
+      if (name.find('/') != std::string::npos) {
+        closure.not_found.push_back(name + " (a path: not followed)");
+        continue;
+      }
       if (closure.sources.size() > kMaxLibraries) {
         closure.not_found.push_back(name + " (beyond " + std::to_string(kMaxLibraries) +
                                     " libraries)");
@@ -83,7 +87,12 @@ LibraryClosure load_closure(const ssi::ElfImports& binary) {
         std::error_code error;
         const std::filesystem::path path = folder / name;
         if (!std::filesystem::is_regular_file(path, error)) continue;
-        const std::string bytes = read_text_file(path.string(), kMaxBinaryBytes);
+        std::string bytes;
+        try {
+          bytes = read_text_file(path.string(), kMaxBinaryBytes);
+        } catch (const UserError&) {
+          continue;  // unreadable here (permissions): another folder may have it, else not found
+        }
         const auto parsed = ssi::read_elf_imports(std::span<const std::uint8_t>(
             reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
         const auto* imports = std::get_if<ssi::ElfImports>(&parsed);
