@@ -84,17 +84,11 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
     vms_ = std::make_unique<VmService>(io, *env_, config_, log_);
     advertise_vm_host();
   }
-  rtt_ = std::make_unique<RttService>(
-      *env_,
-      [this](NodeId node) {
-        return std::any_of(config_.peers.begin(), config_.peers.end(),
-                           [node](const AgentPeer& peer) { return peer.node == node; });
-      },
-      [this]() -> std::string {
-        if (vms_ && vms_->probes_backups())
-          return "this agent's VM primary measures its backups (GET /vms: latency_profile)";
-        return {};
-      });
+  rtt_ = std::make_unique<RttService>(*env_, config_, [this]() -> std::string {
+    if (vms_ && vms_->probes_backups())
+      return "this agent's VM primary measures its backups (GET /vms: latency_profile)";
+    return {};
+  });
   if (config_.admin) {
     admin_ = std::make_unique<AdminServer>(
         io,

@@ -149,9 +149,7 @@ void parse_seeds(Reader& reader, const MappingReader& spec, AgentConfig& out) {
   std::vector<NodeId> parsed;
   if (!spec.optional("seeds", parsed, ListField<NodeIdField>{{reader}})) return;
   for (std::size_t i = 0; i < parsed.size(); ++i) {
-    const bool known = std::any_of(out.peers.begin(), out.peers.end(),
-                                   [&](const AgentPeer& peer) { return peer.node == parsed[i]; });
-    if (!known) {
+    if (!is_peer(out, parsed[i])) {
       reader.error(reader.location(seeds->first[i], seeds->second),
                    "spec.seeds[" + std::to_string(i) + "]",
                    "node " + std::to_string(parsed[i].value) + " is not one of spec.peers");
@@ -245,11 +243,6 @@ void parse_services(Reader& reader, const MappingReader& spec, AgentConfig& out)
     }
     if (ok) out.services.push_back(std::move(instance));
   }
-}
-
-bool is_peer(const AgentConfig& config, NodeId node) {
-  return std::any_of(config.peers.begin(), config.peers.end(),
-                     [node](const AgentPeer& peer) { return peer.node == node; });
 }
 
 void parse_replication(Reader& reader, const MappingReader& spec, AgentConfig& out) {
@@ -426,6 +419,11 @@ void parse_emulation(Reader& reader, const MappingReader& spec, AgentConfig& out
 }
 
 }  // namespace
+
+bool is_peer(const AgentConfig& config, NodeId node) {
+  return std::any_of(config.peers.begin(), config.peers.end(),
+                     [node](const AgentPeer& peer) { return peer.node == node; });
+}
 
 const VmImage* find_image(const AgentVmHost& host, const std::string& name) {
   const auto found = std::find_if(host.images.begin(), host.images.end(),

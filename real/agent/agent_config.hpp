@@ -99,6 +99,9 @@ struct AgentConfig {
   double emulated_loss = 0.0;
 };
 
+// Whether `node` is one of spec.peers.
+bool is_peer(const AgentConfig& config, NodeId node);
+
 struct AgentConfigLoad {
   std::optional<AgentConfig> config;  // set only when there were no errors
   manifest::Diagnostics diagnostics;

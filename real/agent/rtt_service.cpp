@@ -5,9 +5,9 @@
 
 namespace mycelium::real {
 
-RttService::RttService(AsioEnvironment& env, std::function<bool(NodeId)> is_peer,
+RttService::RttService(AsioEnvironment& env, const AgentConfig& config,
                        std::function<std::string()> busy)
-    : env_(env), is_peer_(std::move(is_peer)), busy_(std::move(busy)), responder_(env) {}
+    : env_(env), config_(config), busy_(std::move(busy)), responder_(env) {}
 
 RttService::~RttService() {
   env_.cancel_timer(release_timer_);
@@ -29,7 +29,7 @@ HttpResponse RttService::start(std::string_view query) {
   placement::RttProbeConfig config;
   for (const std::uint32_t id : *ids) {
     const NodeId node{id};
-    if (node == env_.self() || !is_peer_(node)) {
+    if (node == env_.self() || !is_peer(config_, node)) {
       return text_response(400, "targets: node " + std::to_string(id) + " is not one of the peers");
     }
     config.targets.push_back(node);

@@ -16,16 +16,16 @@
 
 #include <core/placement/rtt_probe.hpp>
 #include <real/agent/admin_server.hpp>
+#include <real/agent/agent_config.hpp>
 #include <real/env/asio_environment.hpp>
 
 namespace mycelium::real {
 
 class RttService {
  public:
-  // `is_peer(node)`: whether `node` may be probed. `busy()`: why probing is not possible now
-  // (another part of the agent probes), or empty.
-  RttService(AsioEnvironment& env, std::function<bool(NodeId)> is_peer,
-             std::function<std::string()> busy);
+  // Probes only `config`'s peers (it must outlive the service). `busy()`: why probing is not
+  // possible now (another part of the agent probes), or empty.
+  RttService(AsioEnvironment& env, const AgentConfig& config, std::function<std::string()> busy);
   ~RttService();
   RttService(const RttService&) = delete;
   RttService& operator=(const RttService&) = delete;
@@ -37,7 +37,7 @@ class RttService {
   static constexpr std::size_t kMaxTargets = 64;
 
   AsioEnvironment& env_;
-  std::function<bool(NodeId)> is_peer_;
+  const AgentConfig& config_;
   std::function<std::string()> busy_;
   placement::RttResponder responder_;
   std::unique_ptr<placement::RttProbe> probe_;

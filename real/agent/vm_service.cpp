@@ -82,16 +82,12 @@ HttpResponse VmService::deploy(std::string_view query, std::string_view manifest
     if (!node) return text_response(400, "primary: expected a node id");
     primary = NodeId{*node};
   }
-  const auto is_peer = [&](NodeId node) {
-    return std::any_of(config_.peers.begin(), config_.peers.end(),
-                       [node](const AgentPeer& peer) { return peer.node == node; });
-  };
-  if (standby && (primary == env_.self() || !is_peer(primary)))
+  if (standby && (primary == env_.self() || !is_peer(config_, primary)))
     return text_response(
         400, "primary: node " + std::to_string(primary.value) + " is not one of the peers");
   for (const NodeId backup : backups) {
     if (backup == primary) return text_response(400, "backups: the primary cannot be a backup");
-    if (backup != env_.self() && !is_peer(backup))
+    if (backup != env_.self() && !is_peer(config_, backup))
       return text_response(
           400, "backups: node " + std::to_string(backup.value) + " is not one of the peers");
   }

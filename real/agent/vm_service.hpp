@@ -35,7 +35,6 @@
 #include <core/manifest/endophyte_vm.hpp>
 #include <core/placement/latency_profile.hpp>
 #include <core/placement/migration_forecast.hpp>
-#include <core/placement/rtt_probe.hpp>
 #include <core/ram/profile_autopilot.hpp>
 #include <real/agent/admin_server.hpp>
 #include <real/agent/agent_config.hpp>
