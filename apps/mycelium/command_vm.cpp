@@ -170,6 +170,14 @@ void roll_back(const std::vector<const VmHost*>& made, const std::string& name) 
   }
 }
 
+// "2%2C3": node ids separated by commas, escaped for a query (the agent's parser is strict).
+std::string node_list(const std::vector<std::uint32_t>& nodes) {
+  std::string list;
+  for (const std::uint32_t node : nodes)
+    list += (list.empty() ? "" : "%2C") + std::to_string(node);
+  return list;
+}
+
 // The round trip from `primary` to each of `targets`, measured by the primary's agent (POST
 // /rtt, the core's RttProbe: 5 pings each), nullopt for a node that did not answer. Empty, with
 // a warning, when the agent cannot measure: the selection then falls back to node order.
@@ -177,16 +185,14 @@ std::map<std::uint32_t, std::optional<Duration>> measure_round_trips(
     const VmHost& primary, const std::vector<std::uint32_t>& targets) {
   std::map<std::uint32_t, std::optional<Duration>> measured;
   if (targets.empty()) return measured;
-  std::string list;
-  for (const std::uint32_t node : targets)
-    list += (list.empty() ? "" : "%2C") + std::to_string(node);
   const auto warn = [&](const std::string& why) {
     std::cerr << "mycelium vm deploy: no round trips from " << describe(primary) << " (" << why
               << "): latency criteria fall back to node order\n";
     return std::map<std::uint32_t, std::optional<Duration>>{};
   };
   try {
-    const AgentReply started = agent_request(primary.admin, "POST", "/rtt?targets=" + list);
+    const AgentReply started =
+        agent_request(primary.admin, "POST", "/rtt?targets=" + node_list(targets));
     if (started.status != 202) return warn(std::to_string(started.status) + " " + started.body);
     // The probe takes 5 x 20 ms, or 1 s more while a target does not answer.
     const Clock::time_point deadline = Clock::now() + std::chrono::seconds(5);
@@ -284,14 +290,6 @@ std::vector<const VmHost*> choose_backups(const Cluster& cluster, const VmHost& 
   return chosen;
 }
 
-// "2%2C3": node ids separated by commas, escaped for a query (the agent's parser is strict).
-std::string node_list(const std::vector<const VmHost*>& hosts) {
-  std::string list;
-  for (const VmHost* host : hosts)
-    list += (list.empty() ? "" : "%2C") + std::to_string(host->node);
-  return list;
-}
-
 // An agent's answer, for a message: status and body without its final newline.
 std::string answer_text(const AgentReply& reply) {
   std::string body = reply.body;
@@ -312,7 +310,10 @@ int run_vm_deploy(const VmOptions& options) {
   const VmHost& primary = *cluster.find(cluster.asked_node);
   const std::vector<const VmHost*> backups = choose_backups(cluster, primary, vm, options);
   const std::uint32_t stream = stream_for(name);
-  const std::string backup_list = node_list(backups);
+  std::vector<std::uint32_t> backup_ids;
+  for (const VmHost* backup : backups)
+    backup_ids.push_back(backup->node);
+  const std::string backup_list = node_list(backup_ids);
   const auto limit = std::chrono::seconds(options.timeout_s);
   std::cout << "deploying " << name << " (" << (vm.vm_spec.memory_bytes >> 20) << " MiB, "
             << vm.vm_spec.cpu_cores << " vCPUs) on " << describe(primary) << ", backups:";
