@@ -9,6 +9,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include <nlohmann/json.hpp>
@@ -25,31 +26,37 @@ namespace {
 // Debian's largest binaries are tens of MiB; a GiB is not a program this reads.
 constexpr std::size_t kMaxBinaryBytes = std::size_t{1} << 30;
 
-std::string machine_name(std::uint16_t machine) {
-  switch (machine) {
-    case 62:
-      return "x86-64";
-    case 183:
-      return "aarch64";
-    case 243:
-      return "riscv64";
-    default:
-      return "machine " + std::to_string(machine);
+// The machines Debian ships 64-bit little-endian binaries for: e_machine, name, multiarch
+// triplet.
+struct Machine {
+  std::uint16_t id;
+  std::string_view name;
+  std::string_view triplet;
+};
+constexpr Machine kMachines[] = {{62, "x86-64", "x86_64-linux-gnu"},
+                                 {183, "aarch64", "aarch64-linux-gnu"},
+                                 {243, "riscv64", "riscv64-linux-gnu"}};
+
+const Machine* known_machine(std::uint16_t id) {
+  for (const Machine& machine : kMachines) {
+    if (machine.id == id) return &machine;
   }
+  return nullptr;
+}
+
+std::string machine_name(std::uint16_t id) {
+  const Machine* machine = known_machine(id);
+  return machine ? std::string(machine->name) : "machine " + std::to_string(id);
 }
 
 // Where the dynamic loader looks by default for a machine's libraries (Debian's multiarch
 // folders first). RUNPATH, LD_LIBRARY_PATH and ld.so.cache are not read: a library found only
 // through them is reported as not found.
-std::vector<std::filesystem::path> library_folders(std::uint16_t machine) {
-  std::string triplet;
-  if (machine == 62) triplet = "x86_64-linux-gnu";
-  if (machine == 183) triplet = "aarch64-linux-gnu";
-  if (machine == 243) triplet = "riscv64-linux-gnu";
+std::vector<std::filesystem::path> library_folders(std::uint16_t id) {
   std::vector<std::filesystem::path> folders;
-  if (!triplet.empty()) {
-    folders.push_back("/lib/" + triplet);
-    folders.push_back("/usr/lib/" + triplet);
+  if (const Machine* machine = known_machine(id)) {
+    folders.push_back("/lib/" + std::string(machine->triplet));
+    folders.push_back("/usr/lib/" + std::string(machine->triplet));
   }
   for (const char* folder : {"/lib64", "/usr/lib64", "/lib", "/usr/lib"})
     folders.emplace_back(folder);
