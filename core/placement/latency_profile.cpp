@@ -125,13 +125,7 @@ ProfileSettings apply_profile(LatencyProfile profile, const manifest::Distribute
 
 ProfileSettings apply_profile(LatencyProfile profile, const manifest::DistributedRamConfig& base,
                               std::uint64_t guest_memory_bytes) {
-  return apply_profile(profile, base, guest_memory_bytes, std::nullopt);
-}
-
-ProfileSettings apply_profile(LatencyProfile profile, const manifest::DistributedRamConfig& base,
-                              std::uint64_t guest_memory_bytes,
-                              const std::optional<MeasuredDirtyRate>& measured) {
-  return apply_profile(profile, base, GuestFacts{guest_memory_bytes, measured, Duration::zero()});
+  return apply_profile(profile, base, GuestFacts{guest_memory_bytes, std::nullopt, {}});
 }
 
 ProfileSettings apply_profile(LatencyProfile profile, const manifest::DistributedRamConfig& base,

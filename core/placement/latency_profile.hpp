@@ -95,14 +95,10 @@ ProfileSettings apply_profile(LatencyProfile profile, const manifest::Distribute
 ProfileSettings apply_profile(LatencyProfile profile, const manifest::DistributedRamConfig& base,
                               std::uint64_t guest_memory_bytes);
 
-// Same, the buffer sized for the guest's measured dirty rate instead of the reference rate.
-ProfileSettings apply_profile(LatencyProfile profile, const manifest::DistributedRamConfig& base,
-                              std::uint64_t guest_memory_bytes,
-                              const std::optional<MeasuredDirtyRate>& measured);
-
 // What is known of the guest and of the backend that runs it.
 struct GuestFacts {
   std::uint64_t memory_bytes = 0;  // caps the buffer; 0 = no cap
+  // Sizes the buffer for this guest instead of the reference rate.
   std::optional<MeasuredDirtyRate> dirty_rate;
   // The shortest interval the backend can keep: a real primary reads the guest's memory every
   // interval (scan-and-diff of a 128Mi TCG guest takes ~25ms here), so LAN's 10ms may be out of

@@ -264,7 +264,7 @@ TEST_CASE("a measured dirty rate sizes the profile's buffer for that guest") {
 
   const auto settings = mycelium::placement::apply_profile(
       mycelium::placement::LatencyProfile::kLan, mycelium::manifest::DistributedRamConfig{},
-      1ULL << 30, guest);
+      mycelium::placement::GuestFacts{1ULL << 30, guest, {}});
   CHECK(settings.ram.buffer_bytes == 16ULL << 20);
   bool explained = false;
   for (const std::string& line : settings.rationale)
@@ -272,8 +272,8 @@ TEST_CASE("a measured dirty rate sizes the profile's buffer for that guest") {
   CHECK(explained);
   // Without a measurement: the reference rate, as before.
   CHECK(mycelium::placement::apply_profile(mycelium::placement::LatencyProfile::kLan,
-                                           mycelium::manifest::DistributedRamConfig{}, 1ULL << 30,
-                                           std::nullopt)
+                                           mycelium::manifest::DistributedRamConfig{},
+                                           mycelium::placement::GuestFacts{1ULL << 30, {}, {}})
             .ram.buffer_bytes ==
         mycelium::placement::profile_parameters(mycelium::placement::LatencyProfile::kLan)
             .buffer_bytes);
