@@ -35,9 +35,11 @@ if ! "$here/start_libvirtd.sh"; then
   exit 77
 fi
 
-# The domain type: kvm where /dev/kvm exists (choose_domain_type) and QEMU's user, libvirt-qemu,
-# may open it (what libvirt itself checks); software emulation (TCG) otherwise. On a host where
-# /dev/kvm is root's only, libvirt would refuse to start a kvm guest.
+# The domain type: kvm where /dev/kvm exists (choose_domain_type) and libvirt's unprivileged QEMU
+# user, libvirt-qemu, may open it (on Debian, udev makes it root:kvm 0660 and libvirt-qemu is in
+# kvm); software emulation (TCG) otherwise. A root-only /dev/kvm is a container's, often nested
+# without the CPU features a guest needs (on this machine a kvm guest hangs in the firmware), and
+# start_libvirtd.sh runs QEMU as root there only to keep libvirt from re-probing QEMU.
 type=auto
 if [[ -e /dev/kvm ]] && ! setpriv --reuid=libvirt-qemu --regid=libvirt-qemu --init-groups \
   sh -c 'test -r /dev/kvm && test -w /dev/kvm' 2>/dev/null; then

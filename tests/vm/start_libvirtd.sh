@@ -6,8 +6,16 @@
 #   * the libvirt-qemu user and group, which QEMU runs as (libvirt's compiled-in default);
 #   * /var/log/libvirt/qemu, where each domain's QEMU log goes;
 #   * virtlogd, which writes those logs and the serial console logs (<log file=...>);
-# and one setting of our own in /etc/libvirt/qemu.conf: memory_backing_dir in /dev/shm, so the
-# guest RAM file (file-backed, shared: docs/vm.md) is in memory, not on disk.
+# and settings of our own in /etc/libvirt/qemu.conf: memory_backing_dir in /dev/shm, so the
+# guest RAM file (file-backed, shared: docs/vm.md) is in memory, not on disk; and, only where
+# /dev/kvm exists but libvirt-qemu may not open it (a container's root-only device node, no udev
+# to make it root:kvm 0660), QEMU runs as root. There libvirt 9.0 finds its cached QEMU
+# capabilities invalid at every lookup (KVM "not available now") and probes QEMU again, twice,
+# ~4 s: measured on this machine, `virsh define` of a minimal domain took 32-50 s and a
+# `mycelium vm deploy` of one VM with two standbys 132 s; with QEMU's user able to open /dev/kvm,
+# 0.01 s. Giving libvirt-qemu the device instead would make the tests choose kvm, which on such a
+# host (nested, without the CPU features) hangs in the firmware: the guests stay on TCG
+# (kvm_guest.sh decides that from libvirt-qemu's access, as before).
 #
 # Exit codes: 0 when `virsh -c qemu:///system version` answers; 1 otherwise, saying why.
 set -euo pipefail
@@ -56,6 +64,21 @@ if ! grep -qE '^\s*memory_backing_dir\s*=' "$qemu_conf" 2>/dev/null; then
     echo "memory_backing_dir = \"$backing_dir\""
   } >>"$qemu_conf"
   echo "$name: set memory_backing_dir = \"$backing_dir\" in $qemu_conf"
+  restart=1
+fi
+
+# QEMU as root where libvirt-qemu may not open /dev/kvm (see the top): only when qemu.conf names
+# no user of its own.
+if [[ -e /dev/kvm ]] && ! grep -qE '^\s*user\s*=' "$qemu_conf" &&
+  ! setpriv --reuid=libvirt-qemu --regid=libvirt-qemu --init-groups \
+    sh -c 'test -r /dev/kvm && test -w /dev/kvm' 2>/dev/null; then
+  {
+    echo "# Added by Mycelium's tests/vm/start_libvirtd.sh: /dev/kvm is root's only here, and"
+    echo "# libvirt re-probes QEMU at every capabilities lookup when QEMU's user may not open it."
+    echo 'user = "root"'
+    echo 'group = "root"'
+  } >>"$qemu_conf"
+  echo "$name: /dev/kvm is not open to libvirt-qemu: QEMU runs as root ($qemu_conf), else libvirt re-probes QEMU at every lookup"
   restart=1
 fi
 
