@@ -1,0 +1,104 @@
+// The asynchronous chunked prototype under faults (issue 9, item 3): simulated figures, not wall
+// times. Each job is its own SimGrid simulation in a forked child (bit-for-bit,
+// sim/env/simulation.hpp). WORKERS workers, CHUNKS chunks of 100 ms compute, 1 ms one way between
+// nodes, one copy in flight per worker, copies time out after 1 s; worker 0 is the one at fault.
+//
+//   ssi_chunked_baseline [WORKERS] [CHUNKS]      (defaults: 8 200)
+//
+// Prints per condition (no fault, a straggler at a tenth of the speed, a crash at 1 s, a worker
+// whose results are always wrong) and model (first result with one or two copies, majority of
+// three): the makespan (and its ratio to the ideal chunks x work / workers), the compute wasted on
+// copies whose result was not used (share of all compute), chunks settled wrong and undecided.
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sim/scenario/chunked_run.hpp>
+
+namespace {
+
+using namespace std::chrono_literals;
+using mycelium::sim::ChunkedRunResult;
+using mycelium::sim::ChunkedRunSpec;
+using mycelium::sim::ChunkedWorkerFault;
+using mycelium::ssi::ChunkConsistency;
+
+ChunkedRunResult measure(const ChunkedRunSpec& spec) {
+  int fds[2];
+  if (pipe(fds) != 0) std::exit(1);
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    const ChunkedRunResult result = mycelium::sim::run_chunked(spec);
+    if (write(fds[1], &result, sizeof result) != sizeof result) _exit(1);
+    _exit(0);
+  }
+  close(fds[1]);
+  ChunkedRunResult result;
+  const bool read_all = read(fds[0], &result, sizeof result) == sizeof result;
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!read_all || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "ssi_chunked_baseline: a run failed\n");
+    std::exit(1);
+  }
+  return result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto workers = static_cast<std::uint32_t>(argc > 1 ? std::stoul(argv[1]) : 8);
+  const std::uint64_t chunks = argc > 2 ? std::stoull(argv[2]) : 200;
+  struct Condition {
+    const char* name;
+    std::vector<ChunkedWorkerFault> faults;
+  };
+  const std::vector<Condition> conditions = {
+      {"no fault", {}},
+      {"straggler x0.1", {{0, 0.1, 0.0, std::nullopt}}},
+      {"crash at 1 s", {{0, 1.0, 0.0, 1s}}},
+      {"always wrong", {{0, 1.0, 1.0, std::nullopt}}},
+  };
+  struct Model {
+    const char* name;
+    std::uint32_t redundancy;
+    ChunkConsistency consistency;
+  };
+  const std::vector<Model> models = {
+      {"first result, r=1", 1, ChunkConsistency::kFirstResult},
+      {"first result, r=2", 2, ChunkConsistency::kFirstResult},
+      {"majority, r=3", 3, ChunkConsistency::kMajority},
+  };
+  std::printf("chunked job: %u workers, %llu chunks of 100 ms, 1 ms one way; worker 0 at fault\n",
+              workers, static_cast<unsigned long long>(chunks));
+  std::printf("%-16s %-20s %16s %14s %6s %10s\n", "condition", "model", "makespan s (xideal)",
+              "wasted share", "wrong", "undecided");
+  for (const Condition& condition : conditions) {
+    for (const Model& model : models) {
+      ChunkedRunSpec spec;
+      spec.workers = workers;
+      spec.chunks = chunks;
+      spec.redundancy = model.redundancy;
+      spec.consistency = model.consistency;
+      spec.faults = condition.faults;
+      const ChunkedRunResult r = measure(spec);
+      char makespan[32];
+      std::snprintf(makespan, sizeof makespan, "%.3f (%.2fx)", r.makespan_s,
+                    r.makespan_s / r.ideal_makespan_s);
+      std::printf("%-16s %-20s %19s %13.1f%% %6llu %10llu\n", condition.name, model.name,
+                  r.finished ? makespan : "unfinished", 100.0 * r.wasted_s / r.busy_s,
+                  static_cast<unsigned long long>(r.chunks_wrong),
+                  static_cast<unsigned long long>(r.chunks_undecided));
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
