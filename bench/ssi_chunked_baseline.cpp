@@ -100,5 +100,40 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
+
+  // Overhead against RTT and N: no fault, one copy per chunk; makespan over the ideal, with one
+  // copy in flight per worker (each chunk waits a round trip for the next) and with two (the next
+  // chunk is already queued at the worker).
+  const std::vector<double> rtts_ms = {0.2, 2, 20, 80};
+  const std::vector<std::uint32_t> sizes = {1, 4, 8, 16};
+  std::printf("\nmakespan / ideal, no fault, first result r=1, %llu chunks of 100 ms: one copy in "
+              "flight per worker | two\n",
+              static_cast<unsigned long long>(chunks));
+  std::printf("%8s", "RTT ms");
+  for (const std::uint32_t n : sizes)
+    std::printf(" %15s", ("N=" + std::to_string(n)).c_str());
+  std::printf("\n");
+  for (const double rtt_ms : rtts_ms) {
+    std::printf("%8g", rtt_ms);
+    for (const std::uint32_t n : sizes) {
+      double ratio[2] = {0, 0};
+      for (const std::uint32_t in_flight : {1U, 2U}) {
+        ChunkedRunSpec spec;
+        spec.workers = n;
+        spec.chunks = chunks;
+        spec.max_in_flight_per_worker = in_flight;
+        spec.copy_timeout = std::chrono::seconds(10);
+        spec.one_way_latency = std::chrono::duration_cast<mycelium::Duration>(
+            std::chrono::duration<double, std::milli>(rtt_ms / 2));
+        const ChunkedRunResult r = measure(spec);
+        ratio[in_flight - 1] = r.makespan_s / r.ideal_makespan_s;
+      }
+      char cell[32];
+      std::snprintf(cell, sizeof cell, "%.3f | %.3f", ratio[0], ratio[1]);
+      std::printf(" %15s", cell);
+      std::fflush(stdout);
+    }
+    std::printf("\n");
+  }
   return 0;
 }

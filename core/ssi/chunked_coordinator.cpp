@@ -16,6 +16,7 @@ constexpr std::size_t kAssignLookahead = 64;
 ChunkedCoordinator::ChunkedCoordinator(Environment& env, ChunkedJobConfig config, OnDone on_done)
     : env_(env), config_(std::move(config)), on_done_(std::move(on_done)) {
   MYCELIUM_ASSERT(!config_.workers.empty());
+  MYCELIUM_ASSERT(config_.chunks <= ChunkedJobConfig::kMaxChunks);
   MYCELIUM_ASSERT(config_.redundancy >= 1 && config_.redundancy <= config_.workers.size());
   MYCELIUM_ASSERT(config_.max_copies >= config_.redundancy);
   MYCELIUM_ASSERT(config_.max_in_flight_per_worker >= 1);

@@ -32,8 +32,11 @@ namespace mycelium::ssi {
 enum class ChunkConsistency { kFirstResult, kMajority };
 
 struct ChunkedJobConfig {
+  // The coordinator keeps a record per chunk: a job has at most this many.
+  static constexpr std::uint64_t kMaxChunks = 10'000'000;
+
   std::vector<NodeId> workers;  // distinct, not the coordinator
-  std::uint64_t chunks = 100;
+  std::uint64_t chunks = 100;   // <= kMaxChunks
   Duration chunk_work = std::chrono::milliseconds(100);  // per chunk, at speed 1
   std::uint32_t redundancy = 2;  // copies started at once, each on its own worker; <= workers
   ChunkConsistency consistency = ChunkConsistency::kFirstResult;

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <core/assert.hpp>
 #include <core/ssi/lockstep_client.hpp>
 
@@ -52,7 +54,9 @@ void LockstepClient::send_outstanding() {
 void LockstepClient::on_message(const Message& message) {
   const std::optional<LockstepMessage> decoded = decode_lockstep(message.payload);
   const ReplyMessage* reply = decoded ? std::get_if<ReplyMessage>(&*decoded) : nullptr;
-  if (!reply) {
+  const bool from_replica = std::find(config_.replicas.begin(), config_.replicas.end(),
+                                      message.from) != config_.replicas.end();
+  if (!reply || !from_replica) {
     env_.metrics().add_counter("ssi_lockstep_client_messages_invalid_total", 1);
     return;
   }

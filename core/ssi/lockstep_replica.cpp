@@ -63,6 +63,11 @@ void LockstepReplica::on_message(const Message& message) {
       [&](const auto& body) {
         using T = std::decay_t<decltype(body)>;
         if constexpr (std::is_same_v<T, SubmitMessage>) {
+          // The answer goes to the input's client: only that client may submit for it.
+          if (body.input.client != message.from.value) {
+            env_.metrics().add_counter("ssi_lockstep_messages_invalid_total", 1);
+            return;
+          }
           on_submit(body.input);
         } else if constexpr (std::is_same_v<T, OrderMessage>) {
           on_order(message.from, body);

@@ -72,6 +72,9 @@ ChunkedRunResult run_chunked(const ChunkedRunSpec& spec) {
   job.copy_timeout = spec.copy_timeout;
   job.max_copies = spec.max_copies;
   job.job_seed = job_seed;
+  if (job.chunks > ssi::ChunkedJobConfig::kMaxChunks)
+    throw std::invalid_argument("chunked run: at most " +
+                                std::to_string(ssi::ChunkedJobConfig::kMaxChunks) + " chunks");
   if (job.redundancy == 0 || job.redundancy > spec.workers || job.max_copies < job.redundancy)
     throw std::invalid_argument(
         "chunked run: redundancy must be 1 .. workers, and max copies at "
