@@ -7,6 +7,7 @@
 #include <core/manifest/manifest.hpp>
 #include <sim/scenario/scenario_loader.hpp>
 #include <sim/scenario/spore_scenario_loader.hpp>
+#include <sim/scenario/ssi_scenario_loader.hpp>
 
 namespace mycelium::cli {
 
@@ -45,6 +46,10 @@ int run_validate(const ValidateOptions& options) {
                   << sim::expand_sweep(*load.scenario).size() << " runs)\n";
       }
     };
+    if (sim::declares_ssi_scenario(text)) {
+      report_scenario("SsiBaselineScenario", sim::parse_ssi_scenario(text, file));
+      continue;
+    }
     if (sim::declares_spore_scenario(text)) {
       report_scenario("SporeScenario", sim::parse_spore_scenario(text, file));
       continue;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <apps/mycelium/print_spore_summary.hpp>
+#include <apps/mycelium/print_ssi_summary.hpp>
 #include <apps/mycelium/print_summary.hpp>
 
 namespace mycelium::cli {
@@ -32,6 +33,8 @@ void print_results_summary(const analysis::ResultsFile& results) {
     spore = spore && run.labels.contains("members") && run.labels.contains("loss");
   if (spore) {
     print_spore_summary(results);
+  } else if (is_ssi_results(results)) {
+    print_ssi_summary(results);
   } else {
     print_summary(results);
   }

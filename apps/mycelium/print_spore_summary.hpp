@@ -9,9 +9,10 @@ namespace mycelium::cli {
 // On stdout. Every run needs the labels members and loss (sim/scenario/spore_run.cpp).
 void print_spore_summary(const analysis::ResultsFile& results);
 
-// What `mycelium run` and `mycelium merge` print after writing a results file of either kind:
-// the spore table when every run carries the labels of a SporeScenario run (members and loss),
-// else the ranked replication summary (print_summary.hpp).
+// What `mycelium run` and `mycelium merge` print after writing a results file of any kind: the
+// spore table when every run carries the labels of a SporeScenario run (members and loss), the
+// SSI tables when every run carries `prototype` (print_ssi_summary.hpp), else the ranked
+// replication summary (print_summary.hpp).
 void print_results_summary(const analysis::ResultsFile& results);
 
 }  // namespace mycelium::cli

@@ -9,6 +9,7 @@
 #include <sim/scenario/scenario_loader.hpp>
 #include <sim/scenario/spore_run.hpp>
 #include <sim/scenario/spore_scenario_loader.hpp>
+#include <sim/scenario/ssi_scenario_loader.hpp>
 
 namespace mycelium::cli {
 
@@ -17,8 +18,17 @@ std::optional<ScenarioSource> load_scenario(const std::string& file) {
   source.file = file;
   source.text = read_text_file(file, sim::loader::kMaxScenarioBytes);
   source.base_dir = std::filesystem::path(file).parent_path();
-  // A SporeScenario has a loader of its own; every other file goes the replication way, whose
-  // errors name the kind it expects.
+  // SporeScenario and SsiBaselineScenario have loaders of their own; every other file goes the
+  // replication way, whose errors name the kind it expects.
+  if (sim::declares_ssi_scenario(source.text)) {
+    sim::SsiScenarioLoad load = sim::parse_ssi_scenario(source.text, file);
+    if (!load.scenario) {
+      std::cerr << load.diagnostics.format();
+      return std::nullopt;
+    }
+    source.ssi = std::move(*load.scenario);
+    return source;
+  }
   if (sim::declares_spore_scenario(source.text)) {
     sim::SporeScenarioLoad load = sim::parse_spore_scenario(source.text, file);
     if (!load.scenario) {
@@ -64,6 +74,11 @@ std::vector<PoolRun> sweep_runs(const ScenarioSource& source) {
         *source.spore,
         [](const sim::SporeScenario& scenario, const sim::SporeRunSpec& run,
            const RunProgressReport& progress) { return sim::run_spore(scenario, run, progress); });
+  }
+  if (source.ssi) {
+    return pool_of(*source.ssi,
+                   [](const sim::SsiScenario& scenario, const sim::SsiRunSpec& run,
+                      const RunProgressReport&) { return sim::run_ssi(scenario, run); });
   }
   // A replication run takes a fraction of a second: no progress within it.
   return pool_of(source.scenario,

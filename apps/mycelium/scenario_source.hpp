@@ -1,8 +1,8 @@
 #pragma once
 // A scenario file read and resolved, with the text it was resolved from: `mycelium run` and
 // `mycelium sweep` expand its sweep, `sweep` also digests the text and ships it to a cluster.
-// Either kind of scenario: a replication Scenario or a SporeScenario (docs/scenarios.md); the
-// commands see both through sweep_runs.
+// Any kind of scenario: a replication Scenario, a SporeScenario or an SsiBaselineScenario
+// (docs/scenarios.md); the commands see them all through sweep_runs.
 
 #include <filesystem>
 #include <optional>
@@ -12,6 +12,7 @@
 #include <apps/mycelium/run_pool.hpp>
 #include <sim/scenario/scenario.hpp>
 #include <sim/scenario/spore_scenario.hpp>
+#include <sim/scenario/ssi_scenario.hpp>
 
 namespace mycelium::cli {
 
@@ -19,12 +20,15 @@ struct ScenarioSource {
   std::string file;                // as given on the command line
   std::string text;                // the file's bytes
   std::filesystem::path base_dir;  // where its references (traces, manifests) are resolved
-  sim::Scenario scenario;          // a replication scenario, unless `spore` is set
+  sim::Scenario scenario;          // a replication scenario, unless `spore` or `ssi` is set
   std::optional<sim::SporeScenario> spore;
+  std::optional<sim::SsiScenario> ssi;
 
-  const std::string& name() const { return spore ? spore->name : scenario.name; }
-  // "scenario" or "spore scenario", for progress lines.
-  std::string kind_name() const { return spore ? "spore scenario" : "scenario"; }
+  const std::string& name() const { return spore ? spore->name : ssi ? ssi->name : scenario.name; }
+  // "scenario", "spore scenario" or "ssi baseline scenario", for progress lines.
+  std::string kind_name() const {
+    return spore ? "spore scenario" : ssi ? "ssi baseline scenario" : "scenario";
+  }
 };
 
 // Reads and resolves `file`, of either kind. Throws UserError when it cannot be read; prints

@@ -1,7 +1,7 @@
-// Fuzz target for the scenario parsers, both kinds: every input goes through the replication
-// Scenario loader and the SporeScenario loader. Beyond "no crash": a refused scenario always
-// says why, at a location in the file; an accepted one expands to a sweep whose run names are
-// unique.
+// Fuzz target for the scenario parsers, every kind: every input goes through the replication
+// Scenario loader, the SporeScenario loader and the SsiBaselineScenario loader. Beyond "no crash":
+// a refused scenario always says why, at a location in the file; an accepted one expands to a sweep
+// whose run names are unique.
 
 #include <cstdint>
 #include <cstdio>
@@ -12,6 +12,7 @@
 
 #include <sim/scenario/scenario_loader.hpp>
 #include <sim/scenario/spore_scenario_loader.hpp>
+#include <sim/scenario/ssi_scenario_loader.hpp>
 
 namespace {
 
@@ -41,5 +42,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Relative trace and manifest paths resolve in a folder that does not exist.
   check(sim::parse_scenario(text, "fuzz.yaml", "/nonexistent-fuzz-dir"), "Scenario");
   check(sim::parse_spore_scenario(text, "fuzz.yaml"), "SporeScenario");
+  check(sim::parse_ssi_scenario(text, "fuzz.yaml"), "SsiBaselineScenario");
   return 0;
 }

@@ -1,0 +1,24 @@
+#pragma once
+// Reads an SsiBaselineScenario file (docs/scenarios.md) with the manifest machinery: every error
+// located by file, line and field, all of them reported in one pass.
+
+#include <optional>
+#include <string_view>
+
+#include <core/manifest/diagnostics.hpp>
+#include <sim/scenario/ssi_scenario.hpp>
+
+namespace mycelium::sim {
+
+struct SsiScenarioLoad {
+  std::optional<SsiScenario> scenario;  // set only when there were no errors
+  manifest::Diagnostics diagnostics;
+};
+
+SsiScenarioLoad parse_ssi_scenario(std::string_view text, std::string_view file_name);
+
+// True when `text` declares `kind: SsiBaselineScenario` on a top-level line (which loader a file
+// goes to); the loader checks the kind properly.
+bool declares_ssi_scenario(std::string_view text);
+
+}  // namespace mycelium::sim
