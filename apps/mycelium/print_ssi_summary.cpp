@@ -54,9 +54,9 @@ void print_ssi_summary(const analysis::ResultsFile& results) {
       lockstep.add(group, run);
       if (label(run, "replicas") == "1") one_replica_group[rtt] = group;
     } else {
-      chunked.add(
-          rtt + "|" + label(run, "workers") + "|" + label(run, "model") + "|" + label(run, "fault"),
-          run);
+      chunked.add(rtt + "|" + label(run, "workers") + "|" + label(run, "state") + "|" +
+                      label(run, "model") + "|" + label(run, "fault"),
+                  run);
     }
   }
   const auto split = [](const std::string& group) {
@@ -90,12 +90,12 @@ void print_ssi_summary(const analysis::ResultsFile& results) {
   }
   if (!chunked.order.empty()) {
     std::printf("\nchunked: makespan over the ideal, wasted compute, wrong and undecided chunks\n");
-    std::printf("%-10s %7s %-18s %-14s %10s %8s %7s %9s\n", "rtt", "workers", "model", "fault",
-                "x ideal", "wasted", "wrong", "undecided");
+    std::printf("%-10s %7s %6s %-18s %-14s %10s %8s %7s %9s\n", "rtt", "workers", "state",
+                "model", "fault", "x ideal", "wasted", "wrong", "undecided");
     for (const std::string& group : chunked.order) {
       const auto parts = split(group);
-      std::printf("%-10s %7s %-18s %-14s %10.3f %7.1f%% %7.1f %9.1f\n", parts[0].c_str(),
-                  parts[1].c_str(), parts[2].c_str(), parts[3].c_str(),
+      std::printf("%-10s %7s %6s %-18s %-14s %10.3f %7.1f%% %7.1f %9.1f\n", parts[0].c_str(),
+                  parts[1].c_str(), parts[2].c_str(), parts[3].c_str(), parts[4].c_str(),
                   chunked.mean(group, "makespan_over_ideal"),
                   100.0 * chunked.mean(group, "wasted_share"), chunked.mean(group, "chunks_wrong"),
                   chunked.mean(group, "chunks_undecided"));

@@ -166,6 +166,7 @@ bool ChunkedCoordinator::assign_to(NodeId worker_id) {
     out.port = kChunkedPort;
     out.payload = encode(
         AssignMessage{chunk_id, copy, static_cast<std::uint64_t>(config_.chunk_work.count())});
+    out.bulk_bytes = config_.chunk_bytes;
     env_.send(std::move(out));
     return true;
   }

@@ -38,6 +38,9 @@ struct ChunkedJobConfig {
   std::vector<NodeId> workers;  // distinct, not the coordinator
   std::uint64_t chunks = 100;   // <= kMaxChunks
   Duration chunk_work = std::chrono::milliseconds(100);  // per chunk, at speed 1
+  // The chunk's input data, sent with each copy's assignment (the network carries it as bulk
+  // bytes: a job over S bytes of state in M chunks ships S / M with every copy).
+  std::uint64_t chunk_bytes = 0;
   std::uint32_t redundancy = 2;  // copies started at once, each on its own worker; <= workers
   ChunkConsistency consistency = ChunkConsistency::kFirstResult;
   std::uint32_t max_in_flight_per_worker = 2;

@@ -66,6 +66,7 @@ ChunkedRunResult run_chunked(const ChunkedRunSpec& spec) {
     job.workers.push_back(NodeId{w + 1});
   job.chunks = spec.chunks;
   job.chunk_work = spec.chunk_work;
+  job.chunk_bytes = spec.chunk_bytes;
   job.redundancy = spec.redundancy;
   job.consistency = spec.consistency;
   job.max_in_flight_per_worker = spec.max_in_flight_per_worker;

@@ -28,6 +28,7 @@ struct ChunkedRunSpec {
   std::uint32_t workers = 8;
   std::uint64_t chunks = 200;
   Duration chunk_work = std::chrono::milliseconds(100);
+  std::uint64_t chunk_bytes = 0;  // input data shipped with each copy
   std::uint32_t redundancy = 1;
   ssi::ChunkConsistency consistency = ssi::ChunkConsistency::kFirstResult;
   std::uint32_t max_in_flight_per_worker = 1;

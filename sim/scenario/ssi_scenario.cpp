@@ -35,7 +35,8 @@ std::string chunked_config(const SsiChunkedSweep& sweep, const SsiRunSpec& run) 
   std::ostringstream out;
   out << "prototype: chunked\nrtt: " << format_rtt(run.rtt) << "\nworkers: " << run.nodes
       << "\nmodel: " << ssi_model_name(sweep.models[run.model])
-      << "\nfault: " << ssi_fault_name(run.fault) << "\nchunks: " << sweep.chunks
+      << "\nfault: " << ssi_fault_name(run.fault) << "\nstateBytes: " << run.state_bytes
+      << "\nchunks: " << sweep.chunks
       << "\nchunkWork: " << format_number(milliseconds(sweep.chunk_work))
       << "ms\ninFlightPerWorker: " << sweep.in_flight_per_worker
       << "\ncopyTimeout: " << format_number(milliseconds(sweep.copy_timeout))
@@ -84,6 +85,7 @@ analysis::RunResult chunked_result(const SsiScenario& scenario, const SsiRunSpec
   spec.workers = run.nodes;
   spec.chunks = sweep.chunks;
   spec.chunk_work = sweep.chunk_work;
+  spec.chunk_bytes = (run.state_bytes + sweep.chunks - 1) / sweep.chunks;
   spec.redundancy = model.redundancy;
   spec.consistency = model.consistency;
   spec.max_in_flight_per_worker = sweep.in_flight_per_worker;
@@ -117,12 +119,14 @@ analysis::RunResult chunked_result(const SsiScenario& scenario, const SsiRunSpec
                    {"workers", std::to_string(run.nodes)},
                    {"model", ssi_model_name(model)},
                    {"fault", std::string(ssi_fault_name(run.fault))},
+                   {"state", format_state_bytes(run.state_bytes)},
                    {"seed", std::to_string(run.seed)}};
   result.resolved_config_yaml = chunked_config(sweep, run);
   const double nan = std::nan("");
   result.summary = {
       {"rtt_ms", milliseconds(run.rtt)},
       {"nodes", static_cast<double>(run.nodes)},
+      {"state_bytes", static_cast<double>(run.state_bytes)},
       {"makespan_s", measured.finished ? measured.makespan_s : nan},
       {"ideal_makespan_s", measured.ideal_makespan_s},
       {"makespan_over_ideal",
@@ -162,6 +166,14 @@ std::string format_rtt(Duration rtt) {
   return format_number(milliseconds(rtt)) + "ms";
 }
 
+std::string format_state_bytes(std::uint64_t bytes) {
+  constexpr std::pair<std::uint64_t, const char*> kUnits[] = {
+      {1ULL << 40, "Ti"}, {1ULL << 30, "Gi"}, {1ULL << 20, "Mi"}, {1ULL << 10, "Ki"}};
+  for (const auto& [unit, suffix] : kUnits)
+    if (bytes != 0 && bytes % unit == 0) return std::to_string(bytes / unit) + suffix;
+  return std::to_string(bytes);
+}
+
 std::vector<SsiRunSpec> expand_sweep(const SsiScenario& scenario) {
   std::vector<SsiRunSpec> runs;
   if (scenario.lockstep) {
@@ -186,21 +198,24 @@ std::vector<SsiRunSpec> expand_sweep(const SsiScenario& scenario) {
     if (sweep.wrong_results) faults.push_back(SsiFault::kWrongResults);
     for (const Duration rtt : sweep.rtts)
       for (const std::uint32_t workers : sweep.workers)
-        for (std::size_t model = 0; model < sweep.models.size(); ++model)
-          for (const SsiFault fault : faults)
-            for (const std::uint64_t seed : scenario.seeds) {
-              SsiRunSpec run;
-              run.name = "chunked/rtt-" + format_rtt(rtt) + "/workers-" + std::to_string(workers) +
-                         "/" + ssi_model_name(sweep.models[model]) + "/" +
-                         std::string(ssi_fault_name(fault)) + "/seed-" + std::to_string(seed);
-              run.lockstep = false;
-              run.rtt = rtt;
-              run.nodes = workers;
-              run.model = model;
-              run.fault = fault;
-              run.seed = seed;
-              runs.push_back(run);
-            }
+        for (const std::uint64_t state : sweep.state_sizes)
+          for (std::size_t model = 0; model < sweep.models.size(); ++model)
+            for (const SsiFault fault : faults)
+              for (const std::uint64_t seed : scenario.seeds) {
+                SsiRunSpec run;
+                run.name = "chunked/rtt-" + format_rtt(rtt) + "/workers-" +
+                           std::to_string(workers) + "/state-" + format_state_bytes(state) + "/" +
+                           ssi_model_name(sweep.models[model]) + "/" +
+                           std::string(ssi_fault_name(fault)) + "/seed-" + std::to_string(seed);
+                run.lockstep = false;
+                run.rtt = rtt;
+                run.nodes = workers;
+                run.state_bytes = state;
+                run.model = model;
+                run.fault = fault;
+                run.seed = seed;
+                runs.push_back(run);
+              }
   }
   return runs;
 }

@@ -39,6 +39,8 @@ struct SsiChunkedSweep {
   std::vector<std::uint32_t> workers;
   std::uint64_t chunks = 200;
   Duration chunk_work = std::chrono::milliseconds(100);
+  // The job's input data: each chunk's share (state / chunks) goes with every copy.
+  std::vector<std::uint64_t> state_sizes{0};
   std::uint32_t in_flight_per_worker = 1;
   Duration copy_timeout = std::chrono::seconds(1);
   std::uint32_t max_copies = 8;
@@ -62,17 +64,21 @@ struct SsiRunSpec {
   Duration rtt{};
   std::uint32_t nodes = 0;  // replicas or workers
   std::size_t model = 0;    // index in chunked.models
+  std::uint64_t state_bytes = 0;  // chunked: the job's input data
   SsiFault fault = SsiFault::kNone;
   std::uint64_t seed = 0;
 };
 
-// Lock-step points first (rtt, replicas, seed), then chunked (rtt, workers, model, fault, seed).
+// Lock-step points first (rtt, replicas, seed), then chunked (rtt, workers, state size, model,
+// fault, seed).
 std::vector<SsiRunSpec> expand_sweep(const SsiScenario& scenario);
 
 std::string_view ssi_fault_name(SsiFault fault);
 std::string ssi_model_name(const SsiChunkedModel& model);  // "first-result-r1", "majority-r3"
 // A duration in run names and labels: "0.2ms", "20ms".
 std::string format_rtt(Duration rtt);
+// A byte count in run names and labels: "0", "512Mi", "1Gi", "1500".
+std::string format_state_bytes(std::uint64_t bytes);
 
 analysis::RunResult run_ssi(const SsiScenario& scenario, const SsiRunSpec& run);
 

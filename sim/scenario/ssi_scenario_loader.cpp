@@ -19,6 +19,7 @@ constexpr std::int64_t kMaxWorkers = 1024;
 constexpr std::int64_t kMaxClients = 64;
 constexpr std::int64_t kMaxChunks = 1'000'000;
 constexpr std::int64_t kMaxCopies = 64;
+constexpr std::uint64_t kMaxStateBytes = 1ULL << 40;
 constexpr Duration kMinRtt = std::chrono::microseconds(2);
 constexpr Duration kMaxRtt = std::chrono::seconds(10);
 
@@ -88,7 +89,7 @@ void parse_faults(Reader& reader, const YAML::Node& node, const SourceLocation& 
 void parse_chunked(Reader& reader, const YAML::Node& node, const SourceLocation& where,
                    SsiChunkedSweep& out) {
   MappingReader chunked(reader, node, "spec.chunked", where,
-                        {"rtt", "workers", "chunks", "chunkWork", "inFlightPerWorker",
+                        {"rtt", "workers", "chunks", "chunkWork", "stateSize", "inFlightPerWorker",
                          "copyTimeout", "maxCopies", "models", "faults"});
   if (!chunked.valid()) return;
   parse_rtts(reader, chunked, out.rtts);
@@ -96,6 +97,24 @@ void parse_chunked(Reader& reader, const YAML::Node& node, const SourceLocation&
   chunked.optional("chunks", out.chunks, IntegerField<std::uint64_t>{reader, 1, kMaxChunks});
   chunked.optional("chunkWork", out.chunk_work,
                    DurationField{reader, std::chrono::microseconds(1), std::chrono::hours(1)});
+  if (chunked.has("stateSize")) {
+    out.state_sizes.clear();
+    const ByteQuantityField bytes{reader, 0};
+    std::set<std::uint64_t> seen;
+    for_each_item(reader, chunked, "stateSize", true,
+                  [&](const YAML::Node& item, const SourceLocation& at, const std::string& path) {
+                    const auto value = bytes(item, at, path);
+                    if (!value) return;
+                    if (*value > kMaxStateBytes) {
+                      reader.error(at, path, "expected at most 1Ti, got " +
+                                                 format_state_bytes(*value));
+                      return;
+                    }
+                    if (!seen.insert(*value).second)
+                      reader.error(at, path, "duplicate value " + format_state_bytes(*value));
+                    out.state_sizes.push_back(*value);
+                  });
+  }
   chunked.optional("inFlightPerWorker", out.in_flight_per_worker,
                    IntegerField<std::uint32_t>{reader, 1, 64});
   chunked.optional("copyTimeout", out.copy_timeout,

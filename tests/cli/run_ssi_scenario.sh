@@ -11,9 +11,9 @@ fixture=$source_dir/tests/analysis/fixtures/ssi-tiny.yaml
 "$mycelium" run "$fixture" -o "$work/a.h5" -j 2 >"$work/summary.txt" 2>"$work/progress.txt"
 grep -Eq "^rtt +replicas +p50 ms +p99 ms +x 1 replica" "$work/summary.txt"
 grep -Eq "^2ms +3 +5\.000 +5\.000 +1\.67 +0 +0 +0$" "$work/summary.txt"
-grep -Eq "^2ms +4 +majority-r3 +wrong-results +[0-9.]+ +[0-9.]+% +0\.0 +0\.0$" "$work/summary.txt"
-grep -q "^results: $work/a.h5 (12 runs)$" "$work/summary.txt"
-grep -q "ssi baseline scenario ssi-tiny: 12 runs" "$work/progress.txt"
+grep -Eq "^2ms +4 +0 +majority-r3 +wrong-results +[0-9.]+ +[0-9.]+% +0\.0 +0\.0$" "$work/summary.txt"
+grep -q "^results: $work/a.h5 (20 runs)$" "$work/summary.txt"
+grep -q "ssi baseline scenario ssi-tiny: 20 runs" "$work/progress.txt"
 
 "$mycelium" run "$fixture" -o "$work/b.h5" -j 1 -q >/dev/null
 cmp "$work/a.h5" "$work/b.h5" || { echo "same scenario, same seeds, different results" >&2; exit 1; }

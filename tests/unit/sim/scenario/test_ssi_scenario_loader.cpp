@@ -41,13 +41,16 @@ TEST_CASE("the ssi baseline scenario loads and expands to lock-step and chunked 
   CHECK(scenario.chunked->models.size() == 3);
   CHECK(scenario.chunked->crash_at == 1s);
   const auto runs = expand_sweep(scenario);
-  // lock-step 4 x 4 x 2 seeds; chunked 3 RTT x 3 workers x 3 models x 4 faults x 2 seeds.
-  CHECK(runs.size() == 32 + 216);
+  // lock-step 4 x 4 x 2 seeds; chunked 3 RTT x 3 workers x 2 state sizes x 3 models x 4 faults
+  // x 2 seeds.
+  CHECK(scenario.chunked->state_sizes == std::vector<std::uint64_t>{0, 4ULL << 30});
+  CHECK(runs.size() == 32 + 432);
   std::set<std::string> names;
   for (const SsiRunSpec& run : runs)
     CHECK(names.insert(run.name).second);
   CHECK(runs.front().name == "lockstep/rtt-0.2ms/replicas-1/seed-1");
-  CHECK(runs.back().name == "chunked/rtt-80ms/workers-16/majority-r3/wrong-results/seed-2");
+  CHECK(runs.back().name ==
+        "chunked/rtt-80ms/workers-16/state-4Gi/majority-r3/wrong-results/seed-2");
 }
 
 TEST_CASE("ssi baseline scenario errors are located", "[ssi]") {
