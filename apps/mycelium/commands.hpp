@@ -96,4 +96,16 @@ struct SsiOptions {
 };
 int run_ssi_analyze(const SsiOptions& options);
 
+// mycelium ssi assess APP.yaml: each SSI model's predicted cost for an application, from the
+// simulated baseline, next to its compatibility verdict (docs/ssi.md).
+inline constexpr std::uint32_t kDefaultSsiNodes = 3;  // when neither --nodes nor spec.replicas
+struct SsiAssessOptions {
+  std::string app_file;
+  std::string baseline = "results/ssi-baseline.h5";
+  std::string rtt = "0.2ms";  // the LAN profile's round trip
+  std::uint32_t nodes = 0;    // 0: the Application's replicas, else kDefaultSsiNodes
+  bool json = false;
+};
+int run_ssi_assess(const SsiAssessOptions& options);
+
 }  // namespace mycelium::cli

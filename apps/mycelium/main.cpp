@@ -178,6 +178,21 @@ int run(int argc, char** argv) {
   ssi_analyze->add_flag("--binary-only", ssi.binary_only,
                         "Only the binary's own imports, not those of the libraries it loads");
 
+  SsiAssessOptions assess;
+  CLI::App* ssi_assess = ssi_command->add_subcommand(
+      "assess",
+      "Each SSI model's predicted cost for an Application, from the simulated baseline, next to "
+      "its compatibility verdict");
+  ssi_assess->add_option("app", assess.app_file, "An Application manifest")->required();
+  ssi_assess->add_option("--baseline", assess.baseline,
+                         "Results of an SsiBaselineScenario (default results/ssi-baseline.h5, "
+                         "from mycelium run scenarios/ssi-baseline.yaml)");
+  ssi_assess->add_option("--rtt", assess.rtt,
+                         "The round-trip time between the nodes (default 0.2ms, a LAN)");
+  ssi_assess->add_option("--nodes", assess.nodes,
+                         "Replicas or workers (default: the Application's replicas, else 3)");
+  ssi_assess->add_flag("--json", assess.json, "JSON instead of a table");
+
   CLI::App* version_command = app.add_subcommand(
       "version", "Print the version of mycelium and of the libraries it runs on");
 
@@ -218,6 +233,7 @@ int run(int argc, char** argv) {
   if (vm_migrate->parsed()) return run_vm_migrate(vm);
   if (vm_delete->parsed()) return run_vm_delete(vm);
   if (ssi_analyze->parsed()) return run_ssi_analyze(ssi);
+  if (ssi_assess->parsed()) return run_ssi_assess(assess);
   return kExitUserError;  // unreachable: require_subcommand(1)
 }
 

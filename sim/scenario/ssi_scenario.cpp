@@ -2,6 +2,7 @@
 #include <cmath>
 #include <sstream>
 
+#include <core/manifest/quantity.hpp>
 #include <sim/scenario/chunked_run.hpp>
 #include <sim/scenario/lockstep_run.hpp>
 #include <sim/scenario/ssi_scenario.hpp>
@@ -119,7 +120,7 @@ analysis::RunResult chunked_result(const SsiScenario& scenario, const SsiRunSpec
                    {"workers", std::to_string(run.nodes)},
                    {"model", ssi_model_name(model)},
                    {"fault", std::string(ssi_fault_name(run.fault))},
-                   {"state", format_state_bytes(run.state_bytes)},
+                   {"state", manifest::format_byte_quantity(run.state_bytes)},
                    {"seed", std::to_string(run.seed)}};
   result.resolved_config_yaml = chunked_config(sweep, run);
   const double nan = std::nan("");
@@ -166,14 +167,6 @@ std::string format_rtt(Duration rtt) {
   return format_number(milliseconds(rtt)) + "ms";
 }
 
-std::string format_state_bytes(std::uint64_t bytes) {
-  constexpr std::pair<std::uint64_t, const char*> kUnits[] = {
-      {1ULL << 40, "Ti"}, {1ULL << 30, "Gi"}, {1ULL << 20, "Mi"}, {1ULL << 10, "Ki"}};
-  for (const auto& [unit, suffix] : kUnits)
-    if (bytes != 0 && bytes % unit == 0) return std::to_string(bytes / unit) + suffix;
-  return std::to_string(bytes);
-}
-
 std::vector<SsiRunSpec> expand_sweep(const SsiScenario& scenario) {
   std::vector<SsiRunSpec> runs;
   if (scenario.lockstep) {
@@ -204,7 +197,8 @@ std::vector<SsiRunSpec> expand_sweep(const SsiScenario& scenario) {
               for (const std::uint64_t seed : scenario.seeds) {
                 SsiRunSpec run;
                 run.name = "chunked/rtt-" + format_rtt(rtt) + "/workers-" +
-                           std::to_string(workers) + "/state-" + format_state_bytes(state) + "/" +
+                           std::to_string(workers) + "/state-" +
+                           manifest::format_byte_quantity(state) + "/" +
                            ssi_model_name(sweep.models[model]) + "/" +
                            std::string(ssi_fault_name(fault)) + "/seed-" + std::to_string(seed);
                 run.lockstep = false;

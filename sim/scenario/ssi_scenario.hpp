@@ -77,8 +77,6 @@ std::string_view ssi_fault_name(SsiFault fault);
 std::string ssi_model_name(const SsiChunkedModel& model);  // "first-result-r1", "majority-r3"
 // A duration in run names and labels: "0.2ms", "20ms".
 std::string format_rtt(Duration rtt);
-// A byte count in run names and labels: "0", "512Mi", "1Gi", "1500".
-std::string format_state_bytes(std::uint64_t bytes);
 
 analysis::RunResult run_ssi(const SsiScenario& scenario, const SsiRunSpec& run);
 

@@ -3,6 +3,7 @@
 #include <set>
 #include <string>
 
+#include <core/manifest/quantity.hpp>
 #include <core/manifest/yaml_reader.hpp>
 #include <sim/scenario/loader_support.hpp>
 #include <sim/scenario/ssi_scenario_loader.hpp>
@@ -106,12 +107,12 @@ void parse_chunked(Reader& reader, const YAML::Node& node, const SourceLocation&
                     const auto value = bytes(item, at, path);
                     if (!value) return;
                     if (*value > kMaxStateBytes) {
-                      reader.error(at, path, "expected at most 1Ti, got " +
-                                                 format_state_bytes(*value));
+                      reader.error(at, path,
+                                   "expected at most 1Ti, got " + format_byte_quantity(*value));
                       return;
                     }
                     if (!seen.insert(*value).second)
-                      reader.error(at, path, "duplicate value " + format_state_bytes(*value));
+                      reader.error(at, path, "duplicate value " + format_byte_quantity(*value));
                     out.state_sizes.push_back(*value);
                   });
   }
