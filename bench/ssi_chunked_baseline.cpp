@@ -15,8 +15,7 @@
 #include <string>
 #include <vector>
 
-#include <sys/wait.h>
-#include <unistd.h>
+#include <bench/child_process.hpp>
 
 #include <sim/scenario/chunked_run.hpp>
 
@@ -29,27 +28,8 @@ using mycelium::sim::ChunkedWorkerFault;
 using mycelium::ssi::ChunkConsistency;
 
 ChunkedRunResult measure(const ChunkedRunSpec& spec) {
-  int fds[2];
-  if (pipe(fds) != 0) std::exit(1);
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    const ChunkedRunResult result = mycelium::sim::run_chunked(spec);
-    if (write(fds[1], &result, sizeof result) != sizeof result) _exit(1);
-    _exit(0);
-  }
-  close(fds[1]);
-  ChunkedRunResult result;
-  const bool read_all = read(fds[0], &result, sizeof result) == sizeof result;
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!read_all || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "ssi_chunked_baseline: a run failed\n");
-    std::exit(1);
-  }
-  return result;
+  return mycelium::bench::in_child_process("ssi_chunked_baseline",
+                                           [&] { return mycelium::sim::run_chunked(spec); });
 }
 
 }  // namespace
@@ -106,9 +86,10 @@ int main(int argc, char** argv) {
   // chunk is already queued at the worker).
   const std::vector<double> rtts_ms = {0.2, 2, 20, 80};
   const std::vector<std::uint32_t> sizes = {1, 4, 8, 16};
-  std::printf("\nmakespan / ideal, no fault, first result r=1, %llu chunks of 100 ms: one copy in "
-              "flight per worker | two\n",
-              static_cast<unsigned long long>(chunks));
+  std::printf(
+      "\nmakespan / ideal, no fault, first result r=1, %llu chunks of 100 ms: one copy in "
+      "flight per worker | two\n",
+      static_cast<unsigned long long>(chunks));
   std::printf("%8s", "RTT ms");
   for (const std::uint32_t n : sizes)
     std::printf(" %15s", ("N=" + std::to_string(n)).c_str());

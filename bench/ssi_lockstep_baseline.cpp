@@ -14,8 +14,7 @@
 #include <string>
 #include <vector>
 
-#include <sys/wait.h>
-#include <unistd.h>
+#include <bench/child_process.hpp>
 
 #include <sim/scenario/lockstep_run.hpp>
 
@@ -32,31 +31,21 @@ std::vector<double> numbers(const char* text) {
   return values;
 }
 
-// The run's median latency (ms) and answers, measured in a child process.
-std::pair<double, double> measure(const mycelium::sim::LockstepRunSpec& spec) {
-  int fds[2];
-  if (pipe(fds) != 0) std::exit(1);
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
+// The run's median latency (ms); exits when its replicas diverged.
+double measure(const mycelium::sim::LockstepRunSpec& spec) {
+  struct Figures {
+    double median_ms;
+    bool consistent;
+  };
+  const Figures figures = mycelium::bench::in_child_process("ssi_lockstep_baseline", [&] {
     const auto result = mycelium::sim::run_lockstep(spec);
-    const double figures[3] = {result.latency_p50_ms, static_cast<double>(result.answers),
-                               result.histories_agree && result.divergences == 0 ? 1.0 : 0.0};
-    if (write(fds[1], figures, sizeof figures) != sizeof figures) _exit(1);
-    _exit(0);
-  }
-  close(fds[1]);
-  double figures[3] = {0, 0, 0};
-  const bool read_all = read(fds[0], figures, sizeof figures) == sizeof figures;
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!read_all || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || figures[2] != 1.0) {
-    std::fprintf(stderr, "ssi_lockstep_baseline: a run failed or its replicas diverged\n");
+    return Figures{result.latency_p50_ms, result.histories_agree && result.divergences == 0};
+  });
+  if (!figures.consistent) {
+    std::fprintf(stderr, "ssi_lockstep_baseline: the replicas diverged\n");
     std::exit(1);
   }
-  return {figures[0], figures[1]};
+  return figures.median_ms;
 }
 
 }  // namespace
@@ -84,14 +73,13 @@ int main(int argc, char** argv) {
       spec.apply_duration = 1ms;
       spec.duration =
           std::chrono::duration_cast<mycelium::Duration>(std::chrono::duration<double>(seconds));
-      const auto [median_ms, answers] = measure(spec);
+      const double median_ms = measure(spec);
       if (n == 1) one_node_ms = median_ms;
       char cell[64];
       std::snprintf(cell, sizeof cell, "%.3f (%.2fx)", median_ms,
                     one_node_ms > 0 ? median_ms / one_node_ms : 0.0);
       std::printf(" %18s", cell);
       std::fflush(stdout);
-      (void)answers;
     }
     std::printf("\n");
   }

@@ -16,16 +16,11 @@ double seconds(Duration duration) {
   return std::chrono::duration<double>(duration).count();
 }
 
+// The coordinator (node 0), then the workers, in one zone whose links take the run's one-way
+// latency.
 PlatformSpec chunked_platform(const ChunkedRunSpec& spec) {
-  PlatformSpec platform;
+  PlatformSpec platform = uniform_platform(1, spec.workers + 1, spec.bandwidth_bytes_per_s);
   platform.intra_zone = LinkProfile{seconds(spec.one_way_latency), spec.bandwidth_bytes_per_s};
-  for (std::uint32_t i = 0; i <= spec.workers; ++i) {
-    NodeSpec node;
-    node.name = i == 0 ? "coordinator" : "worker-" + std::to_string(i - 1);
-    node.zone = "site";
-    node.nic_bandwidth_bytes_per_s = spec.bandwidth_bytes_per_s;
-    platform.nodes.push_back(node);
-  }
   return platform;
 }
 

@@ -24,17 +24,12 @@ double quantile(const std::vector<double>& sorted, double q) {
   return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
+// Replicas, then clients, in one zone whose links take the run's one-way latency.
 PlatformSpec lockstep_platform(const LockstepRunSpec& spec) {
-  PlatformSpec platform;
+  PlatformSpec platform =
+      uniform_platform(1, spec.replicas + spec.clients, spec.bandwidth_bytes_per_s);
   platform.intra_zone = LinkProfile{std::chrono::duration<double>(spec.one_way_latency).count(),
                                     spec.bandwidth_bytes_per_s};
-  for (std::uint32_t i = 0; i < spec.replicas + spec.clients; ++i) {
-    NodeSpec node;
-    node.name = (i < spec.replicas ? "replica-" : "client-") + std::to_string(i);
-    node.zone = "site";
-    node.nic_bandwidth_bytes_per_s = spec.bandwidth_bytes_per_s;
-    platform.nodes.push_back(node);
-  }
   return platform;
 }
 
