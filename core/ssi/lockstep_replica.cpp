@@ -151,7 +151,7 @@ void LockstepReplica::propose(std::uint64_t step, const LockstepInput& input) {
 }
 
 void LockstepReplica::on_ack(NodeId from, const AckMessage& ack) {
-  if (!is_sequencer() || ack.view != view_) return;
+  if (!is_sequencer() || ack.view != view_ || ack.step == 0) return;  // steps count from 1
   // Every ack's hash is checked, also those that come after the step was committed without them.
   check_hash(ack.step - 1, ack.hash_before);
   if (!in_flight_ || ack.step != in_flight_->step) return;
