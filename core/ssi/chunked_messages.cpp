@@ -1,5 +1,6 @@
 #include <limits>
 
+#include <core/env/random_stream.hpp>
 #include <core/ssi/chunked_messages.hpp>
 #include <core/wire/byte_io.hpp>
 
@@ -77,11 +78,9 @@ std::optional<ChunkedMessage> decode_chunked(std::span<const std::uint8_t> bytes
 }
 
 std::uint64_t chunk_result(std::uint64_t job_seed, std::uint64_t chunk) {
-  // splitmix64 of (seed, chunk).
-  std::uint64_t z = job_seed + 0x9e3779b97f4a7c15ULL * (chunk + 1);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  // The (chunk + 1)-th output of splitmix64 seeded with job_seed, computed directly.
+  std::uint64_t state = job_seed + 0x9e3779b97f4a7c15ULL * chunk;
+  return splitmix64(state);
 }
 
 }  // namespace mycelium::ssi

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include <core/assert.hpp>
+#include <core/env/random_stream.hpp>
 #include <core/ssi/lockstep_messages.hpp>
 
 namespace mycelium::ssi {
@@ -44,12 +45,10 @@ class LockstepState {
   void corrupt_for_test() { hash_ ^= 0x5a5a5a5a5a5a5a5aULL; }
 
  private:
-  // splitmix64's finaliser over (hash + value): every bit of both reaches every bit of the result.
+  // One splitmix64 step from (hash + value): every bit of both reaches every bit of the result.
   static std::uint64_t mix(std::uint64_t hash, std::uint64_t value) {
-    std::uint64_t z = hash + 0x9e3779b97f4a7c15ULL + value;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    std::uint64_t state = hash + value;
+    return splitmix64(state);
   }
 
   std::uint64_t step_ = 0;
