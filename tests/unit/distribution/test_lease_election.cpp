@@ -29,6 +29,9 @@ class LeaseCluster {
       nodes_.push_back(std::make_unique<LeaseElection>(network_.node(i), config));
     network_.set_drop_filter([this](const Message& message) {
       if (crashed_.contains(message.from.value) || crashed_.contains(message.to.value)) return true;
+      if (cut_ && ((message.from.value == cut_->first && message.to.value == cut_->second) ||
+                   (message.from.value == cut_->second && message.to.value == cut_->first)))
+        return true;
       return side_.contains(message.from.value) != side_.contains(message.to.value);
     });
   }
@@ -63,6 +66,8 @@ class LeaseCluster {
   }
   // Cuts `side` off from the other nodes (both directions); an empty side heals.
   void partition(std::set<std::uint32_t> side) { side_ = std::move(side); }
+  // Cuts the one link between two nodes, both directions.
+  void cut(std::uint32_t a, std::uint32_t b) { cut_ = std::pair{a, b}; }
   TimePoint now() const { return network_.now(); }
   std::int64_t ms_with_master() const { return ms_with_master_; }
   const std::map<std::uint64_t, std::set<std::size_t>>& masters_of_term() const {
@@ -76,6 +81,7 @@ class LeaseCluster {
   std::vector<std::unique_ptr<LeaseElection>> nodes_;
   std::set<std::uint32_t> crashed_;
   std::set<std::uint32_t> side_;
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> cut_;
   std::map<std::uint64_t, std::set<std::size_t>> masters_of_term_;
   std::map<std::size_t, std::int64_t> master_time_;
   std::map<std::uint64_t, TimePoint> first_seen_;  // term -> when its master was first seen
@@ -133,4 +139,20 @@ TEST_CASE(
     cluster.run_until(TimePoint(30s));
     CHECK(cluster.master().has_value());
   }
+}
+
+TEST_CASE("lease: a member cut off from the master alone cannot take over, the others being bound",
+          "[distribution][lease]") {
+  // Only the link between the master and one member is cut: that member hears of no master and
+  // runs elections, but every other member is bound to the master, renewed every 500 ms, and
+  // refuses it. (Without the binding rule its higher terms would win: two masters at once.)
+  LeaseCluster cluster(5);
+  cluster.run_until(TimePoint(5s));
+  REQUIRE(cluster.master().has_value());
+  const auto first = static_cast<std::uint32_t>(*cluster.master());
+  const std::uint32_t loner = (first + 2) % 5;
+  cluster.cut(first, loner);
+  cluster.run_until(TimePoint(20s));
+  CHECK(cluster.master() == first);
+  CHECK(cluster.masters_of_term().size() >= 1);
 }
