@@ -9,11 +9,36 @@ namespace mycelium::distribution {
 namespace {
 
 constexpr std::uint8_t kVersion = 1;
-constexpr std::uint8_t kRequest = 1;
-constexpr std::uint8_t kGrant = 2;
-constexpr std::uint8_t kRefuse = 3;
 
 }  // namespace
+
+std::vector<std::uint8_t> encode(const LeaseMessage& message) {
+  wire::ByteWriter writer;
+  writer.u8(kVersion);
+  writer.u8(static_cast<std::uint8_t>(message.type));
+  writer.varint(message.term);
+  writer.varint(message.attempt);
+  if (message.type == LeaseMessageType::kRequest) writer.u8(message.holder ? 1 : 0);
+  return writer.take();
+}
+
+std::optional<LeaseMessage> decode_lease_message(std::span<const std::uint8_t> bytes) {
+  wire::ByteReader reader(bytes);
+  const std::uint8_t version = reader.u8();
+  const std::uint8_t type = reader.u8();
+  LeaseMessage message;
+  message.term = reader.varint();
+  message.attempt = reader.varint();
+  const bool request = type == static_cast<std::uint8_t>(LeaseMessageType::kRequest);
+  const std::uint8_t holder = request ? reader.u8() : 0;
+  if (!reader.ok() || !reader.at_end() || version != kVersion || holder > 1 || type < 1 ||
+      type > 3) {
+    return std::nullopt;
+  }
+  message.type = static_cast<LeaseMessageType>(type);
+  message.holder = holder == 1;
+  return message;
+}
 
 LeaseElection::LeaseElection(Environment& env, LeaseConfig config, OnChange on_change)
     : env_(env), config_(std::move(config)), on_change_(std::move(on_change)) {
@@ -38,40 +63,30 @@ bool LeaseElection::is_master() const {
   return lease_end_.has_value() && env_.now() < *lease_end_;
 }
 
-// Wire: u8 version (=1) | u8 type | varint term | varint attempt | u8 holder (requests only).
-void LeaseElection::send(NodeId to, std::uint8_t type, std::uint64_t term, std::uint64_t attempt,
-                         bool holder) {
-  wire::ByteWriter writer;
-  writer.u8(kVersion);
-  writer.u8(type);
-  writer.varint(term);
-  writer.varint(attempt);
-  if (type == kRequest) writer.u8(holder ? 1 : 0);
-  Message message;
-  message.to = to;
-  message.port = kLeasePort;
-  message.payload = writer.take();
-  env_.send(std::move(message));
+void LeaseElection::send(NodeId to, const LeaseMessage& message) {
+  Message out;
+  out.to = to;
+  out.port = kLeasePort;
+  out.payload = encode(message);
+  env_.send(std::move(out));
 }
 
 void LeaseElection::on_message(const Message& message) {
-  wire::ByteReader reader(message.payload);
-  const std::uint8_t version = reader.u8();
-  const std::uint8_t type = reader.u8();
-  const std::uint64_t term = reader.varint();
-  const std::uint64_t attempt = reader.varint();
-  const std::uint8_t holder = type == kRequest ? reader.u8() : 0;
-  if (!reader.ok() || !reader.at_end() || version != kVersion || holder > 1 ||
-      (type != kRequest && type != kGrant && type != kRefuse)) {
+  const std::optional<LeaseMessage> decoded = decode_lease_message(message.payload);
+  if (!decoded) {
     env_.metrics().add_counter("distribution_lease_messages_invalid_total", 1);
     return;
   }
-  if (type == kRequest) {
-    on_request(message.from, term, attempt, holder == 1);
-  } else if (type == kGrant) {
-    on_grant(message.from, term, attempt);
-  } else {
-    on_refuse(term);
+  switch (decoded->type) {
+    case LeaseMessageType::kRequest:
+      on_request(message.from, decoded->term, decoded->attempt, decoded->holder);
+      break;
+    case LeaseMessageType::kGrant:
+      on_grant(message.from, decoded->term, decoded->attempt);
+      break;
+    case LeaseMessageType::kRefuse:
+      on_refuse(decoded->term);
+      break;
   }
 }
 
@@ -106,14 +121,15 @@ void LeaseElection::on_request(NodeId from, std::uint64_t term, std::uint64_t at
   }
   if (holder && from != env_.self()) last_heard_master_ = env_.now();
   if (!may_grant(from, term)) {
-    if (from != env_.self()) send(from, kRefuse, promised_term_, attempt);
+    if (from != env_.self())
+      send(from, LeaseMessage{LeaseMessageType::kRefuse, promised_term_, attempt, false});
     return;
   }
   promised_to_ = from;
   promised_term_ = term;
   bound_until_ = env_.now() + config_.lease_duration;
   if (from != env_.self()) last_heard_master_ = env_.now();
-  send(from, kGrant, term, attempt);
+  send(from, LeaseMessage{LeaseMessageType::kGrant, term, attempt, false});
 }
 
 void LeaseElection::on_grant(NodeId from, std::uint64_t term, std::uint64_t attempt) {
@@ -149,7 +165,7 @@ void LeaseElection::request_lease() {
   const bool holder = is_master();
   for (const NodeId member : config_.members) {
     if (member == env_.self()) continue;
-    send(member, kRequest, my_term_, attempt_, holder);
+    send(member, LeaseMessage{LeaseMessageType::kRequest, my_term_, attempt_, holder});
   }
   on_request(env_.self(), my_term_, attempt_, holder);  // its own grant, if it may
 }

@@ -25,6 +25,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <span>
 #include <vector>
 
 #include <core/env/environment.hpp>
@@ -32,6 +33,19 @@
 namespace mycelium::distribution {
 
 inline constexpr Port kLeasePort{7320};
+
+// The wire: u8 version (=1) | u8 type | varint term | varint attempt | u8 holder (requests only,
+// 0 or 1). decode_lease_message() checks everything and returns nullopt for anything else.
+enum class LeaseMessageType : std::uint8_t { kRequest = 1, kGrant = 2, kRefuse = 3 };
+struct LeaseMessage {
+  LeaseMessageType type = LeaseMessageType::kRequest;
+  std::uint64_t term = 0;     // requested, granted, or (refuse) the term the member promised
+  std::uint64_t attempt = 0;  // the candidate's request number, echoed in the answer
+  bool holder = false;        // request: the sender holds a lease (a renewal)
+  constexpr auto operator<=>(const LeaseMessage&) const = default;
+};
+std::vector<std::uint8_t> encode(const LeaseMessage& message);
+std::optional<LeaseMessage> decode_lease_message(std::span<const std::uint8_t> bytes);
 
 struct LeaseConfig {
   std::vector<NodeId> members;  // this node among them
@@ -68,8 +82,7 @@ class LeaseElection {
   void step_down();
   bool may_grant(NodeId candidate, std::uint64_t term) const;
   Duration draw_election_wait();
-  void send(NodeId to, std::uint8_t type, std::uint64_t term, std::uint64_t attempt,
-            bool holder = false);
+  void send(NodeId to, const LeaseMessage& message);
 
   Environment& env_;
   LeaseConfig config_;

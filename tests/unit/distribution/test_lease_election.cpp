@@ -156,3 +156,30 @@ TEST_CASE("lease: a member cut off from the master alone cannot take over, the o
   CHECK(cluster.master() == first);
   CHECK(cluster.masters_of_term().size() >= 1);
 }
+
+TEST_CASE("lease codec: every message round-trips and damaged bytes are refused",
+          "[distribution][lease]") {
+  const std::vector<LeaseMessage> messages = {
+      {LeaseMessageType::kRequest, 7, 3, true},
+      {LeaseMessageType::kRequest, 0, 0, false},
+      {LeaseMessageType::kGrant, 7, 3, false},
+      {LeaseMessageType::kRefuse, 0xffffffffffffffffULL, 1, false},
+  };
+  for (const LeaseMessage& message : messages) {
+    const std::vector<std::uint8_t> bytes = encode(message);
+    const auto decoded = decode_lease_message(bytes);
+    REQUIRE(decoded.has_value());
+    CHECK(*decoded == message);
+    for (std::size_t cut = 0; cut < bytes.size(); ++cut)
+      CHECK_FALSE(decode_lease_message(std::span(bytes).first(cut)).has_value());
+    std::vector<std::uint8_t> longer = bytes;
+    longer.push_back(0);
+    CHECK_FALSE(decode_lease_message(longer).has_value());
+  }
+  std::vector<std::uint8_t> bad_holder = encode(messages[0]);
+  bad_holder.back() = 2;
+  CHECK_FALSE(decode_lease_message(bad_holder).has_value());
+  std::vector<std::uint8_t> bad_type = encode(messages[2]);
+  bad_type[1] = 4;
+  CHECK_FALSE(decode_lease_message(bad_type).has_value());
+}
