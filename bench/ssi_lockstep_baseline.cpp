@@ -71,8 +71,7 @@ int main(int argc, char** argv) {
       spec.one_way_latency = std::chrono::duration_cast<mycelium::Duration>(
           std::chrono::duration<double, std::milli>(rtt_ms / 2));
       spec.apply_duration = 1ms;
-      spec.duration =
-          std::chrono::duration_cast<mycelium::Duration>(std::chrono::duration<double>(seconds));
+      spec.duration = mycelium::from_seconds(seconds);
       const double median_ms = measure(spec);
       if (n == 1) one_node_ms = median_ms;
       char cell[64];

@@ -7,20 +7,17 @@
 #include <core/ssi/chunked_worker.hpp>
 #include <sim/env/simulation.hpp>
 #include <sim/scenario/chunked_run.hpp>
+#include <sim/scenario/units.hpp>
 
 namespace mycelium::sim {
 
 namespace {
 
-double seconds(Duration duration) {
-  return std::chrono::duration<double>(duration).count();
-}
-
 // The coordinator (node 0), then the workers, in one zone whose links take the run's one-way
 // latency.
 PlatformSpec chunked_platform(const ChunkedRunSpec& spec) {
   PlatformSpec platform = uniform_platform(1, spec.workers + 1, spec.bandwidth_bytes_per_s);
-  platform.intra_zone = LinkProfile{seconds(spec.one_way_latency), spec.bandwidth_bytes_per_s};
+  platform.intra_zone = LinkProfile{to_seconds(spec.one_way_latency), spec.bandwidth_bytes_per_s};
   return platform;
 }
 
@@ -86,9 +83,9 @@ ChunkedRunResult run_chunked(const ChunkedRunSpec& spec) {
   ChunkedRunResult result;
   const ssi::ChunkedOutcome& outcome = coordinator.outcome();
   result.finished = coordinator.done();
-  result.makespan_s = result.finished ? seconds(outcome.makespan) : std::nan("");
+  result.makespan_s = result.finished ? to_seconds(outcome.makespan) : kNotApplicable;
   result.ideal_makespan_s =
-      seconds(spec.chunk_work) * static_cast<double>(spec.chunks) / spec.workers;
+      to_seconds(spec.chunk_work) * static_cast<double>(spec.chunks) / spec.workers;
   result.chunks_settled = outcome.chunks_settled;
   result.chunks_wrong = outcome.chunks_wrong;
   result.chunks_undecided = outcome.chunks_undecided;
@@ -101,7 +98,7 @@ ChunkedRunResult run_chunked(const ChunkedRunSpec& spec) {
                metrics.counter("ssi_chunked_busy_cancelled_ns_total");
   }
   result.busy_s = static_cast<double>(busy_ns) * 1e-9;
-  result.used_s = seconds(outcome.used_busy);
+  result.used_s = to_seconds(outcome.used_busy);
   result.wasted_s = result.busy_s - result.used_s;
   return result;
 }

@@ -8,6 +8,7 @@
 #include <core/ssi/lockstep_replica.hpp>
 #include <sim/env/simulation.hpp>
 #include <sim/scenario/lockstep_run.hpp>
+#include <sim/scenario/percentile.hpp>
 
 namespace mycelium::sim {
 
@@ -17,19 +18,11 @@ double ms(Duration duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
 }
 
-// The q-quantile of sorted values, nearest rank.
-double quantile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return std::nan("");
-  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
-
 // Replicas, then clients, in one zone whose links take the run's one-way latency.
 PlatformSpec lockstep_platform(const LockstepRunSpec& spec) {
   PlatformSpec platform =
       uniform_platform(1, spec.replicas + spec.clients, spec.bandwidth_bytes_per_s);
-  platform.intra_zone = LinkProfile{std::chrono::duration<double>(spec.one_way_latency).count(),
-                                    spec.bandwidth_bytes_per_s};
+  platform.intra_zone = LinkProfile{to_seconds(spec.one_way_latency), spec.bandwidth_bytes_per_s};
   return platform;
 }
 
@@ -90,13 +83,12 @@ LockstepRunResult run_lockstep(const LockstepRunSpec& spec) {
       sum += latency;
     result.latency_mean_ms = sum / static_cast<double>(latencies_ms.size());
   } else {
-    result.latency_mean_ms = std::nan("");
+    result.latency_mean_ms = kNotApplicable;
   }
-  result.latency_p50_ms = quantile(latencies_ms, 0.5);
-  result.latency_p99_ms = quantile(latencies_ms, 0.99);
-  result.latency_max_ms = latencies_ms.empty() ? std::nan("") : latencies_ms.back();
-  result.steps_per_s =
-      static_cast<double>(result.answers) / std::chrono::duration<double>(spec.duration).count();
+  result.latency_p50_ms = percentile_of_sorted(latencies_ms, 0.5);
+  result.latency_p99_ms = percentile_of_sorted(latencies_ms, 0.99);
+  result.latency_max_ms = latencies_ms.empty() ? kNotApplicable : latencies_ms.back();
+  result.steps_per_s = static_cast<double>(result.answers) / to_seconds(spec.duration);
 
   std::vector<ssi::LockstepReplica*> survivors;
   for (auto& replica : replicas)

@@ -12,6 +12,7 @@
 #include <core/ram/replication_backup.hpp>
 #include <core/ram/replication_primary.hpp>
 #include <sim/env/simulation.hpp>
+#include <sim/scenario/percentile.hpp>
 #include <sim/scenario/replication_run.hpp>
 #include <sim/scenario/run_sampler.hpp>
 #include <sim/scenario/units.hpp>
@@ -78,13 +79,6 @@ std::string resolved_config(const Scenario& scenario, const RunSpec& run,
          std::to_string(run.workload->spec.working_set_bytes) + " bytes, tracked in pages of " +
          std::to_string(run.workload->spec.tracked_page_bytes()) + " bytes\n" +
          manifest::to_yaml(manifest::Object{vm});
-}
-
-double percentile(std::vector<double> values, double fraction) {
-  if (values.empty()) return kNotApplicable;
-  std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(std::ceil(fraction * values.size())) - 1;
-  return values[std::min(index, values.size() - 1)];
 }
 
 // One run: deploy (measure, choose backups, configure, start replication and the guest), inject

@@ -6,6 +6,7 @@
 #include <sim/scenario/chunked_run.hpp>
 #include <sim/scenario/lockstep_run.hpp>
 #include <sim/scenario/ssi_scenario.hpp>
+#include <sim/scenario/units.hpp>
 
 namespace mycelium::sim {
 
@@ -123,7 +124,7 @@ analysis::RunResult chunked_result(const SsiScenario& scenario, const SsiRunSpec
                    {"state", manifest::format_byte_quantity(run.state_bytes)},
                    {"seed", std::to_string(run.seed)}};
   result.resolved_config_yaml = chunked_config(sweep, run);
-  const double nan = std::nan("");
+  const double nan = kNotApplicable;
   result.summary = {
       {"rtt_ms", milliseconds(run.rtt)},
       {"nodes", static_cast<double>(run.nodes)},
