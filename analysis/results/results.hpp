@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -43,6 +44,19 @@ struct RunResult {
                                                         // NaN means "not applicable"
   std::vector<std::pair<std::string, double>> events;   // (kind, time_s): "primary_crash", ...
 };
+
+// A run's label `key`; "" when it has none (as in the /summary table).
+inline std::string run_label(const RunResult& run, std::string_view key) {
+  const auto found = run.labels.find(std::string(key));
+  return found == run.labels.end() ? std::string() : found->second;
+}
+
+// A run's summary metric `name`; NaN ("not applicable") when it has none.
+inline double run_metric(const RunResult& run, std::string_view name) {
+  for (const auto& [metric, value] : run.summary)
+    if (metric == name) return value;
+  return std::numeric_limits<double>::quiet_NaN();
+}
 
 // Present only in the file of one shard of a sweep (`mycelium sweep --shard i/n`): what
 // `mycelium merge` needs to refuse shards of different sweeps and to put the runs back in sweep

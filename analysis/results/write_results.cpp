@@ -365,10 +365,8 @@ class Writer {
     strings(summary.get(), "/summary", std::string(schema::kRunNameColumn), run_names);
     for (const std::string& key : label_keys) {
       std::vector<std::string> column;
-      for (const RunResult& run : runs) {
-        const auto found = run.labels.find(key);
-        column.push_back(found == run.labels.end() ? std::string() : found->second);
-      }
+      for (const RunResult& run : runs)
+        column.push_back(run_label(run, key));
       strings(summary.get(), "/summary", std::string(kLabelPrefix) + key, column);
     }
     for (const std::string& metric : metrics) {

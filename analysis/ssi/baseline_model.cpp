@@ -3,32 +3,16 @@
 #include <set>
 #include <sstream>
 
+#include <analysis/compare/statistics.hpp>
 #include <analysis/ssi/baseline_model.hpp>
 
 namespace mycelium::analysis {
 
 namespace {
 
-double metric(const RunResult& run, const std::string& name) {
-  for (const auto& [key, value] : run.summary)
-    if (key == name) return value;
-  return std::nan("");
-}
-
-std::string label(const RunResult& run, const std::string& key) {
-  const auto found = run.labels.find(key);
-  return found == run.labels.end() ? std::string() : found->second;
-}
-
+// Mean over the seeds, leaving out NaN ("not applicable"); NaN when nothing is left.
 double mean(const std::vector<double>& values) {
-  double sum = 0;
-  std::size_t count = 0;
-  for (const double value : values) {
-    if (std::isnan(value)) continue;
-    sum += value;
-    ++count;
-  }
-  return count == 0 ? std::nan("") : sum / static_cast<double>(count);
+  return sample_stats(values).mean;
 }
 
 std::string range(const std::vector<double>& axis) {
@@ -103,21 +87,21 @@ SsiBaselineModel::SsiBaselineModel(const ResultsFile& results) {
   std::map<std::pair<double, double>, std::vector<double>> latency;  // (rtt, n) -> p50 per seed
   bool any = false;
   for (const RunResult& run : results.runs) {
-    const std::string prototype = label(run, "prototype");
+    const std::string prototype = run_label(run, "prototype");
     if (prototype == "lockstep") {
       any = true;
-      latency[{metric(run, "rtt_ms"), metric(run, "nodes")}].push_back(
-          metric(run, "step_latency_p50_ms"));
+      latency[{run_metric(run, "rtt_ms"), run_metric(run, "nodes")}].push_back(
+          run_metric(run, "step_latency_p50_ms"));
     } else if (prototype == "chunked") {
       any = true;
-      const std::string model = label(run, "model");
-      const std::string fault = label(run, "fault");
+      const std::string model = run_label(run, "model");
+      const std::string fault = run_label(run, "fault");
       if (fault == "none") {
         chunked_[model].add(
-            {metric(run, "rtt_ms"), metric(run, "nodes"), metric(run, "state_bytes")},
-            metric(run, "makespan_over_ideal"));
+            {run_metric(run, "rtt_ms"), run_metric(run, "nodes"), run_metric(run, "state_bytes")},
+            run_metric(run, "makespan_over_ideal"));
       } else if (fault == "wrong-results") {
-        chunked_wrong_[model].push_back(metric(run, "chunks_wrong"));
+        chunked_wrong_[model].push_back(run_metric(run, "chunks_wrong"));
       }
     }
   }

@@ -11,11 +11,6 @@ namespace mycelium::cli {
 
 namespace {
 
-std::string label(const analysis::RunResult& run, const std::string& key) {
-  const auto found = run.labels.find(key);
-  return found == run.labels.end() ? std::string() : found->second;
-}
-
 // The mean over seeds of each metric, per group of runs, in order of first appearance.
 struct Groups {
   std::vector<std::string> order;
@@ -48,14 +43,15 @@ void print_ssi_summary(const analysis::ResultsFile& results) {
   Groups chunked;
   std::map<std::string, std::string> one_replica_group;  // rtt -> the group of replicas 1
   for (const analysis::RunResult& run : results.runs) {
-    const std::string rtt = label(run, "rtt");
-    if (label(run, "prototype") == "lockstep") {
-      const std::string group = rtt + "|" + label(run, "replicas");
+    const std::string rtt = analysis::run_label(run, "rtt");
+    if (analysis::run_label(run, "prototype") == "lockstep") {
+      const std::string group = rtt + "|" + analysis::run_label(run, "replicas");
       lockstep.add(group, run);
-      if (label(run, "replicas") == "1") one_replica_group[rtt] = group;
+      if (analysis::run_label(run, "replicas") == "1") one_replica_group[rtt] = group;
     } else {
-      chunked.add(rtt + "|" + label(run, "workers") + "|" + label(run, "state") + "|" +
-                      label(run, "model") + "|" + label(run, "fault"),
+      chunked.add(rtt + "|" + analysis::run_label(run, "workers") + "|" +
+                      analysis::run_label(run, "state") + "|" + analysis::run_label(run, "model") +
+                      "|" + analysis::run_label(run, "fault"),
                   run);
     }
   }
@@ -90,8 +86,8 @@ void print_ssi_summary(const analysis::ResultsFile& results) {
   }
   if (!chunked.order.empty()) {
     std::printf("\nchunked: makespan over the ideal, wasted compute, wrong and undecided chunks\n");
-    std::printf("%-10s %7s %6s %-18s %-14s %10s %8s %7s %9s\n", "rtt", "workers", "state",
-                "model", "fault", "x ideal", "wasted", "wrong", "undecided");
+    std::printf("%-10s %7s %6s %-18s %-14s %10s %8s %7s %9s\n", "rtt", "workers", "state", "model",
+                "fault", "x ideal", "wasted", "wrong", "undecided");
     for (const std::string& group : chunked.order) {
       const auto parts = split(group);
       std::printf("%-10s %7s %6s %-18s %-14s %10.3f %7.1f%% %7.1f %9.1f\n", parts[0].c_str(),
