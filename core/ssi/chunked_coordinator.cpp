@@ -43,9 +43,11 @@ void ChunkedCoordinator::start() {
   started_ = true;
   started_at_ = env_.now();
   open_chunks_ = config_.chunks;
-  for (std::uint64_t chunk = 0; chunk < config_.chunks; ++chunk)
+  for (std::uint64_t chunk = 0; chunk < config_.chunks; ++chunk) {
     for (std::uint32_t i = 0; i < config_.redundancy; ++i)
       wanted_.push_back(chunk);
+    chunks_[chunk].queued = config_.redundancy;
+  }
   if (open_chunks_ == 0) {
     done_ = true;
     if (on_done_) on_done_(outcome_);
@@ -90,8 +92,7 @@ void ChunkedCoordinator::on_result(NodeId from, const ResultMessage& result) {
           std::find_if(chunk.results.begin(), chunk.results.end(),
                        [&](const auto& other) { return other.first == result.value; });
       settle(result.chunk, result.value, first->second);
-    } else if (chunk.active.empty() &&
-               std::find(wanted_.begin(), wanted_.end(), result.chunk) == wanted_.end()) {
+    } else if (chunk.active.empty() && chunk.queued == 0) {
       want_copy(result.chunk);  // every copy answered, no majority: one more
     }
   }
@@ -114,11 +115,10 @@ void ChunkedCoordinator::on_timeout(std::uint64_t chunk_id, std::uint32_t copy) 
 void ChunkedCoordinator::want_copy(std::uint64_t chunk_id) {
   Chunk& chunk = chunks_[chunk_id];
   if (chunk.closed) return;
-  const auto queued =
-      static_cast<std::uint32_t>(std::count(wanted_.begin(), wanted_.end(), chunk_id));
-  if (chunk.copies_started + queued < config_.max_copies) {
+  if (chunk.copies_started + chunk.queued < config_.max_copies) {
     wanted_.push_front(chunk_id);  // replacements first: they hold the job back
-  } else if (chunk.active.empty() && queued == 0) {
+    ++chunk.queued;
+  } else if (chunk.active.empty() && chunk.queued == 0) {
     ++outcome_.chunks_undecided;
     close_chunk(chunk_id);
   }
@@ -147,13 +147,13 @@ bool ChunkedCoordinator::assign_to(NodeId worker_id) {
     const std::uint64_t chunk_id = wanted_[i];
     Chunk& chunk = chunks_[chunk_id];
     if (chunk.closed) {
-      wanted_.erase(wanted_.begin() + static_cast<std::ptrdiff_t>(i));
+      take_wanted(i);
       return true;  // progress: a stale entry gone
     }
     // Copies of one chunk go to distinct workers, until every worker had one.
     if (chunk.workers_used.contains(worker_id) && chunk.workers_used.size() < workers_.size())
       continue;
-    wanted_.erase(wanted_.begin() + static_cast<std::ptrdiff_t>(i));
+    take_wanted(i);
     const std::uint32_t copy = chunk.copies_started++;
     chunk.workers_used.insert(worker_id);
     const TimerId timeout = env_.schedule_once(
@@ -171,6 +171,13 @@ bool ChunkedCoordinator::assign_to(NodeId worker_id) {
     return true;
   }
   return false;
+}
+
+void ChunkedCoordinator::take_wanted(std::size_t index) {
+  Chunk& chunk = chunks_[wanted_[index]];
+  wanted_.erase(wanted_.begin() + static_cast<std::ptrdiff_t>(index));
+  MYCELIUM_ASSERT(chunk.queued > 0);
+  --chunk.queued;
 }
 
 void ChunkedCoordinator::settle(std::uint64_t chunk_id, std::uint64_t value, Duration busy) {

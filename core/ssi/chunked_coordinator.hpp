@@ -35,8 +35,8 @@ struct ChunkedJobConfig {
   // The coordinator keeps a record per chunk: a job has at most this many.
   static constexpr std::uint64_t kMaxChunks = 10'000'000;
 
-  std::vector<NodeId> workers;  // distinct, not the coordinator
-  std::uint64_t chunks = 100;   // <= kMaxChunks
+  std::vector<NodeId> workers;                           // distinct, not the coordinator
+  std::uint64_t chunks = 100;                            // <= kMaxChunks
   Duration chunk_work = std::chrono::milliseconds(100);  // per chunk, at speed 1
   // The chunk's input data, sent with each copy's assignment (the network carries it as bulk
   // bytes: a job over S bytes of state in M chunks ships S / M with every copy).
@@ -85,6 +85,7 @@ class ChunkedCoordinator {
     std::optional<std::uint64_t> value;  // settled
     bool closed = false;                 // settled or undecided
     std::uint32_t copies_started = 0;
+    std::uint32_t queued = 0;              // its entries in wanted_: copies to start
     std::map<std::uint32_t, Copy> active;  // by copy number
     std::set<NodeId> workers_used;
     std::vector<std::pair<std::uint64_t, Duration>> results;  // (value, busy)
@@ -98,6 +99,7 @@ class ChunkedCoordinator {
   void on_result(NodeId from, const ResultMessage& result);
   void on_timeout(std::uint64_t chunk, std::uint32_t copy);
   void want_copy(std::uint64_t chunk);
+  void take_wanted(std::size_t index);  // removes wanted_[index], counted off its chunk
   void fill();
   bool assign_to(NodeId worker);
   void settle(std::uint64_t chunk, std::uint64_t value, Duration busy);
