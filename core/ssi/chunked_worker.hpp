@@ -31,8 +31,6 @@ class ChunkedWorker {
   ChunkedWorker(const ChunkedWorker&) = delete;
   ChunkedWorker& operator=(const ChunkedWorker&) = delete;
 
-  std::size_t queued() const { return queue_.size(); }
-
  private:
   void on_message(const Message& message);
   void start_next();

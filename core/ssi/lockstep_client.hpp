@@ -42,9 +42,6 @@ class LockstepClient {
 
   // Submits the first input (now, as a later event).
   void start();
-  std::uint64_t answered() const { return answered_; }
-  // The input waiting for its answer, if any.
-  std::optional<LockstepInput> outstanding() const { return outstanding_; }
 
  private:
   void submit_next();
