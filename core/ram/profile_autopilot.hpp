@@ -40,6 +40,14 @@
 
 namespace mycelium::ram {
 
+// Ten pings 53 ms apart: see AutopilotConfig::probe.
+inline placement::RttProbeConfig spread_probe() {
+  placement::RttProbeConfig probe;
+  probe.probes_per_target = 10;
+  probe.probe_interval = std::chrono::milliseconds(53);
+  return probe;
+}
+
 struct AutopilotConfig {
   // The manifest's distributedRAM: what a profile does not govern is kept from it.
   manifest::DistributedRamConfig base;
@@ -47,7 +55,13 @@ struct AutopilotConfig {
   bool apply = true;                     // false: detect and recommend only
   Duration first_probe_delay = std::chrono::seconds(1);
   Duration probe_period = std::chrono::seconds(30);
-  placement::RttProbeConfig probe;  // targets: filled in from the primary's backups
+  // Targets: filled in from the primary's backups. The smallest of the pings is the RTT, and a
+  // real primary is busy reading its guest for most of each epoch (the reads above), answering
+  // late any pong that lands meanwhile: ten pings 53 ms apart span five 100 ms epochs and fall
+  // at different points of them, so at least one lands while the primary is idle (the deploy
+  // probe's five pings 20 ms apart fit in one epoch: once, on a loaded 2-core host, all five
+  // came back late and a loopback backup measured 3.0 ms, medium).
+  placement::RttProbeConfig probe = spread_probe();
   placement::DetectorConfig detector;
   // Interval floor = headroom x this quantile of the primary's recent reads: the 90th
   // percentile, because a read that waited on libvirt only delays its own tick, while every tick

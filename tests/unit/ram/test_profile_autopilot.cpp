@@ -30,6 +30,9 @@ struct AutopilotCluster {
     autopilot_config.apply = apply;
     autopilot_config.first_probe_delay = 100ms;
     autopilot_config.probe_period = 1s;
+    // The timelines below assume a probe done within 100 ms (five pings 20 ms apart), not the
+    // default's half second spread over the epochs of a busy real primary.
+    autopilot_config.probe = placement::RttProbeConfig{};
     autopilot = std::make_unique<ProfileAutopilot>(cluster.network.node(0), *cluster.primary,
                                                    autopilot_config);
   }
