@@ -15,18 +15,18 @@ void ArrivalQueue::push(TimePoint arrival, std::uint64_t sequence, Message messa
     free_slots_.pop_back();
     slots_[slot] = std::move(message);
   }
-  heap4::push(heap_, Entry{arrival, sequence, slot}, Before{});
+  queue_.push(Entry{arrival, sequence, slot});
 }
 
-std::optional<TimePoint> ArrivalQueue::next_arrival() const {
-  if (heap_.empty()) return std::nullopt;
-  return heap_.front().arrival;
+std::optional<TimePoint> ArrivalQueue::next_arrival() {
+  if (queue_.empty()) return std::nullopt;
+  return queue_.top().arrival;
 }
 
 void ArrivalQueue::pop_due(TimePoint now, std::vector<Message>& due) {
-  // Bounded by the heap's size: each turn removes one entry.
-  while (!heap_.empty() && heap_.front().arrival <= now) {
-    const std::uint32_t slot = heap4::pop(heap_, Before{}).slot;
+  // Bounded by the queue's size: each turn removes one entry.
+  while (!queue_.empty() && queue_.top().arrival <= now) {
+    const std::uint32_t slot = queue_.pop().slot;
     due.push_back(std::move(slots_[slot]));
     release(slot);
   }
@@ -39,7 +39,7 @@ void ArrivalQueue::release(std::uint32_t slot) {
 }
 
 void ArrivalQueue::clear() {
-  heap_.clear();
+  queue_.clear();
   slots_.clear();
   free_slots_.clear();
 }

@@ -4,10 +4,11 @@
 // come out in the order they were sent. No SimGrid in here: the EventLoop pushes what a node
 // sends and pops what is due.
 //
-// Cost: a 4-ary heap (quaternary_heap.hpp) of 24-byte keys (arrival, sequence, slot) over a slab of
-// messages reused through a free list. push and pop are O(log n) and allocate nothing once the slab
-// and heap have grown to the peak number in flight (the message's own payload aside). remove_if (a
-// crash, a link going down: rare) scans everything and rebuilds the heap in O(n).
+// Cost: a calendar queue (calendar_queue.hpp) of 24-byte keys (arrival, sequence, slot) over a slab
+// of messages reused through a free list. push is O(1), pop O(log n) in the messages of one 1 ms
+// slot, and neither allocates once the slab and the slots have grown to the peak in flight (the
+// message's own payload aside). remove_if (a crash, a link going down: rare) scans everything,
+// O(n).
 
 #include <cstdint>
 #include <optional>
@@ -16,7 +17,7 @@
 #include <core/assert.hpp>
 #include <core/env/message.hpp>
 #include <core/env/time.hpp>
-#include <sim/env/quaternary_heap.hpp>
+#include <sim/env/calendar_queue.hpp>
 
 namespace mycelium::sim {
 
@@ -25,9 +26,9 @@ class ArrivalQueue {
   // `sequence` is the send order: unique and increasing across pushes.
   void push(TimePoint arrival, std::uint64_t sequence, Message message);
 
-  std::size_t size() const { return heap_.size(); }
-  bool empty() const { return heap_.empty(); }
-  std::optional<TimePoint> next_arrival() const;
+  std::size_t size() const { return queue_.size(); }
+  bool empty() const { return queue_.empty(); }
+  std::optional<TimePoint> next_arrival();
 
   // Appends to `due` every message arriving at or before `now`, in (arrival, sequence) order.
   void pop_due(TimePoint now, std::vector<Message>& due);
@@ -52,29 +53,26 @@ class ArrivalQueue {
       return a.arrival != b.arrival ? a.arrival < b.arrival : a.sequence < b.sequence;
     }
   };
+  struct ArrivalOf {
+    TimePoint operator()(const Entry& entry) const { return entry.arrival; }
+  };
   void release(std::uint32_t slot);
 
-  std::vector<Entry> heap_;
+  CalendarQueue<Entry, Before, ArrivalOf> queue_;
   std::vector<Message> slots_;  // a free slot holds a moved-from (empty) message
   std::vector<std::uint32_t> free_slots_;
 };
 
 template <typename Cut, typename Removed>
 void ArrivalQueue::remove_if(Cut cut, Removed removed) {
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < heap_.size(); ++i) {
-    const Entry entry = heap_[i];
-    if (cut(static_cast<const Message&>(slots_[entry.slot]))) {
-      removed(static_cast<const Message&>(slots_[entry.slot]));
-      release(entry.slot);
-    } else {
-      heap_[kept++] = entry;
-    }
-  }
-  heap_.resize(kept);
-  // Any valid heap pops in the same order: the keys are unique (sequence), so the layout the
-  // rebuild leaves cannot change what is delivered when.
-  heap4::make(heap_, Before{});
+  // Keys are unique (sequence), so removing some cannot change the order of the rest.
+  queue_.keep_if([this, &cut, &removed](const Entry& entry) {
+    const Message& message = slots_[entry.slot];
+    if (!cut(message)) return true;
+    removed(message);
+    release(entry.slot);
+    return false;
+  });
 }
 
 }  // namespace mycelium::sim

@@ -1,7 +1,6 @@
 #include <utility>
 
 #include <core/assert.hpp>
-#include <sim/env/quaternary_heap.hpp>
 #include <sim/env/timer_queue.hpp>
 
 namespace mycelium::sim {
@@ -18,7 +17,7 @@ TimerId TimerQueue::insert(Owner owner, TimePoint deadline, Duration period,
   record.generation = generation_[owner];
   record.period = period;
   record.callback = std::move(callback);
-  heap4::push(heap_, Entry{deadline, record.sequence, slot}, Before{});
+  queue_.push(Entry{deadline, record.sequence, slot});
   return id_of(slot, record.reuses);
 }
 
@@ -38,7 +37,7 @@ bool TimerQueue::cancel(Owner owner, TimerId id) {
     return false;
   }
   const bool pending = record.generation == generation_[owner];
-  free_slot(slot);  // its heap entry is now stale (sequence 0 never matches)
+  free_slot(slot);  // its queue entry is now stale (sequence 0 never matches)
   return pending;
 }
 
@@ -76,28 +75,27 @@ TimerQueue::Record* TimerQueue::live_record(const Entry& entry) {
 }
 
 void TimerQueue::discard_stale() {
-  // Bounded by the heap's size: each turn removes one entry.
-  while (!heap_.empty() && live_record(heap_.front()) == nullptr)
-    heap4::pop(heap_, Before{});
+  // Bounded by the queue's size: each turn removes one entry.
+  while (!queue_.empty() && live_record(queue_.top()) == nullptr)
+    queue_.pop();
 }
 
 std::optional<TimePoint> TimerQueue::next_deadline() {
   discard_stale();
-  if (heap_.empty()) return std::nullopt;
-  return heap_.front().deadline;
+  if (queue_.empty()) return std::nullopt;
+  return queue_.top().deadline;
 }
 
 std::optional<TimerQueue::Due> TimerQueue::pop_due(TimePoint now) {
   discard_stale();
-  if (heap_.empty() || heap_.front().deadline > now) return std::nullopt;
-  const Entry entry = heap4::pop(heap_, Before{});
+  if (queue_.empty() || queue_.top().deadline > now) return std::nullopt;
+  const Entry entry = queue_.pop();
   Record* record = live_record(entry);
   MYCELIUM_ASSERT(record != nullptr);  // discard_stale left a live entry on top
   if (record->period > Duration::zero()) {
     // Re-armed from its own deadline, not from now: the schedule never drifts.
     record->sequence = ++last_sequence_;
-    heap4::push(heap_, Entry{entry.deadline + record->period, record->sequence, entry.slot},
-                Before{});
+    queue_.push(Entry{entry.deadline + record->period, record->sequence, entry.slot});
     return Due{record->owner, entry.deadline, record->callback};
   }
   Due due{record->owner, entry.deadline, std::move(record->callback)};

@@ -8,11 +8,11 @@
 // sequence) when it is popped, before its callback runs: the contract's tie-break.
 //
 // Cost, for a million nodes with a handful of timers each: a timer is a 64-byte record in a slab
-// (a vector reused through a free list) and a 24-byte entry in a 4-ary heap
-// (quaternary_heap.hpp); its TimerId names
+// (a vector reused through a free list) and a 24-byte entry in a calendar queue
+// (calendar_queue.hpp: 1 ms slots, only the slot being drained kept as a heap); its TimerId names
 // its slot, so scheduling, cancelling and firing need no lookup and allocate nothing once the
 // slab has grown (the callback's own captures aside). Cancellation is lazy: cancel() and
-// drop_owner() free or outdate the record, and the heap entry is discarded when it reaches the
+// drop_owner() free or outdate the record, and the queue entry is discarded when it reaches the
 // top. (Before, a hash map from (owner, id) to the record cost 141 bytes and an allocation per
 // timer, and a lookup per pop: a fifth of a million-node run.)
 
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <core/env/environment.hpp>
+#include <sim/env/calendar_queue.hpp>
 
 namespace mycelium::sim {
 
@@ -56,7 +57,7 @@ class TimerQueue {
 
  private:
   struct Record {
-    std::uint64_t sequence = 0;  // of the heap entry that is current; 0: the slot is free
+    std::uint64_t sequence = 0;  // of the queue entry that is current; 0: the slot is free
     Owner owner = 0;
     std::uint32_t generation = 0;  // the owner's generation when scheduled (drop_owner bumps it)
     std::uint32_t reuses = 0;      // times the slot was freed: the high half of its TimerIds
@@ -74,6 +75,9 @@ class TimerQueue {
       return a.deadline != b.deadline ? a.deadline < b.deadline : a.sequence < b.sequence;
     }
   };
+  struct DeadlineOf {
+    TimePoint operator()(const Entry& entry) const { return entry.deadline; }
+  };
 
   // A slot retires (is never reused) before its reuse count could wrap around and repeat an id;
   // ids with the top bit set are unused_id()'s.
@@ -87,10 +91,10 @@ class TimerQueue {
   // The record `entry` points to if the entry is current and its owner not dropped; frees the
   // record of a dropped owner's timer on the way.
   Record* live_record(const Entry& entry);
-  // Pops stale entries until the top is a live timer (or the heap is empty).
+  // Pops stale entries until the top is a live timer (or the queue is empty).
   void discard_stale();
 
-  std::vector<Entry> heap_;
+  CalendarQueue<Entry, Before, DeadlineOf> queue_;
   std::vector<Record> records_;
   std::vector<std::uint32_t> free_slots_;  // last freed first: its record is likely in cache
   std::vector<std::uint32_t> generation_;  // per owner
