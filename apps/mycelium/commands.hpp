@@ -28,6 +28,17 @@ int run_recommend(const RecommendOptions& options);
 
 int run_version();
 
+struct DeployOptions {
+  std::string file;                     // manifests (YAML, multi-document)
+  bool dry_run = false;                 // print the objects instead of applying them
+  std::string dry_run_mode = "render";  // --dry-run[=render]
+  std::string namespace_;               // default: the manifest's, else "default"
+  std::string context;                  // kubeconfig context (for applying; unused by --dry-run)
+  std::string image;                    // the application's container image
+  std::string agent_image;              // the image holding myceliumd (the Service Spore sidecar)
+};
+int run_deploy(const DeployOptions& options);
+
 struct RunOptions {
   std::string scenario_file;
   std::string output_file;  // empty: results/<scenario name>.h5

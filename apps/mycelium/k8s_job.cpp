@@ -4,9 +4,12 @@
 
 #include <apps/mycelium/file_io.hpp>
 #include <apps/mycelium/k8s_job.hpp>
-#include <apps/mycelium/yaml_text.hpp>
+#include <real/k8s/yaml_text.hpp>
 
 namespace mycelium::cli {
+
+using k8s::yaml_scalar;
+using k8s::yaml_text_value;
 
 namespace {
 

@@ -42,6 +42,33 @@ int run(int argc, char** argv) {
       ->required();
   validate_command->add_flag("-q,--quiet", validate.quiet, "Print only errors");
 
+  DeployOptions deploy;
+  CLI::App* deploy_command = app.add_subcommand(
+      "deploy",
+      "Turn EndomyceteService manifests into Kubernetes objects (StatefulSets, headless "
+      "Services, PodDisruptionBudgets, Service Spore sidecars); --dry-run prints them");
+  deploy_command->add_option("file", deploy.file, "Manifest file (YAML, multi-document)")
+      ->required();
+  deploy_command
+      ->add_option_function<std::string>(
+          "--dry-run",
+          [&deploy](const std::string& mode) {
+            deploy.dry_run = true;
+            deploy.dry_run_mode = mode.empty() ? "render" : mode;
+          },
+          "Print the objects as YAML instead of applying them (render: rendered here)")
+      ->expected(0, 1)
+      ->default_str("render");
+  deploy_command->add_option(
+      "-n,--namespace", deploy.namespace_,
+      "Namespace (default: the manifest's metadata.namespace, else default)");
+  deploy_command->add_option("--context", deploy.context, "kubeconfig context (when applying)");
+  deploy_command->add_option("--image", deploy.image,
+                             "The application's container image (default <name>:latest)");
+  deploy_command->add_option("--agent-image", deploy.agent_image,
+                             "Container image holding myceliumd, for the Service Spore sidecars "
+                             "(default mycelium:latest)");
+
   RecommendOptions recommend;
   CLI::App* recommend_command = app.add_subcommand(
       "recommend",
@@ -222,6 +249,7 @@ int run(int argc, char** argv) {
 
   if (validate_command->parsed()) return run_validate(validate);
   if (recommend_command->parsed()) return run_recommend(recommend);
+  if (deploy_command->parsed()) return run_deploy(deploy);
   if (version_command->parsed()) return run_version();
   if (run_command->parsed()) return run_scenario(run_options);
   if (compare_command->parsed()) return run_compare(compare);

@@ -6,9 +6,11 @@
 #include <apps/mycelium/scenario_bundle.hpp>
 #include <apps/mycelium/scenario_digest.hpp>
 #include <apps/mycelium/scratch_folder.hpp>
-#include <apps/mycelium/yaml_text.hpp>
+#include <real/k8s/yaml_text.hpp>
 
 namespace mycelium::cli {
+
+using k8s::is_utf8;
 
 namespace {
 

@@ -2,9 +2,9 @@
 #include <cstdint>
 #include <cstdio>
 
-#include <apps/mycelium/yaml_text.hpp>
+#include <real/k8s/yaml_text.hpp>
 
-namespace mycelium::cli {
+namespace mycelium::k8s {
 
 namespace {
 
@@ -149,4 +149,4 @@ std::string yaml_text_value(std::string_view text, std::size_t indent) {
   return out;
 }
 
-}  // namespace mycelium::cli
+}  // namespace mycelium::k8s

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace mycelium::cli {
+namespace mycelium::k8s {
 
 // Whether `text` is well-formed UTF-8 (no overlong form, surrogate or code point past U+10FFFF).
 bool is_utf8(std::string_view text);
@@ -23,4 +23,4 @@ std::string yaml_scalar(std::string_view text);
 // " " and the double-quoted scalar. Ends with a newline.
 std::string yaml_text_value(std::string_view text, std::size_t indent);
 
-}  // namespace mycelium::cli
+}  // namespace mycelium::k8s
