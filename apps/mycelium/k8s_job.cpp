@@ -4,17 +4,20 @@
 
 #include <apps/mycelium/file_io.hpp>
 #include <apps/mycelium/k8s_job.hpp>
+#include <real/k8s/k8s_names.hpp>
 #include <real/k8s/yaml_text.hpp>
 
 namespace mycelium::cli {
 
+using k8s::is_dns_label;
+using k8s::is_dns_subdomain;
+using k8s::is_image_reference;
+using k8s::kMaxNameLength;
 using k8s::yaml_scalar;
 using k8s::yaml_text_value;
 
 namespace {
 
-// Kubernetes object names and label values: at most 63 characters.
-constexpr std::size_t kMaxNameLength = 63;
 constexpr std::string_view kJobPrefix = "mycelium-sweep-";
 constexpr std::string_view kConfigMapPrefix = "mycelium-scenario-";
 // Where the pod finds the scenario and writes its shard file.
@@ -27,34 +30,6 @@ constexpr std::uint64_t kMemoryLimitPerRunMi = 1024;
 constexpr std::uint64_t kMaxJobsPerPod = 256;
 // A run that fails, fails again: retries only help against lost nodes and evictions.
 constexpr int kBackoffLimit = 3;
-
-bool lower_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-// RFC 1123 label: what Kubernetes requires of names and of the pods' host names.
-bool is_dns_label(std::string_view text) {
-  if (text.empty() || text.size() > kMaxNameLength) return false;
-  if (!lower_alnum(text.front()) || !lower_alnum(text.back())) return false;
-  return std::all_of(text.begin(), text.end(), [](char c) { return lower_alnum(c) || c == '-'; });
-}
-
-// RFC 1123 subdomain: what Kubernetes requires of a PersistentVolumeClaim's name.
-bool is_dns_subdomain(std::string_view text) {
-  if (text.empty() || text.size() > 253) return false;
-  if (!lower_alnum(text.front()) || !lower_alnum(text.back())) return false;
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return lower_alnum(c) || c == '-' || c == '.'; });
-}
-
-// A container image reference: registry/name:tag or @digest, no space or quote.
-bool is_image_reference(std::string_view text) {
-  if (text.empty() || text.size() > 512) return false;
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-' || c == ':' || c == '/' || c == '@' || c == '+';
-  });
-}
 
 void check_settings(const K8sSweepJob& job) {
   if (!is_dns_label(job.scenario_name)) {

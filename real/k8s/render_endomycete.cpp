@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include <core/manifest/enum_names.hpp>
+#include <real/k8s/k8s_names.hpp>
 #include <real/k8s/render_endomycete.hpp>
 
 namespace mycelium::k8s {
@@ -13,7 +14,6 @@ using manifest::EndomyceteService;
 using manifest::KubernetesDeployment;
 using manifest::Placement;
 
-constexpr std::size_t kMaxLabelValue = 63;
 // A StatefulSet's pods carry a controller-revision-hash label "<name>-<10 characters>", which must
 // fit a label value: Kubernetes refuses StatefulSet names longer than 52.
 constexpr std::size_t kMaxStatefulSetName = 52;
@@ -22,14 +22,6 @@ constexpr std::string_view kZoneKey = "topology.kubernetes.io/zone";
 constexpr std::string_view kSporeConfigMount = "/etc/mycelium";
 constexpr std::string_view kNetworkKeyMount = "/etc/mycelium-network-key";
 constexpr std::string_view kNetworkKeyItem = "network-key";
-
-bool is_image_reference(std::string_view text) {
-  if (text.empty() || text.size() > 512) return false;
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-' || c == ':' || c == '/' || c == '@' || c == '+';
-  });
-}
 
 // Strategies whose instances keep state or identity (a shard, a peer, a master or replica, a log
 // partition): StatefulSets.
@@ -291,7 +283,7 @@ RenderedObjects render_endomycete(const EndomyceteService& service, const Render
     names.workload = service.metadata.name + "-" + deployment.name;
     names.config = names.workload + "-spore";
     names.key_secret = service.metadata.name + "-spore-key";
-    const std::size_t limit = stateful ? kMaxStatefulSetName : kMaxLabelValue;
+    const std::size_t limit = stateful ? kMaxStatefulSetName : kMaxNameLength;
     if (names.workload.size() > limit) {
       throw RenderError("spec.deployments[" + std::to_string(all.size()) + "].name \"" +
                         deployment.name + "\": \"" + names.workload + "\" has " +
