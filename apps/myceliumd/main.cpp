@@ -1,11 +1,12 @@
 // myceliumd: the Mycelium agent, one per host (docs/myceliumd.md).
 //
-//   myceliumd --config /etc/mycelium/agent.yaml [--log-level info]
+//   myceliumd --config /etc/mycelium/agent.yaml [--hostname NAME] [--log-level info]
 //
 // Runs this host's Service Spore member over real sockets and answers the admin API. Exit codes:
 // 0 after a clean shutdown (SIGTERM or SIGINT: it leaves the network first), 2 when the config
 // is wrong or its addresses cannot be bound (nothing started), 1 on an internal error.
 
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -20,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <apps/mycelium/file_io.hpp>
 #include <core/manifest/envelope.hpp>
@@ -37,8 +39,12 @@ int main(int argc, char** argv) {
   CLI::App app{"myceliumd: the Mycelium agent (Service Spores and replication on this host)"};
   std::string config_path;
   std::string log_level = "info";
+  std::string hostname;
   app.add_option("-c,--config", config_path, "the agent's config file (kind AgentConfig)")
       ->required();
+  app.add_option("--hostname", hostname,
+                 "this host's name, for spec.identity: hostname and {hostname} (default: the "
+                 "system's host name)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.footer(
@@ -62,10 +68,20 @@ int main(int argc, char** argv) {
     std::cerr << "myceliumd: " << error.what() << "\n";
     return 2;
   }
-  mycelium::real::AgentConfigLoad load = mycelium::real::parse_agent_config(text, config_path);
+  if (hostname.empty()) {
+    std::array<char, 256> name{};
+    if (gethostname(name.data(), name.size() - 1) == 0) hostname = name.data();
+  }
+  mycelium::real::AgentConfigLoad load =
+      mycelium::real::parse_agent_config(text, config_path, hostname);
   if (!load.config) {
     std::cerr << load.diagnostics.format();
     std::cerr << "myceliumd: " << config_path << ": not started (fix the errors above)\n";
+    return 2;
+  }
+  if (const std::string problem = mycelium::real::load_network_key(*load.config);
+      !problem.empty()) {
+    std::cerr << "myceliumd: " << config_path << ": " << problem << "\n";
     return 2;
   }
   try {

@@ -59,13 +59,27 @@ spore::SporeNodeConfig node_config(const AgentConfig& config) {
 Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::string)> log)
     : config_(std::move(config)), log_(std::move(log)) {
   PeerDirectory peers;
-  for (const AgentPeer& peer : config_.peers)
-    peers.emplace(peer.node, udp_endpoint(peer.address));
+  std::vector<AgentPeer> named;  // resolved in the background, added as they resolve
+  for (const AgentPeer& peer : config_.peers) {
+    if (is_ip_literal(peer.address.host)) {
+      peers.emplace(peer.node, udp_endpoint(peer.address));
+    } else {
+      named.push_back(peer);
+    }
+  }
   AsioEnvironmentConfig environment{config_.node, udp_endpoint(config_.listen), peers,
                                     config_.node.value};
   environment.emulation.one_way_delay = config_.emulated_delay;
   environment.emulation.loss = config_.emulated_loss;
   env_ = std::make_unique<AsioEnvironment>(io, environment);
+  if (!named.empty()) {
+    resolver_ = std::make_unique<PeerResolver>(
+        io, std::move(named),
+        [this](NodeId node, const asio::ip::udp::endpoint& endpoint) {
+          env_->add_peer(node, endpoint);
+        },
+        log_);
+  }
   started_ = env_->now();
   unix_at_start_ = std::chrono::system_clock::now();
   node_ = std::make_unique<spore::SporeNode>(*env_, node_config(config_), config_.seeds);
@@ -107,6 +121,7 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
 }
 
 Agent::~Agent() {
+  resolver_.reset();  // it adds peers to the environment
   admin_.reset();
   rtt_.reset();  // bound to the environment, like the roles
   vms_.reset();

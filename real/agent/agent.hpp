@@ -28,6 +28,7 @@
 #include <core/spore/spore_node.hpp>
 #include <real/agent/admin_server.hpp>
 #include <real/agent/agent_config.hpp>
+#include <real/agent/peer_resolver.hpp>
 #include <real/agent/replication_role.hpp>
 #include <real/agent/rtt_service.hpp>
 #include <real/agent/vm_service.hpp>
@@ -88,6 +89,7 @@ class Agent {
   std::unique_ptr<VmService> vms_;                // with spec.vmHost
   std::unique_ptr<RttService> rtt_;               // answers every probe; probes on request
   std::unique_ptr<AdminServer> admin_;
+  std::unique_ptr<PeerResolver> resolver_;  // peers named by DNS; none when all are addresses
   TimePoint started_{};
   std::chrono::system_clock::time_point unix_at_start_{};
   std::map<std::pair<std::string, std::string>, Learned> learned_;

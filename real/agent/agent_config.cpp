@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <fstream>
 #include <set>
 
 #include <boost/asio/ip/address.hpp>
@@ -8,6 +9,7 @@
 #include <core/manifest/yaml_reader.hpp>
 #include <core/spore/service_instance.hpp>
 #include <real/agent/agent_config.hpp>
+#include <real/k8s/k8s_names.hpp>
 
 namespace mycelium::real {
 
@@ -26,13 +28,25 @@ constexpr std::size_t kMaxArgumentBytes = 4096;
 constexpr std::size_t kMaxImages = 64;
 constexpr std::string_view kMemoryFilePlaceholder = "{memoryFile}";
 
+enum class Identity { kNodeId, kHostname };
+constexpr EnumNames<Identity, 2> kIdentityNames{
+    {{{Identity::kNodeId, "node-id"}, {Identity::kHostname, "hostname"}}}};
+
+constexpr std::string_view kHostnamePlaceholder = "{hostname}";
+
 enum class Profile { kLan, kWan };
 constexpr EnumNames<Profile, 2> kProfileNames{{{{Profile::kLan, "lan"}, {Profile::kWan, "wan"}}}};
 
-// "10.0.0.1:7200", "[::1]:7200": an IP literal and a port in 1..65535.
+// "10.0.0.1:7200", "[::1]:7200": an IP literal and a port in 1..65535; with `names`, also a DNS
+// name ("db-0.db.default.svc.cluster.local:7946"), which the agent resolves (peers only: what
+// this agent binds must be an address).
 struct HostPortField {
   Reader& reader;
-  std::string expected() const { return "an address host:port (an IP literal, port 1..65535)"; }
+  bool names = false;
+  std::string expected() const {
+    return names ? "an address host:port (an IP literal or a DNS name, port 1..65535)"
+                 : "an address host:port (an IP literal, port 1..65535)";
+  }
   std::optional<HostPort> operator()(const YAML::Node& node, const SourceLocation& where,
                                      std::string_view path) const {
     const auto text = StringField{reader}(node, where, path);
@@ -46,9 +60,7 @@ struct HostPortField {
     std::string host = text->substr(0, colon);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
       host = host.substr(1, host.size() - 2);
-    boost::system::error_code error;
-    boost::asio::ip::make_address(host, error);
-    if (error) return fail();
+    if (!is_ip_literal(host) && !(names && is_dns_name(host))) return fail();
     const std::string port_text = text->substr(colon + 1);
     if (port_text.size() > 5 || !std::all_of(port_text.begin(), port_text.end(),
                                              [](char c) { return c >= '0' && c <= '9'; }))
@@ -59,6 +71,25 @@ struct HostPortField {
   }
 };
 
+// The network key from its hex text: 32 to 128 hex digits (16 to 64 bytes), else nothing.
+std::optional<std::vector<std::uint8_t>> key_from_hex(std::string_view text) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  const bool digits_ok = std::all_of(text.begin(), text.end(), [&](char c) { return hex(c) >= 0; });
+  if (!digits_ok || text.size() % 2 != 0 || text.size() < 2 * kMinKeyBytes ||
+      text.size() > 2 * kMaxKeyBytes) {
+    return std::nullopt;
+  }
+  std::vector<std::uint8_t> key;
+  for (std::size_t i = 0; i < text.size(); i += 2)
+    key.push_back(static_cast<std::uint8_t>(hex(text[i]) * 16 + hex(text[i + 1])));
+  return key;
+}
+
 // The network key as hex: 32 to 128 hex digits (16 to 64 bytes).
 struct HexKeyField {
   Reader& reader;
@@ -68,25 +99,13 @@ struct HexKeyField {
                                                       std::string_view path) const {
     const auto text = StringField{reader}(node, where, path);
     if (!text) return std::nullopt;
-    const auto hex = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    const bool digits_ok =
-        std::all_of(text->begin(), text->end(), [&](char c) { return hex(c) >= 0; });
-    if (!digits_ok || text->size() % 2 != 0 || text->size() < 2 * kMinKeyBytes ||
-        text->size() > 2 * kMaxKeyBytes) {
-      // Never echo a key back: it is a secret.
+    std::optional<std::vector<std::uint8_t>> key = key_from_hex(*text);
+    // Never echo a key back: it is a secret.
+    if (!key) {
       reader.error(
           where, path,
           "expected " + expected() + ", got " + std::to_string(text->size()) + " characters");
-      return std::nullopt;
     }
-    std::vector<std::uint8_t> key;
-    for (std::size_t i = 0; i < text->size(); i += 2)
-      key.push_back(static_cast<std::uint8_t>(hex((*text)[i]) * 16 + hex((*text)[i + 1])));
     return key;
   }
 };
@@ -102,16 +121,37 @@ struct NodeIdField {
   }
 };
 
+// An absolute path, or an error at `at`.
+bool check_absolute(Reader& reader, const SourceLocation& at, const std::string& path,
+                    const std::string& value) {
+  if (!value.empty() && value.front() == '/') return true;
+  reader.error(at, path, "expected an absolute path, got \"" + value + "\"");
+  return false;
+}
+
 void parse_network(Reader& reader, const MappingReader& spec, AgentConfig& out) {
   const auto network = spec.find("network");
   if (!network) {
     spec.report_missing("network", "a mapping with name and key");
     return;
   }
-  MappingReader fields(reader, network->first, "spec.network", network->second, {"name", "key"});
+  MappingReader fields(reader, network->first, "spec.network", network->second,
+                       {"name", "key", "keyFile"});
   if (!fields.valid()) return;
   fields.required("name", out.network_name, NameField{reader});
-  fields.required("key", out.network_key, HexKeyField{reader});
+  const bool has_file = fields.find("keyFile").has_value();
+  if (has_file && fields.find("key")) {
+    reader.error(fields.find("keyFile")->second, "spec.network.keyFile",
+                 "expected key or keyFile, not both");
+    return;
+  }
+  if (has_file) {
+    if (fields.required("keyFile", out.network_key_file, StringField{reader}))
+      check_absolute(reader, fields.find("keyFile")->second, "spec.network.keyFile",
+                     out.network_key_file);
+  } else {
+    fields.required("key", out.network_key, HexKeyField{reader});
+  }
 }
 
 void parse_peers(Reader& reader, const MappingReader& spec, AgentConfig& out) {
@@ -132,7 +172,7 @@ void parse_peers(Reader& reader, const MappingReader& spec, AgentConfig& out) {
     if (!peer.valid()) continue;
     AgentPeer parsed;
     const bool has_id = peer.required("nodeId", parsed.node, NodeIdField{reader});
-    const bool has_address = peer.required("address", parsed.address, HostPortField{reader});
+    const bool has_address = peer.required("address", parsed.address, HostPortField{reader, true});
     if (has_id && !seen.insert(parsed.node.value).second) {
       reader.error(peer.find("nodeId")->second, path + ".nodeId",
                    "node " + std::to_string(parsed.node.value) +
@@ -143,22 +183,58 @@ void parse_peers(Reader& reader, const MappingReader& spec, AgentConfig& out) {
   }
 }
 
+// spec.identity: hostname (a pod of a StatefulSet, docs/kubernetes.md): this node is the peer
+// whose address is the host's name, or begins with it and a dot (the pod's DNS name); it leaves
+// the peers and takes their node id. Everything else about the node is the same for every pod.
+void identify_by_hostname(Reader& reader, const MappingReader& spec, std::string_view hostname,
+                          AgentConfig& out) {
+  const SourceLocation where = spec.find("identity")->second;
+  if (spec.find("nodeId")) {
+    reader.error(spec.find("nodeId")->second, "spec.nodeId",
+                 "expected no nodeId with identity: hostname (the peer named like this host "
+                 "gives it)");
+    return;
+  }
+  if (hostname.empty()) {
+    reader.error(where, "spec.identity", "identity: hostname, but this host's name is unknown");
+    return;
+  }
+  const auto self = std::find_if(out.peers.begin(), out.peers.end(), [&](const AgentPeer& peer) {
+    const std::string& host = peer.address.host;
+    return host == hostname ||
+           (host.size() > hostname.size() && host.compare(0, hostname.size(), hostname) == 0 &&
+            host[hostname.size()] == '.');
+  });
+  if (self == out.peers.end()) {
+    reader.error(where, "spec.identity",
+                 "identity: hostname, but no peer's address is this host's name \"" +
+                     std::string(hostname) + "\" or begins with it and a dot");
+    return;
+  }
+  out.node = self->node;
+  out.peers.erase(self);
+}
+
 void parse_seeds(Reader& reader, const MappingReader& spec, AgentConfig& out) {
   const auto seeds = spec.find("seeds");
   if (!seeds) return;
   std::vector<NodeId> parsed;
   if (!spec.optional("seeds", parsed, ListField<NodeIdField>{{reader}})) return;
   for (std::size_t i = 0; i < parsed.size(); ++i) {
+    // With identity: hostname every pod reads the same list, which names some of them: a node
+    // joins through the others.
+    if (parsed[i] == out.node) continue;
     if (!is_peer(out, parsed[i])) {
       reader.error(reader.location(seeds->first[i], seeds->second),
                    "spec.seeds[" + std::to_string(i) + "]",
                    "node " + std::to_string(parsed[i].value) + " is not one of spec.peers");
     }
+    out.seeds.push_back(parsed[i]);
   }
-  out.seeds = std::move(parsed);
 }
 
-void parse_services(Reader& reader, const MappingReader& spec, AgentConfig& out) {
+void parse_services(Reader& reader, const MappingReader& spec, std::string_view hostname,
+                    AgentConfig& out) {
   const auto services = spec.find("services");
   if (!services) return;
   if (!services->first.IsSequence() || services->first.size() > kMaxServices) {
@@ -177,7 +253,21 @@ void parse_services(Reader& reader, const MappingReader& spec, AgentConfig& out)
     if (!fields.valid()) continue;
     spore::ServiceInstanceFields instance;
     bool ok = fields.required("service", instance.service, NameField{reader});
-    ok = fields.required("instanceId", instance.instance_id, NameField{reader}) && ok;
+    // "{hostname}": every pod of a StatefulSet reads the same file and registers as itself.
+    const auto instance_id = fields.find("instanceId");
+    if (instance_id && instance_id->first.IsScalar() &&
+        instance_id->first.Scalar() == kHostnamePlaceholder) {
+      if (k8s::is_dns_label(hostname)) {
+        instance.instance_id = std::string(hostname);
+      } else {
+        reader.error(instance_id->second, path + ".instanceId",
+                     "{hostname}, but this host's name \"" + std::string(hostname) +
+                         "\" is not a DNS label (lowercase letters, digits and '-', at most 63)");
+        ok = false;
+      }
+    } else {
+      ok = fields.required("instanceId", instance.instance_id, NameField{reader}) && ok;
+    }
     const bool ports_read = fields.required(
         "ports", instance.ports, ListField<IntegerField<std::uint16_t>>{{reader, 1, 65535}});
     ok = ports_read && ok;
@@ -346,14 +436,6 @@ void parse_replication(Reader& reader, const MappingReader& spec, AgentConfig& o
   out.replication = std::move(parsed);
 }
 
-// An absolute path, or an error at `at`.
-bool check_absolute(Reader& reader, const SourceLocation& at, const std::string& path,
-                    const std::string& value) {
-  if (!value.empty() && value.front() == '/') return true;
-  reader.error(at, path, "expected an absolute path, got \"" + value + "\"");
-  return false;
-}
-
 void parse_vm_host(Reader& reader, const MappingReader& spec, AgentConfig& out) {
   const auto section = spec.find("vmHost");
   if (!section) return;
@@ -436,7 +518,8 @@ std::string HostPort::to_string() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_name) {
+AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_name,
+                                   std::string_view hostname) {
   AgentConfigLoad result;
   Reader reader(file_name, result.diagnostics);
   const std::optional<Envelope> envelope =
@@ -446,10 +529,12 @@ AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_
   config.name = envelope->name;
   if (envelope->spec) {
     MappingReader spec(reader, envelope->spec->first, "spec", envelope->spec->second,
-                       {"nodeId", "listen", "admin", "network", "profile", "peers", "seeds",
-                        "services", "replication", "vmHost", "emulation"});
+                       {"nodeId", "identity", "listen", "admin", "network", "profile", "peers",
+                        "seeds", "services", "replication", "vmHost", "emulation"});
     if (spec.valid()) {
-      spec.required("nodeId", config.node, NodeIdField{reader});
+      Identity identity = Identity::kNodeId;
+      spec.optional("identity", identity, EnumField{reader, kIdentityNames});
+      if (identity == Identity::kNodeId) spec.required("nodeId", config.node, NodeIdField{reader});
       spec.required("listen", config.listen, HostPortField{reader});
       HostPort admin;
       if (spec.optional("admin", admin, HostPortField{reader})) config.admin = admin;
@@ -458,8 +543,9 @@ AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_
       if (spec.optional("profile", profile, EnumField{reader, kProfileNames}))
         config.wan_profile = profile == Profile::kWan;
       parse_peers(reader, spec, config);
+      if (identity == Identity::kHostname) identify_by_hostname(reader, spec, hostname, config);
       parse_seeds(reader, spec, config);
-      parse_services(reader, spec, config);
+      parse_services(reader, spec, hostname, config);
       parse_replication(reader, spec, config);
       parse_vm_host(reader, spec, config);
       parse_emulation(reader, spec, config);
@@ -467,6 +553,55 @@ AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_
   }
   if (result.diagnostics.empty()) result.config = std::move(config);
   return result;
+}
+
+bool is_ip_literal(std::string_view host) {
+  boost::system::error_code error;
+  boost::asio::ip::make_address(std::string(host), error);
+  return !error;
+}
+
+bool is_dns_name(std::string_view host) {
+  constexpr std::size_t kMaxName = 253;
+  constexpr std::size_t kMaxLabel = 63;
+  if (host.empty() || host.size() > kMaxName || is_ip_literal(host)) return false;
+  std::size_t start = 0;
+  while (start <= host.size()) {
+    const std::size_t dot = std::min(host.find('.', start), host.size());
+    const std::string_view label = host.substr(start, dot - start);
+    if (label.empty() || label.size() > kMaxLabel || label.front() == '-' || label.back() == '-')
+      return false;
+    const bool characters_ok = std::all_of(label.begin(), label.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    });
+    if (!characters_ok) return false;
+    start = dot + 1;
+  }
+  return true;
+}
+
+std::string load_network_key(AgentConfig& config) {
+  if (config.network_key_file.empty()) return {};
+  constexpr std::size_t kMaxKeyFileBytes = 1024;
+  std::ifstream file(config.network_key_file, std::ios::binary);
+  if (!file)
+    return config.network_key_file + ": cannot read the network key (spec.network.keyFile)";
+  std::string text(kMaxKeyFileBytes + 1, '\0');
+  file.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(file.gcount()));
+  if (text.size() > kMaxKeyFileBytes)
+    return config.network_key_file + ": more than " + std::to_string(kMaxKeyFileBytes) + " bytes";
+  // A Secret written with a trailing newline (echo, kubectl --from-file) is the same key.
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.pop_back();
+  std::optional<std::vector<std::uint8_t>> key = key_from_hex(text);
+  if (!key) {
+    return config.network_key_file +
+           ": expected 32 to 128 hex digits (a key of 16 to 64 bytes), got " +
+           std::to_string(text.size()) + " characters";
+  }
+  config.network_key = std::move(*key);
+  return {};
 }
 
 }  // namespace mycelium::real

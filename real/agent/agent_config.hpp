@@ -18,8 +18,14 @@
 
 namespace mycelium::real {
 
+// Whether `host` is an IPv4 or IPv6 literal (no brackets).
+bool is_ip_literal(std::string_view host);
+// Whether `host` is a DNS name: dot-separated labels of letters, digits and '-' (not first or
+// last), 1 to 63 each, at most 253 in all; an IP literal is not one.
+bool is_dns_name(std::string_view host);
+
 struct HostPort {
-  std::string host;  // an IPv4 or IPv6 literal
+  std::string host;  // an IPv4 or IPv6 literal; a peer's may be a DNS name (the agent resolves it)
   std::uint16_t port = 0;
   std::string to_string() const;
 };
@@ -86,8 +92,11 @@ struct AgentConfig {
   HostPort listen;                // spore datagrams and replication lanes (UDP and TCP)
   std::optional<HostPort> admin;  // the HTTP admin API; none: no API
   std::string network_name;
-  std::vector<std::uint8_t> network_key;  // >= 16 bytes
-  bool wan_profile = false;               // membership defaults: LAN or WAN (docs/spore.md)
+  std::vector<std::uint8_t> network_key;  // >= 16 bytes; empty while network_key_file is unread
+  // spec.network.keyFile: where the key is (hex, as spec.network.key), read at start by
+  // load_network_key (a Kubernetes Secret's file: docs/kubernetes.md); empty: the key is inline.
+  std::string network_key_file;
+  bool wan_profile = false;  // membership defaults: LAN or WAN (docs/spore.md)
   std::vector<AgentPeer> peers;
   std::vector<NodeId> seeds;  // peers to join through; none: this node starts the network
   std::vector<spore::ServiceInstanceFields> services;
@@ -107,6 +116,13 @@ struct AgentConfigLoad {
   manifest::Diagnostics diagnostics;
 };
 
-AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_name);
+// `hostname`: this host's name, for spec.identity: hostname and "{hostname}" in instance ids
+// (myceliumd passes gethostname's, or --hostname); empty: unknown (those are errors then).
+AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_name,
+                                   std::string_view hostname = {});
+
+// Reads spec.network.keyFile into network_key when the config names one: empty on success, else
+// what is wrong (the file, and why; never the key).
+std::string load_network_key(AgentConfig& config);
 
 }  // namespace mycelium::real

@@ -232,7 +232,7 @@ std::string spore_config(const EndomyceteService& service, const std::vector<Nam
       "apiVersion: mycelium.network/v1\nkind: AgentConfig\nmetadata:\n  name: " + names.workload +
       "\nspec:\n  identity: hostname\n  listen: 0.0.0.0:" + std::to_string(kSporePort) +
       "\n  admin: 0.0.0.0:" + std::to_string(kSporeAdminPort) +
-      "\n  network:\n    name: " + names.namespace_ + "." + names.service +
+      "\n  network:\n    name: " + names.service +
       "\n    keyFile: " + std::string(kNetworkKeyMount) + "/" + std::string(kNetworkKeyItem) +
       "\n  peers:\n" + peers + "  seeds: [" + seeds + "]\n";
   const manifest::ServiceSporeConfig& spore = service.service_spore;
