@@ -17,8 +17,9 @@ find_package(yaml-cpp 0.7 REQUIRED)
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 # Result files (analysis/).
 find_package(HDF5 1.10 REQUIRED COMPONENTS C CXX)
-# HMAC-SHA256 of Service Spore datagrams (core/spore): libcrypto only, OpenSSL 3 API.
-find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto)
+# HMAC-SHA256 of Service Spore datagrams (core/spore, libcrypto) and the Kubernetes API client's
+# TLS (real/k8s, libssl): OpenSSL 3 API.
+find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto SSL)
 # Command line of the mycelium tool.
 find_package(CLI11 2.1 REQUIRED)
 # JSON output (mycelium compare --format json).

@@ -1,0 +1,173 @@
+#include <array>
+#include <map>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <real/k8s/api_client.hpp>
+
+namespace mycelium::k8s {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+// The kinds Mycelium renders, by apiVersion and kind: their resource (plural) names.
+const std::map<std::pair<std::string, std::string>, std::string>& resources() {
+  static const std::map<std::pair<std::string, std::string>, std::string> table{
+      {{"v1", "ConfigMap"}, "configmaps"},
+      {{"v1", "Secret"}, "secrets"},
+      {{"v1", "Service"}, "services"},
+      {{"v1", "ServiceAccount"}, "serviceaccounts"},
+      {{"apps/v1", "StatefulSet"}, "statefulsets"},
+      {{"apps/v1", "Deployment"}, "deployments"},
+      {{"apps/v1", "DaemonSet"}, "daemonsets"},
+      {{"policy/v1", "PodDisruptionBudget"}, "poddisruptionbudgets"},
+      {{"batch/v1", "Job"}, "jobs"},
+  };
+  return table;
+}
+
+// The server's own words: a Status object's message, else the start of the body.
+std::string server_message(const std::string& body) {
+  constexpr std::size_t kMaxQuoted = 300;
+  const Object status = Object::parse(body, nullptr, false);
+  if (status.is_object() && status.contains("message") && status["message"].is_string())
+    return status["message"].get<std::string>();
+  return body.substr(0, kMaxQuoted);
+}
+
+}  // namespace
+
+std::string object_path(const Object& object, std::string_view default_namespace) {
+  const auto field = [&object](const char* key) -> std::string {
+    return object.contains(key) && object[key].is_string() ? object[key].get<std::string>() : "";
+  };
+  const std::string api_version = field("apiVersion");
+  const std::string kind = field("kind");
+  const auto resource = resources().find({api_version, kind});
+  if (resource == resources().end())
+    throw ApiError(0, "cannot apply " + api_version + " " + kind + ": not a kind Mycelium renders");
+  const Object& metadata = object.at("metadata");
+  const std::string name = metadata.at("name").get<std::string>();
+  const std::string namespace_ = metadata.contains("namespace")
+                                     ? metadata["namespace"].get<std::string>()
+                                     : std::string(default_namespace);
+  const std::string group = api_version == "v1" ? "/api/v1" : "/apis/" + api_version;
+  return group + "/namespaces/" + namespace_ + "/" + resource->second + "/" + name;
+}
+
+ApiClient::ApiClient(ApiTarget target, std::chrono::milliseconds timeout)
+    : target_(std::move(target)), timeout_(timeout) {}
+
+Object ApiClient::apply(const Object& object) {
+  const std::string path = object_path(object, target_.namespace_);
+  // JSON is YAML: the apply-patch+yaml body is the object as JSON.
+  const Response response =
+      request("PATCH", target_.base_path + path + "?fieldManager=" + kFieldManager + "&force=true",
+              object.dump(), "application/apply-patch+yaml");
+  check(response, "apply " + path);
+  return Object::parse(response.body, nullptr, false);
+}
+
+std::optional<Object> ApiClient::get(const Object& object) {
+  const std::string path = object_path(object, target_.namespace_);
+  const Response response = request("GET", target_.base_path + path, "", "");
+  check(response, "get " + path, 404);
+  if (response.status == 404) return std::nullopt;
+  return Object::parse(response.body, nullptr, false);
+}
+
+bool ApiClient::remove(const Object& object) {
+  const std::string path = object_path(object, target_.namespace_);
+  const Response response = request("DELETE", target_.base_path + path, "", "");
+  check(response, "delete " + path, 404);
+  return response.status != 404;
+}
+
+void ApiClient::check(const Response& response, std::string_view what, unsigned allowed) const {
+  if ((response.status >= 200 && response.status < 300) || response.status == allowed) return;
+  const std::string reason(http::obsolete_reason(static_cast<http::status>(response.status)));
+  throw ApiError(response.status, std::string(what) + ": HTTP " + std::to_string(response.status) +
+                                      " " + reason + ": " + server_message(response.body));
+}
+
+ApiClient::Response ApiClient::request(std::string_view method, const std::string& path,
+                                       const std::string& body, std::string_view content_type) {
+  const std::string server = target_.host + ":" + std::to_string(target_.port);
+  const auto fail = [&server](const std::string& step, const boost::system::error_code& error) {
+    return ApiError(0, server + ": " + step + ": " + error.message());
+  };
+  asio::io_context io;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  boost::system::error_code error;
+  if (!target_.ca_pem.empty()) {
+    tls.add_certificate_authority(asio::buffer(target_.ca_pem), error);
+    if (error) throw fail("the cluster's certificate authority", error);
+  } else {
+    tls.set_default_verify_paths();
+  }
+  if (!target_.client_certificate_pem.empty()) {
+    tls.use_certificate_chain(asio::buffer(target_.client_certificate_pem), error);
+    if (!error)
+      tls.use_private_key(asio::buffer(target_.client_key_pem), asio::ssl::context::pem, error);
+    if (error) throw fail("the user's client certificate or key", error);
+  }
+  const std::string verify_name =
+      target_.tls_server_name.empty() ? target_.host : target_.tls_server_name;
+  if (target_.insecure_skip_tls_verify) {
+    tls.set_verify_mode(asio::ssl::verify_none);
+  } else {
+    tls.set_verify_mode(asio::ssl::verify_peer);
+    tls.set_verify_callback(asio::ssl::host_name_verification(verify_name));
+  }
+
+  beast::ssl_stream<beast::tcp_stream> stream(io, tls);
+  // SNI carries names only, never an address.
+  boost::system::error_code not_address;
+  asio::ip::make_address(verify_name, not_address);
+  // SSL_set_tlsext_host_name, without its macro's C cast.
+  if (not_address &&
+      SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(verify_name.c_str())) != 1) {
+    throw ApiError(0, server + ": cannot set the TLS server name");
+  }
+
+  asio::ip::tcp::resolver resolver(io);
+  const auto endpoints = resolver.resolve(target_.host, std::to_string(target_.port), error);
+  if (error) throw fail("resolving", error);
+  beast::get_lowest_layer(stream).expires_after(timeout_);
+  beast::get_lowest_layer(stream).connect(endpoints, error);
+  if (error) throw fail("connecting", error);
+  stream.handshake(asio::ssl::stream_base::client, error);
+  if (error) throw fail("TLS handshake", error);
+
+  http::request<http::string_body> out{
+      http::string_to_verb(beast::string_view(method.data(), method.size())), path, 11};
+  out.set(http::field::host, target_.host);
+  out.set(http::field::user_agent, "mycelium");
+  out.set(http::field::accept, "application/json");
+  if (!target_.token.empty()) out.set(http::field::authorization, "Bearer " + target_.token);
+  if (!content_type.empty()) out.set(http::field::content_type, std::string(content_type));
+  out.body() = body;
+  out.prepare_payload();
+  http::write(stream, out, error);
+  if (error) throw fail("sending the request", error);
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 << 20);  // the largest object an API server returns is far below this
+  http::read(stream, buffer, parser, error);
+  if (error) throw fail("reading the answer", error);
+  stream.shutdown(error);  // the answer is complete; a peer that skips close_notify is fine
+  return Response{parser.get().result_int(), parser.get().body()};
+}
+
+}  // namespace mycelium::k8s
