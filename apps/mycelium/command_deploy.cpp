@@ -1,30 +1,31 @@
-// `mycelium deploy FILE --dry-run`: the Kubernetes objects a manifest becomes (real/k8s), printed
-// as one YAML stream. Applying them needs the API client, which is not built yet: without
-// --dry-run the command says so and changes nothing.
+// `mycelium deploy | delete | status FILE`: the Kubernetes objects a manifest becomes (real/k8s),
+// printed (--dry-run), applied by server-side apply and optionally waited for until rolled out,
+// deleted, or reported with their rollout state, through the API server the kubeconfig names.
 
+#include <chrono>
 #include <iostream>
+#include <thread>
 #include <variant>
 
 #include <apps/mycelium/commands.hpp>
 #include <apps/mycelium/file_io.hpp>
 #include <core/manifest/manifest.hpp>
+#include <real/k8s/api_client.hpp>
+#include <real/k8s/kubeconfig.hpp>
 #include <real/k8s/render_endomycete.hpp>
 
 namespace mycelium::cli {
 
-int run_deploy(const DeployOptions& options) {
-  if (!options.dry_run) {
-    std::cerr << "mycelium deploy: applying to a cluster needs the Kubernetes API client, which "
-                 "is not built yet; --dry-run prints the objects (kubectl apply -f - can apply "
-                 "them)\n";
-    return kExitUserError;
-  }
-  if (options.dry_run_mode != "render") {
-    std::cerr << "mycelium deploy: --dry-run=" << options.dry_run_mode
-              << ": expected render (the objects, rendered here; a server-side dry run needs the "
-                 "API client, not built yet)\n";
-    return kExitUserError;
-  }
+namespace {
+
+using k8s::Object;
+
+constexpr auto kRolloutPoll = std::chrono::seconds(1);
+
+// The objects of every EndomyceteService in the file, in apply order, or an exit code.
+std::variant<std::vector<Object>, int> render_file(const DeployOptions& options,
+                                                   const std::string& context_namespace,
+                                                   const char* command) {
   const std::string text = read_text_file(options.file, kMaxInputBytes);
   const manifest::LoadResult loaded = manifest::load_manifests(text, options.file);
   if (!loaded.ok()) {
@@ -32,20 +33,25 @@ int run_deploy(const DeployOptions& options) {
     return kExitUserError;
   }
   k8s::RenderOptions render;
-  if (!options.namespace_.empty()) render.namespace_ = options.namespace_;
+  render.namespace_ = !options.namespace_.empty()  ? options.namespace_
+                      : !context_namespace.empty() ? context_namespace
+                                                   : render.namespace_;
   if (!options.image.empty()) render.image = options.image;
   if (!options.agent_image.empty()) render.agent_image = options.agent_image;
 
-  std::vector<k8s::Object> objects;
+  std::vector<Object> objects;
   for (const manifest::LoadedObject& object : loaded.objects) {
     const std::string name = manifest::metadata_of(object.object).name;
     if (const auto* service = std::get_if<manifest::EndomyceteService>(&object.object)) {
       try {
         k8s::RenderedObjects rendered = k8s::render_endomycete(*service, render);
-        for (k8s::Object& rendered_object : rendered.objects)
+        for (Object& rendered_object : rendered.objects)
           objects.push_back(std::move(rendered_object));
-        for (const std::string& note : rendered.notes)
-          std::cerr << "mycelium deploy: " << name << ": " << note << '\n';
+        // What was defaulted and what to do: said when deploying, not at every status.
+        if (std::string_view(command) == "deploy") {
+          for (const std::string& note : rendered.notes)
+            std::cerr << "mycelium deploy: " << name << ": " << note << '\n';
+        }
       } catch (const k8s::RenderError& error) {
         std::cerr << options.file << ": EndomyceteService/" << name << ": " << error.what() << '\n';
         return kExitUserError;
@@ -62,8 +68,163 @@ int run_deploy(const DeployOptions& options) {
       return kExitUserError;
     }
   }
-  std::cout << k8s::to_yaml_stream(objects);
-  return kExitOk;
+  return objects;
+}
+
+std::string label(const Object& object) {
+  return object["kind"].get<std::string>() + "/" + object["metadata"]["name"].get<std::string>();
+}
+
+bool is_workload(const Object& object) {
+  return object["kind"] == "StatefulSet" || object["kind"] == "Deployment";
+}
+
+std::int64_t integer(const Object& object, std::initializer_list<const char*> path) {
+  const Object* at = &object;
+  for (const char* key : path) {
+    if (!at->is_object() || !at->contains(key)) return 0;
+    at = &(*at)[key];
+  }
+  return at->is_number_integer() ? at->get<std::int64_t>() : 0;
+}
+
+// "2/3 ready, 3 updated", and whether the rollout is complete: the controller has seen the
+// latest spec, and every replica is updated and ready.
+std::pair<std::string, bool> rollout(const Object& live) {
+  const std::int64_t wanted = integer(live, {"spec", "replicas"});
+  const std::int64_t ready = integer(live, {"status", "readyReplicas"});
+  const std::int64_t updated = integer(live, {"status", "updatedReplicas"});
+  const bool observed =
+      integer(live, {"status", "observedGeneration"}) >= integer(live, {"metadata", "generation"});
+  return {std::to_string(ready) + "/" + std::to_string(wanted) + " ready, " +
+              std::to_string(updated) + " updated",
+          observed && ready == wanted && updated == wanted};
+}
+
+// The API server the kubeconfig names, or an exit code (its error said).
+std::variant<k8s::ApiTarget, int> cluster(const DeployOptions& options, const char* command) {
+  const std::filesystem::path path = k8s::kubeconfig_path(options.kubeconfig);
+  std::string text;
+  try {
+    text = read_text_file(path.string(), kMaxInputBytes);
+  } catch (const UserError& error) {
+    std::cerr << "mycelium " << command << ": no kubeconfig: " << error.what()
+              << " (give one with --kubeconfig or $KUBECONFIG"
+              << (std::string_view(command) == "deploy" ? "; --dry-run prints the objects" : "")
+              << ")\n";
+    return kExitUserError;
+  }
+  try {
+    return k8s::load_kubeconfig(text, path, options.context);
+  } catch (const k8s::KubeconfigError& error) {
+    std::cerr << "mycelium " << command << ": " << error.what() << '\n';
+    return kExitUserError;
+  }
+}
+
+// An API error: the cluster refused (exit 2: what it said), or could not be reached (exit 1).
+int report(const k8s::ApiError& error, const char* command) {
+  std::cerr << "mycelium " << command << ": " << error.what() << '\n';
+  return error.status() == 0 || error.status() >= 500 ? kExitInternalError : kExitUserError;
+}
+
+}  // namespace
+
+int run_deploy(const DeployOptions& options) {
+  if (options.dry_run) {
+    if (options.dry_run_mode != "render") {
+      std::cerr << "mycelium deploy: --dry-run=" << options.dry_run_mode
+                << ": expected render (the objects, rendered here; a server-side dry run is not "
+                   "built yet)\n";
+      return kExitUserError;
+    }
+    auto rendered = render_file(options, "", "deploy");
+    if (const int* code = std::get_if<int>(&rendered)) return *code;
+    std::cout << k8s::to_yaml_stream(std::get<std::vector<Object>>(rendered));
+    return kExitOk;
+  }
+  auto target = cluster(options, "deploy");
+  if (const int* code = std::get_if<int>(&target)) return *code;
+  const k8s::ApiTarget& api = std::get<k8s::ApiTarget>(target);
+  auto rendered = render_file(options, api.namespace_, "deploy");
+  if (const int* code = std::get_if<int>(&rendered)) return *code;
+  const std::vector<Object>& objects = std::get<std::vector<Object>>(rendered);
+  k8s::ApiClient client(api);
+  try {
+    for (const Object& object : objects) {
+      client.apply(object);
+      std::cout << "applied " << label(object) << " (namespace "
+                << object["metadata"]["namespace"].get<std::string>() << ", context " << api.context
+                << ")\n";
+    }
+    if (!options.wait) return kExitOk;
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_s);
+    for (const Object& object : objects) {
+      if (!is_workload(object)) continue;
+      for (;;) {  // bounded by the deadline
+        const std::optional<Object> live = client.get(object);
+        const auto [state, complete] =
+            live ? rollout(*live) : std::pair{std::string("gone"), false};
+        if (complete) {
+          std::cout << label(object) << ": rolled out, " << state << '\n';
+          break;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+          std::cerr << "mycelium deploy: " << label(object) << " not rolled out after "
+                    << options.timeout_s << " s: " << state << '\n';
+          return kExitInternalError;
+        }
+        std::this_thread::sleep_for(kRolloutPoll);
+      }
+    }
+    return kExitOk;
+  } catch (const k8s::ApiError& error) {
+    return report(error, "deploy");
+  }
+}
+
+int run_delete(const DeployOptions& options) {
+  auto target = cluster(options, "delete");
+  if (const int* code = std::get_if<int>(&target)) return *code;
+  const k8s::ApiTarget& api = std::get<k8s::ApiTarget>(target);
+  auto rendered = render_file(options, api.namespace_, "delete");
+  if (const int* code = std::get_if<int>(&rendered)) return *code;
+  std::vector<Object>& objects = std::get<std::vector<Object>>(rendered);
+  k8s::ApiClient client(api);
+  try {
+    // Workloads before what they use: the reverse of the apply order.
+    for (auto object = objects.rbegin(); object != objects.rend(); ++object) {
+      std::cout << (client.remove(*object) ? "deleted " : "not found ") << label(*object) << '\n';
+    }
+    return kExitOk;
+  } catch (const k8s::ApiError& error) {
+    return report(error, "delete");
+  }
+}
+
+int run_status(const DeployOptions& options) {
+  auto target = cluster(options, "status");
+  if (const int* code = std::get_if<int>(&target)) return *code;
+  const k8s::ApiTarget& api = std::get<k8s::ApiTarget>(target);
+  auto rendered = render_file(options, api.namespace_, "status");
+  if (const int* code = std::get_if<int>(&rendered)) return *code;
+  k8s::ApiClient client(api);
+  try {
+    bool all_there = true;
+    for (const Object& object : std::get<std::vector<Object>>(rendered)) {
+      const std::optional<Object> live = client.get(object);
+      all_there = all_there && live.has_value();
+      std::cout << label(object) << ": "
+                << (!live                 ? "not found"
+                    : is_workload(object) ? rollout(*live).first
+                                          : "present")
+                << '\n';
+    }
+    return all_there ? kExitOk : kExitUserError;
+  } catch (const k8s::ApiError& error) {
+    return report(error, "status");
+  }
 }
 
 }  // namespace mycelium::cli

@@ -33,11 +33,16 @@ struct DeployOptions {
   bool dry_run = false;                 // print the objects instead of applying them
   std::string dry_run_mode = "render";  // --dry-run[=render]
   std::string namespace_;               // default: the manifest's, else "default"
-  std::string context;                  // kubeconfig context (for applying; unused by --dry-run)
+  std::string context;                  // kubeconfig context (default: its current-context)
+  std::string kubeconfig;               // default: $KUBECONFIG's first file, else ~/.kube/config
   std::string image;                    // the application's container image
   std::string agent_image;              // the image holding myceliumd (the Service Spore sidecar)
+  bool wait = false;                    // deploy: until every StatefulSet/Deployment has rolled out
+  unsigned timeout_s = 300;             // deploy --wait
 };
 int run_deploy(const DeployOptions& options);
+int run_delete(const DeployOptions& options);  // deploy's objects, deleted
+int run_status(const DeployOptions& options);  // deploy's objects, as the cluster holds them
 
 struct RunOptions {
   std::string scenario_file;

@@ -43,12 +43,27 @@ int run(int argc, char** argv) {
   validate_command->add_flag("-q,--quiet", validate.quiet, "Print only errors");
 
   DeployOptions deploy;
+  // The options deploy, delete and status share: which manifest, which cluster, how rendered.
+  const auto cluster_options = [](CLI::App* command, DeployOptions& options) {
+    command->add_option("file", options.file, "Manifest file (YAML, multi-document)")->required();
+    command->add_option("-n,--namespace", options.namespace_,
+                        "Namespace (default: the manifest's metadata.namespace, else the "
+                        "context's, else default)");
+    command->add_option("--context", options.context, "kubeconfig context (default: current)");
+    command->add_option("--kubeconfig", options.kubeconfig,
+                        "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)");
+    command->add_option("--image", options.image,
+                        "The application's container image (default <name>:latest)");
+    command->add_option("--agent-image", options.agent_image,
+                        "Container image holding myceliumd, for the Service Spore sidecars "
+                        "(default mycelium:latest)");
+  };
   CLI::App* deploy_command = app.add_subcommand(
       "deploy",
       "Turn EndomyceteService manifests into Kubernetes objects (StatefulSets, headless "
-      "Services, PodDisruptionBudgets, Service Spore sidecars); --dry-run prints them");
-  deploy_command->add_option("file", deploy.file, "Manifest file (YAML, multi-document)")
-      ->required();
+      "Services, PodDisruptionBudgets, Service Spore sidecars) and apply them (server-side "
+      "apply); --dry-run prints them");
+  cluster_options(deploy_command, deploy);
   deploy_command
       ->add_option_function<std::string>(
           "--dry-run",
@@ -59,15 +74,19 @@ int run(int argc, char** argv) {
           "Print the objects as YAML instead of applying them (render: rendered here)")
       ->expected(0, 1)
       ->default_str("render");
-  deploy_command->add_option(
-      "-n,--namespace", deploy.namespace_,
-      "Namespace (default: the manifest's metadata.namespace, else default)");
-  deploy_command->add_option("--context", deploy.context, "kubeconfig context (when applying)");
-  deploy_command->add_option("--image", deploy.image,
-                             "The application's container image (default <name>:latest)");
-  deploy_command->add_option("--agent-image", deploy.agent_image,
-                             "Container image holding myceliumd, for the Service Spore sidecars "
-                             "(default mycelium:latest)");
+  deploy_command->add_flag("--wait", deploy.wait,
+                           "Wait until every StatefulSet and Deployment has rolled out");
+  deploy_command->add_option("--timeout", deploy.timeout_s, "Seconds --wait waits (default 300)")
+      ->check(CLI::Range(1U, 86400U));
+  DeployOptions delete_options;
+  CLI::App* delete_command =
+      app.add_subcommand("delete", "Delete the Kubernetes objects `mycelium deploy` applied");
+  cluster_options(delete_command, delete_options);
+  DeployOptions status_options;
+  CLI::App* status_command = app.add_subcommand(
+      "status",
+      "The rollout state of the objects `mycelium deploy` applied, as the cluster holds them");
+  cluster_options(status_command, status_options);
 
   RecommendOptions recommend;
   CLI::App* recommend_command = app.add_subcommand(
@@ -250,6 +269,8 @@ int run(int argc, char** argv) {
   if (validate_command->parsed()) return run_validate(validate);
   if (recommend_command->parsed()) return run_recommend(recommend);
   if (deploy_command->parsed()) return run_deploy(deploy);
+  if (delete_command->parsed()) return run_delete(delete_options);
+  if (status_command->parsed()) return run_status(status_options);
   if (version_command->parsed()) return run_version();
   if (run_command->parsed()) return run_scenario(run_options);
   if (compare_command->parsed()) return run_compare(compare);

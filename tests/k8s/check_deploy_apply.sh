@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# mycelium deploy --wait, status and delete against a loopback HTTPS API server
+# (loopback_api_server.py: not a cluster) with a client certificate: every object applied by
+# server-side apply and valid against the official models, rolled out, reported, deleted.
+# With never-ready, the server never reports a ready replica: deploy --wait gives up at its
+# timeout, exit 1, saying how far the rollout got.
+# Usage: check_deploy_apply.sh PYTHON MYCELIUM MANIFEST [never-ready]
+set -euo pipefail
+python=$1 mycelium=$2 manifest=$3 mode=${4:-}
+here=$(cd "$(dirname "$0")" && pwd)
+tls="$here/../unit/real/fixtures/tls"
+work=$(mktemp -d)
+server_pid=
+cleanup() { [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$python" "$here/loopback_api_server.py" "$work/port" "$work/requests.jsonl" $mode &
+server_pid=$!
+for _ in $(seq 100); do [[ -f $work/port ]] && break; sleep 0.1; done
+[[ -f $work/port ]] || fail "the loopback API server did not start"
+port=$(cat "$work/port")
+cat >"$work/kubeconfig" <<YAML
+apiVersion: v1
+kind: Config
+current-context: loopback
+clusters:
+- name: loopback
+  cluster: {server: "https://127.0.0.1:$port", certificate-authority: $tls/ca.pem}
+contexts:
+- name: loopback
+  context: {cluster: loopback, user: tester, namespace: shop}
+users:
+- name: tester
+  user: {client-certificate: $tls/client.pem, client-key: $tls/client.key}
+YAML
+
+if [[ $mode == never-ready ]]; then
+  set +e
+  "$mycelium" deploy "$manifest" --kubeconfig "$work/kubeconfig" --wait --timeout 2 >/dev/null 2>"$work/err"
+  code=$?
+  set -e
+  cat "$work/err" >&2
+  [[ $code == 1 ]] || fail "deploy --wait on a rollout that never completes: exit $code"
+  grep -q 'not rolled out after 2 s: 0/[0-9]* ready' "$work/err" || fail "no timeout message"
+  echo "$(basename "$manifest"): deploy --wait gave up after 2 s"
+  exit 0
+fi
+"$mycelium" deploy "$manifest" --kubeconfig "$work/kubeconfig" --wait --timeout 20 \
+  --image registry.example.com/app:1 >"$work/deploy.out"
+cat "$work/deploy.out"
+applied=$(grep -c '^applied .* (namespace shop, context loopback)$' "$work/deploy.out")
+rolled=$(grep -c ': rolled out, ' "$work/deploy.out")
+"$mycelium" status "$manifest" --kubeconfig "$work/kubeconfig" >"$work/status.out"
+grep -q '^StatefulSet/.*: [0-9]*/[0-9]* ready' "$work/status.out" || fail "status: $(cat "$work/status.out")"
+"$mycelium" delete "$manifest" --kubeconfig "$work/kubeconfig" >"$work/delete.out"
+deleted=$(grep -c '^deleted ' "$work/delete.out")
+[[ $deleted == "$applied" ]] || fail "deleted $deleted of $applied objects"
+set +e
+"$mycelium" status "$manifest" --kubeconfig "$work/kubeconfig" >"$work/gone.out"
+code=$?
+set -e
+[[ $code == 2 ]] && grep -q ': not found$' "$work/gone.out" || fail "status after delete: exit $code"
+
+# What the server received: server-side applies with the client certificate, valid objects.
+"$python" - "$work/requests.jsonl" "$work/applied.yaml" <<'PY'
+import json, sys, yaml
+requests = [json.loads(line) for line in open(sys.argv[1])]
+patches = [r for r in requests if r["method"] == "PATCH"]
+assert all(r["client"] == "mycelium-test-user" for r in requests), "a request without the client certificate"
+assert all(r["content_type"] == "application/apply-patch+yaml" for r in patches)
+with open(sys.argv[2], "w") as out:
+    yaml.safe_dump_all([json.loads(r["body"]) for r in patches], out)
+PY
+"$python" "$here/validate_k8s_objects.py" "$work/applied.yaml" >/dev/null
+echo "$(basename "$manifest"): $applied objects applied and valid, $rolled rolled out, $deleted deleted"
