@@ -12,6 +12,11 @@ namespace {
 
 constexpr std::size_t kMaxReferencedFileBytes = 1 << 20;  // a certificate, key or token file
 
+// yaml-cpp throws when asked the type of a missing key's node: ask IsDefined first.
+bool is_map(const YAML::Node& node) {
+  return node.IsDefined() && node.IsMap();
+}
+
 // Everything one parse needs to say where a problem is.
 struct Source {
   std::filesystem::path path;
@@ -27,6 +32,7 @@ struct Source {
   }
 
   std::string text(const YAML::Node& node, const std::string& field) const {
+    if (!node.IsDefined()) fail(node, field, "missing: expected a string");
     if (!node.IsScalar()) fail(node, field, "expected a string");
     return node.Scalar();
   }
@@ -92,15 +98,16 @@ struct Source {
                          const std::string& name, const YAML::Node& referrer,
                          const std::string& referrer_field) const {
     const YAML::Node entries = root[list];
-    if (entries && !entries.IsSequence()) fail(entries, list, "expected a list");
+    if (entries && !(entries.IsDefined() && entries.IsSequence()))
+      fail(entries, list, "expected a list");
     if (entries) {
       for (std::size_t i = 0; i < entries.size(); ++i) {
         const YAML::Node entry = entries[i];
         const std::string entry_path = list + "[" + std::to_string(i) + "]";
-        if (!entry.IsMap()) fail(entry, entry_path, "expected a mapping with name and " + inner);
+        if (!is_map(entry)) fail(entry, entry_path, "expected a mapping with name and " + inner);
         if (text(entry["name"], entry_path + ".name") != name) continue;
         const YAML::Node body = entry[inner];
-        if (!body.IsMap()) fail(entry, entry_path + "." + inner, "expected a mapping");
+        if (!is_map(body)) fail(entry, entry_path + "." + inner, "expected a mapping");
         return body;
       }
     }
@@ -159,7 +166,7 @@ ApiTarget load_kubeconfig(std::string_view text, const std::filesystem::path& pa
                           std::to_string(error.mark.column + 1) + ": not valid YAML: " + error.msg);
   }
   const YAML::Node& root = document;  // const: a missing key reads as undefined, never inserted
-  if (!root.IsMap()) source.fail(root, "(document)", "expected a kubeconfig (kind: Config)");
+  if (!is_map(root)) source.fail(root, "(document)", "expected a kubeconfig (kind: Config)");
   if (root["kind"] && source.text(root["kind"], "kind") != "Config")
     source.fail(root["kind"], "kind", "expected Config");
 
