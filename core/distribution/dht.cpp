@@ -231,11 +231,7 @@ void DhtNode::on_message(const Message& message) {
 }
 
 void DhtNode::send(NodeId to, const DhtMessage& message) {
-  Message out;
-  out.to = to;
-  out.port = kDhtPort;
-  out.payload = encode(message);
-  env_.send(std::move(out));
+  send_payload(env_, to, kDhtPort, encode(message));
 }
 
 }  // namespace mycelium::distribution

@@ -14,11 +14,7 @@ namespace {
 constexpr std::uint8_t kVersion = 1;
 
 void send_message(Environment& env, NodeId to, const EventLogMessage& message) {
-  Message out;
-  out.to = to;
-  out.port = kEventLogPort;
-  out.payload = encode(message);
-  env.send(std::move(out));
+  send_payload(env, to, kEventLogPort, encode(message));
 }
 
 // Decodes `message` for a role, counting what is not a valid event-log message.

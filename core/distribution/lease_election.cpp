@@ -64,11 +64,7 @@ bool LeaseElection::is_master() const {
 }
 
 void LeaseElection::send(NodeId to, const LeaseMessage& message) {
-  Message out;
-  out.to = to;
-  out.port = kLeasePort;
-  out.payload = encode(message);
-  env_.send(std::move(out));
+  send_payload(env_, to, kLeasePort, encode(message));
 }
 
 void LeaseElection::on_message(const Message& message) {

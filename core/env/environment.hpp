@@ -54,6 +54,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include <core/env/health_check.hpp>
 #include <core/env/message.hpp>
@@ -102,5 +103,15 @@ class Environment {
   virtual VmActuator* vm() = 0;
   virtual void check_health(HealthCheck check, HealthCallback done) = 0;
 };
+
+// Sends `payload` to `to`'s `port` (no bulk, lane 0): what most protocols send.
+inline void send_payload(Environment& env, NodeId to, Port port,
+                         std::vector<std::uint8_t> payload) {
+  Message message;
+  message.to = to;
+  message.port = port;
+  message.payload = std::move(payload);
+  env.send(std::move(message));
+}
 
 }  // namespace mycelium

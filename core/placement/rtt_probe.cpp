@@ -14,11 +14,7 @@ constexpr std::uint8_t kPong = 2;
 constexpr std::uint32_t kMaxProbesPerTarget = 1000;
 
 void send_to(Environment& env, NodeId to, Port port, const ProbeMessage& body) {
-  Message message;
-  message.to = to;
-  message.port = port;
-  message.payload = encode(body);
-  env.send(std::move(message));
+  send_payload(env, to, port, encode(body));
 }
 
 }  // namespace

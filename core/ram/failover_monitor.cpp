@@ -82,11 +82,7 @@ void FailoverMonitor::send_claim(NodeId to) {
   claim.stream = config_.stream;
   claim.restore_epoch = mine.epoch;
   claim.snapshot_time = mine.snapshot_time;
-  Message message;
-  message.to = to;
-  message.port = kFailoverPort;
-  message.payload = encode(claim);
-  env_.send(std::move(message));
+  send_payload(env_, to, kFailoverPort, encode(claim));
 }
 
 void FailoverMonitor::decide() {

@@ -107,11 +107,7 @@ void ReplicationBackup::send_ack(std::uint64_t epoch, std::uint16_t chunk_index)
   ack.epoch = epoch;
   ack.chunk_index = chunk_index;
   ack.applied_through = applied_through_;
-  Message message;
-  message.to = primary_;
-  message.port = kReplicationPort;
-  message.payload = encode(ack);
-  env_.send(std::move(message));
+  send_payload(env_, primary_, kReplicationPort, encode(ack));
 }
 
 }  // namespace mycelium::ram

@@ -214,11 +214,7 @@ void ChunkedCoordinator::release(std::uint64_t chunk_id, std::uint32_t copy, boo
   MYCELIUM_ASSERT(worker.in_flight > 0);
   --worker.in_flight;
   if (cancel) {
-    Message out;
-    out.to = active->second.worker;
-    out.port = kChunkedPort;
-    out.payload = encode(CancelMessage{chunk_id});
-    env_.send(std::move(out));
+    send_payload(env_, active->second.worker, kChunkedPort, encode(CancelMessage{chunk_id}));
   }
   chunk.active.erase(active);
 }

@@ -67,12 +67,9 @@ void ChunkedWorker::finish() {
       env_.random().uniform_real() < config_.wrong_result_probability) {
     value ^= 1 + env_.random().uniform_int(0, 1000);  // wrong, and not always the same wrong
   }
-  Message out;
-  out.to = config_.coordinator;
-  out.port = kChunkedPort;
-  out.payload = encode(ResultMessage{current_->chunk, current_->copy, value,
-                                     static_cast<std::uint64_t>(busy.count())});
-  env_.send(std::move(out));
+  send_payload(env_, config_.coordinator, kChunkedPort,
+               encode(ResultMessage{current_->chunk, current_->copy, value,
+                                    static_cast<std::uint64_t>(busy.count())}));
   current_.reset();
   start_next();
 }

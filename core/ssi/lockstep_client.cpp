@@ -37,11 +37,7 @@ void LockstepClient::send_outstanding() {
   MYCELIUM_ASSERT(outstanding_);
   const std::vector<std::uint8_t> payload = encode(SubmitMessage{*outstanding_});
   for (const NodeId replica : config_.replicas) {
-    Message message;
-    message.to = replica;
-    message.port = kLockstepPort;
-    message.payload = payload;
-    env_.send(std::move(message));
+    send_payload(env_, replica, kLockstepPort, payload);
   }
   retry_timer_ = env_.schedule_once(config_.retry_timeout, [this] {
     retry_timer_ = TimerId{};

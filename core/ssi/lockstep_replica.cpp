@@ -41,11 +41,7 @@ NodeId LockstepReplica::sequencer_of(std::uint64_t view) const {
 }
 
 void LockstepReplica::send(NodeId to, const LockstepMessage& message, Port port) {
-  Message out;
-  out.to = to;
-  out.port = port;
-  out.payload = encode(message);
-  env_.send(std::move(out));
+  send_payload(env_, to, port, encode(message));
 }
 
 void LockstepReplica::broadcast(const LockstepMessage& message) {
