@@ -128,6 +128,23 @@ int report(const k8s::ApiError& error, const char* command) {
   return error.status() == 0 || error.status() >= 500 ? kExitInternalError : kExitUserError;
 }
 
+// Loads the kubeconfig, renders the file for its namespace and runs `act(client, objects)`;
+// the exit code of whichever failed, else act's. API errors are reported here.
+template <typename Act>
+int on_cluster(const DeployOptions& options, const char* command, Act&& act) {
+  auto target = cluster(options, command);
+  if (const int* code = std::get_if<int>(&target)) return *code;
+  const k8s::ApiTarget& api = std::get<k8s::ApiTarget>(target);
+  auto rendered = render_file(options, api.namespace_, command);
+  if (const int* code = std::get_if<int>(&rendered)) return *code;
+  k8s::ApiClient client(api);
+  try {
+    return act(client, std::get<std::vector<Object>>(rendered));
+  } catch (const k8s::ApiError& error) {
+    return report(error, command);
+  }
+}
+
 }  // namespace
 
 int run_deploy(const DeployOptions& options) {
@@ -143,88 +160,66 @@ int run_deploy(const DeployOptions& options) {
     std::cout << k8s::to_yaml_stream(std::get<std::vector<Object>>(rendered));
     return kExitOk;
   }
-  auto target = cluster(options, "deploy");
-  if (const int* code = std::get_if<int>(&target)) return *code;
-  const k8s::ApiTarget& api = std::get<k8s::ApiTarget>(target);
-  auto rendered = render_file(options, api.namespace_, "deploy");
-  if (const int* code = std::get_if<int>(&rendered)) return *code;
-  const std::vector<Object>& objects = std::get<std::vector<Object>>(rendered);
-  k8s::ApiClient client(api);
-  try {
-    for (const Object& object : objects) {
-      client.apply(object);
-      std::cout << "applied " << label(object) << " (namespace "
-                << object["metadata"]["namespace"].get<std::string>() << ", context " << api.context
-                << ")\n";
-    }
-    if (!options.wait) return kExitOk;
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_s);
-    for (const Object& object : objects) {
-      if (!is_workload(object)) continue;
-      for (;;) {  // bounded by the deadline
-        const std::optional<Object> live = client.get(object);
-        const auto [state, complete] =
-            live ? rollout(*live) : std::pair{std::string("gone"), false};
-        if (complete) {
-          std::cout << label(object) << ": rolled out, " << state << '\n';
-          break;
+  return on_cluster(
+      options, "deploy", [&options](k8s::ApiClient& client, const std::vector<Object>& objects) {
+        for (const Object& object : objects) {
+          client.apply(object);
+          std::cout << "applied " << label(object) << " (namespace "
+                    << object["metadata"]["namespace"].get<std::string>() << ", context "
+                    << client.target().context << ")\n";
         }
-        if (std::chrono::steady_clock::now() >= deadline) {
-          std::cerr << "mycelium deploy: " << label(object) << " not rolled out after "
-                    << options.timeout_s << " s: " << state << '\n';
-          return kExitInternalError;
+        if (!options.wait) return kExitOk;
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_s);
+        for (const Object& object : objects) {
+          if (!is_workload(object)) continue;
+          for (;;) {  // bounded by the deadline
+            const std::optional<Object> live = client.get(object);
+            const auto [state, complete] =
+                live ? rollout(*live) : std::pair{std::string("gone"), false};
+            if (complete) {
+              std::cout << label(object) << ": rolled out, " << state << '\n';
+              break;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) {
+              std::cerr << "mycelium deploy: " << label(object) << " not rolled out after "
+                        << options.timeout_s << " s: " << state << '\n';
+              return kExitInternalError;
+            }
+            std::this_thread::sleep_for(kRolloutPoll);
+          }
         }
-        std::this_thread::sleep_for(kRolloutPoll);
-      }
-    }
-    return kExitOk;
-  } catch (const k8s::ApiError& error) {
-    return report(error, "deploy");
-  }
+        return kExitOk;
+      });
 }
 
 int run_delete(const DeployOptions& options) {
-  auto target = cluster(options, "delete");
-  if (const int* code = std::get_if<int>(&target)) return *code;
-  const k8s::ApiTarget& api = std::get<k8s::ApiTarget>(target);
-  auto rendered = render_file(options, api.namespace_, "delete");
-  if (const int* code = std::get_if<int>(&rendered)) return *code;
-  std::vector<Object>& objects = std::get<std::vector<Object>>(rendered);
-  k8s::ApiClient client(api);
-  try {
-    // Workloads before what they use: the reverse of the apply order.
-    for (auto object = objects.rbegin(); object != objects.rend(); ++object) {
-      std::cout << (client.remove(*object) ? "deleted " : "not found ") << label(*object) << '\n';
-    }
-    return kExitOk;
-  } catch (const k8s::ApiError& error) {
-    return report(error, "delete");
-  }
+  return on_cluster(options, "delete",
+                    [](k8s::ApiClient& client, const std::vector<Object>& objects) {
+                      // Workloads before what they use: the reverse of the apply order.
+                      for (auto object = objects.rbegin(); object != objects.rend(); ++object) {
+                        std::cout << (client.remove(*object) ? "deleted " : "not found ")
+                                  << label(*object) << '\n';
+                      }
+                      return kExitOk;
+                    });
 }
 
 int run_status(const DeployOptions& options) {
-  auto target = cluster(options, "status");
-  if (const int* code = std::get_if<int>(&target)) return *code;
-  const k8s::ApiTarget& api = std::get<k8s::ApiTarget>(target);
-  auto rendered = render_file(options, api.namespace_, "status");
-  if (const int* code = std::get_if<int>(&rendered)) return *code;
-  k8s::ApiClient client(api);
-  try {
-    bool all_there = true;
-    for (const Object& object : std::get<std::vector<Object>>(rendered)) {
-      const std::optional<Object> live = client.get(object);
-      all_there = all_there && live.has_value();
-      std::cout << label(object) << ": "
-                << (!live                 ? "not found"
-                    : is_workload(object) ? rollout(*live).first
-                                          : "present")
-                << '\n';
-    }
-    return all_there ? kExitOk : kExitUserError;
-  } catch (const k8s::ApiError& error) {
-    return report(error, "status");
-  }
+  return on_cluster(options, "status",
+                    [](k8s::ApiClient& client, const std::vector<Object>& objects) {
+                      bool all_there = true;
+                      for (const Object& object : objects) {
+                        const std::optional<Object> live = client.get(object);
+                        all_there = all_there && live.has_value();
+                        std::cout << label(object) << ": "
+                                  << (!live                 ? "not found"
+                                      : is_workload(object) ? rollout(*live).first
+                                                            : "present")
+                                  << '\n';
+                      }
+                      return all_there ? kExitOk : kExitUserError;
+                    });
 }
 
 }  // namespace mycelium::cli
