@@ -98,10 +98,17 @@ Object http_probe(const std::string& path, std::uint16_t port, int period_s, int
                 {"failureThreshold", failures}};
 }
 
+// The sidecar's user and group: not root, whatever the image says (65532, distroless's
+// "nonroot"); the pod's fsGroup makes the Secret's key file readable to it (mode 0440).
+constexpr int kSidecarUser = 65532;
+constexpr int kKeyFileMode = 0440;
+
 Object restricted_security_context() {
   return Object{{"allowPrivilegeEscalation", false},
                 {"readOnlyRootFilesystem", true},
                 {"runAsNonRoot", true},
+                {"runAsUser", kSidecarUser},
+                {"runAsGroup", kSidecarUser},
                 {"capabilities", {{"drop", Object::array({"ALL"})}}}};
 }
 
@@ -203,7 +210,7 @@ Object spore_volumes(const Names& names) {
   return Object::array(
       {Object{{"name", "spore-config"}, {"configMap", {{"name", names.config}}}},
        Object{{"name", "network-key"},
-              {"secret", {{"secretName", names.key_secret}, {"defaultMode", 0400}}}}});
+              {"secret", {{"secretName", names.key_secret}, {"defaultMode", kKeyFileMode}}}}});
 }
 
 std::string pod_dns_name(const Names& names, std::uint32_t ordinal) {
@@ -332,6 +339,7 @@ RenderedObjects render_endomycete(const EndomyceteService& service, const Render
     if (spore) {
       pod_spec["containers"].push_back(spore_container(options.agent_image));
       pod_spec["volumes"] = spore_volumes(names);
+      pod_spec["securityContext"] = Object{{"fsGroup", kSidecarUser}};
     }
     place(pod_spec, names, deployment);
     Object workload_spec{{"replicas", deployment.replicas},

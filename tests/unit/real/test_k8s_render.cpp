@@ -64,6 +64,10 @@ TEST_CASE("k8s render: each deployment becomes a ConfigMap, headless Service, St
   CHECK(pod["containers"][0]["readinessProbe"]["httpGet"]["path"] == "/ready");
   CHECK(pod["containers"][0]["readinessProbe"]["httpGet"]["port"] == 8080);
   CHECK(pod["containers"][1]["name"] == "service-spore");
+  // The sidecar runs as a non-root user that can read the key file (group-readable, fsGroup).
+  CHECK(pod["containers"][1]["securityContext"]["runAsUser"] == 65532);
+  CHECK(pod["securityContext"]["fsGroup"] == 65532);
+  CHECK(pod["volumes"][1]["secret"]["defaultMode"] == 0440);
   // anti-affinity: required, on hostname, among this deployment's pods only.
   const Object& term =
       pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0];
@@ -136,9 +140,9 @@ TEST_CASE("k8s render: standard Kubernetes without a spore is a Deployment with 
 }
 
 TEST_CASE("k8s render: what Kubernetes would refuse is an error naming the field", "[k8s]") {
-  const auto long_name = service_from(
-      manifest_text(kSharding, kSpore,
-                    "    - {name: a-deployment-name-that-is-long-enough-to-overflow, replicas: 1}\n"));
+  const auto long_name = service_from(manifest_text(
+      kSharding, kSpore,
+      "    - {name: a-deployment-name-that-is-long-enough-to-overflow, replicas: 1}\n"));
   CHECK_THROWS_WITH(k8s::render_endomycete(long_name, {}),
                     Catch::Contains("spec.deployments[0].name") &&
                         Catch::Contains("Kubernetes allows 52 for a StatefulSet name"));
