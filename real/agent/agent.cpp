@@ -73,12 +73,14 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
   environment.emulation.loss = config_.emulated_loss;
   env_ = std::make_unique<AsioEnvironment>(io, environment);
   if (!named.empty()) {
+    PeerResolverConfig resolving;
+    resolving.protocol = environment.listen.protocol();
     resolver_ = std::make_unique<PeerResolver>(
         io, std::move(named),
         [this](NodeId node, const asio::ip::udp::endpoint& endpoint) {
           env_->add_peer(node, endpoint);
         },
-        log_);
+        log_, resolving);
   }
   started_ = env_->now();
   unix_at_start_ = std::chrono::system_clock::now();

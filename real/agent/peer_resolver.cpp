@@ -48,7 +48,7 @@ std::size_t PeerResolver::resolved_count() const {
 void PeerResolver::resolve(std::size_t index) {
   const AgentPeer& named = peers_[index]->peer;
   peers_[index]->resolver.async_resolve(
-      named.address.host, std::to_string(named.address.port),
+      config_.protocol, named.address.host, std::to_string(named.address.port),
       [this, index, alive = alive_](const boost::system::error_code& error,
                                     asio::ip::udp::resolver::results_type results) {
         if (!*alive || error == asio::error::operation_aborted) return;

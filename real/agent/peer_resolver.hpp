@@ -25,6 +25,9 @@ namespace mycelium::real {
 struct PeerResolverConfig {
   std::chrono::milliseconds retry_interval{2000};
   std::chrono::milliseconds refresh_interval{30000};
+  // Only addresses of the family this agent's socket speaks (a socket bound to 127.0.0.1 cannot
+  // send to ::1, and "localhost" resolves to both).
+  boost::asio::ip::udp protocol = boost::asio::ip::udp::v4();
 };
 
 class PeerResolver {
