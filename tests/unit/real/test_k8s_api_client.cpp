@@ -121,9 +121,11 @@ TEST_CASE("k8s client: 401, 403, 404, 409 and 422 carry the status and the serve
                                                      {422, "Unprocessable Entity"}}) {
     const std::string message =
         "statefulsets.apps \"orders-shards\": refused for test " + std::to_string(status);
-    LoopbackApiServer server(false, [&](const LoopbackApiServer::Request&) {
+    // A copy: structured bindings cannot be captured before C++20's P1091 (clang 14).
+    const unsigned code = status;
+    LoopbackApiServer server(false, [code, message](const LoopbackApiServer::Request&) {
       return LoopbackApiServer::Answer{
-          status, Object{{"kind", "Status"}, {"code", status}, {"message", message}}.dump()};
+          code, Object{{"kind", "Status"}, {"code", code}, {"message", message}}.dump()};
     });
     k8s::ApiClient client(target_for(kubeconfig(server.port(), "    token: t\n")));
     try {
