@@ -223,38 +223,40 @@ std::string pod_dns_name(const Names& names, std::uint32_t ordinal) {
 // each pod finds itself by its hostname; the first pod of each deployment is a seed.
 std::string spore_config(const EndomyceteService& service, const std::vector<Names>& all,
                          const Names& names, const KubernetesDeployment& deployment) {
-  std::string peers;
-  std::string seeds;
+  Object peers = Object::array();
+  Object seeds = Object::array();
   std::uint32_t node = 1;
   for (std::size_t d = 0; d < service.deployments.size(); ++d) {
     for (std::uint32_t ordinal = 0; ordinal < service.deployments[d].replicas; ++ordinal) {
-      peers += "    - {nodeId: " + std::to_string(node) +
-               ", address: " + pod_dns_name(all[d], ordinal) + ":" + std::to_string(kSporePort) +
-               "}\n";
-      if (ordinal == 0) seeds += (seeds.empty() ? "" : ", ") + std::to_string(node);
+      peers.push_back(
+          Object{{"nodeId", node},
+                 {"address", pod_dns_name(all[d], ordinal) + ":" + std::to_string(kSporePort)}});
+      if (ordinal == 0) seeds.push_back(node);
       ++node;
     }
   }
-  std::string text =
-      "apiVersion: mycelium.network/v1\nkind: AgentConfig\nmetadata:\n  name: " + names.workload +
-      "\nspec:\n  identity: hostname\n  listen: 0.0.0.0:" + std::to_string(kSporePort) +
-      "\n  admin: 0.0.0.0:" + std::to_string(kSporeAdminPort) +
-      "\n  network:\n    name: " + names.service +
-      "\n    keyFile: " + std::string(kNetworkKeyMount) + "/" + std::string(kNetworkKeyItem) +
-      "\n  peers:\n" + peers + "  seeds: [" + seeds + "]\n";
+  Object spec{{"identity", "hostname"},
+              {"listen", "0.0.0.0:" + std::to_string(kSporePort)},
+              {"admin", "0.0.0.0:" + std::to_string(kSporeAdminPort)},
+              {"network",
+               {{"name", names.service},
+                {"keyFile", std::string(kNetworkKeyMount) + "/" + std::string(kNetworkKeyItem)}}},
+              {"peers", std::move(peers)},
+              {"seeds", std::move(seeds)}};
   const manifest::ServiceSporeConfig& spore = service.service_spore;
   if (!spore.discovery_ports.empty()) {
-    text +=
-        "  services:\n    - service: " + names.workload + "\n      instanceId: \"{hostname}\"\n";
-    text += "      ports: [";
-    for (std::size_t i = 0; i < spore.discovery_ports.size(); ++i)
-      text += (i == 0 ? "" : ", ") + std::to_string(spore.discovery_ports[i]);
-    text += "]\n";
-    if (!spore.health_endpoint.empty())
-      text += "      healthEndpoint: " + spore.health_endpoint + "\n";
-    text += "      labels: {component: " + deployment.name + "}\n";
+    Object instance{{"service", names.workload},
+                    {"instanceId", "{hostname}"},
+                    {"ports", spore.discovery_ports}};
+    if (!spore.health_endpoint.empty()) instance["healthEndpoint"] = spore.health_endpoint;
+    instance["labels"] = Object{{"component", deployment.name}};
+    spec["services"] = Object::array({std::move(instance)});
   }
-  return text;
+  // Through the YAML writer, like every other object: each value quoted as it needs.
+  return to_yaml(Object{{"apiVersion", "mycelium.network/v1"},
+                        {"kind", "AgentConfig"},
+                        {"metadata", {{"name", names.workload}}},
+                        {"spec", std::move(spec)}});
 }
 
 }  // namespace
