@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <fstream>
 #include <set>
 
 #include <boost/asio/ip/address.hpp>
@@ -10,6 +9,7 @@
 #include <core/spore/service_instance.hpp>
 #include <real/agent/agent_config.hpp>
 #include <real/k8s/k8s_names.hpp>
+#include <real/small_file.hpp>
 
 namespace mycelium::real {
 
@@ -583,14 +583,12 @@ bool is_dns_name(std::string_view host) {
 std::string load_network_key(AgentConfig& config) {
   if (config.network_key_file.empty()) return {};
   constexpr std::size_t kMaxKeyFileBytes = 1024;
-  std::ifstream file(config.network_key_file, std::ios::binary);
-  if (!file)
+  const SmallFile file = read_small_file(config.network_key_file, kMaxKeyFileBytes);
+  if (file.status == SmallFile::Status::kCannotOpen)
     return config.network_key_file + ": cannot read the network key (spec.network.keyFile)";
-  std::string text(kMaxKeyFileBytes + 1, '\0');
-  file.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(file.gcount()));
-  if (text.size() > kMaxKeyFileBytes)
+  if (file.status == SmallFile::Status::kTooLarge)
     return config.network_key_file + ": more than " + std::to_string(kMaxKeyFileBytes) + " bytes";
+  std::string text = file.contents;
   // A Secret written with a trailing newline (echo, kubectl --from-file) is the same key.
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
     text.pop_back();

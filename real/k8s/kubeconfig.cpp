@@ -1,10 +1,9 @@
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
 #include <real/k8s/kubeconfig.hpp>
+#include <real/small_file.hpp>
 
 namespace mycelium::k8s {
 
@@ -41,14 +40,12 @@ struct Source {
   std::string file(const YAML::Node& node, const std::string& field) const {
     std::filesystem::path named = text(node, field);
     if (named.is_relative()) named = path.parent_path() / named;
-    std::ifstream stream(named, std::ios::binary);
-    if (!stream) fail(node, field, "cannot read " + named.string());
-    std::string contents(kMaxReferencedFileBytes + 1, '\0');
-    stream.read(contents.data(), static_cast<std::streamsize>(contents.size()));
-    contents.resize(static_cast<std::size_t>(stream.gcount()));
-    if (contents.size() > kMaxReferencedFileBytes)
+    real::SmallFile file = real::read_small_file(named, kMaxReferencedFileBytes);
+    if (file.status == real::SmallFile::Status::kCannotOpen)
+      fail(node, field, "cannot read " + named.string());
+    if (file.status == real::SmallFile::Status::kTooLarge)
       fail(node, field, named.string() + " is larger than 1 MiB");
-    return contents;
+    return std::move(file.contents);
   }
 
   // base64 (RFC 4648, padding optional, whitespace ignored); never echoes the value.
