@@ -44,6 +44,13 @@ void render_cpu_pinning(const manifest::EndophyteVM& vm, const DomainRenderInput
     const unsigned host_cpu = inputs.host_cpus[vcpu % inputs.host_cpus.size()];
     xml << "    <vcpupin vcpu='" << vcpu << "' cpuset='" << host_cpu << "'/>\n";
   }
+  if (!inputs.emulator_cpus.empty()) {
+    xml << "    <emulatorpin cpuset='";
+    for (std::size_t i = 0; i < inputs.emulator_cpus.size(); ++i) {
+      xml << (i == 0 ? "" : ",") << inputs.emulator_cpus[i];
+    }
+    xml << "'/>\n";
+  }
   xml << "  </cputune>\n";
 }
 

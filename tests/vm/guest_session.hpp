@@ -18,6 +18,7 @@
 #include <system_error>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <real/vm/domain_type.hpp>
 #include <real/vm/domain_xml.hpp>
@@ -125,6 +126,10 @@ struct GuestOptions {
   // a throttled vCPU does 20 to 30 % less per CPU second than an unthrottled one.
   int dirty_mib = 4;
   std::uint64_t memory_mib = 256;
+  // Pin the vCPU to the host's last CPU and QEMU's own threads to the others (when the host has
+  // two or more): what the throttle test needs for its ratio to measure the quota rather than the
+  // host's scheduler (tests/vm/kvm_guest_test.cpp).
+  bool pin_vcpu = false;
   // Which ending of a test that has several (the failover test: crash or migrate); empty: its
   // default.
   std::string mode;
@@ -179,6 +184,10 @@ struct GuestSpec {
   int dirty_mib = 4;
   std::filesystem::path xml_path;  // where the rendered domain XML is kept, for the report
   std::chrono::seconds boot_timeout{90};
+  // Empty: unpinned. Otherwise the vCPU runs on these host CPUs and QEMU's own threads on
+  // emulator_cpus (cpuPinning, real/vm/domain_xml.hpp).
+  std::vector<unsigned> vcpu_cpus;
+  std::vector<unsigned> emulator_cpus;
 };
 
 inline manifest::EndophyteVM test_vm(const GuestSpec& spec) {
@@ -186,6 +195,7 @@ inline manifest::EndophyteVM test_vm(const GuestSpec& spec) {
   vm.metadata.name = spec.name;
   vm.vm_spec.cpu_cores = 1;
   vm.vm_spec.memory_bytes = spec.memory_bytes;
+  vm.performance_config.cpu_pinning = !spec.vcpu_cpus.empty();
   return vm;
 }
 
@@ -196,6 +206,8 @@ inline std::string test_domain_xml(const GuestSpec& spec, real::DomainType type,
                                    bool incoming_deferred = false) {
   real::DomainRenderInputs inputs;
   inputs.type = type;
+  inputs.host_cpus = spec.vcpu_cpus;
+  inputs.emulator_cpus = spec.emulator_cpus;
   // quiet: fewer bytes through the emulated UART; panic=-1: reboot at once if /init dies.
   inputs.kernel_boot = real::DirectKernelBoot{
       spec.kernel, spec.initrd,
@@ -244,6 +256,11 @@ inline GuestSpec guest_spec(const GuestOptions& options, const std::string& name
   spec.initrd = options.initrd;
   spec.dirty_mib = options.dirty_mib;
   spec.xml_path = options.work / (name + ".xml");
+  const unsigned host_cpus = std::thread::hardware_concurrency();
+  if (options.pin_vcpu && host_cpus >= 2) {
+    spec.vcpu_cpus = {host_cpus - 1};
+    for (unsigned cpu = 0; cpu + 1 < host_cpus; ++cpu) spec.emulator_cpus.push_back(cpu);
+  }
   return spec;
 }
 
@@ -272,6 +289,10 @@ inline BootedGuest boot_as_asked(real::LibvirtDriver& driver, DomainGuard& guard
     std::cout << label << ": domain type " << options.type << " (--type)\n";
   }
   const GuestSpec spec = guest_spec(options, name);
+  if (!spec.vcpu_cpus.empty()) {
+    std::cout << label << ": vCPU pinned to host CPU " << spec.vcpu_cpus.front()
+              << ", QEMU's own threads to the other " << spec.emulator_cpus.size() << "\n";
+  }
   std::string why;
   std::optional<double> boot_s = boot(driver, guard, spec, type, log, why);
   if (!boot_s && type == real::DomainType::kKvm && options.type == "auto") {

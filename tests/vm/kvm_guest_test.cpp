@@ -58,7 +58,11 @@ constexpr const char* kDomainName = "mycelium-kvm-test";
 // period costs the guest some work beyond its quota, so the shorter the period the further the
 // counter falls below the quota. Measured here under TCG, five 4 s windows each: the ratio was
 // 0.235-0.261 (median 0.246) at 250/1000 ms, 0.192-0.237 (median 0.229) at 25/100 ms and
-// 0.193-0.236 (median 0.204) at 2.5/10 ms; the CI host once read 0.161 and 0.185 at 25/100 ms.
+// 0.193-0.236 (median 0.204) at 2.5/10 ms; the CI host once read 0.161 and 0.185 at 25/100 ms,
+// and once 0.168, 0.220 and 0.196 at 250/1000 ms. That host was busier: here, with `yes` spinning
+// on the other CPU, an unpinned guest read 0.196, 0.230, 0.204 (the unthrottled rate unchanged),
+// and the same guest with its vCPU pinned to one CPU and QEMU's threads to the other 0.247,
+// 0.237, 0.233. So the guest is pinned (GuestOptions::pin_vcpu): what is measured is the quota.
 // The mechanism under test (vcpu_quota over vcpu_period through libvirt) is the same; docs/vm.md
 // gives these figures for the throttle's own period.
 constexpr std::uint64_t kPeriodUs = 1000000;
@@ -132,8 +136,10 @@ int run(const Options& options) {
   LibvirtDriver& driver = *connection;
   DomainGuard guard(driver, kDomainName);
 
+  Options pinned = options;
+  pinned.pin_vcpu = true;
   const auto [type, boot_s] =
-      mycelium::kvm_test::boot_as_asked(driver, guard, options, kDomainName, log, "kvm guest");
+      mycelium::kvm_test::boot_as_asked(driver, guard, pinned, kDomainName, log, "kvm guest");
   std::cout << "kvm guest: booted as " << mycelium::real::domain_type_name(type)
             << "; first counter line " << fixed(boot_s, 2) << " s after start ("
             << log.line_with("guest: userspace") << ")\n";

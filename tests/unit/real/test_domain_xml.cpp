@@ -94,6 +94,25 @@ TEST_CASE("domain xml: cpuPinning pins every vCPU to the host CPUs in turn", "[v
                  "  </cputune>\n"));
 }
 
+TEST_CASE("domain xml: cpuPinning with emulator CPUs keeps QEMU's own threads off the vCPUs",
+          "[vm][domain-xml]") {
+  auto vm = load_endophyte_example("scenarios/examples/legacy-app-vm.yaml");
+  vm.performance_config.cpu_pinning = true;
+  DomainRenderInputs inputs;
+  inputs.host_cpus = {3};
+  inputs.emulator_cpus = {0, 1};
+  const std::string xml = render_domain_xml(vm, inputs);
+  INFO(xml);
+  CHECK(contains(xml,
+                 "    <vcpupin vcpu='3' cpuset='3'/>\n"
+                 "    <emulatorpin cpuset='0,1'/>\n"
+                 "  </cputune>\n"));
+  SECTION("without pinning there is no cputune at all") {
+    vm.performance_config.cpu_pinning = false;
+    CHECK_FALSE(contains(render_domain_xml(vm, inputs), "cputune"));
+  }
+}
+
 TEST_CASE("domain xml: sriovNetworking hands the virtual function over as a hostdev interface",
           "[vm][domain-xml]") {
   auto vm = load_endophyte_example("scenarios/examples/legacy-app-vm.yaml");

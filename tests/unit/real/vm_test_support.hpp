@@ -29,6 +29,7 @@ inline real::DomainRenderInputs inputs_for_every_feature(real::DomainType type) 
   real::DomainRenderInputs inputs;
   inputs.type = type;
   inputs.host_cpus = {0, 1};
+  inputs.emulator_cpus = {2, 3};
   inputs.sriov_virtual_function = real::PciAddress{0x0000, 0x03, 0x10, 0x1};
   return inputs;
 }
