@@ -58,6 +58,10 @@
 
 namespace mycelium::sim {
 
+// How long an actor at engine time clock_s sleeps to wake at target_s, never after it (the
+// plain difference can land an ulp late): a nanosecond early. 0 when target_s is not ahead.
+double sleep_duration_s(double clock_s, double target_s);
+
 class Platform;
 class SimgridEnvironment;
 

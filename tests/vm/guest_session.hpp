@@ -259,7 +259,8 @@ inline GuestSpec guest_spec(const GuestOptions& options, const std::string& name
   const unsigned host_cpus = std::thread::hardware_concurrency();
   if (options.pin_vcpu && host_cpus >= 2) {
     spec.vcpu_cpus = {host_cpus - 1};
-    for (unsigned cpu = 0; cpu + 1 < host_cpus; ++cpu) spec.emulator_cpus.push_back(cpu);
+    for (unsigned cpu = 0; cpu + 1 < host_cpus; ++cpu)
+      spec.emulator_cpus.push_back(cpu);
   }
   return spec;
 }
