@@ -5,6 +5,7 @@
 #include <apps/mycelium/commands.hpp>
 #include <apps/mycelium/file_io.hpp>
 #include <core/manifest/manifest.hpp>
+#include <sim/scenario/distribution_scenario_loader.hpp>
 #include <sim/scenario/scenario_loader.hpp>
 #include <sim/scenario/spore_scenario_loader.hpp>
 #include <sim/scenario/ssi_scenario_loader.hpp>
@@ -46,6 +47,10 @@ int run_validate(const ValidateOptions& options) {
                   << sim::expand_sweep(*load.scenario).size() << " runs)\n";
       }
     };
+    if (sim::declares_distribution_scenario(text)) {
+      report_scenario("DistributionScenario", sim::parse_distribution_scenario(text, file));
+      continue;
+    }
     if (sim::declares_ssi_scenario(text)) {
       report_scenario("SsiBaselineScenario", sim::parse_ssi_scenario(text, file));
       continue;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <apps/mycelium/print_distribution_summary.hpp>
 #include <apps/mycelium/print_spore_summary.hpp>
 #include <apps/mycelium/print_ssi_summary.hpp>
 #include <apps/mycelium/print_summary.hpp>
@@ -35,6 +36,8 @@ void print_results_summary(const analysis::ResultsFile& results) {
     print_spore_summary(results);
   } else if (is_ssi_results(results)) {
     print_ssi_summary(results);
+  } else if (is_distribution_results(results)) {
+    print_distribution_summary(results);
   } else {
     print_summary(results);
   }

@@ -4,6 +4,7 @@
 
 #include <apps/mycelium/file_io.hpp>
 #include <apps/mycelium/scenario_source.hpp>
+#include <sim/scenario/distribution_scenario_loader.hpp>
 #include <sim/scenario/loader_support.hpp>
 #include <sim/scenario/replication_run.hpp>
 #include <sim/scenario/scenario_loader.hpp>
@@ -18,8 +19,17 @@ std::optional<ScenarioSource> load_scenario(const std::string& file) {
   source.file = file;
   source.text = read_text_file(file, sim::loader::kMaxScenarioBytes);
   source.base_dir = std::filesystem::path(file).parent_path();
-  // SporeScenario and SsiBaselineScenario have loaders of their own; every other file goes the
-  // replication way, whose errors name the kind it expects.
+  // SporeScenario, SsiBaselineScenario and DistributionScenario have loaders of their own; every
+  // other file goes the replication way, whose errors name the kind it expects.
+  if (sim::declares_distribution_scenario(source.text)) {
+    sim::DistributionScenarioLoad load = sim::parse_distribution_scenario(source.text, file);
+    if (!load.scenario) {
+      std::cerr << load.diagnostics.format();
+      return std::nullopt;
+    }
+    source.distribution = std::move(*load.scenario);
+    return source;
+  }
   if (sim::declares_ssi_scenario(source.text)) {
     sim::SsiScenarioLoad load = sim::parse_ssi_scenario(source.text, file);
     if (!load.scenario) {
@@ -79,6 +89,12 @@ std::vector<PoolRun> sweep_runs(const ScenarioSource& source) {
     return pool_of(*source.ssi,
                    [](const sim::SsiScenario& scenario, const sim::SsiRunSpec& run,
                       const RunProgressReport&) { return sim::run_ssi(scenario, run); });
+  }
+  if (source.distribution) {
+    return pool_of(
+        *source.distribution,
+        [](const sim::DistributionScenario& scenario, const sim::DistributionRunSpec& run,
+           const RunProgressReport&) { return sim::run_distribution(scenario, run); });
   }
   // A replication run takes a fraction of a second: no progress within it.
   return pool_of(source.scenario,

@@ -1,7 +1,8 @@
 #pragma once
 // A scenario file read and resolved, with the text it was resolved from: `mycelium run` and
 // `mycelium sweep` expand its sweep, `sweep` also digests the text and ships it to a cluster.
-// Any kind of scenario: a replication Scenario, a SporeScenario or an SsiBaselineScenario
+// Any kind of scenario: a replication Scenario, a SporeScenario, an SsiBaselineScenario or a
+// DistributionScenario
 // (docs/scenarios.md); the commands see them all through sweep_runs.
 
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include <apps/mycelium/run_pool.hpp>
+#include <sim/scenario/distribution_scenario.hpp>
 #include <sim/scenario/scenario.hpp>
 #include <sim/scenario/spore_scenario.hpp>
 #include <sim/scenario/ssi_scenario.hpp>
@@ -20,14 +22,24 @@ struct ScenarioSource {
   std::string file;                // as given on the command line
   std::string text;                // the file's bytes
   std::filesystem::path base_dir;  // where its references (traces, manifests) are resolved
-  sim::Scenario scenario;          // a replication scenario, unless `spore` or `ssi` is set
+  sim::Scenario scenario;  // a replication scenario, unless `spore`, `ssi` or `distribution` is set
   std::optional<sim::SporeScenario> spore;
   std::optional<sim::SsiScenario> ssi;
+  std::optional<sim::DistributionScenario> distribution;
 
-  const std::string& name() const { return spore ? spore->name : ssi ? ssi->name : scenario.name; }
-  // "scenario", "spore scenario" or "ssi baseline scenario", for progress lines.
+  const std::string& name() const {
+    return spore          ? spore->name
+           : ssi          ? ssi->name
+           : distribution ? distribution->name
+                          : scenario.name;
+  }
+  // "scenario", "spore scenario", "ssi baseline scenario" or "distribution scenario", for
+  // progress lines.
   std::string kind_name() const {
-    return spore ? "spore scenario" : ssi ? "ssi baseline scenario" : "scenario";
+    return spore          ? "spore scenario"
+           : ssi          ? "ssi baseline scenario"
+           : distribution ? "distribution scenario"
+                          : "scenario";
   }
 };
 

@@ -62,8 +62,8 @@ struct SsiRunSpec {
   std::string name;  // unique in the scenario
   bool lockstep = true;
   Duration rtt{};
-  std::uint32_t nodes = 0;  // replicas or workers
-  std::size_t model = 0;    // index in chunked.models
+  std::uint32_t nodes = 0;        // replicas or workers
+  std::size_t model = 0;          // index in chunked.models
   std::uint64_t state_bytes = 0;  // chunked: the job's input data
   SsiFault fault = SsiFault::kNone;
   std::uint64_t seed = 0;

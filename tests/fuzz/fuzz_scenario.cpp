@@ -1,7 +1,7 @@
 // Fuzz target for the scenario parsers, every kind: every input goes through the replication
-// Scenario loader, the SporeScenario loader and the SsiBaselineScenario loader. Beyond "no crash":
-// a refused scenario always says why, at a location in the file; an accepted one expands to a sweep
-// whose run names are unique.
+// Scenario loader, the SporeScenario loader, the SsiBaselineScenario loader and the
+// DistributionScenario loader. Beyond "no crash": a refused scenario always says why, at a
+// location in the file; an accepted one expands to a sweep whose run names are unique.
 
 #include <cstdint>
 #include <cstdio>
@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include <sim/scenario/distribution_scenario_loader.hpp>
 #include <sim/scenario/scenario_loader.hpp>
 #include <sim/scenario/spore_scenario_loader.hpp>
 #include <sim/scenario/ssi_scenario_loader.hpp>
@@ -43,5 +44,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(sim::parse_scenario(text, "fuzz.yaml", "/nonexistent-fuzz-dir"), "Scenario");
   check(sim::parse_spore_scenario(text, "fuzz.yaml"), "SporeScenario");
   check(sim::parse_ssi_scenario(text, "fuzz.yaml"), "SsiBaselineScenario");
+  check(sim::parse_distribution_scenario(text, "fuzz.yaml"), "DistributionScenario");
   return 0;
 }
