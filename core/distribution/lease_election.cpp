@@ -63,6 +63,11 @@ bool LeaseElection::is_master() const {
   return lease_end_.has_value() && env_.now() < *lease_end_;
 }
 
+std::optional<NodeId> LeaseElection::backed_master() const {
+  if (!promised_to_ || env_.now() >= bound_until_) return std::nullopt;
+  return promised_to_;
+}
+
 void LeaseElection::send(NodeId to, const LeaseMessage& message) {
   send_payload(env_, to, kLeasePort, encode(message));
 }
@@ -101,7 +106,8 @@ bool LeaseElection::may_grant(NodeId candidate, std::uint64_t term) const {
       promised_to_ && *promised_to_ != candidate && env_.now() < bound_until_;
   if (bound_elsewhere) return false;
   if (term > promised_term_) return true;
-  return term == promised_term_ && promised_to_ == candidate;  // a renewal of the same lease
+  // A renewal of the same lease, or the term this node had promised itself and gave up.
+  return term == promised_term_ && (!promised_to_ || promised_to_ == candidate);
 }
 
 void LeaseElection::on_request(NodeId from, std::uint64_t term, std::uint64_t attempt,
@@ -113,7 +119,14 @@ void LeaseElection::on_request(NodeId from, std::uint64_t term, std::uint64_t at
     // of it). Kept, candidates that keep binding themselves split the votes: measured in SimGrid,
     // no master for 6 s after a crash.
     candidate_ = false;
-    if (promised_to_ == env_.self()) bound_until_ = env_.now();
+    if (promised_to_ == env_.self()) {
+      // The promise to itself is void too: this node will never be master of that term (its
+      // candidacy is over and late grants are not counted), so the term may go to the master.
+      // Kept, it refused the master's renewals of the same term for as long as that lasted: one
+      // member fewer behind the lease, found by a test asking every member whom it backs.
+      promised_to_.reset();
+      bound_until_ = env_.now();
+    }
   }
   if (holder && from != env_.self()) last_heard_master_ = env_.now();
   if (!may_grant(from, term)) {

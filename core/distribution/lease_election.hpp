@@ -69,6 +69,9 @@ class LeaseElection {
   bool is_master() const;
   // The term this node is master of (or last tried to be).
   std::uint64_t term() const { return my_term_; }
+  // The member this node's last grant still binds it to (the master it backs, itself included),
+  // or none once that grant has run out: who the master is, as far as this node can vouch.
+  std::optional<NodeId> backed_master() const;
   std::optional<TimePoint> lease_end() const { return lease_end_; }
 
  private:

@@ -105,6 +105,10 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
       return "this agent's VM primary measures its backups (GET /vms: latency_profile)";
     return {};
   });
+  if (config_.distribution) {
+    master_lease_ = std::make_unique<MasterLeaseService>(
+        *env_, config_, log_, [this](TimePoint at) { return unix_seconds(at); });
+  }
   if (config_.admin) {
     admin_ = std::make_unique<AdminServer>(
         io,
@@ -125,6 +129,7 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
 Agent::~Agent() {
   resolver_.reset();  // it adds peers to the environment
   admin_.reset();
+  master_lease_.reset();
   rtt_.reset();  // bound to the environment, like the roles
   vms_.reset();
   replication_.reset();  // its protocol objects unbind from the environment
@@ -183,6 +188,13 @@ HttpResponse Agent::answer(const HttpRequest& request) {
   if (target == "/members") return {200, "application/json", members_json()};
   if (target == "/services") return {200, "application/json", services_json()};
   if (target == "/rtt") return rtt_->last();
+  if (target == "/distribution" || target == "/distribution/master") {
+    if (!master_lease_) {
+      return {404, "text/plain",
+              "this agent runs no distribution strategy (its config has no spec.distribution)\n"};
+    }
+    return target == "/distribution" ? master_lease_->status() : master_lease_->master_check();
+  }
   if (target == "/metrics") return {200, "text/plain; version=0.0.4", metrics_text()};
   if (target == "/replication") {
     const ReplicationRole* role = replication_ ? replication_.get() : vms_ ? vms_->role() : nullptr;
@@ -190,8 +202,8 @@ HttpResponse Agent::answer(const HttpRequest& request) {
     return {200, "application/json", role->status_json() + "\n"};
   }
   return {404, "text/plain",
-          "not found; try /status, /members, /services, /replication, /vms, /rtt, /metrics or "
-          "/series/NAME\n"};
+          "not found; try /status, /members, /services, /replication, /vms, /rtt, /distribution, "
+          "/metrics or /series/NAME\n"};
 }
 
 HttpResponse Agent::answer_vms(std::string_view method, std::string_view rest,

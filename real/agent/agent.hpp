@@ -12,6 +12,8 @@
 //   POST /replication/migrate?to=N  the primary starts a planned migration to backup N
 //   /vms, POST /vms, POST /vms/standby, POST /vms/NAME/migrate, POST /vms/NAME/delete  the
 //                  Endophyte VM this host runs or keeps a standby of (real/agent/vm_service.hpp)
+//   GET /distribution, GET /distribution/master  the master-slave lease this agent runs for
+//                  its application (spec.distribution; real/agent/master_lease_service.hpp)
 //   GET /metrics   the node's metrics in the Prometheus text format
 //   GET /series/NAME  the latest samples of one time series (replication_lag_ms, ...)
 // Times in answers are Unix seconds (`*_unix_s`), so a harness can line up several agents.
@@ -28,6 +30,7 @@
 #include <core/spore/spore_node.hpp>
 #include <real/agent/admin_server.hpp>
 #include <real/agent/agent_config.hpp>
+#include <real/agent/master_lease_service.hpp>
 #include <real/agent/peer_resolver.hpp>
 #include <real/agent/replication_role.hpp>
 #include <real/agent/rtt_service.hpp>
@@ -85,9 +88,10 @@ class Agent {
   std::function<void(std::string)> log_;
   std::unique_ptr<AsioEnvironment> env_;
   std::unique_ptr<spore::SporeNode> node_;
-  std::unique_ptr<ReplicationRole> replication_;  // after env_: destroyed before it
-  std::unique_ptr<VmService> vms_;                // with spec.vmHost
-  std::unique_ptr<RttService> rtt_;               // answers every probe; probes on request
+  std::unique_ptr<ReplicationRole> replication_;      // after env_: destroyed before it
+  std::unique_ptr<VmService> vms_;                    // with spec.vmHost
+  std::unique_ptr<RttService> rtt_;                   // answers every probe; probes on request
+  std::unique_ptr<MasterLeaseService> master_lease_;  // spec.distribution: master-slave
   std::unique_ptr<AdminServer> admin_;
   std::unique_ptr<PeerResolver> resolver_;  // peers named by DNS; none when all are addresses
   TimePoint started_{};

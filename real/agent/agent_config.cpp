@@ -489,6 +489,54 @@ void parse_vm_host(Reader& reader, const MappingReader& spec, AgentConfig& out) 
   out.vm_host = std::move(parsed);
 }
 
+void parse_distribution(Reader& reader, const MappingReader& spec, AgentConfig& out) {
+  const auto section = spec.find("distribution");
+  if (!section) return;
+  MappingReader fields(reader, section->first, "spec.distribution", section->second,
+                       {"strategy", "members", "leaseDuration"});
+  if (!fields.valid()) return;
+  AgentDistribution parsed;
+  if (!fields.required("strategy", parsed.strategy,
+                       EnumField{reader, manifest::kDistributionTypeNames}))
+    return;
+  if (parsed.strategy != manifest::DistributionType::kMasterSlave) {
+    reader.error(fields.find("strategy")->second, "spec.distribution.strategy",
+                 "expected master-slave (the only strategy the agent runs so far; the others "
+                 "reach the application as environment variables: docs/kubernetes.md), got " +
+                     std::string(manifest::kDistributionTypeNames.name(parsed.strategy)));
+    return;
+  }
+  fields.optional("leaseDuration", parsed.lease_duration,
+                  DurationField{reader, std::chrono::milliseconds(200), std::chrono::seconds(60)});
+  const auto members = fields.find("members");
+  if (members) {
+    if (!fields.optional("members", parsed.members, ListField<NodeIdField>{{reader}})) return;
+    std::set<NodeId> seen;
+    for (std::size_t i = 0; i < parsed.members.size(); ++i) {
+      const NodeId member = parsed.members[i];
+      const std::string path = "spec.distribution.members[" + std::to_string(i) + "]";
+      const auto at = reader.location(members->first[i], members->second);
+      if (!seen.insert(member).second) {
+        reader.error(
+            at, path,
+            "expected each node once, got node " + std::to_string(member.value) + " again");
+      } else if (member != out.node && !is_peer(out, member)) {
+        reader.error(at, path,
+                     "node " + std::to_string(member.value) + " is not one of spec.peers");
+      }
+    }
+    if (out.node.valid() && !seen.contains(out.node)) {
+      reader.error(members->second, "spec.distribution.members",
+                   "expected this node (" + std::to_string(out.node.value) + ") among the members");
+    }
+  } else {
+    parsed.members.push_back(out.node);
+    for (const AgentPeer& peer : out.peers)
+      if (peer.node != out.node) parsed.members.push_back(peer.node);
+  }
+  out.distribution = std::move(parsed);
+}
+
 void parse_emulation(Reader& reader, const MappingReader& spec, AgentConfig& out) {
   const auto section = spec.find("emulation");
   if (!section) return;
@@ -530,7 +578,7 @@ AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_
   if (envelope->spec) {
     MappingReader spec(reader, envelope->spec->first, "spec", envelope->spec->second,
                        {"nodeId", "identity", "listen", "admin", "network", "profile", "peers",
-                        "seeds", "services", "replication", "vmHost", "emulation"});
+                        "seeds", "services", "replication", "vmHost", "distribution", "emulation"});
     if (spec.valid()) {
       Identity identity = Identity::kNodeId;
       spec.optional("identity", identity, EnumField{reader, kIdentityNames});
@@ -548,6 +596,7 @@ AgentConfigLoad parse_agent_config(std::string_view text, std::string_view file_
       parse_services(reader, spec, hostname, config);
       parse_replication(reader, spec, config);
       parse_vm_host(reader, spec, config);
+      parse_distribution(reader, spec, config);
       parse_emulation(reader, spec, config);
     }
   }

@@ -13,6 +13,7 @@
 
 #include <core/env/node_id.hpp>
 #include <core/manifest/diagnostics.hpp>
+#include <core/manifest/endomycete_service.hpp>
 #include <core/manifest/endophyte_vm.hpp>
 #include <core/spore/service_topology.hpp>
 
@@ -86,6 +87,15 @@ const VmImage* find_image(const AgentVmHost& host, const std::string& name);
 // name; labels: admin, its admin API's address, and zone): how the CLI finds the VM hosts.
 inline constexpr std::string_view kVmHostService = "mycelium-vm-host";
 
+// spec.distribution: the distribution strategy this agent runs for the application beside it
+// (docs/distribution.md; the application reads the outcome from the admin API). Only
+// master-slave so far: master selection by lease among `members`.
+struct AgentDistribution {
+  manifest::DistributionType strategy = manifest::DistributionType::kMasterSlave;
+  std::vector<NodeId> members;  // this node and every peer unless given; this node among them
+  std::chrono::nanoseconds lease_duration = std::chrono::seconds(2);
+};
+
 struct AgentConfig {
   std::string name;  // metadata.name: the host's name in logs and on /status
   NodeId node;
@@ -102,6 +112,7 @@ struct AgentConfig {
   std::vector<spore::ServiceInstanceFields> services;
   std::optional<AgentReplication> replication;
   std::optional<AgentVmHost> vm_host;
+  std::optional<AgentDistribution> distribution;
   // spec.emulation: a WAN laid over this agent's outgoing traffic, for tests and experiments
   // (real/env/asio_environment.hpp, LinkEmulation); none by default.
   std::chrono::nanoseconds emulated_delay{};

@@ -116,6 +116,15 @@ Object env_value(std::string_view name, std::string_view value) {
   return Object{{"name", name}, {"value", value}};
 }
 
+// master-slave with masterSelection: election and a Service Spore: the sidecar agent elects the
+// master by lease among every pod of the service (real/agent/master_lease_service.hpp).
+bool agent_elects_master(const EndomyceteService& service) {
+  const manifest::DistributionStrategy& strategy = service.distribution_strategy;
+  return service.service_spore.enabled &&
+         strategy.type == manifest::DistributionType::kMasterSlave &&
+         strategy.master_selection == manifest::MasterSelection::kElection;
+}
+
 // The strategy's parameters, for the application to act on (its shard count, the consensus
 // protocol its peers run, ...), and the pod's own name (its ordinal: which shard, which peer).
 Object strategy_environment(const EndomyceteService& service,
@@ -147,6 +156,13 @@ Object strategy_environment(const EndomyceteService& service,
                               kMasterSelectionNames.name(strategy.master_selection)));
       env.push_back(env_value("MYCELIUM_SLAVE_COORDINATION",
                               kSlaveCoordinationNames.name(strategy.slave_coordination)));
+      if (agent_elects_master(service)) {
+        // The sidecar runs the election (spore_config); the application asks it, on the pod's
+        // loopback, whether it is master (200 or 503) and whom its agent backs.
+        const std::string admin = "http://127.0.0.1:" + std::to_string(kSporeAdminPort);
+        env.push_back(env_value("MYCELIUM_MASTER_URL", admin + "/distribution/master"));
+        env.push_back(env_value("MYCELIUM_DISTRIBUTION_URL", admin + "/distribution"));
+      }
       break;
     case DistributionType::kEventSourcing:
       env.push_back(env_value("MYCELIUM_LOG_PARTITIONING",
@@ -243,6 +259,8 @@ std::string spore_config(const EndomyceteService& service, const std::vector<Nam
                 {"keyFile", std::string(kNetworkKeyMount) + "/" + std::string(kNetworkKeyItem)}}},
               {"peers", std::move(peers)},
               {"seeds", std::move(seeds)}};
+  if (agent_elects_master(service)) spec["distribution"] = Object{{"strategy", "master-slave"}};
+  if (agent_elects_master(service)) spec["distribution"] = Object{{"strategy", "master-slave"}};
   const manifest::ServiceSporeConfig& spore = service.service_spore;
   if (!spore.discovery_ports.empty()) {
     Object instance{{"service", names.workload},

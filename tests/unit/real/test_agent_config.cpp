@@ -93,6 +93,43 @@ TEST_CASE("agent config: the key is never echoed in an error") {
   CHECK_THAT(errors, !Catch::Contains("secret"));
 }
 
+TEST_CASE("agent config: master-slave runs among every peer unless the members are given") {
+  const std::string base = "  nodeId: 2\n  listen: 10.0.0.2:7200\n" + kKey +
+                           "  peers:\n    - {nodeId: 1, address: 10.0.0.1:7200}\n"
+                           "    - {nodeId: 3, address: 10.0.0.3:7200}\n";
+  const AgentConfigLoad all =
+      parse_agent_config(kHeader + base + "  distribution: {strategy: master-slave}\n", "a.yaml");
+  INFO(all.diagnostics.format());
+  REQUIRE(all.config.has_value());
+  REQUIRE(all.config->distribution.has_value());
+  CHECK(all.config->distribution->members == std::vector<NodeId>{NodeId{2}, NodeId{1}, NodeId{3}});
+  CHECK(all.config->distribution->lease_duration == std::chrono::seconds(2));
+  const AgentConfigLoad some = parse_agent_config(
+      kHeader + base +
+          "  distribution: {strategy: master-slave, members: [3, 2], leaseDuration: 500ms}\n",
+      "a.yaml");
+  REQUIRE(some.config.has_value());
+  CHECK(some.config->distribution->members == std::vector<NodeId>{NodeId{3}, NodeId{2}});
+  CHECK(some.config->distribution->lease_duration == std::chrono::milliseconds(500));
+
+  SECTION("mistakes are located") {
+    CHECK_THAT(errors_of(base + "  distribution: {strategy: peer-to-peer}\n"),
+               Catch::Contains("a.yaml:12:28: spec.distribution.strategy: expected master-slave "
+                               "(the only strategy the agent runs so far"));
+    const std::string errors =
+        errors_of(base +
+                  "  distribution:\n    strategy: master-slave\n    members: [1, 4, 1]\n"
+                  "    leaseDuration: 10ms\n");
+    CHECK_THAT(errors, Catch::Contains("a.yaml:14:18: spec.distribution.members[1]: node 4 is not "
+                                       "one of spec.peers"));
+    CHECK_THAT(errors, Catch::Contains("a.yaml:14:21: spec.distribution.members[2]: expected each "
+                                       "node once, got node 1 again"));
+    CHECK_THAT(errors, Catch::Contains("a.yaml:14:14: spec.distribution.members: expected this "
+                                       "node (2) among the members"));
+    CHECK_THAT(errors, Catch::Contains("a.yaml:15:20: spec.distribution.leaseDuration"));
+  }
+}
+
 TEST_CASE("agent metrics render as Prometheus text") {
   AgentMetrics metrics;
   metrics.add_counter("spore_probes_total", 3);

@@ -145,6 +145,47 @@ TEST_CASE("sidecar config: what mycelium deploy renders is what each pod's agent
   CHECK(load.config->services[0].ports == std::vector<std::uint16_t>{30303, 30304});
 }
 
+TEST_CASE("sidecar config: a master-slave service by election has its agents elect the master",
+          "[agent][k8s]") {
+  const manifest::LoadResult manifests = manifest::load_manifests(
+      testing::read_source_file("scenarios/examples/blockchain-node.yaml"), "blockchain-node.yaml");
+  REQUIRE(manifests.ok());
+  auto service = std::get<manifest::EndomyceteService>(manifests.objects.front().object);
+  service.distribution_strategy.type = manifest::DistributionType::kMasterSlave;
+  service.distribution_strategy.master_selection = manifest::MasterSelection::kElection;
+  const k8s::RenderedObjects rendered = k8s::render_endomycete(service, k8s::RenderOptions{});
+  std::string config_text;
+  std::string master_url;
+  for (const k8s::Object& object : rendered.objects) {
+    if (object["kind"] == "ConfigMap" &&
+        object["metadata"]["name"] == "blockchain-node-validator-nodes-spore")
+      config_text = object["data"]["spore.yaml"];
+    if (object["kind"] == "StatefulSet") {
+      for (const k8s::Object& env : object["spec"]["template"]["spec"]["containers"][0]["env"]
+                                        .get<std::vector<k8s::Object>>())
+        if (env["name"] == "MYCELIUM_MASTER_URL") master_url = env["value"];
+    }
+  }
+  CHECK(master_url == "http://127.0.0.1:7947/distribution/master");
+  const AgentConfigLoad load =
+      parse_agent_config(config_text, "spore.yaml", "blockchain-node-validator-nodes-1");
+  INFO(load.diagnostics.format() << config_text);
+  REQUIRE(load.config.has_value());
+  REQUIRE(load.config->distribution.has_value());
+  // Every pod of the service, validators and full nodes: one master for the whole service.
+  CHECK(load.config->distribution->members.size() == 8);
+  CHECK(load.config->distribution->members.front() == NodeId{2});
+
+  SECTION("static selection leaves the master to the application") {
+    service.distribution_strategy.master_selection = manifest::MasterSelection::kStatic;
+    for (const k8s::Object& object :
+         k8s::render_endomycete(service, k8s::RenderOptions{}).objects) {
+      if (object["kind"] == "ConfigMap")
+        CHECK(std::string(object["data"]["spore.yaml"]).find("distribution") == std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("peer resolver: a name that resolves is handed on, one that does not is retried",
           "[agent]") {
   boost::asio::io_context io;
