@@ -9,6 +9,7 @@
 
 #include <apps/mycelium/commands.hpp>
 #include <apps/mycelium/file_io.hpp>
+#include <apps/mycelium/k8s_cluster.hpp>
 #include <core/manifest/manifest.hpp>
 #include <real/k8s/api_client.hpp>
 #include <real/k8s/kubeconfig.hpp>
@@ -19,8 +20,6 @@ namespace mycelium::cli {
 namespace {
 
 using k8s::Object;
-
-constexpr auto kRolloutPoll = std::chrono::seconds(1);
 
 // The objects of every EndomyceteService in the file, in apply order, or an exit code.
 std::variant<std::vector<Object>, int> render_file(const DeployOptions& options,
@@ -71,68 +70,12 @@ std::variant<std::vector<Object>, int> render_file(const DeployOptions& options,
   return objects;
 }
 
-std::string label(const Object& object) {
-  return object["kind"].get<std::string>() + "/" + object["metadata"]["name"].get<std::string>();
-}
-
-bool is_workload(const Object& object) {
-  return object["kind"] == "StatefulSet" || object["kind"] == "Deployment";
-}
-
-std::int64_t integer(const Object& object, std::initializer_list<const char*> path) {
-  const Object* at = &object;
-  for (const char* key : path) {
-    if (!at->is_object() || !at->contains(key)) return 0;
-    at = &(*at)[key];
-  }
-  return at->is_number_integer() ? at->get<std::int64_t>() : 0;
-}
-
-// "2/3 ready, 3 updated", and whether the rollout is complete: the controller has seen the
-// latest spec, and every replica is updated and ready.
-std::pair<std::string, bool> rollout(const Object& live) {
-  const std::int64_t wanted = integer(live, {"spec", "replicas"});
-  const std::int64_t ready = integer(live, {"status", "readyReplicas"});
-  const std::int64_t updated = integer(live, {"status", "updatedReplicas"});
-  const bool observed =
-      integer(live, {"status", "observedGeneration"}) >= integer(live, {"metadata", "generation"});
-  return {std::to_string(ready) + "/" + std::to_string(wanted) + " ready, " +
-              std::to_string(updated) + " updated",
-          observed && ready == wanted && updated == wanted};
-}
-
-// The API server the kubeconfig names, or an exit code (its error said).
-std::variant<k8s::ApiTarget, int> cluster(const DeployOptions& options, const char* command) {
-  const std::filesystem::path path = k8s::kubeconfig_path(options.kubeconfig);
-  std::string text;
-  try {
-    text = read_text_file(path.string(), kMaxInputBytes);
-  } catch (const UserError& error) {
-    std::cerr << "mycelium " << command << ": no kubeconfig: " << error.what()
-              << " (give one with --kubeconfig or $KUBECONFIG"
-              << (std::string_view(command) == "deploy" ? "; --dry-run prints the objects" : "")
-              << ")\n";
-    return kExitUserError;
-  }
-  try {
-    return k8s::load_kubeconfig(text, path, options.context);
-  } catch (const k8s::KubeconfigError& error) {
-    std::cerr << "mycelium " << command << ": " << error.what() << '\n';
-    return kExitUserError;
-  }
-}
-
-// An API error: the cluster refused (exit 2: what it said), or could not be reached (exit 1).
-int report(const k8s::ApiError& error, const char* command) {
-  std::cerr << "mycelium " << command << ": " << error.what() << '\n';
-  return error.status() == 0 || error.status() >= 500 ? kExitInternalError : kExitUserError;
-}
-
 // Loads the kubeconfig, renders the file for its namespace and runs `act(client, objects)`;
 // the exit code of whichever failed, else act's. API errors are reported here.
 template <typename Act>
 int on_cluster(const DeployOptions& options, const char* command, Act&& act) {
-  auto target = cluster(options, command);
+  auto target = load_cluster(options.kubeconfig, options.context, command,
+                             std::string_view(command) == "deploy");
   if (const int* code = std::get_if<int>(&target)) return *code;
   const k8s::ApiTarget& api = std::get<k8s::ApiTarget>(target);
   auto rendered = render_file(options, api.namespace_, command);
@@ -141,7 +84,7 @@ int on_cluster(const DeployOptions& options, const char* command, Act&& act) {
   try {
     return act(client, std::get<std::vector<Object>>(rendered));
   } catch (const k8s::ApiError& error) {
-    return report(error, command);
+    return report_api_error(error, command);
   }
 }
 
@@ -162,64 +105,16 @@ int run_deploy(const DeployOptions& options) {
   }
   return on_cluster(
       options, "deploy", [&options](k8s::ApiClient& client, const std::vector<Object>& objects) {
-        for (const Object& object : objects) {
-          client.apply(object);
-          std::cout << "applied " << label(object) << " (namespace "
-                    << object["metadata"]["namespace"].get<std::string>() << ", context "
-                    << client.target().context << ")\n";
-        }
-        if (!options.wait) return kExitOk;
-        const auto deadline =
-            std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_s);
-        for (const Object& object : objects) {
-          if (!is_workload(object)) continue;
-          for (;;) {  // bounded by the deadline
-            const std::optional<Object> live = client.get(object);
-            const auto [state, complete] =
-                live ? rollout(*live) : std::pair{std::string("gone"), false};
-            if (complete) {
-              std::cout << label(object) << ": rolled out, " << state << '\n';
-              break;
-            }
-            if (std::chrono::steady_clock::now() >= deadline) {
-              std::cerr << "mycelium deploy: " << label(object) << " not rolled out after "
-                        << options.timeout_s << " s: " << state << '\n';
-              return kExitInternalError;
-            }
-            std::this_thread::sleep_for(kRolloutPoll);
-          }
-        }
-        return kExitOk;
+        return apply_objects(client, objects, options.wait, options.timeout_s, "deploy");
       });
 }
 
 int run_delete(const DeployOptions& options) {
-  return on_cluster(options, "delete",
-                    [](k8s::ApiClient& client, const std::vector<Object>& objects) {
-                      // Workloads before what they use: the reverse of the apply order.
-                      for (auto object = objects.rbegin(); object != objects.rend(); ++object) {
-                        std::cout << (client.remove(*object) ? "deleted " : "not found ")
-                                  << label(*object) << '\n';
-                      }
-                      return kExitOk;
-                    });
+  return on_cluster(options, "delete", delete_objects);
 }
 
 int run_status(const DeployOptions& options) {
-  return on_cluster(options, "status",
-                    [](k8s::ApiClient& client, const std::vector<Object>& objects) {
-                      bool all_there = true;
-                      for (const Object& object : objects) {
-                        const std::optional<Object> live = client.get(object);
-                        all_there = all_there && live.has_value();
-                        std::cout << label(object) << ": "
-                                  << (!live                 ? "not found"
-                                      : is_workload(object) ? rollout(*live).first
-                                                            : "present")
-                                  << '\n';
-                      }
-                      return all_there ? kExitOk : kExitUserError;
-                    });
+  return on_cluster(options, "status", report_objects);
 }
 
 }  // namespace mycelium::cli

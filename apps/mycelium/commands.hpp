@@ -44,6 +44,22 @@ int run_deploy(const DeployOptions& options);
 int run_delete(const DeployOptions& options);  // deploy's objects, deleted
 int run_status(const DeployOptions& options);  // deploy's objects, as the cluster holds them
 
+// `mycelium agents deploy | delete | status`: myceliumd on every node (a DaemonSet).
+struct AgentsOptions {
+  std::vector<std::string> nodes;  // NAME=ADDRESS each; none: the cluster's Nodes
+  bool dry_run = false;            // deploy: print the objects (needs --node)
+  std::string namespace_ = "mycelium-system";
+  std::string context;
+  std::string kubeconfig;
+  std::string agent_image;           // default mycelium:latest
+  std::string network = "mycelium";  // the spore network's name
+  bool wait = false;                 // deploy: until the DaemonSet has rolled out
+  unsigned timeout_s = 300;
+};
+int run_agents_deploy(const AgentsOptions& options);
+int run_agents_delete(const AgentsOptions& options);
+int run_agents_status(const AgentsOptions& options);
+
 struct RunOptions {
   std::string scenario_file;
   std::string output_file;  // empty: results/<scenario name>.h5

@@ -88,6 +88,46 @@ int run(int argc, char** argv) {
       "The rollout state of the objects `mycelium deploy` applied, as the cluster holds them");
   cluster_options(status_command, status_options);
 
+  AgentsOptions agents_deploy;
+  AgentsOptions agents_delete;
+  AgentsOptions agents_status;
+  CLI::App* agents_command = app.add_subcommand(
+      "agents", "myceliumd on every node of a Kubernetes cluster, as a DaemonSet");
+  agents_command->require_subcommand(1);
+  const auto agents_options = [](CLI::App* command, AgentsOptions& options) {
+    command->add_option("--node", options.nodes,
+                        "A node as NAME=ADDRESS (its Node name and IP address), repeatable "
+                        "(default: the cluster's Nodes and their InternalIP)");
+    command->add_option("-n,--namespace", options.namespace_,
+                        "Namespace of the agents (default mycelium-system)");
+    command->add_option("--context", options.context, "kubeconfig context (default: current)");
+    command->add_option("--kubeconfig", options.kubeconfig,
+                        "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)");
+    command->add_option("--agent-image", options.agent_image,
+                        "Container image holding myceliumd (default mycelium:latest)");
+    command->add_option("--network", options.network,
+                        "The agents' spore network name (default mycelium)");
+  };
+  CLI::App* agents_deploy_command = agents_command->add_subcommand(
+      "deploy",
+      "Render and apply the node agents: Namespace, ServiceAccount (no token, no role), "
+      "ConfigMap, DaemonSet; --dry-run prints them");
+  agents_options(agents_deploy_command, agents_deploy);
+  agents_deploy_command->add_flag("--dry-run", agents_deploy.dry_run,
+                                  "Print the objects as YAML instead of applying them (needs "
+                                  "--node)");
+  agents_deploy_command->add_flag("--wait", agents_deploy.wait,
+                                  "Wait until the DaemonSet has rolled out on every node");
+  agents_deploy_command
+      ->add_option("--timeout", agents_deploy.timeout_s, "Seconds --wait waits (default 300)")
+      ->check(CLI::Range(1U, 86400U));
+  CLI::App* agents_delete_command = agents_command->add_subcommand(
+      "delete", "Delete the node agents' objects (the Namespace stays)");
+  agents_options(agents_delete_command, agents_delete);
+  CLI::App* agents_status_command = agents_command->add_subcommand(
+      "status", "The node agents' objects as the cluster holds them, with the rollout");
+  agents_options(agents_status_command, agents_status);
+
   RecommendOptions recommend;
   CLI::App* recommend_command = app.add_subcommand(
       "recommend",
@@ -269,6 +309,9 @@ int run(int argc, char** argv) {
   if (validate_command->parsed()) return run_validate(validate);
   if (recommend_command->parsed()) return run_recommend(recommend);
   if (deploy_command->parsed()) return run_deploy(deploy);
+  if (agents_deploy_command->parsed()) return run_agents_deploy(agents_deploy);
+  if (agents_delete_command->parsed()) return run_agents_delete(agents_delete);
+  if (agents_status_command->parsed()) return run_agents_status(agents_status);
   if (delete_command->parsed()) return run_delete(delete_options);
   if (status_command->parsed()) return run_status(status_options);
   if (version_command->parsed()) return run_version();

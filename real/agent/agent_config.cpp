@@ -168,10 +168,11 @@ void parse_peers(Reader& reader, const MappingReader& spec, AgentConfig& out) {
     const YAML::Node item = peers->first[i];
     const std::string path = "spec.peers[" + std::to_string(i) + "]";
     MappingReader peer(reader, item, path, reader.location(item, peers->second),
-                       {"nodeId", "address"});
+                       {"nodeId", "name", "address"});
     if (!peer.valid()) continue;
     AgentPeer parsed;
     const bool has_id = peer.required("nodeId", parsed.node, NodeIdField{reader});
+    peer.optional("name", parsed.name, NameField{reader});
     const bool has_address = peer.required("address", parsed.address, HostPortField{reader, true});
     if (has_id && !seen.insert(parsed.node.value).second) {
       reader.error(peer.find("nodeId")->second, path + ".nodeId",
@@ -183,9 +184,10 @@ void parse_peers(Reader& reader, const MappingReader& spec, AgentConfig& out) {
   }
 }
 
-// spec.identity: hostname (a pod of a StatefulSet, docs/kubernetes.md): this node is the peer
-// whose address is the host's name, or begins with it and a dot (the pod's DNS name); it leaves
-// the peers and takes their node id. Everything else about the node is the same for every pod.
+// spec.identity: hostname (a pod of a StatefulSet, or a node agent of the DaemonSet,
+// docs/kubernetes.md): this node is the peer named like the host, or whose address is the host's
+// name or begins with it and a dot (the pod's DNS name); it leaves the peers and takes their node
+// id. Everything else about the node is the same for every pod.
 void identify_by_hostname(Reader& reader, const MappingReader& spec, std::string_view hostname,
                           AgentConfig& out) {
   const SourceLocation where = spec.find("identity")->second;
@@ -201,14 +203,16 @@ void identify_by_hostname(Reader& reader, const MappingReader& spec, std::string
   }
   const auto self = std::find_if(out.peers.begin(), out.peers.end(), [&](const AgentPeer& peer) {
     const std::string& host = peer.address.host;
-    return host == hostname ||
+    return peer.name == hostname || host == hostname ||
            (host.size() > hostname.size() && host.compare(0, hostname.size(), hostname) == 0 &&
             host[hostname.size()] == '.');
   });
   if (self == out.peers.end()) {
     reader.error(where, "spec.identity",
-                 "identity: hostname, but no peer's address is this host's name \"" +
-                     std::string(hostname) + "\" or begins with it and a dot");
+                 "identity: hostname, but no peer is named like this host, \"" +
+                     std::string(hostname) +
+                     "\", or has an address that is or begins with it "
+                     "and a dot");
     return;
   }
   out.node = self->node;

@@ -34,6 +34,7 @@ struct HostPort {
 struct AgentPeer {
   NodeId node;
   HostPort address;
+  std::string name;  // optional: its host name, for identity: hostname (a node's name)
 };
 
 // The replication role of this agent (docs/myceliumd.md, "Replication"): one protected workload,

@@ -22,6 +22,7 @@ namespace {
 // The kinds Mycelium renders, by apiVersion and kind: their resource (plural) names.
 const std::map<std::pair<std::string, std::string>, std::string>& resources() {
   static const std::map<std::pair<std::string, std::string>, std::string> table{
+      {{"v1", "Namespace"}, "namespaces"},
       {{"v1", "ConfigMap"}, "configmaps"},
       {{"v1", "Secret"}, "secrets"},
       {{"v1", "Service"}, "services"},
@@ -61,6 +62,7 @@ std::string object_path(const Object& object, std::string_view default_namespace
                                      ? metadata["namespace"].get<std::string>()
                                      : std::string(default_namespace);
   const std::string group = api_version == "v1" ? "/api/v1" : "/apis/" + api_version;
+  if (kind == "Namespace") return group + "/namespaces/" + name;  // cluster-scoped
   return group + "/namespaces/" + namespace_ + "/" + resource->second + "/" + name;
 }
 
@@ -83,6 +85,14 @@ std::optional<Object> ApiClient::get(const Object& object) {
   check(response, "get " + path, 404);
   if (response.status == 404) return std::nullopt;
   return Object::parse(response.body, nullptr, false);
+}
+
+Object ApiClient::list(const std::string& path) {
+  const Response response = request("GET", target_.base_path + path, "", "");
+  check(response, "list " + path);
+  Object list = Object::parse(response.body, nullptr, false);
+  if (list.is_discarded()) throw ApiError(response.status, "list " + path + ": not JSON");
+  return list;
 }
 
 bool ApiClient::remove(const Object& object) {

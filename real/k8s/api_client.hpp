@@ -45,6 +45,8 @@ class ApiClient {
   Object apply(const Object& object);
   // The object as the server holds it; nullopt when there is none (404).
   std::optional<Object> get(const Object& object);
+  // GET `path` (e.g. /api/v1/nodes): the list the server answers.
+  Object list(const std::string& path);
   // Deletes it; false when there was none (404).
   bool remove(const Object& object);
 

@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include <core/manifest/enum_names.hpp>
+#include <real/k8s/agent_pod.hpp>
 #include <real/k8s/k8s_names.hpp>
 #include <real/k8s/render_endomycete.hpp>
 
@@ -19,9 +20,6 @@ using manifest::Placement;
 constexpr std::size_t kMaxStatefulSetName = 52;
 constexpr std::string_view kHostnameKey = "kubernetes.io/hostname";
 constexpr std::string_view kZoneKey = "topology.kubernetes.io/zone";
-constexpr std::string_view kSporeConfigMount = "/etc/mycelium";
-constexpr std::string_view kNetworkKeyMount = "/etc/mycelium-network-key";
-constexpr std::string_view kNetworkKeyItem = "network-key";
 
 // Strategies whose instances keep state or identity (a shard, a peer, a master or replica, a log
 // partition): StatefulSets.
@@ -96,20 +94,6 @@ Object http_probe(const std::string& path, std::uint16_t port, int period_s, int
   return Object{{"httpGet", {{"path", path}, {"port", port}}},
                 {"periodSeconds", period_s},
                 {"failureThreshold", failures}};
-}
-
-// The sidecar's user and group: not root, whatever the image says (65532, distroless's
-// "nonroot"); the pod's fsGroup makes the Secret's key file readable to it (mode 0440).
-constexpr int kSidecarUser = 65532;
-constexpr int kKeyFileMode = 0440;
-
-Object restricted_security_context() {
-  return Object{{"allowPrivilegeEscalation", false},
-                {"readOnlyRootFilesystem", true},
-                {"runAsNonRoot", true},
-                {"runAsUser", kSidecarUser},
-                {"runAsGroup", kSidecarUser},
-                {"capabilities", {{"drop", Object::array({"ALL"})}}}};
 }
 
 Object env_value(std::string_view name, std::string_view value) {
@@ -198,7 +182,7 @@ Object app_container(const EndomyceteService& service, const KubernetesDeploymen
 }
 
 Object spore_container(const std::string& agent_image) {
-  const std::string config_file = std::string(kSporeConfigMount) + "/spore.yaml";
+  const std::string config_file = std::string(kAgentConfigMount) + "/spore.yaml";
   return Object{
       {"name", "service-spore"},
       {"image", agent_image},
@@ -215,18 +199,11 @@ Object spore_container(const std::string& agent_image) {
       {"resources",
        {{"requests", {{"cpu", "50m"}, {"memory", "64Mi"}}}, {"limits", {{"memory", "256Mi"}}}}},
       {"securityContext", restricted_security_context()},
-      {"volumeMounts",
-       Object::array(
-           {Object{{"name", "spore-config"}, {"mountPath", kSporeConfigMount}, {"readOnly", true}},
-            Object{
-                {"name", "network-key"}, {"mountPath", kNetworkKeyMount}, {"readOnly", true}}})}};
+      {"volumeMounts", agent_volume_mounts()}};
 }
 
 Object spore_volumes(const Names& names) {
-  return Object::array(
-      {Object{{"name", "spore-config"}, {"configMap", {{"name", names.config}}}},
-       Object{{"name", "network-key"},
-              {"secret", {{"secretName", names.key_secret}, {"defaultMode", kKeyFileMode}}}}});
+  return agent_volumes(names.config, names.key_secret);
 }
 
 std::string pod_dns_name(const Names& names, std::uint32_t ordinal) {
@@ -359,7 +336,7 @@ RenderedObjects render_endomycete(const EndomyceteService& service, const Render
     if (spore) {
       pod_spec["containers"].push_back(spore_container(options.agent_image));
       pod_spec["volumes"] = spore_volumes(names);
-      pod_spec["securityContext"] = Object{{"fsGroup", kSidecarUser}};
+      pod_spec["securityContext"] = Object{{"fsGroup", kAgentUser}};
     }
     place(pod_spec, names, deployment);
     Object workload_spec{{"replicas", deployment.replicas},

@@ -6,7 +6,8 @@ client certificate (tests/unit/real/fixtures/tls). Keeps what is applied in memo
 server would hold it: a server-side apply (PATCH with Content-Type application/apply-patch+yaml
 and ?fieldManager=...&force=true, else 415/400) stores the body with metadata.generation 1; a
 GET answers it with a status that says every replica is ready and updated (the controllers'
-work, done at once); DELETE removes it (404 when absent). Every request is appended to LOG as a
+work, done at once; a DaemonSet: scheduled, ready and updated on each of the nodes); DELETE
+removes it (404 when absent). GET /api/v1/nodes lists three nodes (NODES below), as a NodeList. Every request is appended to LOG as a
 JSON line (method, path, query, content type, client certificate subject, body).
 
 Usage: loopback_api_server.py PORT_FILE LOG [never-ready]
@@ -24,6 +25,7 @@ TLS = os.path.join(os.path.dirname(__file__), "..", "unit", "real", "fixtures", 
 port_file, log_path = sys.argv[1], sys.argv[2]
 never_ready = sys.argv[3:] == ["never-ready"]
 objects = {}
+NODES = [("worker-c", "10.0.0.3"), ("worker-a", "10.0.0.1"), ("worker-b", "10.0.0.2")]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -67,10 +69,21 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         url = self.record("")
+        if url.path == "/api/v1/nodes":
+            return self.answer(200, {"kind": "NodeList", "apiVersion": "v1", "items": [
+                {"metadata": {"name": name}, "status": {"addresses": [
+                    {"type": "Hostname", "address": name}, {"type": "InternalIP", "address": ip}]}}
+                for name, ip in NODES]})
         obj = objects.get(url.path)
         if obj is None:
             return self.status(404, "not found")
         live = dict(obj)
+        if obj.get("kind") == "DaemonSet":
+            ready = 0 if never_ready else len(NODES)
+            live["status"] = {"observedGeneration": 1, "desiredNumberScheduled": len(NODES),
+                              "numberReady": ready, "updatedNumberScheduled": len(NODES),
+                              "currentNumberScheduled": len(NODES), "numberMisscheduled": 0}
+            return self.answer(200, live)
         replicas = obj.get("spec", {}).get("replicas")
         if replicas is not None:
             ready = 0 if never_ready else replicas

@@ -68,8 +68,8 @@ TEST_CASE("sidecar config: identity hostname takes the node id of the peer named
 TEST_CASE("sidecar config: what cannot work is reported at its field", "[agent]") {
   const std::string spec = "  identity: hostname\n  listen: 0.0.0.0:7946\n" + kKeyFile + kPeers;
   CHECK_THAT(parse(spec, "web-0").diagnostics.format(),
-             Catch::Contains("spec.identity: identity: hostname, but no peer's address is this "
-                             "host's name \"web-0\""));
+             Catch::Contains("spec.identity: identity: hostname, but no peer is named like this "
+                             "host, \"web-0\""));
   CHECK_THAT(parse(spec, "").diagnostics.format(), Catch::Contains("this host's name is unknown"));
   CHECK_THAT(
       parse("  identity: hostname\n  nodeId: 4\n  listen: 0.0.0.0:7946\n" + kKeyFile + kPeers,
@@ -196,8 +196,8 @@ TEST_CASE("peer resolver: a name that resolves is handed on, one that does not i
   config.refresh_interval = 10s;
   PeerResolver resolver(
       io,
-      {AgentPeer{NodeId{1}, HostPort{"localhost", 7946}},
-       AgentPeer{NodeId{2}, HostPort{"no-such-peer.invalid", 7946}}},
+      {AgentPeer{NodeId{1}, HostPort{"localhost", 7946}, ""},
+       AgentPeer{NodeId{2}, HostPort{"no-such-peer.invalid", 7946}, ""}},
       [&resolved](NodeId node, const boost::asio::ip::udp::endpoint& endpoint) {
         resolved.emplace_back(node, endpoint);
       },

@@ -1,0 +1,135 @@
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <apps/mycelium/commands.hpp>
+#include <apps/mycelium/file_io.hpp>
+#include <apps/mycelium/k8s_cluster.hpp>
+
+namespace mycelium::cli {
+
+namespace {
+
+using k8s::Object;
+
+constexpr auto kRolloutPoll = std::chrono::seconds(1);
+
+std::string label(const Object& object) {
+  return object["kind"].get<std::string>() + "/" + object["metadata"]["name"].get<std::string>();
+}
+
+bool is_workload(const Object& object) {
+  return object["kind"] == "StatefulSet" || object["kind"] == "Deployment" ||
+         object["kind"] == "DaemonSet";
+}
+
+std::int64_t integer(const Object& object, std::initializer_list<const char*> path) {
+  const Object* at = &object;
+  for (const char* key : path) {
+    if (!at->is_object() || !at->contains(key)) return 0;
+    at = &(*at)[key];
+  }
+  return at->is_number_integer() ? at->get<std::int64_t>() : 0;
+}
+
+// "2/3 ready, 3 updated", and whether the rollout is complete: the controller has seen the
+// latest spec, and every replica (a DaemonSet: every node it is scheduled on) is updated and
+// ready.
+std::pair<std::string, bool> rollout(const Object& live) {
+  const bool daemon_set = live["kind"] == "DaemonSet";
+  const std::int64_t wanted = daemon_set ? integer(live, {"status", "desiredNumberScheduled"})
+                                         : integer(live, {"spec", "replicas"});
+  const std::int64_t ready = daemon_set ? integer(live, {"status", "numberReady"})
+                                        : integer(live, {"status", "readyReplicas"});
+  const std::int64_t updated = daemon_set ? integer(live, {"status", "updatedNumberScheduled"})
+                                          : integer(live, {"status", "updatedReplicas"});
+  const bool observed =
+      integer(live, {"status", "observedGeneration"}) >= integer(live, {"metadata", "generation"});
+  return {std::to_string(ready) + "/" + std::to_string(wanted) + " ready, " +
+              std::to_string(updated) + " updated",
+          observed && ready == wanted && updated == wanted && (!daemon_set || wanted > 0)};
+}
+
+}  // namespace
+
+std::variant<k8s::ApiTarget, int> load_cluster(const std::string& kubeconfig,
+                                               const std::string& context, const char* command,
+                                               bool dry_run_hint) {
+  const std::filesystem::path path = k8s::kubeconfig_path(kubeconfig);
+  std::string text;
+  try {
+    text = read_text_file(path.string(), kMaxInputBytes);
+  } catch (const UserError& error) {
+    std::cerr << "mycelium " << command << ": no kubeconfig: " << error.what()
+              << " (give one with --kubeconfig or $KUBECONFIG"
+              << (dry_run_hint ? "; --dry-run prints the objects" : "") << ")\n";
+    return kExitUserError;
+  }
+  try {
+    return k8s::load_kubeconfig(text, path, context);
+  } catch (const k8s::KubeconfigError& error) {
+    std::cerr << "mycelium " << command << ": " << error.what() << '\n';
+    return kExitUserError;
+  }
+}
+
+int report_api_error(const k8s::ApiError& error, const char* command) {
+  std::cerr << "mycelium " << command << ": " << error.what() << '\n';
+  return error.status() == 0 || error.status() >= 500 ? kExitInternalError : kExitUserError;
+}
+
+int apply_objects(k8s::ApiClient& client, const std::vector<Object>& objects, bool wait,
+                  unsigned timeout_s, const char* command) {
+  for (const Object& object : objects) {
+    client.apply(object);
+    std::cout << "applied " << label(object);
+    if (object["metadata"].contains("namespace"))
+      std::cout << " (namespace " << object["metadata"]["namespace"].get<std::string>();
+    else
+      std::cout << " (cluster-wide";
+    std::cout << ", context " << client.target().context << ")\n";
+  }
+  if (!wait) return kExitOk;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  for (const Object& object : objects) {
+    if (!is_workload(object)) continue;
+    for (;;) {  // bounded by the deadline
+      const std::optional<Object> live = client.get(object);
+      const auto [state, complete] = live ? rollout(*live) : std::pair{std::string("gone"), false};
+      if (complete) {
+        std::cout << label(object) << ": rolled out, " << state << '\n';
+        break;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        std::cerr << "mycelium " << command << ": " << label(object) << " not rolled out after "
+                  << timeout_s << " s: " << state << '\n';
+        return kExitInternalError;
+      }
+      std::this_thread::sleep_for(kRolloutPoll);
+    }
+  }
+  return kExitOk;
+}
+
+int delete_objects(k8s::ApiClient& client, const std::vector<Object>& objects) {
+  for (auto object = objects.rbegin(); object != objects.rend(); ++object)
+    std::cout << (client.remove(*object) ? "deleted " : "not found ") << label(*object) << '\n';
+  return kExitOk;
+}
+
+int report_objects(k8s::ApiClient& client, const std::vector<Object>& objects) {
+  bool all_there = true;
+  for (const Object& object : objects) {
+    const std::optional<Object> live = client.get(object);
+    all_there = all_there && live.has_value();
+    std::cout << label(object) << ": "
+              << (!live                 ? "not found"
+                  : is_workload(object) ? rollout(*live).first
+                                        : "present")
+              << '\n';
+  }
+  return all_there ? kExitOk : kExitUserError;
+}
+
+}  // namespace mycelium::cli
