@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <tuple>
 
 #include <apps/mycelium/commands.hpp>
 #include <apps/mycelium/file_io.hpp>
@@ -13,7 +14,9 @@ namespace {
 
 using k8s::Object;
 
-constexpr auto kRolloutPoll = std::chrono::seconds(1);
+// One watch at most this long: the API server ends longer ones itself (its own limit).
+constexpr std::chrono::seconds kMaxWatch{300};
+constexpr auto kRetryPause = std::chrono::seconds(1);
 
 std::string label(const Object& object) {
   return object["kind"].get<std::string>() + "/" + object["metadata"]["name"].get<std::string>();
@@ -94,19 +97,42 @@ int apply_objects(k8s::ApiClient& client, const std::vector<Object>& objects, bo
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   for (const Object& object : objects) {
     if (!is_workload(object)) continue;
-    for (;;) {  // bounded by the deadline
+    // Get it, and unless it has rolled out already watch it from that version until it has; a
+    // watch the server ends early (its own limit, a version too old) is started again from a
+    // fresh get. Bounded by the deadline: each round waits at most what is left of it.
+    std::string state = "not seen yet";
+    for (;;) {
       const std::optional<Object> live = client.get(object);
-      const auto [state, complete] = live ? rollout(*live) : std::pair{std::string("gone"), false};
-      if (complete) {
-        std::cout << label(object) << ": rolled out, " << state << '\n';
-        break;
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
+      bool complete = false;
+      if (live) std::tie(state, complete) = rollout(*live);
+      const auto now = std::chrono::steady_clock::now();
+      if (!complete && now >= deadline) {
         std::cerr << "mycelium " << command << ": " << label(object) << " not rolled out after "
                   << timeout_s << " s: " << state << '\n';
         return kExitInternalError;
       }
-      std::this_thread::sleep_for(kRolloutPoll);
+      const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - now);
+      if (!complete && live && left.count() >= 1) {
+        const std::string version = (*live)["metadata"].value("resourceVersion", "");
+        complete = client.watch(object, version, std::min<std::chrono::seconds>(left, kMaxWatch),
+                                [&state](const std::string& type, const Object& event_object) {
+                                  if (type == "DELETED") {
+                                    state = "deleted";
+                                    return false;
+                                  }
+                                  bool done = false;
+                                  std::tie(state, done) = rollout(event_object);
+                                  return done;
+                                });
+      } else if (!complete) {
+        // Not there yet (no watch to hold), or less than a second left: look again shortly.
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            kRetryPause, deadline - now));
+      }
+      if (complete) {
+        std::cout << label(object) << ": rolled out, " << state << '\n';
+        break;
+      }
     }
   }
   return kExitOk;

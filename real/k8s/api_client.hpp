@@ -11,6 +11,7 @@
 // throw ApiError with status 0 and what failed (resolving, connecting, the handshake).
 
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -45,6 +46,14 @@ class ApiClient {
   Object apply(const Object& object);
   // The object as the server holds it; nullopt when there is none (404).
   std::optional<Object> get(const Object& object);
+  // Watches `object` (GET on its collection with watch=true, a fieldSelector on its name and
+  // timeoutSeconds; from `resource_version` when not empty) and hands each event's type
+  // ("ADDED", "MODIFIED", "DELETED") and object to `on_event` until it returns true (then true),
+  // or the server ends the stream or reports an ERROR event (a version too old), or `timeout`
+  // passes (then false: the caller gets the object again and watches on).
+  using WatchEvent = std::function<bool(const std::string& type, const Object& live)>;
+  bool watch(const Object& object, const std::string& resource_version,
+             std::chrono::seconds timeout, const WatchEvent& on_event);
   // GET `path` (e.g. /api/v1/nodes): the list the server answers.
   Object list(const std::string& path);
   // Deletes it; false when there was none (404).
@@ -59,6 +68,7 @@ class ApiClient {
   };
   Response request(std::string_view method, const std::string& path, const std::string& body,
                    std::string_view content_type);
+
   // Throws ApiError unless the status is 2xx (or `allowed`).
   void check(const Response& response, std::string_view what, unsigned allowed = 0) const;
 

@@ -1,8 +1,10 @@
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include <boost/asio/ip/address.hpp>
 
+#include <core/fnv1a.hpp>
 #include <real/k8s/agent_pod.hpp>
 #include <real/k8s/k8s_names.hpp>
 #include <real/k8s/render_agent_fleet.hpp>
@@ -176,10 +178,16 @@ RenderedObjects render_agent_fleet(const std::vector<AgentNode>& nodes,
                                     {"kind", "ServiceAccount"},
                                     {"metadata", metadata(name, options)},
                                     {"automountServiceAccountToken", false}});
+  const std::string config = agent_config(ordered, options);
   rendered.objects.push_back(Object{{"apiVersion", "v1"},
                                     {"kind", "ConfigMap"},
                                     {"metadata", metadata(config_map, options)},
-                                    {"data", {{kConfigItem, agent_config(ordered, options)}}}});
+                                    {"data", {{kConfigItem, config}}}});
+  // The agents read their config at start: a new config (a node added) must restart them, so
+  // its hash is in the pod template, whose change rolls the DaemonSet one node at a time.
+  char config_hash[24];
+  std::snprintf(config_hash, sizeof config_hash, "%016llx",
+                static_cast<unsigned long long>(fnv1a_64(config)));
   Object pod_spec{{"serviceAccountName", name},
                   {"automountServiceAccountToken", false},
                   {"hostNetwork", true},
@@ -196,7 +204,10 @@ RenderedObjects render_agent_fleet(const std::vector<AgentNode>& nodes,
        {{"selector", {{"matchLabels", selector_labels()}}},
         {"updateStrategy", {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxUnavailable", 1}}}}},
         {"template",
-         {{"metadata", {{"labels", fleet_labels()}}}, {"spec", std::move(pod_spec)}}}}}});
+         {{"metadata",
+           {{"labels", fleet_labels()},
+            {"annotations", {{"mycelium.network/config-hash", std::string(config_hash)}}}}},
+          {"spec", std::move(pod_spec)}}}}}});
   rendered.notes.push_back("the agents read the network key from Secret " + key_secret + " (key " +
                            std::string(kNetworkKeyItem) + "), which is not rendered: kubectl -n " +
                            options.namespace_ + " create secret generic " + key_secret +

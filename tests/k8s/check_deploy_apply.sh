@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mycelium deploy --wait, status and delete against a loopback HTTPS API server
 # (loopback_api_server.py: not a cluster) with a client certificate: every object applied by
-# server-side apply and valid against the official models, rolled out, reported, deleted.
+# server-side apply and valid against the official models, rolled out (seen through a watch: the
+# server makes the workloads ready half a second after their apply), reported, deleted.
 # With never-ready, the server never reports a ready replica: deploy --wait gives up at its
 # timeout, exit 1, saying how far the rollout got.
 # Usage: check_deploy_apply.sh PYTHON MYCELIUM MANIFEST [never-ready]
@@ -67,6 +68,12 @@ set -e
 import json, sys, yaml
 requests = [json.loads(line) for line in open(sys.argv[1])]
 patches = [r for r in requests if r["method"] == "PATCH"]
+watches = [r for r in requests if r["method"] == "GET" and "watch=true" in r["query"]]
+# The workloads get ready half a second after their apply: --wait saw that through a watch on
+# each StatefulSet's collection, by name, from the version it had read.
+assert len(watches) >= 1, "deploy --wait did not watch"
+assert all("fieldSelector=metadata.name%3D" in w["query"] and "resourceVersion=1" in w["query"]
+           and w["path"].endswith("/statefulsets") for w in watches), watches
 assert all(r["client"] == "mycelium-test-user" for r in requests), "a request without the client certificate"
 assert all(r["content_type"] == "application/apply-patch+yaml" for r in patches)
 with open(sys.argv[2], "w") as out:

@@ -45,6 +45,17 @@ TEST_CASE("agent fleet: a DaemonSet on the host network with no API access at al
   CHECK(container["env"][0]["valueFrom"]["fieldRef"]["fieldPath"] == "spec.nodeName");
   for (const Object& object : rendered.objects)
     CHECK(object["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "mycelium");
+  // Another node list is another config, and another pod template: the DaemonSet rolls.
+  std::vector<AgentNode> more = kNodes;
+  more.push_back({"node-e", "10.0.0.5"});
+  const auto hash = [](const RenderedObjects& objects) -> std::string {
+    return find(
+        objects,
+        "DaemonSet")["spec"]["template"]["metadata"]["annotations"]["mycelium.network/config-hash"];
+  };
+  CHECK(hash(rendered).size() == 16);
+  CHECK(hash(render_agent_fleet(more, AgentFleetOptions{})) != hash(rendered));
+  CHECK(hash(render_agent_fleet(kNodes, AgentFleetOptions{})) == hash(rendered));
 }
 
 TEST_CASE("agent fleet: each node's agent reads the config as itself", "[k8s][agent]") {
