@@ -2,11 +2,11 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
-#include <tuple>
 
 #include <apps/mycelium/commands.hpp>
 #include <apps/mycelium/file_io.hpp>
 #include <apps/mycelium/k8s_cluster.hpp>
+#include <real/k8s/api_answers.hpp>
 
 namespace mycelium::cli {
 
@@ -25,33 +25,6 @@ std::string label(const Object& object) {
 bool is_workload(const Object& object) {
   return object["kind"] == "StatefulSet" || object["kind"] == "Deployment" ||
          object["kind"] == "DaemonSet";
-}
-
-std::int64_t integer(const Object& object, std::initializer_list<const char*> path) {
-  const Object* at = &object;
-  for (const char* key : path) {
-    if (!at->is_object() || !at->contains(key)) return 0;
-    at = &(*at)[key];
-  }
-  return at->is_number_integer() ? at->get<std::int64_t>() : 0;
-}
-
-// "2/3 ready, 3 updated", and whether the rollout is complete: the controller has seen the
-// latest spec, and every replica (a DaemonSet: every node it is scheduled on) is updated and
-// ready.
-std::pair<std::string, bool> rollout(const Object& live) {
-  const bool daemon_set = live["kind"] == "DaemonSet";
-  const std::int64_t wanted = daemon_set ? integer(live, {"status", "desiredNumberScheduled"})
-                                         : integer(live, {"spec", "replicas"});
-  const std::int64_t ready = daemon_set ? integer(live, {"status", "numberReady"})
-                                        : integer(live, {"status", "readyReplicas"});
-  const std::int64_t updated = daemon_set ? integer(live, {"status", "updatedNumberScheduled"})
-                                          : integer(live, {"status", "updatedReplicas"});
-  const bool observed =
-      integer(live, {"status", "observedGeneration"}) >= integer(live, {"metadata", "generation"});
-  return {std::to_string(ready) + "/" + std::to_string(wanted) + " ready, " +
-              std::to_string(updated) + " updated",
-          observed && ready == wanted && updated == wanted && (!daemon_set || wanted > 0)};
 }
 
 }  // namespace
@@ -104,7 +77,11 @@ int apply_objects(k8s::ApiClient& client, const std::vector<Object>& objects, bo
     for (;;) {
       const std::optional<Object> live = client.get(object);
       bool complete = false;
-      if (live) std::tie(state, complete) = rollout(*live);
+      if (live) {
+        const k8s::Rollout now_state = k8s::rollout_of(*live);
+        state = now_state.state;
+        complete = now_state.complete;
+      }
       const auto now = std::chrono::steady_clock::now();
       if (!complete && now >= deadline) {
         std::cerr << "mycelium " << command << ": " << label(object) << " not rolled out after "
@@ -120,14 +97,14 @@ int apply_objects(k8s::ApiClient& client, const std::vector<Object>& objects, bo
                                     state = "deleted";
                                     return false;
                                   }
-                                  bool done = false;
-                                  std::tie(state, done) = rollout(event_object);
-                                  return done;
+                                  const k8s::Rollout seen = k8s::rollout_of(event_object);
+                                  state = seen.state;
+                                  return seen.complete;
                                 });
       } else if (!complete) {
         // Not there yet (no watch to hold), or less than a second left: look again shortly.
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-            kRetryPause, deadline - now));
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(kRetryPause, deadline - now));
       }
       if (complete) {
         std::cout << label(object) << ": rolled out, " << state << '\n';
@@ -151,7 +128,7 @@ int report_objects(k8s::ApiClient& client, const std::vector<Object>& objects) {
     all_there = all_there && live.has_value();
     std::cout << label(object) << ": "
               << (!live                 ? "not found"
-                  : is_workload(object) ? rollout(*live).first
+                  : is_workload(object) ? k8s::rollout_of(*live).state
                                         : "present")
               << '\n';
   }

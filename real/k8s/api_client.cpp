@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <real/k8s/api_answers.hpp>
 #include <real/k8s/api_client.hpp>
 
 namespace mycelium::k8s {
@@ -201,7 +202,7 @@ ApiClient::Response ApiClient::request(std::string_view method, const std::strin
 }
 
 bool ApiClient::watch(const Object& object, const std::string& resource_version,
-                      std::chrono::seconds timeout, const WatchEvent& on_event) {
+                      std::chrono::seconds timeout, const OnWatchEvent& on_event) {
   const std::string path = object_path(object, target_.namespace_);
   const std::size_t slash = path.rfind('/');
   const std::string name = path.substr(slash + 1);
@@ -235,17 +236,16 @@ bool ApiClient::watch(const Object& object, const std::string& resource_version,
                std::size_t start = 0;
                for (std::size_t end = text.find('\n'); end != std::string::npos && !satisfied;
                     end = text.find('\n', start)) {
-                 const Object event =
-                     Object::parse(text.substr(start, end - start), nullptr, false);
+                 const std::optional<WatchEvent> event =
+                     parse_watch_line(std::string_view(text).substr(start, end - start));
                  start = end + 1;
-                 if (event.is_discarded() || !event.contains("type")) continue;
-                 if (event["type"] == "ERROR") {
+                 if (!event) continue;
+                 if (event->type == "ERROR") {
                    // Typically 410 Gone: the resource version is too old. The caller starts over.
                    beast::get_lowest_layer(stream).close();
                    return;
                  }
-                 if (event.contains("object") && on_event(event["type"], event["object"]))
-                   satisfied = true;
+                 if (on_event(event->type, event->object)) satisfied = true;
                }
                text.erase(0, start);
              }

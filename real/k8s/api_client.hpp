@@ -51,9 +51,9 @@ class ApiClient {
   // ("ADDED", "MODIFIED", "DELETED") and object to `on_event` until it returns true (then true),
   // or the server ends the stream or reports an ERROR event (a version too old), or `timeout`
   // passes (then false: the caller gets the object again and watches on).
-  using WatchEvent = std::function<bool(const std::string& type, const Object& live)>;
+  using OnWatchEvent = std::function<bool(const std::string& type, const Object& live)>;
   bool watch(const Object& object, const std::string& resource_version,
-             std::chrono::seconds timeout, const WatchEvent& on_event);
+             std::chrono::seconds timeout, const OnWatchEvent& on_event);
   // GET `path` (e.g. /api/v1/nodes): the list the server answers.
   Object list(const std::string& path);
   // Deletes it; false when there was none (404).

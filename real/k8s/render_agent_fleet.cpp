@@ -132,19 +132,29 @@ void check(const std::vector<AgentNode>& nodes, const AgentFleetOptions& options
 }  // namespace
 
 std::vector<AgentNode> nodes_from_list(const Object& node_list) {
-  std::vector<AgentNode> nodes;
-  if (!node_list.contains("items") || !node_list["items"].is_array())
+  // The server's answer is read for what it says, whatever its shape: a field of another type is
+  // a field that is not there.
+  const auto string_at = [](const Object& object, const char* key) -> std::string {
+    return object.is_object() && object.contains(key) && object[key].is_string()
+               ? object[key].get<std::string>()
+               : std::string();
+  };
+  if (!node_list.is_object() || !node_list.contains("items") || !node_list["items"].is_array())
     throw RenderError("the cluster's node list has no items");
+  std::vector<AgentNode> nodes;
   for (const Object& item : node_list["items"]) {
     AgentNode node;
-    node.name = item.value("/metadata/name"_json_pointer, std::string());
+    if (item.is_object() && item.contains("metadata"))
+      node.name = string_at(item["metadata"], "name");
+    if (node.name.empty()) throw RenderError("the cluster's node list has a node without a name");
     std::string internal;
     std::string external;
-    if (item.contains("status") && item["status"].contains("addresses")) {
+    if (item.contains("status") && item["status"].is_object() &&
+        item["status"].contains("addresses") && item["status"]["addresses"].is_array()) {
       for (const Object& address : item["status"]["addresses"]) {
-        const std::string type = address.value("type", "");
-        if (type == "InternalIP" && internal.empty()) internal = address.value("address", "");
-        if (type == "ExternalIP" && external.empty()) external = address.value("address", "");
+        const std::string type = string_at(address, "type");
+        if (type == "InternalIP" && internal.empty()) internal = string_at(address, "address");
+        if (type == "ExternalIP" && external.empty()) external = string_at(address, "address");
       }
     }
     node.address = !internal.empty() ? internal : external;
