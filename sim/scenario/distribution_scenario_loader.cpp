@@ -240,17 +240,7 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
   MappingReader spec(reader, node, "spec", where,
                      {"seeds", "sharding", "lease", "dht", "eventLog"});
   if (!spec.valid()) return;
-  if (spec.required("seeds", out.seeds,
-                    ListField<IntegerField<std::uint64_t>>{{reader, 0, INT64_MAX}})) {
-    if (out.seeds.empty())
-      reader.error(spec.find("seeds")->second, "spec.seeds", "expected at least one seed");
-    std::set<std::uint64_t> seen;
-    for (const std::uint64_t seed : out.seeds) {
-      if (!seen.insert(seed).second)
-        reader.error(spec.find("seeds")->second, "spec.seeds",
-                     "duplicate seed " + std::to_string(seed));
-    }
-  }
+  loader::parse_seeds(reader, spec, out.seeds);
   if (const auto sharding = spec.find("sharding")) {
     out.sharding.emplace();
     parse_sharding(reader, sharding->first, sharding->second, *out.sharding);

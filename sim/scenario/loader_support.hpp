@@ -4,10 +4,12 @@
 // metadata.name) and list helpers, so both report errors with the same words and locations.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <core/manifest/envelope.hpp>
 #include <core/manifest/yaml_reader.hpp>
@@ -55,6 +57,10 @@ void for_each_item(manifest::Reader& reader, const manifest::MappingReader& pare
     each(item, reader.location(item, entry->second), path + "[" + std::to_string(i) + "]");
   }
 }
+
+// spec.seeds: a list of unique integers 0 .. 2^63-1, at least one (every run is a point x a seed).
+void parse_seeds(manifest::Reader& reader, const manifest::MappingReader& spec,
+                 std::vector<std::uint64_t>& out);
 
 // Names of list items are unique within their list.
 void check_unique(manifest::Reader& reader, std::set<std::string>& seen, const std::string& name,

@@ -171,16 +171,7 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
                 DurationField{reader, std::chrono::seconds(1), kMaxDuration});
   spec.optional("sampleInterval", out.sample_interval,
                 DurationField{reader, std::chrono::milliseconds(1), std::chrono::hours(1)});
-  if (spec.required("seeds", out.seeds,
-                    ListField<IntegerField<std::uint64_t>>{{reader, 0, INT64_MAX}})) {
-    std::set<std::uint64_t> seen;
-    for (std::uint64_t seed : out.seeds) {
-      if (!seen.insert(seed).second) {
-        reader.error(spec.find("seeds")->second, "spec.seeds",
-                     "duplicate seed " + std::to_string(seed));
-      }
-    }
-  }
+  loader::parse_seeds(reader, spec, out.seeds);
   loader::ProfileName profile = loader::ProfileName::kLan;
   if (spec.optional("profile", profile, EnumField{reader, loader::kProfileNames})) {
     out.profile = profile == loader::ProfileName::kLan ? SporeProfile::kLan : SporeProfile::kWan;

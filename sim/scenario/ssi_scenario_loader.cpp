@@ -155,15 +155,7 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
                 SsiScenario& out) {
   MappingReader spec(reader, node, "spec", where, {"seeds", "lockstep", "chunked"});
   if (!spec.valid()) return;
-  if (spec.required("seeds", out.seeds,
-                    ListField<IntegerField<std::uint64_t>>{{reader, 0, INT64_MAX}})) {
-    std::set<std::uint64_t> seen;
-    for (const std::uint64_t seed : out.seeds) {
-      if (!seen.insert(seed).second)
-        reader.error(spec.find("seeds")->second, "spec.seeds",
-                     "duplicate seed " + std::to_string(seed));
-    }
-  }
+  loader::parse_seeds(reader, spec, out.seeds);
   if (const auto lockstep = spec.find("lockstep")) {
     out.lockstep.emplace();
     parse_lockstep(reader, lockstep->first, lockstep->second, *out.lockstep);

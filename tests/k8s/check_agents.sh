@@ -9,12 +9,12 @@
 set -euo pipefail
 python=$1 mycelium=$2
 here=$(cd "$(dirname "$0")" && pwd)
-tls="$here/../unit/real/fixtures/tls"
 work=$(mktemp -d)
 server_pid=
 cleanup() { [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$here/lib/loopback_cluster.sh"
 
 "$mycelium" agents deploy --dry-run --node node-a=192.168.1.10 --node node-b=192.168.1.11 \
   >"$work/dry.yaml" 2>"$work/dry.err"
@@ -32,25 +32,7 @@ code=$?
 set -e
 [[ $code == 2 ]] && grep -q -- '--dry-run needs the nodes' "$work/none.err" || fail "no nodes: exit $code"
 
-"$python" "$here/loopback_api_server.py" "$work/port" "$work/requests.jsonl" &
-server_pid=$!
-for _ in $(seq 100); do [[ -f $work/port ]] && break; sleep 0.1; done
-[[ -f $work/port ]] || fail "the loopback API server did not start"
-port=$(cat "$work/port")
-cat >"$work/kubeconfig" <<YAML
-apiVersion: v1
-kind: Config
-current-context: loopback
-clusters:
-- name: loopback
-  cluster: {server: "https://127.0.0.1:$port", certificate-authority: $tls/ca.pem}
-contexts:
-- name: loopback
-  context: {cluster: loopback, user: tester}
-users:
-- name: tester
-  user: {client-certificate: $tls/client.pem, client-key: $tls/client.key}
-YAML
+start_loopback_cluster
 "$mycelium" agents deploy --kubeconfig "$work/kubeconfig" --wait --timeout 20 >"$work/deploy.out"
 cat "$work/deploy.out"
 grep -q '^nodes: 3 from the cluster$' "$work/deploy.out" || fail "the nodes were not read"

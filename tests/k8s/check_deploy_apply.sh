@@ -9,32 +9,14 @@
 set -euo pipefail
 python=$1 mycelium=$2 manifest=$3 mode=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
-tls="$here/../unit/real/fixtures/tls"
 work=$(mktemp -d)
 server_pid=
 cleanup() { [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$here/lib/loopback_cluster.sh"
 
-"$python" "$here/loopback_api_server.py" "$work/port" "$work/requests.jsonl" $mode &
-server_pid=$!
-for _ in $(seq 100); do [[ -f $work/port ]] && break; sleep 0.1; done
-[[ -f $work/port ]] || fail "the loopback API server did not start"
-port=$(cat "$work/port")
-cat >"$work/kubeconfig" <<YAML
-apiVersion: v1
-kind: Config
-current-context: loopback
-clusters:
-- name: loopback
-  cluster: {server: "https://127.0.0.1:$port", certificate-authority: $tls/ca.pem}
-contexts:
-- name: loopback
-  context: {cluster: loopback, user: tester, namespace: shop}
-users:
-- name: tester
-  user: {client-certificate: $tls/client.pem, client-key: $tls/client.key}
-YAML
+start_loopback_cluster "$mode" shop
 
 if [[ $mode == never-ready ]]; then
   set +e
