@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <regex>
 #include <set>
 #include <string>
 
@@ -287,9 +286,7 @@ DistributionScenarioLoad parse_distribution_scenario(std::string_view text,
 }
 
 bool declares_distribution_scenario(std::string_view text) {
-  static const std::regex kind_line(
-      R"((^|\n)kind:[ \t]*DistributionScenario[ \t]*(#[^\n]*)?\r?(\n|$))");
-  return std::regex_search(text.begin(), text.end(), kind_line);
+  return loader::declares_kind(text, "DistributionScenario");
 }
 
 }  // namespace mycelium::sim

@@ -58,6 +58,10 @@ void for_each_item(manifest::Reader& reader, const manifest::MappingReader& pare
   }
 }
 
+// True when `text` has a top-level line `kind: KIND` (spaces or tabs around KIND, a comment
+// after it, CRLF allowed): which loader a file goes to. The loader checks the kind properly.
+bool declares_kind(std::string_view text, std::string_view kind);
+
 // spec.seeds: a list of unique integers 0 .. 2^63-1, at least one (every run is a point x a seed).
 void parse_seeds(manifest::Reader& reader, const manifest::MappingReader& spec,
                  std::vector<std::uint64_t>& out);

@@ -1,5 +1,4 @@
 #include <cmath>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -247,8 +246,7 @@ SporeScenarioLoad parse_spore_scenario(std::string_view text, std::string_view f
 }
 
 bool declares_spore_scenario(std::string_view text) {
-  static const std::regex kind_line(R"((^|\n)kind:[ \t]*SporeScenario[ \t]*(#[^\n]*)?\r?(\n|$))");
-  return std::regex_search(text.begin(), text.end(), kind_line);
+  return loader::declares_kind(text, "SporeScenario");
 }
 
 }  // namespace mycelium::sim

@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <regex>
 #include <set>
 #include <string>
 
@@ -192,9 +191,7 @@ SsiScenarioLoad parse_ssi_scenario(std::string_view text, std::string_view file_
 }
 
 bool declares_ssi_scenario(std::string_view text) {
-  static const std::regex kind_line(
-      R"((^|\n)kind:[ \t]*SsiBaselineScenario[ \t]*(#[^\n]*)?\r?(\n|$))");
-  return std::regex_search(text.begin(), text.end(), kind_line);
+  return loader::declares_kind(text, "SsiBaselineScenario");
 }
 
 }  // namespace mycelium::sim
