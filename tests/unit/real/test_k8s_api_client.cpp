@@ -111,6 +111,60 @@ TEST_CASE("k8s client: a bearer token, core v1 paths, get and delete of what is 
   CHECK(requests[0].authorization == "Bearer s3cr3t-token");
 }
 
+TEST_CASE("k8s client: a watch reads the events to the one that satisfies it, and lists nodes",
+          "[k8s][client]") {
+  // A StatefulSet's events as a watch streams them, one JSON object per line; the first padded
+  // past what one read takes, so it reaches the client in pieces.
+  const auto event = [](const std::string& type, int ready, const std::string& padding = "") {
+    Object object = kStatefulSet;
+    object["metadata"]["generation"] = 1;
+    object["metadata"]["annotations"] = {{"padding", padding}};
+    object["status"] = {
+        {"observedGeneration", 1}, {"readyReplicas", ready}, {"updatedReplicas", 3}};
+    return Object{{"type", type}, {"object", object}}.dump() + "\n";
+  };
+  std::string stream =
+      event("ADDED", 1, std::string(3000, 'x')) + event("MODIFIED", 3) + event("MODIFIED", 2);
+  LoopbackApiServer server(false, [&stream](const LoopbackApiServer::Request& request) {
+    if (request.target == "/api/v1/nodes")
+      return LoopbackApiServer::Answer{200, R"({"kind":"NodeList","items":[]})"};
+    return LoopbackApiServer::Answer{200, stream};
+  });
+  k8s::ApiClient client(target_for(kubeconfig(server.port(), "    token: t\n")));
+  std::vector<int> ready_seen;
+  const auto ready_all = [&ready_seen](const std::string& type, const Object& live) {
+    CHECK(type != "ERROR");
+    ready_seen.push_back(live["status"]["readyReplicas"].get<int>());
+    return live["status"]["readyReplicas"] == 3;
+  };
+  SECTION("to the event that satisfies it") {
+    CHECK(client.watch(kStatefulSet, "7", std::chrono::seconds(5), ready_all));
+    CHECK(ready_seen == std::vector<int>{1, 3});
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].method == "GET");
+    CHECK(requests[0].target ==
+          "/apis/apps/v1/namespaces/prod/statefulsets?watch=true&fieldSelector=metadata.name%3D"
+          "orders-shards&timeoutSeconds=5&resourceVersion=7");
+  }
+  SECTION("an ERROR event (a version too old) ends it unsatisfied") {
+    stream = event("ADDED", 1) +
+             R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired"}})" + "\n" +
+             event("MODIFIED", 3);
+    CHECK_FALSE(client.watch(kStatefulSet, "", std::chrono::seconds(5), ready_all));
+    CHECK(ready_seen == std::vector<int>{1});
+    CHECK_THAT(server.requests()[0].target, !Catch::Contains("resourceVersion"));
+  }
+  SECTION("a stream that ends, lines that are not events skipped") {
+    stream = "not json\n" + event("ADDED", 1) + "{\"type\": 7}\n" + event("MODIFIED", 2);
+    CHECK_FALSE(client.watch(kStatefulSet, "7", std::chrono::seconds(5), ready_all));
+    CHECK(ready_seen == std::vector<int>{1, 2});
+  }
+  SECTION("a list is the answer as it came") {
+    CHECK(client.list("/api/v1/nodes")["kind"] == "NodeList");
+  }
+}
+
 TEST_CASE("k8s client: 401, 403, 404, 409 and 422 carry the status and the server's message",
           "[k8s][client]") {
   for (const auto& [status, reason] :
