@@ -7,7 +7,7 @@
 //
 // Asserts, in order: the guest boots and prints its counter; the counter rate at a vCPU
 // bandwidth of 25 % (vcpu_quota 250 ms per 1 s period) is 25 % of the unthrottled rate within
-// 20 % (0.20 to 0.30; the median of three throttled windows, each against the unthrottled
+// 20 % (0.20 to 0.30; the median of five throttled windows of 4 s, each against the unthrottled
 // windows either side); after the cap is lifted the rate comes back each time; suspended, the guest
 // prints nothing for 1.5 s; resumed, the counter continues above its last value; destroy and
 // undefine leave no domain. Dirty rate (page sampling, 1 s): measured while the guest runs
@@ -69,7 +69,7 @@ constexpr std::uint64_t kPeriodUs = 1000000;
 constexpr std::int64_t kQuotaUs = 250000;
 constexpr double kTolerance = 0.20;  // relative, as the issue asks
 constexpr auto kMeasureWindow = std::chrono::seconds(4);
-constexpr int kThrottledWindows = 3;                      // odd, so the median is one of them
+constexpr int kThrottledWindows = 5;                      // odd, so the median is one of them
 constexpr auto kSettle = std::chrono::milliseconds(300);  // after a bandwidth change
 constexpr auto kPollEvery = std::chrono::milliseconds(10);
 constexpr auto kDirtyRatePeriod = std::chrono::seconds(1);
@@ -147,10 +147,14 @@ int run(const Options& options) {
   // Throttle: unthrottled, then kThrottledWindows times at 25 % and unthrottled again. Each
   // throttled window's ratio is over the mean of the unthrottled windows either side of it (a host
   // busy in one window only skews that ratio by half), and the test asserts the median of the
-  // ratios, which one window disturbed by other work on this 2-core host cannot move, while a
-  // throttle that is really off moves all three. A window (4 s) is a whole number of periods, so
-  // the counter line read at its end is as stale as the one read at its start.
-  // The dirty rate is measured during the first window (1 s of its 4 s), so it costs no time.
+  // ratios, which windows disturbed by other work on the host (up to two of the five) cannot
+  // move, while a throttle that is really off moves them all. Five, not three: contention comes
+  // in bursts of seconds (an unthrottled window once read 34 % below its neighbours on the CI
+  // host), and with three, two disturbed windows decided (median 0.200 there). Not shorter
+  // windows: 2 s ones read 10 % low even on a quiet host (median 0.221 of seven, against 0.248
+  // with 4 s). A window (4 s) is a whole number of periods, so the counter line read at its end is
+  // as stale as the one read at its start. The dirty rate is measured during the first window
+  // (1 s of its 4 s), so it costs no time.
   driver.start_dirty_rate_calc(kDomainName, kDirtyRatePeriod);
   std::vector<Rate> unthrottled{measure(driver, log)};
   DirtyRate running_rate = wait_for_dirty_rate(driver);

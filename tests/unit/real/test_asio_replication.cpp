@@ -132,7 +132,9 @@ TEST_CASE("asio replication: replicas are snapshots while the guest writes, and 
   CHECK(backups[1].env->agent_metrics().counter("lane_bulk_read_to_destination_total") == 0);
   INFO("epochs " << primary.buffer().last_launched() << ", lanes open "
                  << primary_env.lanes().open_outgoing());
-  CHECK(primary.buffer().last_launched() > 50);                // about one per 10 ms tick
+  // About one per 10 ms tick of real time (about 105 here); at least a fifth of them however busy
+  // the host is (a loaded CI host once launched 47 where this asked for 50).
+  CHECK(primary.buffer().last_launched() > 20);
   CHECK(primary_env.lanes().open_outgoing() >= kBackups * 2);  // chunks spread over lanes
   CHECK(primary_env.agent_metrics().counter("messages_dropped_no_bulk_total") == 0);
 }
