@@ -237,7 +237,6 @@ std::string spore_config(const EndomyceteService& service, const std::vector<Nam
               {"peers", std::move(peers)},
               {"seeds", std::move(seeds)}};
   if (agent_elects_master(service)) spec["distribution"] = Object{{"strategy", "master-slave"}};
-  if (agent_elects_master(service)) spec["distribution"] = Object{{"strategy", "master-slave"}};
   const manifest::ServiceSporeConfig& spore = service.service_spore;
   if (!spore.discovery_ports.empty()) {
     Object instance{{"service", names.workload},
