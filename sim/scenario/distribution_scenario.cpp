@@ -1,20 +1,13 @@
-#include <charconv>
 #include <sstream>
 
 #include <sim/scenario/distribution_runs.hpp>
 #include <sim/scenario/distribution_scenario.hpp>
+#include <sim/scenario/spore_scenario.hpp>
 #include <sim/scenario/ssi_scenario.hpp>
 
 namespace mycelium::sim {
 
 namespace {
-
-// 0.1 -> "0.1", 0 -> "0": the shortest text that reads back as the same double.
-std::string format_fraction(double value) {
-  char text[32];
-  const auto written = std::to_chars(text, text + sizeof text, value);
-  return std::string(text, written.ptr);
-}
 
 std::string seed_part(std::uint64_t seed) {
   return "/seed-" + std::to_string(seed);
@@ -35,7 +28,7 @@ std::string run_config(const DistributionScenario& scenario, const DistributionR
     }
     case DistributionPart::kLease: {
       const LeaseSweep& sweep = *scenario.lease;
-      out << "nodes: " << run.nodes << "\nloss: " << format_fraction(run.loss)
+      out << "nodes: " << run.nodes << "\nloss: " << format_loss(run.loss)
           << "\nduration: " << format_rtt(sweep.duration) << "\nrtt: " << format_rtt(sweep.rtt)
           << "\nleaseDuration: " << format_rtt(sweep.lease_duration)
           << "\nsampleEvery: " << format_rtt(sweep.sample_every) << "\n";
@@ -47,7 +40,7 @@ std::string run_config(const DistributionScenario& scenario, const DistributionR
     }
     case DistributionPart::kDht: {
       const DhtSweep& sweep = *scenario.dht;
-      out << "nodes: " << run.nodes << "\ncrashed: " << format_fraction(run.crashed_fraction)
+      out << "nodes: " << run.nodes << "\ncrashed: " << format_loss(run.crashed_fraction)
           << "\nbucketSize: " << sweep.bucket_size << "\nparallelism: " << sweep.parallelism
           << "\nbootstrap: " << sweep.bootstrap << "\nlookups: " << sweep.lookups
           << "\nrtt: " << format_rtt(sweep.rtt) << "\n";
@@ -55,7 +48,7 @@ std::string run_config(const DistributionScenario& scenario, const DistributionR
     }
     case DistributionPart::kEventLog: {
       const EventLogSweep& sweep = *scenario.event_log;
-      out << "loss: " << format_fraction(run.loss) << "\nowners: " << sweep.owners
+      out << "loss: " << format_loss(run.loss) << "\nowners: " << sweep.owners
           << "\nproducers: " << sweep.producers << "\nsubscribers: " << sweep.subscribers
           << "\npartitions: " << sweep.partitions
           << "\npartitioning: " << manifest::kLogPartitioningNames.name(sweep.partitioning)
@@ -119,7 +112,7 @@ std::vector<DistributionRunSpec> expand_sweep(const DistributionScenario& scenar
           run.nodes = nodes;
           run.loss = loss;
           run.seed = seed;
-          run.name = "lease/nodes-" + std::to_string(nodes) + "/loss-" + format_fraction(loss) +
+          run.name = "lease/nodes-" + std::to_string(nodes) + "/loss-" + format_loss(loss) +
                      seed_part(seed);
           runs.push_back(std::move(run));
         }
@@ -135,7 +128,7 @@ std::vector<DistributionRunSpec> expand_sweep(const DistributionScenario& scenar
           run.nodes = nodes;
           run.crashed_fraction = crashed;
           run.seed = seed;
-          run.name = "dht/nodes-" + std::to_string(nodes) + "/crashed-" + format_fraction(crashed) +
+          run.name = "dht/nodes-" + std::to_string(nodes) + "/crashed-" + format_loss(crashed) +
                      seed_part(seed);
           runs.push_back(std::move(run));
         }
@@ -151,7 +144,7 @@ std::vector<DistributionRunSpec> expand_sweep(const DistributionScenario& scenar
                     scenario.event_log->subscribers;
         run.loss = loss;
         run.seed = seed;
-        run.name = "event-log/loss-" + format_fraction(loss) + seed_part(seed);
+        run.name = "event-log/loss-" + format_loss(loss) + seed_part(seed);
         runs.push_back(std::move(run));
       }
     }
@@ -175,16 +168,16 @@ analysis::RunResult run_distribution(const DistributionScenario& scenario,
       break;
     case DistributionPart::kLease:
       result.labels["nodes"] = std::to_string(run.nodes);
-      result.labels["loss"] = format_fraction(run.loss);
+      result.labels["loss"] = format_loss(run.loss);
       run_lease(*scenario.lease, run, result);
       break;
     case DistributionPart::kDht:
       result.labels["nodes"] = std::to_string(run.nodes);
-      result.labels["crashed"] = format_fraction(run.crashed_fraction);
+      result.labels["crashed"] = format_loss(run.crashed_fraction);
       run_dht(*scenario.dht, run, result);
       break;
     case DistributionPart::kEventLog:
-      result.labels["loss"] = format_fraction(run.loss);
+      result.labels["loss"] = format_loss(run.loss);
       run_event_log(*scenario.event_log, run, result);
       break;
   }

@@ -85,8 +85,8 @@ struct SporeRunSpec {
 // The cartesian product, in file order: members, then packetLoss, then seeds.
 std::vector<SporeRunSpec> expand_sweep(const SporeScenario& scenario);
 
-// How a loss probability is written in run names and labels: shortest round-trip decimal ("0",
-// "0.1", "0.3").
+// How a loss probability (or another fraction: a DistributionScenario's crashed share) is written
+// in run names and labels: shortest round-trip decimal ("0", "0.1", "0.3").
 std::string format_loss(double probability);
 
 }  // namespace mycelium::sim
