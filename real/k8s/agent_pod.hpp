@@ -3,6 +3,7 @@
 // sidecar (render_endomycete) or as the node agents' DaemonSet (render_agent_fleet): where its
 // config and network key are mounted, the user it runs as, and a restricted security context.
 
+#include <string>
 #include <string_view>
 
 #include <real/k8s/yaml_writer.hpp>
@@ -12,6 +13,11 @@ namespace mycelium::k8s {
 inline constexpr std::string_view kAgentConfigMount = "/etc/mycelium";
 inline constexpr std::string_view kNetworkKeyMount = "/etc/mycelium-network-key";
 inline constexpr std::string_view kNetworkKeyItem = "network-key";
+
+// Where the agent reads the key: its config's spec.network.keyFile.
+inline std::string network_key_file() {
+  return std::string(kNetworkKeyMount) + "/" + std::string(kNetworkKeyItem);
+}
 
 // Not root, whatever the image says (65532, distroless's "nonroot"); the pod's fsGroup makes the
 // Secret's key file readable to it (mode 0440).

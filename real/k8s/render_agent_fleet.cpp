@@ -63,9 +63,7 @@ std::string agent_config(const std::vector<AgentNode>& nodes, const AgentFleetOp
       {"listen",
        (is_ipv6(nodes.front().address) ? "[::]:" : "0.0.0.0:") + std::to_string(kSporePort)},
       {"admin", "127.0.0.1:" + std::to_string(kSporeAdminPort)},
-      {"network",
-       {{"name", options.network},
-        {"keyFile", std::string(kNetworkKeyMount) + "/" + std::string(kNetworkKeyItem)}}},
+      {"network", {{"name", options.network}, {"keyFile", network_key_file()}}},
       {"peers", std::move(peers)},
       {"seeds", std::move(seeds)}};
   return to_yaml(Object{{"apiVersion", "mycelium.network/v1"},

@@ -231,9 +231,7 @@ std::string spore_config(const EndomyceteService& service, const std::vector<Nam
   Object spec{{"identity", "hostname"},
               {"listen", "0.0.0.0:" + std::to_string(kSporePort)},
               {"admin", "0.0.0.0:" + std::to_string(kSporeAdminPort)},
-              {"network",
-               {{"name", names.service},
-                {"keyFile", std::string(kNetworkKeyMount) + "/" + std::string(kNetworkKeyItem)}}},
+              {"network", {{"name", names.service}, {"keyFile", network_key_file()}}},
               {"peers", std::move(peers)},
               {"seeds", std::move(seeds)}};
   if (agent_elects_master(service)) spec["distribution"] = Object{{"strategy", "master-slave"}};
