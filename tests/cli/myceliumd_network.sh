@@ -10,9 +10,7 @@ set -euo pipefail
 myceliumd=$1 work=$2
 rm -rf "$work" && mkdir -p "$work"
 source "$(dirname "$0")/lib/agents.sh"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
+clean_up_on_exit
 
 # Free ports: UDP+TCP for each node's listen address, TCP for its admin API.
 read -r -a ports < <(free_ports 6)

@@ -10,9 +10,7 @@ set -euo pipefail
 myceliumd=$1 work=$2
 rm -rf "$work" && mkdir -p "$work"
 source "$(dirname "$0")/lib/agents.sh"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
+clean_up_on_exit
 
 read -r -a ports < <(free_ports 4)
 listen=("${ports[0]}" "${ports[1]}") admin=("${ports[2]}" "${ports[3]}")

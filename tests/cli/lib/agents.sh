@@ -170,10 +170,10 @@ start_agents() {
   done
 }
 
-# clean_up_on_exit SHM_PREFIX: from now on, the script's exit stops the agents in `pids` (which
-# this empties) and removes the memory files SHM_PREFIX-*.
+# clean_up_on_exit [SHM_PREFIX]: from now on, the script's exit stops the agents in `pids` (which
+# this empties) and, given a prefix, removes the memory files SHM_PREFIX-*.
 clean_up_on_exit() {
-  cleanup_shm=$1
+  cleanup_shm=${1:-}
   pids=()
-  trap 'stop_agents "${pids[@]}"; rm -f "$cleanup_shm"-*' EXIT
+  trap 'stop_agents "${pids[@]}"; [[ -z $cleanup_shm ]] || rm -f "$cleanup_shm"-*' EXIT
 }
