@@ -5,7 +5,10 @@
 // wall second (the figure that should stay flat as N grows: wall time ~ N log N at worst), peak
 // RSS and its bytes per member, and the run's main metrics. A figure, not a test.
 //
-//   build/release/bench/bench_spore_scale [MEMBERS] [SIMULATED_SECONDS]   (default 10000 30)
+//   build/release/bench/bench_spore_scale [MEMBERS] [SIMULATED_SECONDS] [THREADS]
+//                                                                  (default 10000 30 1)
+// THREADS > 1 cuts the run into that many partitions of whole zones (10 000 members each above
+// 10 000), run side by side (SporeScenario::threads): compare with THREADS 1 in the same session.
 //
 // Measured figures are in docs/scenarios.md ("Spore scenarios").
 
@@ -36,9 +39,12 @@ double summary(const analysis::RunResult& result, std::string_view name) {
 int main(int argc, char** argv) {
   const long members = argc > 1 ? std::atol(argv[1]) : 10000;
   const long simulated_s = argc > 2 ? std::atol(argv[2]) : 30;
-  if (members < 40 || members > 1'000'000 || simulated_s < 8 || simulated_s > 3600) {
-    std::fprintf(
-        stderr, "usage: bench_spore_scale [MEMBERS 40 .. 1000000] [SIMULATED_SECONDS 8 .. 3600]\n");
+  const long threads = argc > 3 ? std::atol(argv[3]) : 1;
+  if (members < 40 || members > 1'000'000 || simulated_s < 8 || simulated_s > 3600 || threads < 1 ||
+      threads > 64) {
+    std::fprintf(stderr,
+                 "usage: bench_spore_scale [MEMBERS 40 .. 1000000] [SIMULATED_SECONDS 8 .. 3600] "
+                 "[THREADS 1 .. 64]\n");
     return 2;
   }
   SporeScenario scenario;
@@ -56,6 +62,7 @@ int main(int argc, char** argv) {
   scenario.view_members = 32;
   scenario.settled_start = true;
   scenario.network_model = NetworkModel::kDatagram;
+  scenario.threads = static_cast<std::uint32_t>(threads);
   scenario.register_at = std::min<Duration>(5s, scenario.duration / 4);
   scenario.leave_at = std::min<Duration>(10s, scenario.duration / 3);
   scenario.crash_at = std::min<Duration>(20s, scenario.duration / 2);
@@ -69,9 +76,9 @@ int main(int argc, char** argv) {
   const double rss_bytes = static_cast<double>(usage.ru_maxrss) * 1024.0;
   const auto seconds = static_cast<double>(simulated_s);
   std::printf(
-      "members %ld, %ld simulated s: wall %.1f s, %.2f simulated s per wall s, %.0f "
+      "members %ld, %ld simulated s, %ld thread(s): wall %.1f s, %.2f simulated s per wall s, %.0f "
       "member-seconds per wall s, peak RSS %.0f MiB (%.0f bytes per member)\n",
-      members, simulated_s, wall_s, seconds / wall_s,
+      members, simulated_s, threads, wall_s, seconds / wall_s,
       static_cast<double>(members) * seconds / wall_s, rss_bytes / (1024.0 * 1024.0),
       rss_bytes / static_cast<double>(members));
   std::printf(

@@ -36,19 +36,48 @@ CommOutcome poll(const sg4::CommPtr& comm) {
 
 }  // namespace
 
+thread_local EventLoop::Partition* EventLoop::tls_running_ = nullptr;
+
 EventLoop::EventLoop(const Platform& platform, std::deque<SimgridEnvironment>& nodes,
-                     double engine_epoch_s)
+                     double engine_epoch_s, PartitionPlan plan)
     : platform_(platform),
       model_(platform.network_model()),
       nodes_(nodes),
       engine_epoch_s_(engine_epoch_s),
-      timers_(platform.node_count() + 1),
+      plan_(std::move(plan)),
       route_faults_(platform.zone_of_node(), platform.zone_count()),
-      simulation_owner_(static_cast<TimerQueue::Owner>(platform.node_count())) {}
+      simulation_owner_(static_cast<TimerQueue::Owner>(platform.node_count())),
+      simulation_events_(platform.node_count() + 1) {
+  MYCELIUM_ASSERT(plan_.count() == 1 || model_ == NetworkModel::kDatagram);
+  partitions_.reserve(plan_.count());
+  for (std::uint32_t p = 0; p < plan_.count(); ++p)
+    partitions_.emplace_back(p, platform.node_count() + 1, plan_.count());
+}
 
 EventLoop::~EventLoop() {
   // shut_down() ran (Simulation's destructor calls it); releasing the comms now is safe.
-  MYCELIUM_ASSERT(comms_.empty() && arrivals_.empty());
+  MYCELIUM_ASSERT(comms_.empty() && messages_in_flight() == 0);
+}
+
+std::size_t EventLoop::messages_in_flight() const {
+  std::size_t count = comms_.size();
+  for (const Partition& partition : partitions_) {
+    count += partition.arrivals.size() + partition.unstarted.size();
+    for (const std::vector<Crossing>& outbox : partition.outboxes)
+      count += outbox.size();
+  }
+  return count;
+}
+
+EventLoop::Partition& EventLoop::partition_of(NodeId node) {
+  return partitions_[plan_.of(node)];
+}
+
+EventLoop::Partition& EventLoop::partition_for_call(NodeId node) {
+  Partition& partition = partition_of(node);
+  // A callback reaching into another partition's node would race with that partition's thread.
+  MYCELIUM_ASSERT(!parallel() || tls_running_ == nullptr || tls_running_ == &partition);
+  return partition;
 }
 
 // --- for the nodes ---
@@ -56,35 +85,48 @@ EventLoop::~EventLoop() {
 TimerId EventLoop::insert_timer(NodeId owner, TimePoint deadline, Duration period,
                                 TimerCallback callback) {
   MYCELIUM_ASSERT(owner.value < simulation_owner_);
-  MYCELIUM_ASSERT(deadline >= now_);
-  return timers_.insert(owner.value, deadline, period, std::move(callback));
+  Partition& partition = partition_for_call(owner);
+  MYCELIUM_ASSERT(deadline >= partition.now);
+  return partition.timers.insert(owner.value, deadline, period, std::move(callback));
 }
 
 bool EventLoop::cancel_timer(NodeId owner, TimerId id) {
   MYCELIUM_ASSERT(owner.value < simulation_owner_);
-  return timers_.cancel(owner.value, id);
+  return partition_for_call(owner).timers.cancel(owner.value, id);
 }
 
 void EventLoop::send(Message message) {
   MYCELIUM_ASSERT(message.from.value < nodes_.size());
   MYCELIUM_ASSERT(message.to.value < nodes_.size());  // a protocol bug: no such node
-  unstarted_.push_back({++last_send_sequence_, std::move(message)});
+  Partition& partition = partition_for_call(message.from);
+  // Numbered per partition, interleaved: with one partition, plain send order.
+  const std::uint64_t sequence =
+      ++partition.last_send_sequence * partitions_.size() + partition.index;
+  partition.unstarted.push_back({sequence, std::move(message)});
 }
 
 // --- for the simulation ---
 
 void EventLoop::schedule_event(TimePoint at, std::function<void()> action) {
-  MYCELIUM_ASSERT(at >= now_);
-  timers_.insert(simulation_owner_, at, Duration::zero(), std::move(action));
+  MYCELIUM_ASSERT(at >= now());
+  if (!parallel()) {
+    partitions_[0].timers.insert(simulation_owner_, at, Duration::zero(), std::move(action));
+    return;
+  }
+  MYCELIUM_ASSERT(tls_running_ == nullptr);  // not from a node's callback in a window
+  simulation_events_.insert(simulation_owner_, at, Duration::zero(), std::move(action));
 }
 
 void EventLoop::drop_node(NodeId node) {
   MYCELIUM_ASSERT(node.value < nodes_.size());
-  timers_.drop_owner(node.value);
+  MYCELIUM_ASSERT(tls_running_ == nullptr || !parallel());
+  partition_of(node).timers.drop_owner(node.value);
   run_in_driver([this, node] { cancel_messages_of(node); });
 }
 
 void EventLoop::run_in_driver(std::function<void()> action) {
+  // Between windows only: in a window the action would race with the other partitions.
+  MYCELIUM_ASSERT(tls_running_ == nullptr || !parallel());
   if (in_driver_) {
     action();
   } else {
@@ -94,19 +136,28 @@ void EventLoop::run_in_driver(std::function<void()> action) {
 
 void EventLoop::set_message_loss(double probability, RandomStream random) {
   MYCELIUM_ASSERT(probability >= 0.0 && probability <= 1.0);
+  MYCELIUM_ASSERT(tls_running_ == nullptr || !parallel());
   loss_probability_ = probability;
-  loss_random_ = random;
+  // Partition 0 draws from `random` (with one partition, exactly as before partitions), the
+  // others from streams seeded by it.
+  RandomStream seeder = random;
+  for (Partition& partition : partitions_) {
+    partition.loss_random =
+        partition.index == 0
+            ? random
+            : RandomStream::derive(seeder.next_u64(), NodeId{partition.index}, "network.loss");
+  }
 }
 
 void EventLoop::set_nic_up(NodeId node, bool up) {
-  MYCELIUM_ASSERT(in_driver_);
+  MYCELIUM_ASSERT(in_driver_ && (tls_running_ == nullptr || !parallel()));
   route_faults_.set_nic_up(node, up);
   cancel_in_flight_if(
       [this](const Message& message) { return !route_faults_.route_up(message.from, message.to); });
 }
 
 void EventLoop::set_zone_link_up(std::uint32_t zone_a, std::uint32_t zone_b, bool up) {
-  MYCELIUM_ASSERT(in_driver_);
+  MYCELIUM_ASSERT(in_driver_ && (tls_running_ == nullptr || !parallel()));
   route_faults_.set_zone_link_up(zone_a, zone_b, up);
   cancel_in_flight_if(
       [this](const Message& message) { return !route_faults_.route_up(message.from, message.to); });
@@ -121,7 +172,7 @@ void EventLoop::start(sg4::Host* host) {
 
 void EventLoop::run_until(const sg4::Engine& engine, TimePoint until) {
   MYCELIUM_ASSERT(actor_ && !in_driver_);
-  MYCELIUM_ASSERT(until >= now_);
+  MYCELIUM_ASSERT(until >= now());
   if (failure_) std::rethrow_exception(failure_);
   horizon_ = until;
   const std::uint64_t parks_before = parks_;
@@ -140,8 +191,9 @@ void EventLoop::shut_down(const sg4::Engine& engine) {
   stop_requested_ = true;
   if (parked_) actor_->resume();
   engine.run();  // the driver cancels what is in flight and returns; nothing else runs
-  MYCELIUM_ASSERT(comms_.empty() && arrivals_.empty());
+  MYCELIUM_ASSERT(comms_.empty() && messages_in_flight() == 0);
   actor_ = nullptr;
+  workers_.reset();  // joins the threads
 }
 
 void EventLoop::driver_main() {
@@ -150,10 +202,14 @@ void EventLoop::driver_main() {
     if (!failure_) {
       try {
         run_deferred();
-        run_instant();
-        if (now_ < horizon_) {
-          wait_for_next_event();
-          continue;
+        if (parallel()) {
+          run_partitioned();
+        } else {
+          run_instant(partitions_[0]);
+          if (partitions_[0].now < horizon_) {
+            wait_for_next_event();
+            continue;
+          }
         }
       } catch (const simgrid::ForcefulKillException&) {
         throw;  // SimGrid unwinding a killed actor: never swallow it
@@ -183,18 +239,114 @@ void EventLoop::run_deferred() {
     action();
 }
 
-void EventLoop::run_instant() {
+void EventLoop::run_instant(Partition& partition) {
   // Nothing new arrives until the clock moves, so the arrivals are delivered once, first.
-  deliver_arrivals();
+  if (model_ == NetworkModel::kDatagram) {
+    deliver_datagram_arrivals(partition);
+  } else {
+    deliver_arrivals();
+  }
   for (std::uint64_t events = 0;; ++events) {
     MYCELIUM_ASSERT(events < kMaxEventsPerInstant);
-    start_unstarted_sends();
-    std::optional<TimerQueue::Due> due = timers_.pop_due(now_);
+    start_unstarted_sends(partition);
+    std::optional<TimerQueue::Due> due = partition.timers.pop_due(partition.now);
     if (!due) break;
-    MYCELIUM_ASSERT(due->deadline == now_);
+    MYCELIUM_ASSERT(due->deadline == partition.now);
     due->callback();
   }
-  MYCELIUM_ASSERT(unstarted_.empty());
+  MYCELIUM_ASSERT(partition.unstarted.empty());
+}
+
+std::optional<TimePoint> EventLoop::next_local_event(Partition& partition) {
+  std::optional<TimePoint> next = partition.timers.next_deadline();
+  if (const std::optional<TimePoint> arrival = partition.arrivals.next_arrival()) {
+    next = next ? std::min(*next, *arrival) : *arrival;
+  }
+  return next;
+}
+
+void EventLoop::run_partitioned() {
+  // Between windows every partition is at now_ with nothing unstarted and no crossing pending.
+  // Each turn runs either the simulation's events of one instant or one window: bounded by the
+  // events before the horizon.
+  for (;;) {
+    run_deferred();
+    std::optional<TimePoint> first_local;
+    for (Partition& partition : partitions_) {
+      if (const std::optional<TimePoint> next = next_local_event(partition)) {
+        first_local = first_local ? std::min(*first_local, *next) : *next;
+      }
+    }
+    const std::optional<TimePoint> next_event = simulation_events_.next_deadline();
+    if (next_event && *next_event <= horizon_ && (!first_local || *next_event <= *first_local)) {
+      set_now_everywhere(*next_event);
+      run_simulation_events();
+      continue;
+    }
+    if (!first_local || *first_local > horizon_) break;
+    // Nothing sent from *first_local on crosses to another partition before the window's end.
+    window_end_ = std::min(*first_local + plan_.lookahead(), horizon_ + Duration(1));
+    if (next_event) window_end_ = std::min(window_end_, *next_event);
+    if (!workers_) {
+      workers_ = std::make_unique<WindowWorkers>(
+          plan_.count(), [this](std::uint32_t p) { run_window(partitions_[p]); });
+    }
+    workers_->run_all();
+    for (Partition& partition : partitions_) {
+      if (partition.failure) std::rethrow_exception(std::exchange(partition.failure, nullptr));
+    }
+    hand_over_crossings();
+    set_now_everywhere(window_end_ - Duration(1));
+  }
+  set_now_everywhere(horizon_);
+  sg4::this_actor::sleep_for(sleep_duration_s(sg4::Engine::get_clock(), to_engine_s(horizon_)));
+}
+
+void EventLoop::run_simulation_events() {
+  // In scheduling order; what they send starts at once, partition by partition (each in its own
+  // send order), so the crossings it makes are ready for the next window.
+  while (std::optional<TimerQueue::Due> due = simulation_events_.pop_due(now_)) {
+    due->callback();
+    for (Partition& partition : partitions_)
+      start_unstarted_sends(partition);
+  }
+  hand_over_crossings();
+}
+
+void EventLoop::run_window(Partition& partition) {
+  tls_running_ = &partition;
+  try {
+    while (const std::optional<TimePoint> next = next_local_event(partition)) {
+      if (*next >= window_end_) break;
+      partition.now = *next;
+      run_instant(partition);
+    }
+  } catch (...) {
+    partition.failure = std::current_exception();  // the driver rethrows it after the window
+  }
+  tls_running_ = nullptr;
+}
+
+void EventLoop::hand_over_crossings() {
+  for (Partition& from : partitions_) {
+    for (std::uint32_t to = 0; to < partitions_.size(); ++to) {
+      for (Crossing& crossing : from.outboxes[to]) {
+        MYCELIUM_ASSERT(crossing.arrival >= window_end_);  // the lookahead holds
+        partitions_[to].arrivals.push(crossing.arrival, crossing.sent.sequence,
+                                      std::move(crossing.sent.message));
+      }
+      from.outboxes[to].clear();
+    }
+    for (const NodeId sender : from.lost_elsewhere)
+      nodes_[sender.value].metrics().add_counter("messages_lost_total", 1);
+    from.lost_elsewhere.clear();
+  }
+}
+
+void EventLoop::set_now_everywhere(TimePoint now) {
+  now_ = now;
+  for (Partition& partition : partitions_)
+    partition.now = now;
 }
 
 void EventLoop::wait_for_next_event() {
@@ -202,16 +354,17 @@ void EventLoop::wait_for_next_event() {
     wait_for_next_datagram_event();
     return;
   }
+  TimePoint& now = partitions_[0].now;
   TimePoint target = horizon_;
-  if (const std::optional<TimePoint> next = timers_.next_deadline()) {
+  if (const std::optional<TimePoint> next = partitions_[0].timers.next_deadline()) {
     target = std::min(target, *next);
   }
-  MYCELIUM_ASSERT(target > now_);
+  MYCELIUM_ASSERT(target > now);
   // Never negative: SimGrid reads a negative timeout as "forever".
   const double timeout_s = std::max(0.0, to_engine_s(target) - sg4::Engine::get_clock());
   if (comms_.empty()) {
     sg4::this_actor::sleep_for(timeout_s);
-    now_ = target;
+    now = target;
     return;
   }
   ssize_t completed = -1;
@@ -221,26 +374,24 @@ void EventLoop::wait_for_next_event() {
     completed = 0;  // a comm failed: the clock moved to the failure, deliver_arrivals drops it
   }
   if (completed < 0) {
-    now_ = target;
+    now = target;
   } else {
-    // The arrival time, kept within (now_, target]: rounding must not reorder it with timers.
-    now_ = std::clamp(engine_clock_now(), now_, target);
+    // The arrival time, kept within (now, target]: rounding must not reorder it with timers.
+    now = std::clamp(engine_clock_now(), now, target);
   }
 }
 
 void EventLoop::wait_for_next_datagram_event() {
+  TimePoint& now = partitions_[0].now;
   TimePoint target = horizon_;
-  if (const std::optional<TimePoint> next = timers_.next_deadline()) {
+  if (const std::optional<TimePoint> next = next_local_event(partitions_[0])) {
     target = std::min(target, *next);
   }
-  if (const std::optional<TimePoint> next = arrivals_.next_arrival()) {
-    target = std::min(target, *next);
-  }
-  MYCELIUM_ASSERT(target >= now_);
+  MYCELIUM_ASSERT(target >= now);
   // A message with no latency and a transit below half a nanosecond arrives at the instant it
   // was sent: no sleep, the next turn delivers it (after that instant's timers, like a comm that
   // SimGrid completes without moving the clock).
-  if (target == now_) return;
+  if (target == now) return;
   // SimGrid's clock only has to be right where the driver parks (the end of the run: then
   // Engine::run_until sees the driver suspended at `until`); under kDatagram nothing reads it in
   // between. A sleep per event instant (a SimGrid activity, two context switches, and our data
@@ -250,26 +401,32 @@ void EventLoop::wait_for_next_datagram_event() {
   if (target == horizon_) {
     sg4::this_actor::sleep_for(sleep_duration_s(sg4::Engine::get_clock(), to_engine_s(target)));
   }
-  now_ = target;
+  now = target;
 }
 
-void EventLoop::start_unstarted_sends() {
+void EventLoop::start_unstarted_sends(Partition& partition) {
   // Nothing below sends (no callback runs), so the vector is walked in place and keeps its
   // capacity: no allocation per instant.
-  for (InFlight& send : unstarted_) {
+  for (InFlight& send : partition.unstarted) {
     if (nodes_[send.message.from.value].crashed() ||
         !route_faults_.route_up(send.message.from, send.message.to)) {
       count_lost(send.message);  // its node crashed at this instant, or its route is cut
       continue;
     }
-    if (loss_probability_ > 0.0 && loss_random_.uniform_real() < loss_probability_) {
+    if (loss_probability_ > 0.0 && partition.loss_random.uniform_real() < loss_probability_) {
       count_lost(send.message);  // the modelled packet loss
       continue;
     }
     if (model_ == NetworkModel::kDatagram) {
       const Duration transit = platform_.routes().transit(send.message.from, send.message.to,
                                                           simulated_bytes(send.message));
-      arrivals_.push(now_ + transit, send.sequence, std::move(send.message));
+      const TimePoint arrival = partition.now + transit;
+      const std::uint32_t to = plan_.of(send.message.to);
+      if (to == partition.index) {
+        partition.arrivals.push(arrival, send.sequence, std::move(send.message));
+      } else {
+        partition.outboxes[to].push_back({arrival, std::move(send)});
+      }
       continue;
     }
     sg4::CommPtr comm =
@@ -278,7 +435,7 @@ void EventLoop::start_unstarted_sends() {
     comms_.push_back(std::move(comm));
     in_flight_.push_back(std::move(send));
   }
-  unstarted_.clear();
+  partition.unstarted.clear();
 }
 
 void EventLoop::keep(std::size_t from, std::size_t to) {
@@ -287,20 +444,16 @@ void EventLoop::keep(std::size_t from, std::size_t to) {
   in_flight_[to] = std::move(in_flight_[from]);
 }
 
-void EventLoop::deliver_datagram_arrivals() {
+void EventLoop::deliver_datagram_arrivals(Partition& partition) {
   // All of this instant's arrivals are taken out first, then delivered, as under kFlow: a
   // handler that crashes a node or cuts a link does not touch the messages that already arrived.
-  arrivals_.pop_due(now_, arriving_);
-  for (const Message& message : arriving_)
-    deliver(message);
-  arriving_.clear();
+  partition.arrivals.pop_due(partition.now, partition.arriving);
+  for (const Message& message : partition.arriving)
+    deliver(partition, message);
+  partition.arriving.clear();
 }
 
 void EventLoop::deliver_arrivals() {
-  if (model_ == NetworkModel::kDatagram) {
-    deliver_datagram_arrivals();
-    return;
-  }
   // Comms SimGrid already marked failed (wait_any_for threw for them) must not be tested again:
   // SimGrid 3.32 crashes testing them.
   drop_failed();
@@ -329,7 +482,7 @@ void EventLoop::deliver_arrivals() {
   std::sort(arrived.begin(), arrived.end(),
             [](const InFlight& a, const InFlight& b) { return a.sequence < b.sequence; });
   for (const InFlight& arrival : arrived)
-    deliver(arrival.message);
+    deliver(partitions_[0], arrival.message);
 }
 
 void EventLoop::drop_failed() {
@@ -345,10 +498,14 @@ void EventLoop::drop_failed() {
   in_flight_.resize(kept);
 }
 
-void EventLoop::deliver(const Message& message) {
+void EventLoop::deliver(Partition& partition, const Message& message) {
   SimgridEnvironment& receiver = nodes_[message.to.value];
   if (receiver.crashed()) {
-    count_lost(message);
+    if (plan_.of(message.from) == partition.index) {
+      count_lost(message);
+    } else {
+      partition.lost_elsewhere.push_back(message.from);  // counted between windows
+    }
     return;
   }
   receiver.deliver(message);
@@ -368,7 +525,10 @@ void EventLoop::cancel_messages_of(NodeId node) {
 template <typename Predicate>
 void EventLoop::cancel_in_flight_if(Predicate cut) {
   if (model_ == NetworkModel::kDatagram) {
-    arrivals_.remove_if(cut, [this](const Message& message) { count_lost(message); });
+    // Between windows (or with one partition): no crossing is pending, every message in flight
+    // is in an arrival queue.
+    for (Partition& partition : partitions_)
+      partition.arrivals.remove_if(cut, [this](const Message& message) { count_lost(message); });
     return;
   }
   std::size_t kept = 0;
@@ -389,8 +549,12 @@ void EventLoop::cancel_everything() {
     comm->cancel();
   comms_.clear();
   in_flight_.clear();
-  arrivals_.clear();
-  unstarted_.clear();
+  for (Partition& partition : partitions_) {
+    partition.arrivals.clear();
+    partition.unstarted.clear();
+    for (std::vector<Crossing>& outbox : partition.outboxes)
+      outbox.clear();
+  }
   deferred_.clear();
 }
 

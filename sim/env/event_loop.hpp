@@ -36,6 +36,17 @@
 // happen as the simulation never turns SimGrid links off. A message to an unbound port is counted
 // by the receiver (`messages_dropped_unbound_total`, SimgridEnvironment::deliver).
 //
+// Partitions (kDatagram only; partition_plan.hpp): the nodes may be cut, by whole zones, into P
+// partitions, each with its own timers, arrivals, clock and loss stream, run side by side on P
+// threads (window_workers.hpp) in windows [t, t + lookahead), t the earliest event anywhere;
+// messages between partitions are handed over at the end of the window (they arrive after it).
+// Order within a partition is the order above, with sends numbered per partition (sequence
+// local * P + p), so a run is deterministic for a given P, and with P = 1 exactly what it was.
+// The simulation's own events (schedule_event: faults, the runner's scenario events) run alone,
+// between windows, all partitions at their instant, before the nodes' events of that instant.
+// Callbacks run in their node's partition and may touch only that partition's nodes (a node's
+// own timers and sends: what every protocol does); the simulation's events may touch anything.
+//
 // Running in slices: run_until(t) resumes the driver and runs the engine until the driver has
 // run every event due at or before t and parked itself (suspended) at t. SimGrid's own
 // Engine::run_until stops within 10 us of its target, so it is called until the driver parks.
@@ -46,6 +57,8 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include <simgrid/forward.h>
@@ -53,8 +66,10 @@
 #include <core/env/environment.hpp>
 #include <sim/env/arrival_queue.hpp>
 #include <sim/env/network_model.hpp>
+#include <sim/env/partition_plan.hpp>
 #include <sim/env/route_faults.hpp>
 #include <sim/env/timer_queue.hpp>
+#include <sim/env/window_workers.hpp>
 
 namespace mycelium::sim {
 
@@ -73,24 +88,30 @@ class EventLoop {
 
   // `engine_epoch_s`: the engine clock at this simulation's time zero (SimGrid's clock does not
   // restart with a new engine, see simulation.hpp). The network model is the platform's.
-  EventLoop(const Platform& platform, std::deque<SimgridEnvironment>& nodes, double engine_epoch_s);
+  // `plan`: the partitions (one unless the platform was cut for threads).
+  EventLoop(const Platform& platform, std::deque<SimgridEnvironment>& nodes, double engine_epoch_s,
+            PartitionPlan plan = {});
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
   ~EventLoop();
 
-  TimePoint now() const { return now_; }
+  // Inside a callback, the time of its partition's current instant.
+  TimePoint now() const {
+    if (partitions_.size() == 1) return partitions_[0].now;
+    const Partition* running = tls_running_;
+    return running != nullptr ? running->now : now_;
+  }
+  const PartitionPlan& partitions() const { return plan_; }
   // True while the driver actor runs (inside callbacks); false in the caller of run_until.
   bool in_driver() const { return in_driver_; }
   NetworkModel network_model() const { return model_; }
-  std::size_t messages_in_flight() const {
-    return comms_.size() + arrivals_.size() + unstarted_.size();
-  }
+  std::size_t messages_in_flight() const;
 
   // --- for the nodes ---
   // Returns the timer's id (TimerQueue::insert).
   TimerId insert_timer(NodeId owner, TimePoint deadline, Duration period, TimerCallback callback);
   // A valid id that was never pending (what a crashed node's schedule_* returns).
-  TimerId unused_timer_id() { return timers_.unused_id(); }
+  TimerId unused_timer_id(NodeId owner) { return partition_of(owner).timers.unused_id(); }
   bool cancel_timer(NodeId owner, TimerId id);
   // `message.from` is set; the message leaves at now().
   void send(Message message);
@@ -123,20 +144,53 @@ class EventLoop {
     std::uint64_t sequence;  // send order, the tie-break between same-instant arrivals
     Message message;
   };
+  struct Crossing {  // a message for another partition, handed over after the window
+    TimePoint arrival;
+    InFlight sent;
+  };
+  // What one partition runs on its own (all of it, with one partition). Cache-line aligned:
+  // each is written by its own thread, and neighbours in the vector must not share a line.
+  struct alignas(64) Partition {
+    Partition(std::uint32_t position, std::size_t owners, std::uint32_t partitions)
+        : index(position), timers(owners), outboxes(partitions) {}
+    std::uint32_t index;
+    TimePoint now{};
+    TimerQueue timers;  // its nodes' timers (with one partition, the simulation's events too)
+    std::uint64_t last_send_sequence = 0;
+    std::vector<InFlight> unstarted;  // sent during this instant, started before the next wait
+    ArrivalQueue arrivals;            // kDatagram: the messages in flight to its nodes
+    std::vector<Message> arriving;    // the ones arriving now (kept to reuse its capacity)
+    std::vector<std::vector<Crossing>> outboxes;  // per partition, this window's messages to it
+    std::vector<NodeId> lost_elsewhere;  // senders of other partitions whose message was lost here
+    RandomStream loss_random{1};
+    std::exception_ptr failure;  // what a callback threw in a window
+  };
+
+  Partition& partition_of(NodeId node);
+  // Where a node's call lands: its partition, which must be the running one inside a window.
+  Partition& partition_for_call(NodeId node);
+  bool parallel() const { return partitions_.size() > 1; }
+  std::optional<TimePoint> next_local_event(Partition& partition);
 
   void driver_main();
   void park();
   void run_deferred();
-  void run_instant();
+  void run_instant(Partition& partition);
   void wait_for_next_event();
   void wait_for_next_datagram_event();
-  void start_unstarted_sends();
+  // Partitions: every event up to the horizon, window by window; then the driver sleeps to it.
+  void run_partitioned();
+  void run_simulation_events();
+  void run_window(Partition& partition);
+  void hand_over_crossings();
+  void set_now_everywhere(TimePoint now);
+  void start_unstarted_sends(Partition& partition);
   void deliver_arrivals();
-  void deliver_datagram_arrivals();
+  void deliver_datagram_arrivals(Partition& partition);
   void drop_failed();
   // Compaction step of the in-flight vectors: entry `from` moves to slot `to` (to <= from).
   void keep(std::size_t from, std::size_t to);
-  void deliver(const Message& message);
+  void deliver(Partition& partition, const Message& message);
   void count_lost(const Message& message);
   void cancel_messages_of(NodeId node);
   // Cancels (and counts lost) the in-flight messages for which `cut` is true.
@@ -151,22 +205,23 @@ class EventLoop {
   NetworkModel model_;
   std::deque<SimgridEnvironment>& nodes_;
   double engine_epoch_s_;
-  TimerQueue timers_;
+  PartitionPlan plan_;
+  std::vector<Partition> partitions_;  // one per plan_ partition
   RouteFaults route_faults_;
   TimerQueue::Owner simulation_owner_;  // owner of schedule_event's events
+  // Partitions only: the simulation's events, and the time between windows.
+  TimerQueue simulation_events_;
+  TimePoint now_{};
+  TimePoint window_end_{};
+  std::unique_ptr<WindowWorkers> workers_;  // started with the first window
+  // The partition whose window this thread is running (null between windows).
+  static thread_local Partition* tls_running_;
 
   double loss_probability_ = 0.0;
-  RandomStream loss_random_{1};
-  TimePoint now_{};
   TimePoint horizon_{};
-  std::uint64_t last_send_sequence_ = 0;
-  std::vector<InFlight> unstarted_;  // sent during this instant, started before the next wait
   // kFlow. Parallel vectors, in send order: comms_[i] carries in_flight_[i].
   std::vector<simgrid::s4u::CommPtr> comms_;
   std::vector<InFlight> in_flight_;
-  // kDatagram: the messages in flight, and the ones arriving now (kept to reuse its capacity).
-  ArrivalQueue arrivals_;
-  std::vector<Message> arriving_;
   std::vector<std::function<void()>> deferred_;
 
   simgrid::s4u::ActorPtr actor_;

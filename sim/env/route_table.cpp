@@ -90,6 +90,11 @@ double RouteTable::bandwidth_bytes_per_s(NodeId from, NodeId to) const {
                    route(sender, receiver).bandwidth_bytes_per_s});
 }
 
+double RouteTable::zone_latency_s(std::uint32_t zone_a, std::uint32_t zone_b) const {
+  MYCELIUM_ASSERT(zone_a < zone_count() && zone_b < zone_count());
+  return route(Endpoint{0.0, zone_a}, Endpoint{0.0, zone_b}).latency_s;
+}
+
 Duration RouteTable::transit(NodeId from, NodeId to, std::uint64_t bytes) const {
   const Endpoint& sender = endpoint(from);
   const Endpoint& receiver = endpoint(to);

@@ -40,6 +40,9 @@ class RouteTable {
   // A lone message of `bytes` from `from` to `to`: latency + bytes / bottleneck, rounded to the
   // nearest nanosecond, as the flow model rounds an arrival (event_loop.hpp).
   Duration transit(NodeId from, NodeId to, std::uint64_t bytes) const;
+  // The one-way latency between any node of `zone_a` and any node of `zone_b` (the same double
+  // transit() starts from): what a message between them takes at least.
+  double zone_latency_s(std::uint32_t zone_a, std::uint32_t zone_b) const;
 
  private:
   // What transit() reads of a node, together: one cache line per node, not two.

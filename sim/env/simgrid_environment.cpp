@@ -30,13 +30,13 @@ TimerId SimgridEnvironment::schedule_once(Duration delay, TimerCallback callback
   MYCELIUM_ASSERT(delay >= Duration::zero());
   // TimerIds come from the simulation's timer queue: unique for the node's lifetime (for the
   // whole simulation, in fact), never 0.
-  if (crashed_) return loop_.unused_timer_id();
+  if (crashed_) return loop_.unused_timer_id(self_);
   return loop_.insert_timer(self_, now() + delay, Duration::zero(), std::move(callback));
 }
 
 TimerId SimgridEnvironment::schedule_periodic(Duration period, TimerCallback callback) {
   MYCELIUM_ASSERT(period > Duration::zero());
-  if (crashed_) return loop_.unused_timer_id();
+  if (crashed_) return loop_.unused_timer_id(self_);
   return loop_.insert_timer(self_, now() + period, period, std::move(callback));
 }
 

@@ -53,13 +53,19 @@ std::unique_ptr<sg4::Engine> make_engine() {
 
 }  // namespace
 
-Simulation::Simulation(PlatformSpec spec, std::uint64_t scenario_seed, NetworkModel model)
+Simulation::Simulation(PlatformSpec spec, std::uint64_t scenario_seed, NetworkModel model,
+                       std::uint32_t partitions)
     : spec_(std::move(spec)), scenario_seed_(scenario_seed), engine_(make_engine()) {
+  if (partitions != 1 && model != NetworkModel::kDatagram) {
+    throw std::invalid_argument("partitions need the datagram network model");
+  }
   platform_ = std::make_unique<Platform>(spec_, model);
-  loop_ = std::make_unique<EventLoop>(*platform_, nodes_, sg4::Engine::get_clock());
+  PartitionPlan plan(platform_->routes(), partitions);
+  metric_names_.resize(plan.count());
+  loop_ = std::make_unique<EventLoop>(*platform_, nodes_, sg4::Engine::get_clock(), plan);
   for (std::size_t i = 0; i < spec_.nodes.size(); ++i) {
-    nodes_.emplace_back(*loop_, NodeId{static_cast<std::uint32_t>(i)}, scenario_seed_, health_,
-                        metric_names_);
+    const NodeId node{static_cast<std::uint32_t>(i)};
+    nodes_.emplace_back(*loop_, node, scenario_seed_, health_, metric_names_[plan.of(node)]);
   }
   loop_->start(platform_->driver_host());
 }

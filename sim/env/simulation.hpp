@@ -66,8 +66,12 @@ class Simulation {
  public:
   // Throws std::invalid_argument for an invalid spec, std::logic_error if another Simulation (or
   // SimGrid engine) is alive, std::runtime_error if SimGrid is configured otherwise (see above).
+  // `partitions` > 1 (kDatagram only) runs the nodes in that many partitions of whole zones, one
+  // thread each (event_loop.hpp, "Partitions"): deterministic for a given count, and callbacks
+  // must touch only their own node. std::invalid_argument if the platform cannot be cut so
+  // (partition_plan.hpp) or the model is kFlow.
   Simulation(PlatformSpec spec, std::uint64_t scenario_seed,
-             NetworkModel model = NetworkModel::kFlow);
+             NetworkModel model = NetworkModel::kFlow, std::uint32_t partitions = 1);
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -78,6 +82,9 @@ class Simulation {
   std::uint64_t scenario_seed() const { return scenario_seed_; }
   NetworkModel network_model() const { return platform_->network_model(); }
   TimePoint now() const { return loop_->now(); }
+  // The partitions the nodes run in, and each node's (its metrics' names are that partition's).
+  std::uint32_t partition_count() const { return loop_->partitions().count(); }
+  std::uint32_t partition_of(NodeId node) const { return loop_->partitions().of(node); }
 
   // Runs every event due at or before `until` (>= now()); now() is `until` afterwards. Rethrows
   // an exception that escaped a callback; the simulation cannot continue after that.
@@ -114,8 +121,6 @@ class Simulation {
   // Gives `node` a guest: its vm() returns it from now on (null by default).
   void attach_vm(NodeId node, std::unique_ptr<VmActuator> vm);
   MemoryMetrics& metrics(NodeId node) { return node_at(node).memory_metrics(); }
-  // The names of every node's metrics (each stored once, see memory_metrics.hpp).
-  const MetricNames& metric_names() const { return metric_names_; }
   // What the nodes' health checks answer (every instance healthy unless set otherwise).
   HealthModel& health_model() { return health_; }
 
@@ -127,8 +132,10 @@ class Simulation {
   std::uint64_t scenario_seed_;
   std::unique_ptr<simgrid::s4u::Engine> engine_;
   std::unique_ptr<Platform> platform_;
-  HealthModel health_;                    // before nodes_: they keep a reference
-  MetricNames metric_names_;              // likewise
+  HealthModel health_;  // before nodes_: they keep a reference
+  // Likewise: the names of the metrics (each stored once, memory_metrics.hpp), one table per
+  // partition so that partitions never share one (interning is not thread-safe).
+  std::deque<MetricNames> metric_names_;
   std::deque<SimgridEnvironment> nodes_;  // a deque: environments never move once created
   std::unique_ptr<EventLoop> loop_;
 };

@@ -4,9 +4,45 @@ namespace mycelium::sim {
 
 using spore::MemberState;
 
+namespace {
+
+template <typename Field>
+std::uint64_t sum(const std::deque<SporeTally>& tallies, Field field) {
+  std::uint64_t total = 0;
+  for (const SporeTally& tally : tallies)
+    total += tally.*field;
+  return total;
+}
+
+}  // namespace
+
+std::optional<TimePoint> SporeTruth::crash_first_suspected() const {
+  std::optional<TimePoint> first;
+  for (const SporeTally& tally : tallies) {
+    if (tally.crash_first_suspected && (!first || *tally.crash_first_suspected < *first))
+      first = tally.crash_first_suspected;
+  }
+  return first;
+}
+
+std::uint64_t SporeTruth::false_suspicions() const {
+  return sum(tallies, &SporeTally::false_suspicions);
+}
+
+std::uint64_t SporeTruth::false_deaths() const {
+  return sum(tallies, &SporeTally::false_deaths);
+}
+
+std::uint64_t SporeTruth::messages_sent() const {
+  return sum(tallies, &SporeTally::messages_sent);
+}
+
+std::uint64_t SporeTruth::bytes_sent() const {
+  return sum(tallies, &SporeTally::bytes_sent);
+}
+
 void ObservedEnvironment::add_counter(std::string_view name, std::int64_t delta) {
-  MYCELIUM_ASSERT(truth_.counter_totals != nullptr);
-  truth_.counter_totals->add_counter(name, delta);
+  tally_.counter_totals.add_counter(name, delta);
   if (node_ == nullptr) return;  // still being constructed: nobody is suspected yet
   if (name == "spore_probes_failed_total") {
     probe_failed_candidates_ = gone_in_state(MemberState::kAlive);
@@ -37,13 +73,13 @@ void ObservedEnvironment::judge_suspicion() {
   for (NodeId member : candidates) {
     const auto info = node_->membership().member(member);
     if (info && info->state == MemberState::kSuspect && info->state_since == now()) {
-      if (member == truth_.crash_target && !truth_.crash_first_suspected) {
-        truth_.crash_first_suspected = now();
+      if (member == truth_.crash_target && !tally_.crash_first_suspected) {
+        tally_.crash_first_suspected = now();
       }
       return;
     }
   }
-  ++truth_.false_suspicions;
+  ++tally_.false_suspicions;
 }
 
 void ObservedEnvironment::judge_deaths() {
@@ -55,7 +91,7 @@ void ObservedEnvironment::judge_deaths() {
         gone_member = gone_member ||
                       (info && info->state == MemberState::kDead && info->state_since == now());
       }
-      if (!gone_member) ++truth_.false_deaths;
+      if (!gone_member) ++tally_.false_deaths;
     }
   }
   pending_deaths_.clear();

@@ -12,6 +12,7 @@
 // so observing costs nothing measurable.
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <vector>
 
@@ -21,26 +22,43 @@
 
 namespace mycelium::sim {
 
-// What the run tells the observers, and what they tell it back (one per run).
-struct SporeTruth {
-  std::vector<NodeId> gone;                        // crashed or left, in the order it happened
-  NodeId crash_target;                             // the scenario's crash (not churn)
-  std::optional<TimePoint> crash_first_suspected;  // first member to suspect it
+// What the observers of one simulation partition tell the run (Simulation::partition_of): each
+// partition's members write only their own tally, so partitions running side by side on their
+// own threads share nothing; the run adds the tallies up.
+struct SporeTally {
+  std::optional<TimePoint> crash_first_suspected;  // first member to suspect the crash target
   std::uint64_t false_suspicions = 0;  // raised by a prober about a member that was alive
   std::uint64_t false_deaths = 0;      // declared (suspicion timeout) about a live member
-  // Datagrams every member sent, and their bytes: counted as they leave, so the runner reads two
-  // numbers per sample instead of two counters per member.
+  // Datagrams the members sent, and their bytes: counted as they leave, so the runner reads a
+  // few numbers per sample instead of two counters per member.
   std::uint64_t messages_sent = 0;
   std::uint64_t bytes_sent = 0;
-  // Every member's counters, summed: the run reads no member's own, and at a million members a
+  // The members' counters, summed: the run reads no member's own, and at a million members a
   // counter bump in the member's cold metrics cost two cache misses per datagram, 7 % of the
   // run (perf, bench_spore_scale at 100 000).
-  MemoryMetrics* counter_totals = nullptr;
+  MetricNames counter_names;
+  MemoryMetrics counter_totals{counter_names};
+};
+
+// What the run tells the observers (written between the simulation's windows only), and their
+// tallies, one per partition.
+struct SporeTruth {
+  std::vector<NodeId> gone;  // crashed or left, in the order it happened
+  NodeId crash_target;       // the scenario's crash (not churn)
+  std::deque<SporeTally> tallies;
+
+  std::optional<TimePoint> crash_first_suspected() const;
+  std::uint64_t false_suspicions() const;
+  std::uint64_t false_deaths() const;
+  std::uint64_t messages_sent() const;
+  std::uint64_t bytes_sent() const;
 };
 
 class ObservedEnvironment final : public Environment, private MetricsSink {
  public:
-  ObservedEnvironment(Environment& inner, SporeTruth& truth) : inner_(inner), truth_(truth) {}
+  // `tally`: one of truth.tallies, the one of this member's partition.
+  ObservedEnvironment(Environment& inner, const SporeTruth& truth, SporeTally& tally)
+      : inner_(inner), truth_(truth), tally_(tally) {}
   // The member whose view attributes the counters; set once it exists.
   void observe(const spore::SporeNode* node) { node_ = node; }
   // A CPU-starved member: from now on it handles each datagram, and each one-shot timer
@@ -68,8 +86,8 @@ class ObservedEnvironment final : public Environment, private MetricsSink {
   }
   void unbind(Port port) override { inner_.unbind(port); }
   void send(Message message) override {
-    ++truth_.messages_sent;
-    truth_.bytes_sent += message.payload.size();
+    ++tally_.messages_sent;
+    tally_.bytes_sent += message.payload.size();
     inner_.send(std::move(message));
   }
   RandomStream& random() override { return inner_.random(); }
@@ -94,7 +112,8 @@ class ObservedEnvironment final : public Environment, private MetricsSink {
   void judge_deaths();
 
   Environment& inner_;
-  SporeTruth& truth_;
+  const SporeTruth& truth_;
+  SporeTally& tally_;
   const spore::SporeNode* node_ = nullptr;
   Duration processing_delay_{};
   // A probe failed: the next suspicion is the prober's own, about its target. These gone members

@@ -128,6 +128,12 @@ std::vector<Duration> draw_join_times(const SporeScenario& scenario, std::uint64
   return times;
 }
 
+// The partitions a run of `members` is cut into: the scenario's threads, at most one per zone.
+std::uint32_t partitions(const SporeScenario& scenario, std::uint32_t members,
+                         std::uint32_t per_zone) {
+  return std::max<std::uint32_t>(1, std::min(scenario.threads, members / per_zone));
+}
+
 // uniform_platform for the members, then the joiners, dealt to the zones in turn.
 PlatformSpec spore_platform(std::uint32_t members, std::uint32_t per_zone, std::size_t joiners) {
   const std::size_t zones = members / per_zone;
@@ -151,14 +157,14 @@ class SporeRun {
         join_times_(draw_join_times(scenario, run.seed)),
         node_count_(run.members + static_cast<std::uint32_t>(join_times_.size())),
         simulation_(spore_platform(run.members, per_zone_, join_times_.size()), run.seed,
-                    scenario.network_model),
+                    scenario.network_model, partitions(scenario, run.members, per_zone_)),
         leaver_(NodeId{run.members - 1}),
         crashed_(NodeId{run.members - 2}),
         churn_random_(RandomStream::derive(run.seed, NodeId{0}, "scenario.churn")),
         leave_random_(RandomStream::derive(run.seed, NodeId{0}, "scenario.churn.leaves")),
         slowness_(RandomStream::derive(run.seed, NodeId{0}, "scenario.slow")) {
     truth_.crash_target = crashed_;
-    truth_.counter_totals = &counter_totals_;
+    truth_.tallies.resize(simulation_.partition_count());
     state_.resize(node_count_, State::kNotJoined);
     nodes_.resize(node_count_);
   }
@@ -222,7 +228,8 @@ class SporeRun {
         if (s != member.value) join_through.push_back(NodeId{s});
       }
     }
-    observed_.emplace_back(simulation_.node(member), truth_);
+    observed_.emplace_back(simulation_.node(member), truth_,
+                           truth_.tallies[simulation_.partition_of(member)]);
     if (is_slow(member)) {
       observed_.back().set_processing_delay(scenario_.slow_members->delay);
       ++slow_count_;
@@ -309,11 +316,11 @@ class SporeRun {
       crash_.start(is_live);
       // Under loss a member may hold the crashed one as suspect already (a false suspicion not
       // yet refuted): then suspicion comes with the crash, and no new one would be counted.
-      for (std::uint32_t i = 0; i < node_count_ && !truth_.crash_first_suspected; ++i) {
+      for (std::uint32_t i = 0; i < node_count_ && !truth_.crash_first_suspected(); ++i) {
         if (!live(i)) continue;
         const auto info = nodes_[i]->membership().member(crashed_);
         if (info && info->state == spore::MemberState::kSuspect)
-          truth_.crash_first_suspected = simulation_.now();
+          truth_.tallies[0].crash_first_suspected = simulation_.now();
       }
     });
     if (scenario_.partition) schedule_partition(*scenario_.partition);
@@ -403,8 +410,8 @@ class SporeRun {
       if (live(i)) records += nodes_[i]->topology().size();
     }
     const std::size_t live_members = live_count_;
-    const auto messages = static_cast<double>(truth_.messages_sent);
-    const auto bytes = static_cast<double>(truth_.bytes_sent);
+    const auto messages = static_cast<double>(truth_.messages_sent());
+    const auto bytes = static_cast<double>(truth_.bytes_sent());
     time_s_.push_back(to_seconds(now));
     for (Spread* spread : {&registration_, &leave_, &crash_})
       record(*spread, now);
@@ -454,8 +461,8 @@ class SporeRun {
     }
     result.summary.emplace_back(
         "crash_detection_first_s",
-        truth_.crash_first_suspected
-            ? to_seconds(*truth_.crash_first_suspected - TimePoint(scenario_.crash_at))
+        truth_.crash_first_suspected()
+            ? to_seconds(*truth_.crash_first_suspected() - TimePoint(scenario_.crash_at))
             : kNotApplicable);
     result.summary.emplace_back("crash_detection_all_s", crash_.time_to(1.0, time_s_));
     const double member_hours = member_seconds_ / 3600.0;
@@ -463,9 +470,9 @@ class SporeRun {
       return member_hours > 0 ? static_cast<double>(count) / member_hours : kNotApplicable;
     };
     result.summary.emplace_back("false_suspicions_per_member_hour",
-                                per_member_hour(truth_.false_suspicions));
+                                per_member_hour(truth_.false_suspicions()));
     result.summary.emplace_back("false_deaths_per_member_hour",
-                                per_member_hour(truth_.false_deaths));
+                                per_member_hour(truth_.false_deaths()));
     const auto per_member_s = [this](double total) {
       return member_seconds_ > 0 ? total / member_seconds_ : kNotApplicable;
     };
@@ -503,6 +510,7 @@ class SporeRun {
          << (scenario_.view_members > 0 && membership.scoped_suspicions ? "true" : "false")
          << "\nsuspicionWitnessAfter: " << membership.witness_after_fraction << "\nnetworkModel: "
          << (scenario_.network_model == NetworkModel::kDatagram ? "datagram" : "flow")
+         << "\npartitions: " << simulation_.partition_count()
          << "\nregistrant: " << kRegistrant.value << "\nleaver: " << leaver_.value
          << "\ncrashed: " << crashed_.value
          << "\nmembership:\n  probeIntervalMs: " << to_seconds(membership.probe_interval) * 1e3
@@ -528,8 +536,6 @@ class SporeRun {
   RandomStream churn_random_;  // churn's crashes
   RandomStream leave_random_;  // churn's leaves
   RandomStream slowness_;      // who is slow, one draw per member as it starts
-  MetricNames counter_names_;
-  MemoryMetrics counter_totals_{counter_names_};  // every member's counters, summed
   SporeTruth truth_;
   std::shared_ptr<const spore::Authenticator> authenticator_ =
       std::make_shared<const spore::Authenticator>(spore_scenario_key(scenario_));

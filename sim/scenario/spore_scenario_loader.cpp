@@ -4,6 +4,7 @@
 #include <string>
 
 #include <core/manifest/yaml_reader.hpp>
+#include <sim/env/partition_plan.hpp>
 #include <sim/scenario/loader_support.hpp>
 #include <sim/scenario/spore_scenario_loader.hpp>
 
@@ -18,6 +19,8 @@ using loader::for_each_item;
 constexpr std::int64_t kMaxMembers = 1'000'000;
 constexpr std::int64_t kMinViewMembers = 8;
 constexpr std::int64_t kMaxViewMembers = 1024;
+// Partitions, one thread each (partition_plan.hpp).
+constexpr std::int64_t kMaxThreads = PartitionPlan::kMaxPartitions;
 
 constexpr EnumNames<NetworkModel, 2> kNetworkModelNames{{{
     {NetworkModel::kDatagram, "datagram"},
@@ -164,7 +167,7 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
   MappingReader spec(reader, node, "spec", where,
                      {"duration", "sampleInterval", "seeds", "members", "packetLoss", "profile",
                       "membersPerZone", "viewMembers", "scopedSuspicions", "suspicionWitnessAfter",
-                      "networkModel", "slowMembers", "join", "events"});
+                      "networkModel", "threads", "slowMembers", "join", "events"});
   if (!spec.valid()) return;
   spec.required("duration", out.duration,
                 DurationField{reader, std::chrono::seconds(1), kMaxDuration});
@@ -189,6 +192,12 @@ void parse_spec(Reader& reader, const YAML::Node& node, const SourceLocation& wh
     out.view_members = view_members;
   }
   spec.optional("networkModel", out.network_model, EnumField{reader, kNetworkModelNames});
+  if (spec.optional("threads", out.threads, IntegerField<std::uint32_t>{reader, 1, kMaxThreads}) &&
+      out.threads > 1 && out.network_model != NetworkModel::kDatagram) {
+    reader.error(spec.find("threads")->second, "spec.threads",
+                 "expected 1 with networkModel flow (partitions need the datagram model), got " +
+                     std::to_string(out.threads));
+  }
   spec.optional("scopedSuspicions", out.scoped_suspicions, BoolField{reader});
   spec.optional(
       "suspicionWitnessAfter", out.suspicion_witness_after,

@@ -150,6 +150,38 @@ TEST_CASE("a spore run with the same seed gives the same result bit for bit") {
   CHECK(first == second);
 }
 
+// 400 members in 4 zones of 100 that each know 16, cut into `threads` partitions.
+std::string partitioned_run(std::uint32_t threads) {
+  return testing::run_in_child_process([threads] {
+    SporeScenario scenario = small_scenario(0.1);
+    scenario.members = {400};
+    scenario.members_per_zone = 100;
+    scenario.duration = 30s;
+    scenario.view_members = 16;
+    scenario.settled_start = true;
+    scenario.threads = threads;
+    return to_text(run_spore(scenario, expand_sweep(scenario).at(0)));
+  });
+}
+
+TEST_CASE("a spore run on two threads repeats bit for bit and measures what one thread does") {
+  const std::string first = partitioned_run(2);
+  const std::string second = partitioned_run(2);
+  const std::string single = partitioned_run(1);
+  INFO(first.substr(first.find("summary")));
+  CHECK(first.find("partitions: 2\n") != std::string::npos);
+  CHECK(single.find("partitions: 1\n") != std::string::npos);
+  CHECK(first == second);
+  // Same protocol, same streams: only the order of same-instant events may differ, so the
+  // figures agree closely (the registration, leave and crash reach everyone either way).
+  for (std::size_t column : {0, 1, 2})
+    CHECK(last_sample(first, column) == last_sample(single, column));
+  CHECK(metric(first, "messages_per_member_per_s") ==
+        Approx(metric(single, "messages_per_member_per_s")).epsilon(0.05));
+  CHECK(metric(first, "registration_p99_s") ==
+        Approx(metric(single, "registration_p99_s")).margin(0.5));
+}
+
 TEST_CASE("a spore run with partial views spreads the events to every live member") {
   // 400 members that each know 16: the registration and the deaths travel as relayed news
   // through members that do not know the member concerned.

@@ -80,6 +80,21 @@ TEST_CASE("the spore loss and million-member scenarios load") {
   }
 }
 
+TEST_CASE("a spore scenario's threads default to one and need the datagram model") {
+  const SporeScenarioLoad defaults = parse_spore_scenario(kHeader + kSmallSpec + kEvents, "s.yaml");
+  REQUIRE(defaults.scenario.has_value());
+  CHECK(defaults.scenario->threads == 1);
+  const SporeScenarioLoad two =
+      parse_spore_scenario(kHeader + kSmallSpec + "  threads: 2\n" + kEvents, "s.yaml");
+  INFO(two.diagnostics.format());
+  REQUIRE(two.scenario.has_value());
+  CHECK(two.scenario->threads == 2);
+  CHECK_THAT(errors_of(kSmallSpec + "  threads: 0\n" + kEvents),
+             Catch::Contains("s.yaml:9:12: spec.threads: expected an integer from 1 to 64"));
+  CHECK_THAT(errors_of(kSmallSpec + "  networkModel: flow\n  threads: 2\n" + kEvents),
+             Catch::Contains("spec.threads: expected 1 with networkModel flow"));
+}
+
 TEST_CASE("a spore scenario with every optional field reads them and their defaults") {
   const SporeScenarioLoad load = parse_spore_scenario(
       kHeader +
