@@ -132,6 +132,12 @@ class EventLoop {
   void set_message_loss(double probability, RandomStream random);
   void set_zone_link_up(std::uint32_t zone_a, std::uint32_t zone_b, bool up);
 
+  // Runs work(p) for every partition p, each on its partition's thread, as if in a window: work
+  // may read any node but call into (schedule, send for) only partition p's. Between runs only
+  // (setup, sampling): runners use it to share out work over many nodes. Rethrows what work
+  // threw (the first partition's first). With one partition, work(0) here.
+  void run_in_partitions(const std::function<void(std::uint32_t partition)>& work);
+
   // Creates the driver actor on `host` (it starts with the first run_until).
   void start(simgrid::s4u::Host* host);
   // Rethrows an exception a callback threw (the simulation stops at that instant).
@@ -182,7 +188,14 @@ class EventLoop {
   void run_partitioned();
   void run_simulation_events();
   void run_window(Partition& partition);
+  // Each partition takes the crossings for it out of every outbox (in parallel, between windows).
+  void take_crossings(Partition& partition);
+  // Everything in one go: crossings, and losses noticed away from their sender.
   void hand_over_crossings();
+  void count_losses_elsewhere();
+  void ensure_workers();
+  // Rethrows the first failure a partition kept.
+  void rethrow_partition_failure();
   void set_now_everywhere(TimePoint now);
   void start_unstarted_sends(Partition& partition);
   void deliver_arrivals();

@@ -85,6 +85,11 @@ class Simulation {
   // The partitions the nodes run in, and each node's (its metrics' names are that partition's).
   std::uint32_t partition_count() const { return loop_->partitions().count(); }
   std::uint32_t partition_of(NodeId node) const { return loop_->partitions().of(node); }
+  // Between runs: work(p) for each partition p on its own thread (EventLoop::run_in_partitions:
+  // read any node, act only for partition p's).
+  void run_in_partitions(const std::function<void(std::uint32_t partition)>& work) {
+    loop_->run_in_partitions(work);
+  }
 
   // Runs every event due at or before `until` (>= now()); now() is `until` afterwards. Rethrows
   // an exception that escaped a callback; the simulation cannot continue after that.

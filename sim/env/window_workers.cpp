@@ -1,5 +1,3 @@
-#include <utility>
-
 #include <core/assert.hpp>
 #include <sim/env/window_workers.hpp>
 
@@ -29,10 +27,8 @@ void wait_change(const std::atomic<T>& value, T old) {
 
 }  // namespace
 
-WindowWorkers::WindowWorkers(std::uint32_t partitions, std::function<void(std::uint32_t)> work)
-    : work_(std::move(work)) {
+WindowWorkers::WindowWorkers(std::uint32_t partitions) {
   MYCELIUM_ASSERT(partitions >= 2);
-  MYCELIUM_ASSERT(work_ != nullptr);
   threads_.reserve(partitions - 1);
   for (std::uint32_t p = 1; p < partitions; ++p)
     threads_.emplace_back([this, p] { worker_main(p); });
@@ -46,16 +42,19 @@ WindowWorkers::~WindowWorkers() {
     thread.join();
 }
 
-void WindowWorkers::run_all() {
+void WindowWorkers::run_all(const Work& work) {
+  MYCELIUM_ASSERT(work != nullptr);
+  work_ = &work;
   const auto workers = static_cast<std::uint32_t>(threads_.size());
   running_.store(workers, std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_acq_rel);  // publishes everything written before
   generation_.notify_all();
-  work_(0);
+  work(0);
   // Each worker's decrement releases what it wrote; the acquire here makes it ours.
   for (std::uint32_t left = running_.load(std::memory_order_acquire); left != 0;
        left = running_.load(std::memory_order_acquire))
     wait_change(running_, left);
+  work_ = nullptr;
 }
 
 void WindowWorkers::worker_main(std::uint32_t partition) {
@@ -64,7 +63,7 @@ void WindowWorkers::worker_main(std::uint32_t partition) {
     wait_change(generation_, seen);
     seen = generation_.load(std::memory_order_acquire);
     if (stopping_.load(std::memory_order_acquire)) return;
-    work_(partition);
+    (*work_)(partition);
     if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) running_.notify_one();
   }
 }

@@ -1,6 +1,8 @@
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <sstream>
 
@@ -65,24 +67,22 @@ struct Spread {
     ++population_live;
   }
 
-  // Looks at the waiting members: those that `knows(i)` count from now on.
-  template <typename Knows>
-  void update(Knows knows) {
-    for (std::size_t k = 0; k < waiting.size();) {
+  // The waiting members that `knows(i)` count from now on: `learned[k]` says whether waiting[k]
+  // knows (found out beforehand, side by side, by the members' partitions). Members no longer
+  // waiting leave the list.
+  void update(const std::vector<std::uint8_t>& learned) {
+    MYCELIUM_ASSERT(learned.size() == waiting.size());
+    for (std::size_t k = 0; k < waiting.size(); ++k) {
       const std::uint32_t member = waiting[k];
-      const bool outside = members[member] != Member::kWaiting;
-      if (!outside && knows(member)) {
+      if (learned[k] != 0 && members[member] == Member::kWaiting) {
         members[member] = Member::kLearned;
         ++learned_live;
       }
-      if (members[member] != Member::kWaiting) {
-        waiting[k] = waiting.back();
-        waiting.pop_back();
-      } else {
-        ++k;
-      }
     }
+    std::erase_if(waiting,
+                  [this](std::uint32_t member) { return members[member] != Member::kWaiting; });
   }
+  bool is_waiting(std::uint32_t member) const { return members[member] == Member::kWaiting; }
   // A member of the population is no longer live (crashed, left): it stops counting.
   void member_gone(std::uint32_t member) {
     if (members[member] == Member::kOutside) return;
@@ -210,33 +210,54 @@ class SporeRun {
   }
 
   // Everybody at t = 0: joining through the seed members, or, settled, already knowing a view.
+  // The draws (views, slowness) and the observers in member order; the members themselves
+  // (their memory, their first timers and sends) built side by side, each on its partition's
+  // thread: at a million members that is most of the set-up.
   void start_members() {
     RandomStream views = RandomStream::derive(run_.seed, NodeId{0}, "scenario.views");
+    std::vector<std::vector<NodeId>> known(run_.members);
     for (std::uint32_t i = 0; i < run_.members; ++i) {
-      start_member(NodeId{i}, scenario_.settled_start ? starting_view(NodeId{i}, views)
-                                                      : std::vector<NodeId>{});
+      if (scenario_.settled_start) known[i] = starting_view(NodeId{i}, views);
+      prepare_member(NodeId{i});
     }
+    simulation_.run_in_partitions([this, &known](std::uint32_t partition) {
+      for (std::uint32_t i = 0; i < run_.members; ++i) {
+        if (simulation_.partition_of(NodeId{i}) == partition)
+          build_member(NodeId{i}, std::move(known[i]));
+      }
+    });
   }
 
   // Starts `member` (the next node without an observer): knowing `known`, or, when that is
   // empty, joining through the seed members.
   void start_member(NodeId member, std::vector<NodeId> known) {
+    prepare_member(member);
+    build_member(member, std::move(known));
+  }
+
+  // Its observer (the next), and whether it is slow.
+  void prepare_member(NodeId member) {
     MYCELIUM_ASSERT(member.value == observed_.size());
-    std::vector<NodeId> join_through;
-    if (known.empty()) {
-      for (std::uint32_t s = 0; s < std::min(scenario_.seed_members, run_.members); ++s) {
-        if (s != member.value) join_through.push_back(NodeId{s});
-      }
-    }
     observed_.emplace_back(simulation_.node(member), truth_,
                            truth_.tallies[simulation_.partition_of(member)]);
     if (is_slow(member)) {
       observed_.back().set_processing_delay(scenario_.slow_members->delay);
       ++slow_count_;
     }
-    nodes_[member.value] = std::make_unique<spore::SporeNode>(observed_.back(), config_,
-                                                              join_through, std::move(known));
-    observed_.back().observe(nodes_[member.value].get());
+  }
+
+  // The member itself (touches only its own node, its observer and its partition's tally).
+  void build_member(NodeId member, std::vector<NodeId> known) {
+    std::vector<NodeId> join_through;
+    if (known.empty()) {
+      for (std::uint32_t s = 0; s < std::min(scenario_.seed_members, run_.members); ++s) {
+        if (s != member.value) join_through.push_back(NodeId{s});
+      }
+    }
+    ObservedEnvironment& observed = observed_[member.value];
+    nodes_[member.value] =
+        std::make_unique<spore::SporeNode>(observed, config_, join_through, std::move(known));
+    observed.observe(nodes_[member.value].get());
     state_[member.value] = State::kLive;
   }
 
@@ -398,17 +419,54 @@ class SporeRun {
     });
   }
 
+  // Which waiting members know each event, and the topology records of the live members: each
+  // partition looks at its own members, side by side (a look at every member is a cache miss or
+  // two each: at a million members, seconds of every run on one thread).
+  struct Look {
+    std::array<std::vector<std::uint8_t>, 3> learned;  // registration, leave, crash
+    std::vector<std::uint64_t> records;                // per partition
+  };
+  Look look_at_members() {
+    const std::array<Spread*, 3> spreads{&registration_, &leave_, &crash_};
+    Look look;
+    for (std::size_t s = 0; s < spreads.size(); ++s)
+      look.learned[s].assign(spreads[s]->waiting.size(), 0);
+    look.records.assign(simulation_.partition_count(), 0);
+    simulation_.run_in_partitions([this, &spreads, &look](std::uint32_t partition) {
+      const auto mine = [this, partition](std::uint32_t i) {
+        return simulation_.partition_of(NodeId{i}) == partition;
+      };
+      const std::array<std::function<bool(std::uint32_t)>, 3> knows{
+          [this](std::uint32_t i) { return !nodes_[i]->discover_peer_instances(kService).empty(); },
+          [this](std::uint32_t i) { return heard_gone(*nodes_[i], leaver_); },
+          [this](std::uint32_t i) { return heard_gone(*nodes_[i], crashed_); }};
+      for (std::size_t s = 0; s < spreads.size(); ++s) {
+        const std::vector<std::uint32_t>& waiting = spreads[s]->waiting;
+        for (std::size_t k = 0; k < waiting.size(); ++k) {
+          const std::uint32_t member = waiting[k];
+          if (mine(member) && spreads[s]->is_waiting(member) && knows[s](member))
+            look.learned[s][k] = 1;
+        }
+      }
+      std::uint64_t records = 0;
+      for (std::uint32_t i = 0; i < node_count_; ++i) {
+        if (mine(i) && live(i)) records += nodes_[i]->topology().size();
+      }
+      look.records[partition] = records;
+    });
+    return look;
+  }
+
   void sample() {
     const TimePoint now = simulation_.now();
     const double interval_s = to_seconds(scenario_.sample_interval);
-    registration_.update(
-        [this](std::uint32_t i) { return !nodes_[i]->discover_peer_instances(kService).empty(); });
-    leave_.update([this](std::uint32_t i) { return heard_gone(*nodes_[i], leaver_); });
-    crash_.update([this](std::uint32_t i) { return heard_gone(*nodes_[i], crashed_); });
+    const Look look = look_at_members();
+    registration_.update(look.learned[0]);
+    leave_.update(look.learned[1]);
+    crash_.update(look.learned[2]);
     std::uint64_t records = 0;
-    for (std::uint32_t i = 0; i < node_count_; ++i) {
-      if (live(i)) records += nodes_[i]->topology().size();
-    }
+    for (const std::uint64_t partition_records : look.records)
+      records += partition_records;
     const std::size_t live_members = live_count_;
     const auto messages = static_cast<double>(truth_.messages_sent());
     const auto bytes = static_cast<double>(truth_.bytes_sent());

@@ -142,6 +142,39 @@ TEST_CASE("a message to a node crashed in another partition is lost at its sende
   }
 }
 
+TEST_CASE("partitions run setup work side by side and send what it sent on time", "[sim]") {
+  // Every node sends to the node two zones on (in the other partition), from the thread of its
+  // own partition, between runs: each message leaves at the time it was sent, 1 s, and arrives
+  // a route later (40.2 ms and a few bytes), as with one partition.
+  std::vector<TimePoint> single;
+  for (const std::uint32_t partitions : {1U, 2U}) {
+    INFO("partitions: " << partitions);
+    Simulation simulation(uniform_platform(4, 2, 1.25e9), 1, NetworkModel::kDatagram, partitions);
+    std::vector<TimePoint> arrived(8);
+    for (std::uint32_t i = 0; i < 8; ++i) {
+      Environment& env = simulation.node(NodeId{i});
+      env.bind(kPort, [&arrived, &env](const Message&) { arrived[env.self().value] = env.now(); });
+    }
+    simulation.run_until(TimePoint(1s));
+    std::vector<std::uint32_t> ran_by(8, 99);
+    simulation.run_in_partitions([&simulation, &ran_by](std::uint32_t partition) {
+      for (std::uint32_t i = 0; i < 8; ++i) {
+        if (simulation.partition_of(NodeId{i}) != partition) continue;
+        ran_by[i] = partition;
+        simulation.node(NodeId{i}).send(message_to(NodeId{(i + 4) % 8}, kPort));
+      }
+    });
+    simulation.run_until(TimePoint(2s));
+    for (std::uint32_t i = 0; i < 8; ++i) {
+      CHECK(ran_by[i] == simulation.partition_of(NodeId{i}));
+      CHECK(arrived[i] >= TimePoint(1s + 40200us));
+      CHECK(arrived[i] <= TimePoint(1s + 40201us));
+    }
+    if (partitions == 1) single = arrived;
+    CHECK(arrived == single);
+  }
+}
+
 TEST_CASE("an exception in a partition's callback stops the run and reaches run_until", "[sim]") {
   Simulation simulation(uniform_platform(2, 2, 1.25e9), 1, NetworkModel::kDatagram, 2);
   simulation.node(NodeId{3}).schedule_once(500ms, [] { throw std::runtime_error("boom in 3"); });
