@@ -24,8 +24,9 @@ namespace mycelium::sim {
 
 // What the observers of one simulation partition tell the run (Simulation::partition_of): each
 // partition's members write only their own tally, so partitions running side by side on their
-// own threads share nothing; the run adds the tallies up.
-struct SporeTally {
+// own threads share nothing; the run adds the tallies up. Cache-line aligned: neighbours in the
+// deque are written by different threads.
+struct alignas(64) SporeTally {
   std::optional<TimePoint> crash_first_suspected;  // first member to suspect the crash target
   std::uint64_t false_suspicions = 0;  // raised by a prober about a member that was alive
   std::uint64_t false_deaths = 0;      // declared (suspicion timeout) about a live member
