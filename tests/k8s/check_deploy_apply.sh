@@ -4,8 +4,10 @@
 # server-side apply and valid against the official models, rolled out (seen through a watch: the
 # server makes the workloads ready half a second after their apply), reported, deleted.
 # With never-ready, the server never reports a ready replica: deploy --wait gives up at its
-# timeout, exit 1, saying how far the rollout got.
-# Usage: check_deploy_apply.sh PYTHON MYCELIUM MANIFEST [never-ready]
+# timeout, exit 1, saying how far the rollout got. With short-watches, the server also ends every
+# watch after its first event: deploy --wait still gives up at its timeout, and backs off instead
+# of getting and watching again back to back (at most 6 watches in 6 s).
+# Usage: check_deploy_apply.sh PYTHON MYCELIUM MANIFEST [never-ready | short-watches]
 set -euo pipefail
 python=$1 mycelium=$2 manifest=$3 mode=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +29,19 @@ if [[ $mode == never-ready ]]; then
   [[ $code == 1 ]] || fail "deploy --wait on a rollout that never completes: exit $code"
   grep -q 'not rolled out after 2 s: 0/[0-9]* ready' "$work/err" || fail "no timeout message"
   echo "$(basename "$manifest"): deploy --wait gave up after 2 s"
+  exit 0
+fi
+if [[ $mode == short-watches ]]; then
+  set +e
+  "$mycelium" deploy "$manifest" --kubeconfig "$work/kubeconfig" --wait --timeout 6 >/dev/null 2>"$work/err"
+  code=$?
+  set -e
+  cat "$work/err" >&2
+  [[ $code == 1 ]] || fail "deploy --wait against watches that end at once: exit $code"
+  grep -q 'not rolled out after 6 s' "$work/err" || fail "no timeout message"
+  watches=$(grep -c 'watch=true' "$work/requests.jsonl" || true)
+  [[ $watches -ge 2 && $watches -le 6 ]] || fail "$watches watches in 6 s (expected 2 to 6: a backoff)"
+  echo "$(basename "$manifest"): deploy --wait against short watches: $watches watches in 6 s"
   exit 0
 fi
 "$mycelium" deploy "$manifest" --kubeconfig "$work/kubeconfig" --wait --timeout 20 \

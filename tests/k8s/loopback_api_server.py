@@ -13,8 +13,10 @@ when it gets ready (MODIFIED), and ends after timeoutSeconds; DELETE removes it 
 absent). GET /api/v1/nodes lists three nodes (NODES below), as a NodeList. Every request is appended to LOG as a
 JSON line (method, path, query, content type, client certificate subject, body).
 
-Usage: loopback_api_server.py PORT_FILE LOG [never-ready]
-(writes the port to PORT_FILE once listening; never-ready: no replica ever becomes ready)
+Usage: loopback_api_server.py PORT_FILE LOG [never-ready | short-watches]
+(writes the port to PORT_FILE once listening; never-ready: no replica ever becomes ready;
+short-watches: never ready either, and every watch ends right after its first event, as a server
+with a very short watch limit or a proxy that cuts streams would)
 """
 
 import json
@@ -27,7 +29,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TLS = os.path.join(os.path.dirname(__file__), "..", "unit", "real", "fixtures", "tls")
 port_file, log_path = sys.argv[1], sys.argv[2]
-never_ready = sys.argv[3:] == ["never-ready"]
+mode = sys.argv[3] if len(sys.argv) > 3 else ""
+never_ready = mode in ("never-ready", "short-watches")
+short_watches = mode == "short-watches"
 objects = {}
 applied_at = {}
 READY_AFTER_S = 0.5
@@ -124,6 +128,8 @@ class Handler(BaseHTTPRequestHandler):
                 if state.get("status") != last:
                     self.chunk(json.dumps({"type": event, "object": state}).encode() + b"\n")
                     last, event = state.get("status"), "MODIFIED"
+                    if short_watches:
+                        break
                 time.sleep(0.05)
             self.chunk(b"")
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
