@@ -67,7 +67,8 @@ struct SporeScenario {
   NetworkModel network_model = NetworkModel::kDatagram;
   // The datagram model only: each run is cut into this many partitions of whole zones (at most
   // one per zone), run side by side on as many threads (event_loop.hpp, "Partitions"). Results
-  // depend on it (the order of same-instant events), and repeat for a given value.
+  // depend on it (the order of same-instant events, the loss draws: a stream per partition),
+  // and repeat for a given value.
   std::uint32_t threads = 1;
   // Member 1 registers one instance, member N-1 leaves, member N-2 crashes (spore_run.hpp).
   Duration register_at{};
