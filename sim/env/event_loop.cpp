@@ -266,16 +266,17 @@ std::optional<TimePoint> EventLoop::next_local_event(Partition& partition) {
 }
 
 void EventLoop::run_partitioned() {
-  // Between windows every partition is at now_ with no crossing pending and, once the sends made
-  // between runs are started below, nothing unstarted.
+  // Sends made between runs (setup, run_in_partitions, the runner) leave now. driver_main ran the
+  // deferred actions already, and nothing defers during the run (simulation events run in the
+  // driver; callbacks may not).
+  for (Partition& partition : partitions_)
+    start_unstarted_sends(partition);
+  hand_over_crossings();
+  // Between turns every partition is at now_ with nothing unstarted and no crossing pending.
   // Each turn runs either the simulation's events of one instant or one window: bounded by the
   // events before the horizon.
   for (;;) {
-    run_deferred();
-    // Sends made between runs (setup, run_in_partitions, the runner) leave now.
-    for (Partition& partition : partitions_)
-      start_unstarted_sends(partition);
-    hand_over_crossings();
+    MYCELIUM_ASSERT(deferred_.empty());
     std::optional<TimePoint> first_local;
     for (Partition& partition : partitions_) {
       if (const std::optional<TimePoint> next = next_local_event(partition)) {
