@@ -20,25 +20,27 @@ source "$here/lib/loopback_cluster.sh"
 
 start_loopback_cluster "$mode" shop
 
-if [[ $mode == never-ready ]]; then
+# deploy_until_timeout SECONDS: deploy --wait on a rollout that never completes must give up
+# after SECONDS, exit 1, with the timeout message (its stderr in $work/err).
+deploy_until_timeout() {
+  local code
   set +e
-  "$mycelium" deploy "$manifest" --kubeconfig "$work/kubeconfig" --wait --timeout 2 >/dev/null 2>"$work/err"
+  "$mycelium" deploy "$manifest" --kubeconfig "$work/kubeconfig" --wait --timeout "$1" >/dev/null 2>"$work/err"
   code=$?
   set -e
   cat "$work/err" >&2
-  [[ $code == 1 ]] || fail "deploy --wait on a rollout that never completes: exit $code"
-  grep -q 'not rolled out after 2 s: 0/[0-9]* ready' "$work/err" || fail "no timeout message"
+  [[ $code == 1 ]] || fail "deploy --wait on a rollout that never completes ($mode): exit $code"
+  grep -q "not rolled out after $1 s" "$work/err" || fail "no timeout message"
+}
+
+if [[ $mode == never-ready ]]; then
+  deploy_until_timeout 2
+  grep -q 'not rolled out after 2 s: 0/[0-9]* ready' "$work/err" || fail "no rollout state"
   echo "$(basename "$manifest"): deploy --wait gave up after 2 s"
   exit 0
 fi
 if [[ $mode == short-watches ]]; then
-  set +e
-  "$mycelium" deploy "$manifest" --kubeconfig "$work/kubeconfig" --wait --timeout 6 >/dev/null 2>"$work/err"
-  code=$?
-  set -e
-  cat "$work/err" >&2
-  [[ $code == 1 ]] || fail "deploy --wait against watches that end at once: exit $code"
-  grep -q 'not rolled out after 6 s' "$work/err" || fail "no timeout message"
+  deploy_until_timeout 6
   watches=$(grep -c 'watch=true' "$work/requests.jsonl" || true)
   [[ $watches -ge 2 && $watches -le 6 ]] || fail "$watches watches in 6 s (expected 2 to 6: a backoff)"
   echo "$(basename "$manifest"): deploy --wait against short watches: $watches watches in 6 s"
