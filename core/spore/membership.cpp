@@ -10,6 +10,11 @@ namespace mycelium::spore {
 
 namespace {
 
+std::shared_ptr<const MembershipConfig> non_null(std::shared_ptr<const MembershipConfig> config) {
+  MYCELIUM_ASSERT(config != nullptr);
+  return config;
+}
+
 // Without a codec to ask (unit tests), a piggybacked update is about this big on the wire
 // (type-free varint fields), and a message without gossip about this.
 constexpr std::size_t kEstimatedUpdateBytes = 24;
@@ -67,18 +72,25 @@ std::string validate(const MembershipConfig& config) {
 
 Membership::Membership(Environment& env, MembershipConfig config, MembershipHooks hooks,
                        std::vector<NodeId> seeds, std::vector<NodeId> known_members)
+    : Membership(env, std::make_shared<const MembershipConfig>(std::move(config)), std::move(hooks),
+                 std::move(seeds), std::move(known_members)) {}
+
+Membership::Membership(Environment& env, std::shared_ptr<const MembershipConfig> config,
+                       MembershipHooks hooks, std::vector<NodeId> seeds,
+                       std::vector<NodeId> known_members)
     : env_(env),
-      config_(config),
+      config_holder_(non_null(std::move(config))),
+      config_(*config_holder_),
       hooks_(std::move(hooks)),
       random_(env.random().next_u64()),
-      gossip_(config.max_queued_updates) {
+      gossip_(config_.max_queued_updates) {
   MYCELIUM_ASSERT(validate(config_).empty());
   MYCELIUM_ASSERT(hooks_.send != nullptr);
   if (!hooks_.update_bytes)
     hooks_.update_bytes = [](const MemberUpdate&) { return kEstimatedUpdateBytes; };
   if (!hooks_.message_bytes)
     hooks_.message_bytes = [](const SporeMessage&) { return kEstimatedMessageBytes; };
-  self_ = MemberInfo{env_.self(), 0, MemberState::kAlive, env_.now()};
+  self_ = MemberInfo{env_.self(), MemberState::kAlive, 0, env_.now()};
   // A joining member announces itself; one that starts from known members is known to them
   // already (in a settled million-member network, a million announcements relayed to everyone
   // would be 10^12 messages).
@@ -129,7 +141,7 @@ Membership::~Membership() {
   for (auto& [sequence, indirect] : indirect_)
     env_.cancel_timer(indirect.nack_timer);
   for (Entry& entry : entries_)
-    env_.cancel_timer(entry.suspicion_timer);
+    cancel_suspicion_timer(entry);
 }
 
 // --- probing ----------------------------------------------------------------------------------
@@ -183,7 +195,7 @@ void Membership::reap_gone_members() {
       ++i;
       continue;
     }
-    MYCELIUM_ASSERT(!entry.suspicion_timer.valid());
+    MYCELIUM_ASSERT(!entry.suspicion);
     gossip_.erase(entry.info.id);
     remove_entry(i);  // the last entry takes slot i: look at it next
     env_.metrics().add_counter("spore_members_forgotten_total", 1);
@@ -194,7 +206,7 @@ void Membership::reap_gone_members() {
 void Membership::remove_entry(std::size_t index) {
   MYCELIUM_ASSERT(index < entries_.size());
   Entry& entry = entries_[index];
-  env_.cancel_timer(entry.suspicion_timer);
+  cancel_suspicion_timer(entry);
   if (gone(entry.info.state)) --gone_count_;
   entry_of_.erase(entry.info.id);
   if (index + 1 != entries_.size()) {
@@ -327,13 +339,14 @@ void Membership::send_suspicion_notes() {
 }
 
 void Membership::ask_witness(const Entry& entry) {
+  MYCELIUM_ASSERT(entry.suspicion);
   if (config_.witness_after_fraction <= 0 ||
-      entry.confirmations.size() >= config_.indirect_checks ||
+      entry.suspicion->confirmations.size() >= config_.indirect_checks ||
       witnesses_.size() >= kMaxWitnessesPerPeriod)
     return;
   const Duration min =
       min_suspicion_timeout(config_.suspicion_multiplier, network_size(), config_.probe_interval);
-  if (env_.now() - entry.suspected_at <
+  if (env_.now() - entry.suspicion->since <
       from_seconds(to_seconds(min) * config_.witness_after_fraction))
     return;
   const std::vector<NodeId> witness = random_members(1, self_.id, entry.info.id);
@@ -618,8 +631,8 @@ Membership::Entry& Membership::add_entry(NodeId member, std::uint64_t incarnatio
                                          NodeId reporter) {
   MYCELIUM_ASSERT(entries_.size() < UINT32_MAX);
   entry_of_.set(member, static_cast<std::uint32_t>(entries_.size()));
-  entries_.push_back(Entry{
-      MemberInfo{member, incarnation, MemberState::kAlive, env_.now()}, reporter, {}, {}, {}});
+  entries_.push_back(
+      Entry{MemberInfo{member, MemberState::kAlive, incarnation, env_.now()}, reporter, {}});
   // Probed within this round too, at a random place (as memberlist does): appended in the order
   // members are learned, every member of a network that joined together would walk the same
   // order, and the last ones would go unprobed for a whole round.
@@ -664,7 +677,7 @@ bool Membership::news_to_us(const MemberUpdate& update) const {
 void Membership::remember_rumor(const MemberUpdate& update) {
   const TimePoint now = env_.now();
   rumors_[update.member] =
-      Rumor{MemberInfo{update.member, update.incarnation, update.state, now}, update.reporter};
+      Rumor{MemberInfo{update.member, update.state, update.incarnation, now}, update.reporter};
   rumor_order_.emplace_back(update.member, now);
   forget_old_rumors();
 }
@@ -715,7 +728,7 @@ void Membership::apply_rumor(const MemberUpdate& update, Origin origin) {
   gossip(update);
   env_.metrics().add_counter("spore_rumors_relayed_total", 1);
   if (changed && hooks_.member_changed)
-    hooks_.member_changed(MemberInfo{update.member, update.incarnation, update.state, env_.now()});
+    hooks_.member_changed(MemberInfo{update.member, update.state, update.incarnation, env_.now()});
 }
 
 void Membership::refute(std::uint64_t accused_incarnation, NodeId accuser) {
@@ -737,13 +750,13 @@ void Membership::change_state(Entry& entry, MemberState state) {
 }
 
 void Membership::suspect(Entry& entry, const MemberUpdate& update) {
-  env_.cancel_timer(entry.suspicion_timer);
+  cancel_suspicion_timer(entry);
   change_state(entry, MemberState::kSuspect);
   entry.info.incarnation = update.incarnation;
   entry.info.state_since = env_.now();
   entry.reporter = update.reporter;
-  entry.suspected_at = env_.now();
-  entry.confirmations.clear();
+  entry.suspicion = std::make_unique<Suspicion>();
+  entry.suspicion->since = env_.now();
   schedule_suspicion_timeout(entry);
   if (scoped_suspicions() && !left_) {
     tell_suspect(entry);
@@ -755,14 +768,15 @@ void Membership::suspect(Entry& entry, const MemberUpdate& update) {
 }
 
 void Membership::confirm_suspicion(Entry& entry, NodeId reporter, bool relay) {
+  MYCELIUM_ASSERT(entry.suspicion);
   if (reporter == entry.reporter) return;  // the one who started it is not a confirmation
+  std::vector<NodeId>& confirmations = entry.suspicion->confirmations;
   const std::size_t expected = config_.indirect_checks;
-  if (entry.confirmations.size() >= expected) return;
-  if (std::find(entry.confirmations.begin(), entry.confirmations.end(), reporter) !=
-      entry.confirmations.end())
+  if (confirmations.size() >= expected) return;
+  if (std::find(confirmations.begin(), confirmations.end(), reporter) != confirmations.end())
     return;
-  entry.confirmations.push_back(reporter);
-  env_.cancel_timer(entry.suspicion_timer);
+  confirmations.push_back(reporter);
+  cancel_suspicion_timer(entry);
   schedule_suspicion_timeout(entry);
   // Re-gossip so others count this confirmation too.
   if (relay)
@@ -773,12 +787,18 @@ void Membership::schedule_suspicion_timeout(Entry& entry) {
   const Duration min =
       min_suspicion_timeout(config_.suspicion_multiplier, network_size(), config_.probe_interval);
   const Duration max = from_seconds(to_seconds(min) * config_.suspicion_max_multiplier);
+  Suspicion& suspicion = *entry.suspicion;
   const Duration timeout =
-      suspicion_timeout(min, max, entry.confirmations.size(), config_.indirect_checks);
-  const Duration remaining = std::max(Duration::zero(), entry.suspected_at + timeout - env_.now());
+      suspicion_timeout(min, max, suspicion.confirmations.size(), config_.indirect_checks);
+  const Duration remaining = std::max(Duration::zero(), suspicion.since + timeout - env_.now());
   const NodeId member = entry.info.id;
-  entry.suspicion_timer =
-      env_.schedule_once(remaining, [this, member] { on_suspicion_timeout(member); });
+  suspicion.timer = env_.schedule_once(remaining, [this, member] { on_suspicion_timeout(member); });
+}
+
+void Membership::cancel_suspicion_timer(Entry& entry) {
+  if (!entry.suspicion) return;
+  env_.cancel_timer(entry.suspicion->timer);
+  entry.suspicion->timer = {};
 }
 
 void Membership::on_suspicion_timeout(NodeId member) {
@@ -787,16 +807,16 @@ void Membership::on_suspicion_timeout(NodeId member) {
   // A member that left judges nobody: it no longer probes, nor tells its suspects, so it would
   // not hear them refute (with scoped suspicions nobody else relays the refutation to it).
   if (left_) return;
-  entry->suspicion_timer = {};
+  entry->suspicion->timer = {};
   env_.metrics().add_counter("spore_members_declared_dead_total", 1);
   apply(MemberUpdate{member, entry->info.incarnation, MemberState::kDead, self_.id});
 }
 
 void Membership::set_state(Entry& entry, MemberState state, std::uint64_t incarnation,
                            NodeId reporter) {
-  env_.cancel_timer(entry.suspicion_timer);
-  entry.suspicion_timer = {};
-  entry.confirmations.clear();
+  MYCELIUM_ASSERT(state != MemberState::kSuspect);  // suspect() starts suspicions
+  cancel_suspicion_timer(entry);
+  entry.suspicion.reset();
   const bool changed = entry.info.state != state;
   change_state(entry, state);
   entry.info.incarnation = incarnation;
@@ -815,10 +835,8 @@ void Membership::leave() {
   env_.cancel_timer(probe_timer_);
   env_.cancel_timer(notes_timer_);
   notes_timer_ = {};
-  for (Entry& entry : entries_) {  // and its suspicions die with its membership
-    env_.cancel_timer(entry.suspicion_timer);
-    entry.suspicion_timer = {};
-  }
+  for (Entry& entry : entries_)  // and its suspicions die with its membership
+    cancel_suspicion_timer(entry);
   // Tell a few members directly: gossip alone would wait for their probes of us.
   for (const NodeId member : random_members(config_.indirect_checks, self_.id, self_.id))
     push_pull(member, true);
@@ -886,7 +904,7 @@ std::size_t Membership::suspicion_confirmations(NodeId member) const {
   const std::optional<std::uint32_t> index = entry_of_.find(member);
   if (!index) return 0;
   const Entry& entry = entries_[*index];
-  return entry.info.state == MemberState::kSuspect ? entry.confirmations.size() : 0;
+  return entry.suspicion ? entry.suspicion->confirmations.size() : 0;
 }
 
 std::optional<MemberInfo> Membership::news(NodeId id) const {

@@ -10,8 +10,9 @@ namespace mycelium::spore {
 namespace {
 
 // A node refuses an invalid configuration loudly, before any member is built from it.
-SporeNodeConfig checked(SporeNodeConfig config) {
-  const std::string problem = validate(config);
+std::shared_ptr<const SporeNodeConfig> checked(std::shared_ptr<const SporeNodeConfig> config) {
+  MYCELIUM_ASSERT(config != nullptr);
+  const std::string problem = validate(*config);
   if (!problem.empty()) std::fprintf(stderr, "invalid SporeNodeConfig: %s\n", problem.c_str());
   MYCELIUM_ASSERT(problem.empty());
   return config;
@@ -40,8 +41,14 @@ std::string validate(const SporeNodeConfig& config) {
 
 SporeNode::SporeNode(Environment& env, SporeNodeConfig config, std::vector<NodeId> seeds,
                      std::vector<NodeId> known_members)
+    : SporeNode(env, std::make_shared<const SporeNodeConfig>(std::move(config)), std::move(seeds),
+                std::move(known_members)) {}
+
+SporeNode::SporeNode(Environment& env, std::shared_ptr<const SporeNodeConfig> config,
+                     std::vector<NodeId> seeds, std::vector<NodeId> known_members)
     : env_(env),
-      config_(checked(std::move(config))),
+      config_holder_(checked(std::move(config))),
+      config_(*config_holder_),
       authenticator_(config_.shared_authenticator
                          ? config_.shared_authenticator
                          : std::make_shared<const Authenticator>(config_.network_key)),
@@ -75,8 +82,10 @@ SporeNode::SporeNode(Environment& env, SporeNodeConfig config, std::vector<NodeI
     if (instance_gossip_.empty() || base >= config_.membership.max_message_bytes) return base;
     return base + (config_.membership.max_message_bytes - base) / 2;
   };
-  membership_ = std::make_unique<Membership>(env_, config_.membership, std::move(hooks),
-                                             std::move(seeds), std::move(known_members));
+  // The membership's configuration lives inside ours: an aliasing pointer shares its ownership.
+  membership_ = std::make_unique<Membership>(
+      env_, std::shared_ptr<const MembershipConfig>(config_holder_, &config_.membership),
+      std::move(hooks), std::move(seeds), std::move(known_members));
 }
 
 SporeNode::~SporeNode() {
