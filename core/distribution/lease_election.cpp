@@ -41,8 +41,16 @@ std::optional<LeaseMessage> decode_lease_message(std::span<const std::uint8_t> b
 }
 
 LeaseElection::LeaseElection(Environment& env, LeaseConfig config, OnChange on_change)
-    : env_(env), config_(std::move(config)), on_change_(std::move(on_change)) {
+    : env_(env),
+      config_(std::move(config)),
+      on_change_(std::move(on_change)),
+      replay_window_(std::max<std::size_t>(1, config_.members.size())),
+      // From the clock (ns), as the spore's: a node that restarts does not reuse the numbers its
+      // previous life sent, which the others' replay windows would refuse.
+      next_sequence_(std::max<std::uint64_t>(
+          1, static_cast<std::uint64_t>(env.now().time_since_epoch().count()))) {
   MYCELIUM_ASSERT(!config_.members.empty());
+  MYCELIUM_ASSERT(config_.authenticator != nullptr);
   MYCELIUM_ASSERT(config_.safety_margin >= Duration::zero() &&
                   config_.safety_margin < config_.lease_duration);
   MYCELIUM_ASSERT(config_.renew_interval > Duration::zero() &&
@@ -69,11 +77,23 @@ std::optional<NodeId> LeaseElection::backed_master() const {
 }
 
 void LeaseElection::send(NodeId to, const LeaseMessage& message) {
-  send_payload(env_, to, kLeasePort, encode(message));
+  const spore::SealedHeader header{spore::SealedProtocol::kLease, config_.network_id, env_.self(),
+                                   next_sequence_++};
+  send_payload(env_, to, kLeasePort, spore::seal(header, encode(message), *config_.authenticator));
 }
 
 void LeaseElection::on_message(const Message& message) {
-  const std::optional<LeaseMessage> decoded = decode_lease_message(message.payload);
+  const spore::OpenedDatagram opened =
+      spore::open_sealed(message.payload, spore::SealedProtocol::kLease, message.from,
+                         config_.network_id, *config_.authenticator, replay_window_);
+  if (opened.refusal != spore::SealedRefusal::kNone) {
+    env_.metrics().add_counter("distribution_lease_messages_refused_total", 1);
+    env_.metrics().add_counter("distribution_lease_messages_refused_" +
+                                   std::string(spore::refusal_name(opened.refusal)) + "_total",
+                               1);
+    return;
+  }
+  const std::optional<LeaseMessage> decoded = decode_lease_message(opened.body);
   if (!decoded) {
     env_.metrics().add_counter("distribution_lease_messages_invalid_total", 1);
     return;

@@ -20,22 +20,28 @@
 //    for a higher term). A refusal tells the master of a higher promise: its next renewal bids a
 //    new, higher term. A master whose renewals fail steps down when its lease ends.
 // The members are a fixed list here; in a deployment they come from the Service Spores' view.
+// Every message is sealed under the network's key as the spore's are (sealed_datagram.hpp): only
+// members of the network can ask for, grant or refuse a lease, and none can replay one.
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
 #include <vector>
 
 #include <core/env/environment.hpp>
+#include <core/spore/sealed_datagram.hpp>
+#include <core/spore/spore_auth.hpp>
 
 namespace mycelium::distribution {
 
 inline constexpr Port kLeasePort{7320};
 
-// The wire: u8 version (=1) | u8 type | varint term | varint attempt | u8 holder (requests only,
-// 0 or 1). decode_lease_message() checks everything and returns nullopt for anything else.
+// The body of a sealed datagram: u8 version (=1) | u8 type | varint term | varint attempt | u8
+// holder (requests only, 0 or 1). decode_lease_message() checks everything and returns nullopt
+// for anything else.
 enum class LeaseMessageType : std::uint8_t { kRequest = 1, kGrant = 2, kRefuse = 3 };
 struct LeaseMessage {
   LeaseMessageType type = LeaseMessageType::kRequest;
@@ -53,6 +59,9 @@ struct LeaseConfig {
   Duration safety_margin = std::chrono::milliseconds(100);   // < lease_duration
   Duration renew_interval = std::chrono::milliseconds(500);  // < lease_duration - margin
   Duration election_timeout = std::chrono::seconds(1);       // the random part of the wait
+  // The network's key and id (spore_auth.hpp) that seal every lease message. Required.
+  std::shared_ptr<const spore::Authenticator> authenticator;
+  std::uint64_t network_id = 0;
 };
 
 class LeaseElection {
@@ -91,6 +100,8 @@ class LeaseElection {
   LeaseConfig config_;
   OnChange on_change_;
   TimerId tick_timer_;
+  spore::ReplayWindow replay_window_;  // one window per member
+  std::uint64_t next_sequence_;        // of this node's sealed messages
 
   std::uint64_t term_ = 0;     // the highest term seen
   std::uint64_t my_term_ = 0;  // the term this node stands (or stood) for

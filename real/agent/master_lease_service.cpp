@@ -18,6 +18,10 @@ MasterLeaseService::MasterLeaseService(AsioEnvironment& env, const AgentConfig& 
   lease.safety_margin = distribution.lease_duration / 20;
   lease.renew_interval = distribution.lease_duration / 4;
   lease.election_timeout = distribution.lease_duration / 2;
+  // Sealed under the network's key, as the spore's datagrams: only the network's members take
+  // part (the key is loaded before any service starts: AgentConfig::network_key).
+  lease.authenticator = std::make_shared<const spore::Authenticator>(config_.network_key);
+  lease.network_id = spore::network_id_from_name(config_.network_name);
   election_ = std::make_unique<distribution::LeaseElection>(
       env, std::move(lease), [this](bool master, std::uint64_t term) {
         log_(master ? "master-slave: this node is master (term " + std::to_string(term) + ")"

@@ -50,6 +50,12 @@ void run_lease(const LeaseSweep& sweep, const DistributionRunSpec& run,
   config.safety_margin = sweep.lease_duration / 20;
   config.renew_interval = sweep.lease_duration / 4;
   config.election_timeout = sweep.lease_duration / 2;
+  // Sealed as a deployment's are, under a fixed key: what the seal costs (38 bytes a message)
+  // is simulated too. One Authenticator serves every node: the run is single-threaded.
+  constexpr std::string_view kKey = "mycelium-lease-scenario";
+  config.authenticator = std::make_shared<const spore::Authenticator>(
+      std::span(reinterpret_cast<const std::uint8_t*>(kKey.data()), kKey.size()));
+  config.network_id = spore::network_id_from_name(kKey);
   std::vector<std::unique_ptr<distribution::LeaseElection>> nodes;
   for (std::uint32_t i = 0; i < n; ++i)
     nodes.push_back(

@@ -2,15 +2,19 @@
 // every millisecond: never two masters at once, never two masters of one term; a master is
 // elected, a crashed master is replaced once its lease has run out, a master cut off in a
 // minority steps down and the majority elects another, and the healed network keeps one master.
+// Lease messages are sealed: forged, replayed, foreign and re-sent ones change nothing.
 
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
 #include <core/distribution/lease_election.hpp>
+#include <core/spore/sealed_datagram.hpp>
 #include <tests/support/manual_environment.hpp>
 
 using namespace mycelium;
@@ -19,12 +23,28 @@ using namespace std::chrono_literals;
 
 namespace {
 
+constexpr std::string_view kTestKey = "lease election test key, 32 B..";
+constexpr std::string_view kTestNetwork = "lease-test";
+
+std::shared_ptr<const spore::Authenticator> test_authenticator(std::string_view key = kTestKey) {
+  return std::make_shared<const spore::Authenticator>(
+      std::span(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
+}
+
+// A lease config for `n` members sealed under the test key.
+LeaseConfig sealed_config(std::size_t n) {
+  LeaseConfig config;
+  for (std::size_t i = 0; i < n; ++i)
+    config.members.push_back(NodeId{static_cast<std::uint32_t>(i)});
+  config.authenticator = test_authenticator();
+  config.network_id = spore::network_id_from_name(kTestNetwork);
+  return config;
+}
+
 class LeaseCluster {
  public:
   explicit LeaseCluster(std::size_t n, std::uint64_t seed = 1) : network_(n, 5ms, seed) {
-    LeaseConfig config;
-    for (std::size_t i = 0; i < n; ++i)
-      config.members.push_back(NodeId{static_cast<std::uint32_t>(i)});
+    const LeaseConfig config = sealed_config(n);
     for (std::size_t i = 0; i < n; ++i)
       nodes_.push_back(std::make_unique<LeaseElection>(network_.node(i), config));
     network_.set_drop_filter([this](const Message& message) {
@@ -219,4 +239,95 @@ TEST_CASE("lease: with two of five members crashed the other three keep a master
     CHECK(cluster.master() == master);
     CHECK(cluster.ms_with_master() - before == 10000);  // renewed throughout
   }
+}
+
+namespace {
+
+// One member (node 0 of three) and hand-made datagrams: what it answers, and what it counts.
+struct LoneMember {
+  testing::ManualEnvironment env{NodeId{0}};
+  LeaseElection election{env, sealed_config(3)};
+  std::uint64_t network = spore::network_id_from_name(kTestNetwork);
+
+  // A lease request for `term` from node `sender`, sealed under `key` with `sequence`.
+  std::vector<std::uint8_t> request(std::uint32_t sender, std::uint64_t sequence,
+                                    std::uint64_t term = 5, std::string_view key = kTestKey,
+                                    std::uint64_t network_id = 0) const {
+    const LeaseMessage message{LeaseMessageType::kRequest, term, 1, false};
+    const spore::SealedHeader header{spore::SealedProtocol::kLease,
+                                     network_id != 0 ? network_id : network, NodeId{sender},
+                                     sequence};
+    return spore::seal(header, encode(message), *test_authenticator(key));
+  }
+  // Delivers `payload` as sent by `from`; the lease messages node 0 sent in answer.
+  std::vector<Message> deliver(std::uint32_t from, std::vector<std::uint8_t> payload) {
+    env.take_outbox();
+    env.deliver(Message{NodeId{from}, NodeId{0}, kLeasePort, std::move(payload)});
+    std::vector<Message> answers;
+    for (Message& message : env.take_outbox())
+      if (message.port == kLeasePort) answers.push_back(std::move(message));
+    return answers;
+  }
+  std::int64_t refused(const char* reason) {
+    return env.recorded_metrics().counter(std::string("distribution_lease_messages_refused_") +
+                                          reason + "_total");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("lease: a sealed request is granted, and the grant is sealed by the granter",
+          "[distribution][lease]") {
+  LoneMember member;
+  const std::vector<Message> answers = member.deliver(1, member.request(1, 100));
+  REQUIRE(answers.size() == 1);
+  CHECK(answers[0].to == NodeId{1});
+  spore::ReplayWindow window(3);
+  const spore::OpenedDatagram opened =
+      spore::open_sealed(answers[0].payload, spore::SealedProtocol::kLease, NodeId{0},
+                         member.network, *test_authenticator(), window);
+  REQUIRE(opened.refusal == spore::SealedRefusal::kNone);
+  const std::optional<LeaseMessage> grant = decode_lease_message(opened.body);
+  REQUIRE(grant.has_value());
+  CHECK(grant->type == LeaseMessageType::kGrant);
+  CHECK(grant->term == 5);
+  CHECK(member.election.backed_master() == NodeId{1});
+}
+
+TEST_CASE("lease: forged, replayed, foreign and re-sent messages are refused and counted",
+          "[distribution][lease]") {
+  LoneMember member;
+  SECTION("another key: no grant, and no promise") {
+    CHECK(member.deliver(1, member.request(1, 100, 5, "somebody else's key, 32 bytes..")).empty());
+    CHECK(member.refused("bad_mac") == 1);
+    CHECK_FALSE(member.election.backed_master().has_value());
+  }
+  SECTION("a bit changed in a sealed request") {
+    std::vector<std::uint8_t> bytes = member.request(1, 100);
+    bytes[spore::kSealedHeaderBytes + 2] ^= 0x01;  // the term
+    CHECK(member.deliver(1, bytes).empty());
+    CHECK(member.refused("bad_mac") == 1);
+    CHECK_FALSE(member.election.backed_master().has_value());
+  }
+  SECTION("an unsealed request, as this protocol's first version sent them") {
+    CHECK(member.deliver(1, encode(LeaseMessage{LeaseMessageType::kRequest, 5, 1, false})).empty());
+    CHECK(member.refused("malformed") == 1);
+  }
+  SECTION("another network's id, under the same key") {
+    CHECK(member.deliver(1, member.request(1, 100, 5, kTestKey, 12345)).empty());
+    CHECK(member.refused("foreign_network") == 1);
+  }
+  SECTION("node 1's sealed request sent on by node 2") {
+    CHECK(member.deliver(2, member.request(1, 100)).empty());
+    CHECK(member.refused("wrong_sender") == 1);
+    CHECK_FALSE(member.election.backed_master().has_value());
+  }
+  SECTION("the same sealed request twice: one answer") {
+    const std::vector<std::uint8_t> bytes = member.request(1, 100);
+    CHECK(member.deliver(1, bytes).size() == 1);
+    CHECK(member.deliver(1, bytes).empty());
+    CHECK(member.refused("replayed") == 1);
+    CHECK(member.deliver(1, member.request(1, 101)).size() == 1);  // a fresh one is answered
+  }
+  CHECK(member.env.recorded_metrics().counter("distribution_lease_messages_refused_total") >= 1);
 }

@@ -30,6 +30,10 @@ TEST_CASE("lease in SimGrid: partitions and a crash never give two masters at on
     distribution::LeaseConfig config;
     for (std::uint32_t i = 0; i < 5; ++i)
       config.members.push_back(NodeId{i});
+    constexpr std::string_view kKey = "lease simulation test key, 32 B";
+    config.authenticator = std::make_shared<const spore::Authenticator>(
+        std::span(reinterpret_cast<const std::uint8_t*>(kKey.data()), kKey.size()));
+    config.network_id = spore::network_id_from_name("lease-sim-test");
     std::vector<std::unique_ptr<distribution::LeaseElection>> nodes;
     for (std::uint32_t i = 0; i < 5; ++i)
       nodes.push_back(
