@@ -1,5 +1,3 @@
-#include <cstdio>
-
 #include <core/assert.hpp>
 #include <core/spore/sealed_datagram.hpp>
 #include <core/wire/byte_io.hpp>
@@ -10,12 +8,6 @@ namespace {
 
 OpenedDatagram refuse(SealedRefusal refusal, std::string error, SealedHeader header = {}) {
   return OpenedDatagram{refusal, std::move(error), header, {}};
-}
-
-std::string hex64(std::uint64_t value) {
-  char text[19];
-  std::snprintf(text, sizeof text, "0x%016llx", static_cast<unsigned long long>(value));
-  return text;
 }
 
 }  // namespace
@@ -88,9 +80,9 @@ OpenedDatagram open_sealed(std::span<const std::uint8_t> datagram, SealedProtoco
                       std::to_string(static_cast<unsigned>(protocol)));
   }
   if (header.network_id != network_id) {
-    return refuse(
-        SealedRefusal::kForeignNetwork,
-        "network id " + hex64(header.network_id) + " is not this network's " + hex64(network_id));
+    return refuse(SealedRefusal::kForeignNetwork,
+                  "network id " + network_id_text(header.network_id) + " is not this network's " +
+                      network_id_text(network_id));
   }
   const std::size_t signed_size = datagram.size() - kMacBytes;
   if (!authenticator.verify(datagram.first(signed_size), datagram.subspan(signed_size))) {

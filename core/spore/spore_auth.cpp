@@ -112,6 +112,14 @@ bool Authenticator::verify(std::span<const std::uint8_t> bytes,
   return CRYPTO_memcmp(expected.data(), mac.data(), kMacBytes) == 0;
 }
 
+std::string network_id_text(std::uint64_t network_id) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text = "0x";
+  for (int shift = 60; shift >= 0; shift -= 4)
+    text += kDigits[(network_id >> shift) & 0xf];
+  return text;
+}
+
 std::uint64_t network_id_from_name(std::string_view name) {
   std::array<std::uint8_t, EVP_MAX_MD_SIZE> digest{};
   unsigned int digest_size = 0;

@@ -66,6 +66,8 @@ class Authenticator {
 // The network id of the network called `name`: the first 8 bytes of SHA-256(name), read as a
 // little-endian u64 (so `printf %s NAME | sha256sum` shows it, byte-reversed).
 std::uint64_t network_id_from_name(std::string_view name);
+// A network id as refusals print it: "0x" and 16 lowercase hex digits.
+std::string network_id_text(std::uint64_t network_id);
 
 enum class ReplayVerdict : std::uint8_t {
   kFresh,      // never seen from this sender: accepted and now recorded

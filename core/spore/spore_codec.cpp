@@ -399,14 +399,6 @@ SporeDecodeResult refuse(SporeRefusal refusal, const std::string& why,
   return {envelope, std::nullopt, refusal, "spore message: " + why};
 }
 
-std::string hex64(std::uint64_t value) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string text = "0x";
-  for (int shift = 60; shift >= 0; shift -= 4)
-    text += kDigits[(value >> shift) & 0xf];
-  return text;
-}
-
 }  // namespace
 
 std::string_view refusal_name(SporeRefusal refusal) {
@@ -557,9 +549,9 @@ SporeDecodeResult decode(std::span<const std::uint8_t> datagram, const Authentic
   envelope.sequence = header.u64();
   MYCELIUM_ASSERT(header.ok() && header.at_end());
   if (envelope.network_id != expected_network_id) {
-    return refuse(SporeRefusal::kForeignNetwork, "network id " + hex64(envelope.network_id) +
-                                                     " is not this network's " +
-                                                     hex64(expected_network_id));
+    return refuse(SporeRefusal::kForeignNetwork,
+                  "network id " + network_id_text(envelope.network_id) + " is not this network's " +
+                      network_id_text(expected_network_id));
   }
   const std::size_t signed_size = datagram.size() - kMacBytes;
   if (!authenticator.verify(datagram.first(signed_size), datagram.subspan(signed_size))) {
