@@ -45,10 +45,10 @@ LeaseElection::LeaseElection(Environment& env, LeaseConfig config, OnChange on_c
       config_(std::move(config)),
       on_change_(std::move(on_change)),
       replay_window_(std::max<std::size_t>(1, config_.members.size())),
-      // From the clock (ns), as the spore's: a node that restarts does not reuse the numbers its
-      // previous life sent, which the others' replay windows would refuse.
-      next_sequence_(std::max<std::uint64_t>(
-          1, static_cast<std::uint64_t>(env.now().time_since_epoch().count()))) {
+      // As the spore's: above every number a previous life of this node sent, which the others'
+      // replay windows would refuse.
+      next_sequence_(
+          spore::first_sequence(config_.first_sequence, env.now().time_since_epoch().count())) {
   MYCELIUM_ASSERT(!config_.members.empty());
   MYCELIUM_ASSERT(config_.authenticator != nullptr);
   MYCELIUM_ASSERT(config_.safety_margin >= Duration::zero() &&

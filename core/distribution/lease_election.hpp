@@ -62,6 +62,9 @@ struct LeaseConfig {
   // The network's key and id (spore_auth.hpp) that seal every lease message. Required.
   std::shared_ptr<const spore::Authenticator> authenticator;
   std::uint64_t network_id = 0;
+  // The first sealed sequence, as the spore's (spore_auth.hpp, first_sequence): 0 takes the
+  // Environment's clock in ns; the real runtime sets the system clock's ns at start.
+  std::uint64_t first_sequence = 0;
 };
 
 class LeaseElection {

@@ -120,6 +120,12 @@ std::string network_id_text(std::uint64_t network_id) {
   return text;
 }
 
+std::uint64_t first_sequence(std::uint64_t configured, std::int64_t clock_ns) {
+  if (configured != 0) return configured;
+  return std::max<std::uint64_t>(1,
+                                 static_cast<std::uint64_t>(std::max<std::int64_t>(0, clock_ns)));
+}
+
 std::uint64_t network_id_from_name(std::string_view name) {
   std::array<std::uint8_t, EVP_MAX_MD_SIZE> digest{};
   unsigned int digest_size = 0;

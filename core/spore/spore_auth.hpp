@@ -69,6 +69,14 @@ std::uint64_t network_id_from_name(std::string_view name);
 // A network id as refusals print it: "0x" and 16 lowercase hex digits.
 std::string network_id_text(std::uint64_t network_id);
 
+// The first sequence number a node seals its datagrams with: `configured` when it is not 0, else
+// `clock_ns` (its Environment's clock in ns), and at least 1. It must be above every number an
+// earlier life of the same member sent, or the others' replay windows refuse the new life as a
+// replay. The simulator's clock runs on across a restart, so the clock does; the real runtime's
+// Environment clock starts again at 0 with each process, so the agent configures the system
+// clock's nanoseconds at start (a member sends far fewer than one datagram per nanosecond).
+std::uint64_t first_sequence(std::uint64_t configured, std::int64_t clock_ns);
+
 enum class ReplayVerdict : std::uint8_t {
   kFresh,      // never seen from this sender: accepted and now recorded
   kDuplicate,  // within the window and already seen

@@ -54,10 +54,9 @@ SporeNode::SporeNode(Environment& env, std::shared_ptr<const SporeNodeConfig> co
                          : std::make_shared<const Authenticator>(config_.network_key)),
       replay_window_(config_.max_tracked_senders),
       network_id_(network_id_from_name(config_.network_name)),
-      // Sequences start at the clock (ns), so a member that restarts does not reuse the numbers
-      // its previous life sent, which the others' replay windows would refuse.
-      next_sequence_(std::max<std::uint64_t>(
-          1, static_cast<std::uint64_t>(env.now().time_since_epoch().count()))),
+      // Above every number a previous life of this member sent, which the others' replay windows
+      // would refuse (first_sequence).
+      next_sequence_(first_sequence(config_.first_sequence, env.now().time_since_epoch().count())),
       random_(env.random().next_u64()),
       topology_(env.self(), config_.topology),
       instance_gossip_(config_.max_queued_instance_updates),

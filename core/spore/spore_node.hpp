@@ -34,6 +34,10 @@ struct SporeNodeConfig {
   // members saves a keyed context per member, and keeps one hot in cache). Single-threaded use.
   std::shared_ptr<const Authenticator> shared_authenticator;
   std::size_t max_tracked_senders = 4096;  // replay windows kept (spore_auth.hpp)
+  // The first datagram sequence (spore_auth.hpp, first_sequence): 0 takes the Environment's
+  // clock in ns. The real runtime sets the system clock's ns at start, so a restarted member is
+  // not refused as a replay of its earlier life.
+  std::uint64_t first_sequence = 0;
   Duration health_check_interval = std::chrono::seconds(10);
   Duration health_check_timeout = std::chrono::seconds(2);
   Duration tombstone_sweep_interval = std::chrono::minutes(1);

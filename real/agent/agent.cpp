@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <real/agent/agent.hpp>
+#include <real/agent/first_sequence.hpp>
 #include <real/agent/query_string.hpp>
 
 namespace mycelium::real {
@@ -45,8 +46,10 @@ asio::ip::udp::endpoint udp_endpoint(const HostPort& address) {
   return {asio::ip::make_address(address.host), address.port};
 }
 
-spore::SporeNodeConfig node_config(const AgentConfig& config) {
+spore::SporeNodeConfig node_config(const AgentConfig& config,
+                                   std::chrono::system_clock::time_point started) {
   spore::SporeNodeConfig node;
+  node.first_sequence = restart_safe_first_sequence(started);
   node.membership =
       config.wan_profile ? spore::MembershipConfig::wan() : spore::MembershipConfig::lan();
   node.network_name = config.network_name;
@@ -84,7 +87,8 @@ Agent::Agent(asio::io_context& io, AgentConfig config, std::function<void(std::s
   }
   started_ = env_->now();
   unix_at_start_ = std::chrono::system_clock::now();
-  node_ = std::make_unique<spore::SporeNode>(*env_, node_config(config_), config_.seeds);
+  node_ = std::make_unique<spore::SporeNode>(*env_, node_config(config_, unix_at_start_),
+                                             config_.seeds);
   node_->subscribe(
       "", [this](const spore::ServiceInstanceRecord& record, spore::TopologyChange change) {
         on_topology_change(record, change);

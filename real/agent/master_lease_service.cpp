@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include <real/agent/first_sequence.hpp>
 #include <real/agent/master_lease_service.hpp>
 
 namespace mycelium::real {
@@ -22,6 +23,7 @@ MasterLeaseService::MasterLeaseService(AsioEnvironment& env, const AgentConfig& 
   // part (the key is loaded before any service starts: AgentConfig::network_key).
   lease.authenticator = std::make_shared<const spore::Authenticator>(config_.network_key);
   lease.network_id = spore::network_id_from_name(config_.network_name);
+  lease.first_sequence = restart_safe_first_sequence(std::chrono::system_clock::now());
   election_ = std::make_unique<distribution::LeaseElection>(
       env, std::move(lease), [this](bool master, std::uint64_t term) {
         log_(master ? "master-slave: this node is master (term " + std::to_string(term) + ")"

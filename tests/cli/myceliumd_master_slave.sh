@@ -3,7 +3,8 @@
 # three agents on loopback elect one master by lease; GET /distribution/master answers 200 on it
 # alone and 503 on the others, and every agent backs it (GET /distribution: backed_master). The
 # master is killed: within a lease and an election one of the other two is master of a higher
-# term, and the survivor backs it. Prints the failover time it measured.
+# term, and the survivor backs it; restarted, it backs the new master and none of its messages is
+# refused as a replay. Prints the failover time it measured.
 # Usage: myceliumd_master_slave.sh MYCELIUMD WORK_DIR
 set -euo pipefail
 myceliumd=$1 work=$2
@@ -70,3 +71,17 @@ for i in "${survivors[@]}"; do wait_for "node $i backs the new master $next" 5 b
 grep -q "master-slave: this node is master (term $new_term)" "$work/node-$next.log" ||
   fail "node $next did not log its mastership"
 echo "myceliumd master-slave: node $master killed, node $next master of term $new_term after ${elapsed} s"
+
+# The killed master restarts: it backs the master of the new term, and that master hears its new
+# life (its sealed sequences start above every number the old one sent, which the replay windows
+# still hold): no lease message of it is refused as a replay.
+"$myceliumd" --config "$work/agent-$master.yaml" 2>"$work/node-$master-restarted.log" &
+pids[$master - 1]=$!
+wait_for "the restarted node $master backs master $next" 10 backs "$master" "$next"
+sleep 1 # renewals of the restarted node's grant reach the master
+refused() { get "${admin[$1 - 1]}" /metrics | sed -n "s/^distribution_lease_messages_refused_replayed_total{node=\"$1\"} //p"; }
+for i in "${survivors[@]}"; do
+  [[ $(refused "$i") == "" || $(refused "$i") == 0 ]] || fail "node $i refused $(refused "$i") lease messages as replays"
+done
+[[ $(the_master 1 2 3) == "$next" ]] || fail "the restart changed the master"
+echo "myceliumd master-slave: node $master restarted and backs master $next"

@@ -3,7 +3,7 @@
 # learn each other, every one discovers the instance node 1 registers (from its config) and the
 # one node 2 registers through its admin API, with the time each learned it; a deregistration
 # reaches every node; a node killed with -9 is declared dead by the two others, who say since
-# when; and SIGTERM makes a node leave (seen as left) and exit 0. A broken config exits 2 with a
+# when; restarted, it is heard and alive again; and SIGTERM makes a node leave (seen as left) and exit 0. A broken config exits 2 with a
 # located error, and starts nothing; bad admin requests get 400 or 409 and change nothing.
 # Usage: myceliumd_network.sh MYCELIUMD WORK_DIR
 set -euo pipefail
@@ -120,6 +120,15 @@ kill_s = float(sys.argv[1])
 since = next(m["state_since_unix_s"] for m in json.load(sys.stdin) if m["node"] == 2)
 assert kill_s < since < kill_s + 40, (kill_s, since)' "$kill_s" || fail "node $n: node 2 dead since before the kill"
 done
+
+# The killed node restarts: its peers hear its new life (its datagram sequences start above every
+# number the old one sent, which their replay windows still hold) and see it alive again.
+"$myceliumd" --config "$work/agent-2.yaml" 2>"$work/node-2-restarted.log" &
+pids[1]=$!
+alive_again() { [[ $(state_of 1 2) == alive && $(state_of 3 2) == alive && $(state_of 2 1) == alive ]]; }
+wait_for "nodes 1 and 3 see the restarted node 2 alive" 30 alive_again
+replayed=$(get "${admin[0]}" /metrics | sed -n 's/^spore_messages_dropped_replayed_total{node="1"} //p')
+[[ ${replayed:-0} == 0 ]] || fail "node 1 refused $replayed datagrams as replayed"
 
 kill -TERM "${pids[2]}"
 set +e

@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -84,6 +85,17 @@ class LeaseCluster {
     crashed_.insert(static_cast<std::uint32_t>(i));
     nodes_[i].reset();
   }
+  // A new life of crashed node `i`, sealing from `first_sequence` (LeaseConfig's).
+  void restart(std::size_t i, std::uint64_t first_sequence) {
+    REQUIRE(nodes_[i] == nullptr);
+    crashed_.erase(static_cast<std::uint32_t>(i));
+    LeaseConfig config = sealed_config(nodes_.size());
+    config.first_sequence = first_sequence;
+    nodes_[i] = std::make_unique<LeaseElection>(network_.node(i), std::move(config));
+  }
+  std::int64_t counter(std::size_t i, const std::string& name) {
+    return network_.node(i).recorded_metrics().counter(name);
+  }
   // Cuts `side` off from the other nodes (both directions); an empty side heals.
   void partition(std::set<std::uint32_t> side) { side_ = std::move(side); }
   // Cuts the one link between two nodes, both directions.
@@ -127,6 +139,42 @@ TEST_CASE("lease: five nodes elect one master and keep it", "[distribution][leas
                  << cluster.node(first).term());
     CHECK(backed == NodeId{static_cast<std::uint32_t>(first)});
   }
+}
+
+TEST_CASE(
+    "lease: a restarted member is heard only when its sequences start above its earlier "
+    "life's",
+    "[distribution][lease]") {
+  LeaseCluster cluster(3);  // every node starts at clock 0: its sequences from 1
+  cluster.run_until(TimePoint(5s));
+  REQUIRE(cluster.master().has_value());
+  const std::size_t master = *cluster.master();
+  const std::size_t other = (master + 1) % 3;
+  const std::uint64_t term = cluster.node(master).term();
+  cluster.crash(other);
+  cluster.run_until(TimePoint(6s));
+  const char* const replayed = "distribution_lease_messages_refused_replayed_total";
+  REQUIRE(cluster.counter(master, replayed) == 0);
+
+  SECTION("from 1 again, as a clock that restarts at zero gives: its grants refused as replays") {
+    cluster.restart(other, 1);
+    cluster.run_until(TimePoint(9s));
+    CHECK(cluster.counter(master, replayed) > 0);
+  }
+  SECTION("from the Environment's clock (0: the simulator's clock runs on across a restart)") {
+    cluster.restart(other, 0);
+    cluster.run_until(TimePoint(9s));
+    CHECK(cluster.counter(master, replayed) == 0);
+    CHECK(cluster.node(other).backed_master() == NodeId{static_cast<std::uint32_t>(master)});
+  }
+  SECTION("from a configured number above the earlier life's (the real runtime: system clock)") {
+    cluster.restart(other, 1'000'000);
+    cluster.run_until(TimePoint(9s));
+    CHECK(cluster.counter(master, replayed) == 0);
+    CHECK(cluster.node(other).backed_master() == NodeId{static_cast<std::uint32_t>(master)});
+  }
+  CHECK(cluster.master() == master);  // the restart changed no master
+  CHECK(cluster.node(master).term() == term);
 }
 
 TEST_CASE("lease: a crashed master is replaced, only after its lease ran out",

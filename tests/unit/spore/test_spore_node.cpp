@@ -184,6 +184,62 @@ TEST_CASE("spore node: tampered, replayed and spoofed datagrams are dropped and 
   CHECK(env.recorded_metrics().counter("spore_messages_dropped_total") == 3);
 }
 
+TEST_CASE(
+    "spore node: a restarted member is heard only when its sequences start above its "
+    "earlier life's") {
+  // Every node starts at clock 0: its sequences from 1. A minute of membership: node 2's first
+  // life sends several times as many datagrams as its second one will in the 10 s looked at.
+  SporeNetwork spores(3);
+  spores.network.advance(60s);
+  const auto alive_to_all = [&spores] {
+    for (std::size_t i = 0; i < 2; ++i) {
+      const auto member = spores.nodes[i]->membership().member(NodeId{2});
+      if (!member || member->state != MemberState::kAlive) return false;
+    }
+    return true;
+  };
+  REQUIRE(alive_to_all());
+  const std::int64_t heard_before = spores.counter(0, "spore_messages_received_total");
+  const auto restart_node_2 = [&spores](std::uint64_t first_sequence) {
+    spores.nodes[2].reset();
+    SporeNodeConfig config = config_with(key());
+    config.first_sequence = first_sequence;
+    spores.start(2, std::move(config));
+  };
+  const char* const replayed = "spore_messages_dropped_replayed_total";
+  REQUIRE(spores.counter(0, replayed) == 0);
+
+  SECTION("from 1 again, as a clock that restarts at zero gives: refused as replays, suspected") {
+    restart_node_2(1);
+    spores.network.advance(10s);
+    CHECK(spores.counter(0, replayed) > 10);
+    CHECK(spores.counter(1, replayed) > 10);
+    CHECK(spores.nodes[0]->membership().member(NodeId{2})->state != MemberState::kAlive);
+  }
+  SECTION("from the Environment's clock (0: the simulator's clock runs on across a restart)") {
+    restart_node_2(0);
+    spores.network.advance(10s);
+    CHECK(spores.counter(0, replayed) == 0);
+    CHECK(spores.counter(1, replayed) == 0);
+    CHECK(spores.counter(0, "spore_messages_received_total") > heard_before);
+    CHECK(alive_to_all());
+  }
+  SECTION("from a configured number above the earlier life's (the real runtime: system clock)") {
+    restart_node_2(1'000'000);
+    spores.network.advance(10s);
+    CHECK(spores.counter(0, replayed) == 0);
+    CHECK(spores.counter(1, replayed) == 0);
+    CHECK(alive_to_all());
+  }
+}
+
+TEST_CASE("spore: the first sequence is the configured one, else the clock, and at least 1") {
+  CHECK(first_sequence(42, 7'000) == 42);
+  CHECK(first_sequence(0, 7'000) == 7'000);
+  CHECK(first_sequence(0, 0) == 1);
+  CHECK(first_sequence(0, -5) == 1);
+}
+
 TEST_CASE("spore: a node needs a network key unless it is given a shared authenticator") {
   SporeNodeConfig config;
   CHECK(validate(config) == "network_key: network key has 0 bytes; at least 16 are required");
