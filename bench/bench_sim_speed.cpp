@@ -6,13 +6,17 @@
 //   - full replication with pages tracked in groups (WorkloadSpec::page_group, default 16), and
 //     how far its summary metrics are from the exact run's: the price of the speed.
 //
-//   build/release/bench/bench_sim_speed [SIMULATED_SECONDS [PAGE_GROUP]]   (default 10 16)
+//   build/release/bench/bench_sim_speed [SIMULATED_SECONDS [PAGE_GROUP [grouped]]]  (default 10 16)
+//
+// With `grouped` only the page-group run is made and timed (to profile it alone, e.g. under
+// `perf record`).
 //
 // Prints one line per measurement and exits 0; it asserts no timing (the figure is the output).
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 #include <sim/scenario/replication_run.hpp>
 #include <sim/workload/simulated_guest.hpp>
@@ -74,14 +78,25 @@ analysis::RunResult timed_run(const Scenario& scenario, double& speed) {
 int main(int argc, char** argv) {
   const double simulated_s = argc > 1 ? std::atof(argv[1]) : 10.0;
   const long group = argc > 2 ? std::atol(argv[2]) : 16;
-  if (!(simulated_s > 0.0) || group < 1 || group > kMaxPageGroup || (group & (group - 1)) != 0) {
+  const bool grouped_only = argc > 3 && std::string_view(argv[3]) == "grouped";
+  if (!(simulated_s > 0.0) || group < 1 || group > kMaxPageGroup || (group & (group - 1)) != 0 ||
+      (argc > 3 && !grouped_only) || argc > 4) {
     std::fprintf(stderr,
-                 "usage: bench_sim_speed [SIMULATED_SECONDS > 0 [PAGE_GROUP, a power of two]]\n");
+                 "usage: bench_sim_speed [SIMULATED_SECONDS > 0 [PAGE_GROUP, a power of two "
+                 "[grouped]]]\n");
     return 2;
   }
   const auto duration = from_seconds(simulated_s);
   const Scenario exact = reference_scenario(duration, 1);
   const Scenario grouped = reference_scenario(duration, static_cast<std::uint32_t>(group));
+  if (grouped_only) {
+    double grouped_speed = 0.0;
+    timed_run(grouped, grouped_speed);
+    std::printf(
+        "replication, page group %ld: %6.1f simulated s per wall s (%ld KiB tracked pages)\n",
+        group, grouped_speed, group * 4);
+    return 0;
+  }
 
   // Baseline: the guest model alone, read every 10 ms as the primary would.
   TimePoint now{};

@@ -34,6 +34,12 @@ inline constexpr std::size_t kHmacSha256Bytes = 32;
 
 using Mac = std::array<std::uint8_t, kMacBytes>;
 
+// The bytes of a key written as text (a simulation's fixed key, a test's): what Authenticator's
+// constructor takes.
+inline std::span<const std::uint8_t> key_bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
 class Authenticator {
  public:
   // Empty when `key` can be a network key, otherwise why not: configuration code checks a key

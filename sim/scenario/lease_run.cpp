@@ -53,8 +53,7 @@ void run_lease(const LeaseSweep& sweep, const DistributionRunSpec& run,
   // Sealed as a deployment's are, under a fixed key: what the seal costs (38 bytes a message)
   // is simulated too. One Authenticator serves every node: the run is single-threaded.
   constexpr std::string_view kKey = "mycelium-lease-scenario";
-  config.authenticator = std::make_shared<const spore::Authenticator>(
-      std::span(reinterpret_cast<const std::uint8_t*>(kKey.data()), kKey.size()));
+  config.authenticator = std::make_shared<const spore::Authenticator>(spore::key_bytes(kKey));
   config.network_id = spore::network_id_from_name(kKey);
   std::vector<std::unique_ptr<distribution::LeaseElection>> nodes;
   for (std::uint32_t i = 0; i < n; ++i)

@@ -29,8 +29,7 @@ constexpr std::string_view kFuzzKey = "mycelium sealed fuzz key, 32 B..";
 constexpr std::string_view kFuzzNetwork = "fuzz";
 
 const Authenticator& fuzz_key() {
-  static const Authenticator authenticator(std::span<const std::uint8_t>(
-      reinterpret_cast<const std::uint8_t*>(kFuzzKey.data()), kFuzzKey.size()));
+  static const Authenticator authenticator(key_bytes(kFuzzKey));
   return authenticator;
 }
 

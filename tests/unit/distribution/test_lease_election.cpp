@@ -28,8 +28,7 @@ constexpr std::string_view kTestKey = "lease election test key, 32 B..";
 constexpr std::string_view kTestNetwork = "lease-test";
 
 std::shared_ptr<const spore::Authenticator> test_authenticator(std::string_view key = kTestKey) {
-  return std::make_shared<const spore::Authenticator>(
-      std::span(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
+  return std::make_shared<const spore::Authenticator>(spore::key_bytes(key));
 }
 
 // A lease config for `n` members sealed under the test key.

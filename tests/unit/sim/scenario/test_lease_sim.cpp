@@ -31,8 +31,7 @@ TEST_CASE("lease in SimGrid: partitions and a crash never give two masters at on
     for (std::uint32_t i = 0; i < 5; ++i)
       config.members.push_back(NodeId{i});
     constexpr std::string_view kKey = "lease simulation test key, 32 B";
-    config.authenticator = std::make_shared<const spore::Authenticator>(
-        std::span(reinterpret_cast<const std::uint8_t*>(kKey.data()), kKey.size()));
+    config.authenticator = std::make_shared<const spore::Authenticator>(spore::key_bytes(kKey));
     config.network_id = spore::network_id_from_name("lease-sim-test");
     std::vector<std::unique_ptr<distribution::LeaseElection>> nodes;
     for (std::uint32_t i = 0; i < 5; ++i)
