@@ -60,6 +60,10 @@ void FailoverMonitor::start_election() {
   suspected_at_ = env_.now();
   env_.cancel_timer(check_timer_);
   env_.metrics().add_counter("failover_elections_total", 1);
+  // My claim is fixed now, for the whole election and every answer after it: epochs still on
+  // their way from the primary may move my restore point on, but a claim that said more in its
+  // later copies than in its first would let two backups decide differently (each following the
+  // other, or both promoting).
   const RestorePoint mine = backup_.restore_point();
   claims_[env_.self()] = Claim{mine.epoch, mine.snapshot_time};
   send_claim_to_peers();
@@ -76,11 +80,14 @@ void FailoverMonitor::send_claim_to_peers() {
 }
 
 void FailoverMonitor::send_claim(NodeId to) {
-  // My restore point no longer moves once the primary is gone, so every copy says the same.
-  const RestorePoint mine = backup_.restore_point();
+  // Every copy says the same: the claim fixed when my election started (or, decided by a
+  // handover without one, my restore point when first asked, fixed from then on).
+  const RestorePoint now = backup_.restore_point();
+  const Claim& mine =
+      claims_.try_emplace(env_.self(), Claim{now.epoch, now.snapshot_time}).first->second;
   PromotionClaim claim;
   claim.stream = config_.stream;
-  claim.restore_epoch = mine.epoch;
+  claim.restore_epoch = mine.restore_epoch;
   claim.snapshot_time = mine.snapshot_time;
   send_payload(env_, to, kFailoverPort, encode(claim));
 }

@@ -44,6 +44,23 @@ remove_domains() {
 }
 pids=()
 trap 'stop_agents "${pids[@]}"; remove_domains' EXIT
+# On a failure: each live agent's threads (a thread stuck in libvirt shows here) and its domains.
+on_failure() {
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || continue
+    echo "== threads of myceliumd pid $pid"
+    if command -v gdb >/dev/null; then
+      timeout 30 gdb -p "$pid" -batch -ex "thread apply all bt 12" 2>/dev/null | grep -E "^(Thread|#)" | head -150
+    fi
+  done
+  for n in $(seq "${#admin[@]}"); do
+    echo "== node $n: GET /replication"
+    timeout 5 python3 -c "$http_get_py" "http://127.0.0.1:${admin[n-1]}/replication" 2>&1 | head -c 2000
+    echo
+  done
+  echo "== domains"
+  virsh -c qemu:///system list --all 2>&1 | head -20
+}
 remove_domains  # left over from an interrupted run
 
 count=2

@@ -51,6 +51,8 @@ json_field() { get "$1" "$2" | json_value "$3"; }
 fail() {
   echo "$(basename "$0"): $*" >&2
   for f in "$work"/*.log; do [[ -e $f ]] && { echo "== $f" >&2; cat "$f" >&2; }; done
+  # A script may say more about what it ran (e.g. where its agents' threads are stuck).
+  if declare -F on_failure >/dev/null; then on_failure >&2 || true; fi
   exit 1
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -177,6 +178,45 @@ TEST_CASE("a backup that suspects the primary late hears the decided backups' cl
   CHECK(cluster.promotions.size() == 1);
   CHECK(cluster.monitors[1]->state() == FailoverMonitor::State::kFollowing);
   CHECK(cluster.monitors[1]->new_primary() == NodeId{1});
+}
+
+TEST_CASE("a backup whose last epochs arrive after it claimed still decides as its peer does") {
+  Cluster cluster(2);
+  for (std::uint64_t page = 0; page < 20; ++page)
+    cluster.vm->dirty(page);
+  cluster.network.advance(200ms);
+  // The primary's last epochs reach backup 2 but are held up on their way to backup 1 (a
+  // backlog in its socket, a busy host), then the primary dies.
+  std::vector<Message> held_up;
+  cluster.network.set_drop_filter([&held_up](const Message& m) {
+    if (m.from != NodeId{0} || m.to != NodeId{1}) return false;
+    held_up.push_back(m);
+    return true;
+  });
+  for (std::uint64_t page = 20; page < 40; ++page)
+    cluster.vm->dirty(page);
+  cluster.network.advance(100ms);
+  cluster.crash_primary();
+  REQUIRE(cluster.backups[1]->restore_point().epoch > cluster.backups[0]->restore_point().epoch);
+  const std::uint64_t claimed = cluster.backups[0]->restore_point().epoch;
+  for (int ms = 0; ms < 2000 && cluster.monitors[0]->state() == FailoverMonitor::State::kWatching;
+       ++ms)
+    cluster.network.advance(1ms);
+  REQUIRE(cluster.monitors[0]->state() == FailoverMonitor::State::kElecting);
+  // Backup 1 has sent its first claim; now the held-up epochs arrive and it catches up with
+  // backup 2. Its claim must not change: had its later copies said the newer epoch, backup 2
+  // would follow backup 1 (as up to date, lower id) while backup 1 follows backup 2 (its first
+  // claim being older): no primary at all.
+  for (const Message& message : held_up)
+    cluster.network.node(1).deliver(message);
+  CHECK(cluster.backups[0]->restore_point().epoch > claimed);
+  cluster.network.advance(2s);
+
+  REQUIRE(cluster.promotions.size() == 1);
+  CHECK(cluster.promotions.front().first == 2);
+  CHECK(cluster.monitors[0]->new_primary() == NodeId{2});
+  CHECK(cluster.monitors[1]->new_primary() == NodeId{2});
+  CHECK(cluster.monitors[0]->state() == FailoverMonitor::State::kFollowing);
 }
 
 TEST_CASE("claims from strangers or for another stream are ignored") {
