@@ -51,7 +51,16 @@ void FailoverMonitor::check() {
   // its first epoch leaves nothing to take over.
   if (backup_.restore_point().epoch == 0) return;
   const TimePoint last_heard = std::max(backup_.last_heard_from_primary(), watching_since_);
-  if (env_.now() - last_heard > config_.failure_timeout) start_election();
+  if (env_.now() - last_heard > failure_timeout_now()) start_election();
+}
+
+Duration FailoverMonitor::failure_timeout_now() const {
+  // A primary that lately went quiet for longer than the timeout and then spoke again (it was
+  // alive: a long read before the first epoch could be applied, say) may do so again: allow
+  // twice that silence (SilenceTracker). Silences within the timeout change nothing, so a tight
+  // timeout the user chose stays as tight.
+  const Duration longest = backup_.recent_longest_silence();
+  return longest > config_.failure_timeout ? kSilenceMargin * longest : config_.failure_timeout;
 }
 
 void FailoverMonitor::start_election() {

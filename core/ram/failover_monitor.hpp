@@ -1,7 +1,9 @@
 #pragma once
 // Failover, on each backup: detect that the primary is gone and agree on which backup takes over.
 //
-//   watching --(no word from the primary for failure_timeout, and an epoch applied)--> electing
+//   watching --(no word from the primary for failure_timeout, or for twice the longest silence of
+//               a live primary lately if that exceeded the timeout, and an epoch applied)-->
+//               electing
 //   electing: send my claim (restore epoch) to the other backups, kClaimSends times spread
 //             over election_window, collect theirs; a claim from a peer also starts my election
 //   electing --(window over)--> promoted (mine is the best claim) or following (another's is)
@@ -43,6 +45,9 @@ class FailoverMonitor {
   enum class State { kWatching, kElecting, kPromoted, kFollowing };
   // Copies of my claim per election: the first at once, the rest spread over the window.
   static constexpr int kClaimSends = 4;
+  // A primary that lately went quiet while alive for longer than the failure timeout is
+  // suspected only after this many times that silence (failure_timeout_now).
+  static constexpr int kSilenceMargin = 2;
   // Called once, on the backup that wins, with the state it resumes the guest from.
   using PromoteCallback = std::function<void(const RestorePoint& restore_from)>;
 
@@ -67,6 +72,10 @@ class FailoverMonitor {
     TimePoint snapshot_time{};
   };
 
+  // The silence after which the primary is suspected: the configured failure timeout, or twice
+  // the longest silence of a live primary lately when that exceeded the timeout
+  // (ReplicationBackup::recent_longest_silence).
+  Duration failure_timeout_now() const;
   void check();
   void start_election();
   void send_claim(NodeId to);

@@ -33,7 +33,7 @@ void ReplicationBackup::on_message(const Message& message) {
   }
   if (const auto* heartbeat = std::get_if<PrimaryHeartbeat>(&*decoded.message);
       heartbeat != nullptr && heartbeat->stream == stream_) {
-    last_heard_ = env_.now();
+    silences_.heard(env_.now());
     primary_last_committed_ = std::max(primary_last_committed_, heartbeat->last_committed);
     // Answer with our progress (epoch 0 names no chunk): the primary's failure detector hears
     // from us even while a large chunk is still crossing a slow link.
@@ -45,7 +45,7 @@ void ReplicationBackup::on_message(const Message& message) {
     env_.metrics().add_counter("replication_messages_unexpected_total", 1);
     return;
   }
-  last_heard_ = env_.now();
+  silences_.heard(env_.now());
   on_chunk(*chunk);
 }
 

@@ -10,6 +10,7 @@
 
 #include <core/env/environment.hpp>
 #include <core/ram/replication_messages.hpp>
+#include <core/ram/silence_tracker.hpp>
 
 namespace mycelium::ram {
 
@@ -40,7 +41,10 @@ class ReplicationBackup {
   std::uint64_t applied_through() const { return applied_through_; }
   RestorePoint restore_point() const { return restore_point_; }
   // When the primary was last heard from (kTimeZero before any message): failure detection.
-  TimePoint last_heard_from_primary() const { return last_heard_; }
+  TimePoint last_heard_from_primary() const { return silences_.last_heard(); }
+  // The longest the primary went quiet, between two of its messages, lately (SilenceTracker):
+  // how long a live primary may be silent (a real primary reading a large guest's memory).
+  Duration recent_longest_silence() const { return silences_.recent_longest(env_.now()); }
   std::uint64_t bytes_received() const { return bytes_received_; }
   // The last commit the primary announced (heartbeats): what clients may have seen.
   std::uint64_t primary_last_committed() const { return primary_last_committed_; }
@@ -68,7 +72,7 @@ class ReplicationBackup {
   std::map<std::uint64_t, Assembly> pending_;  // epochs above applied_through_
   std::uint64_t applied_through_ = 0;
   RestorePoint restore_point_;
-  TimePoint last_heard_{};
+  SilenceTracker silences_;
   std::uint64_t bytes_received_ = 0;
   std::uint64_t primary_last_committed_ = 0;
   bool stopped_ = false;

@@ -64,6 +64,10 @@ ReplicationPrimary::ReplicationPrimary(Environment& env, PrimaryConfig config)
   tick_timer_ = env_.schedule_periodic(config_.ram.replication_interval, [this] { on_tick(); });
   heartbeat_timer_ =
       env_.schedule_periodic(config_.heartbeat_interval, [this] { send_heartbeats(); });
+  // One at once, before the first read of the guest: a backup measures how long a live primary
+  // goes quiet (SilenceTracker), and the first read's silence counts only if something came
+  // before it (a real read of a large guest takes seconds).
+  send_heartbeats();
 }
 
 void ReplicationPrimary::send_heartbeats() {

@@ -127,6 +127,40 @@ TEST_CASE("after a primary crash exactly the most up-to-date backup promotes") {
   CHECK(took <= 500ms + 125ms + 200ms + 10ms);
 }
 
+TEST_CASE("a primary that goes quiet for 1.5 s at every read is not suspected; its crash is") {
+  // A real primary reads a large guest's memory on its one thread (1.5 s for 8 GiB): no heartbeat
+  // leaves meanwhile. Modelled here by losing everything it sends for 1.5 s of every 3 s, from
+  // just after its first heartbeat (sent at once) until the crash.
+  Cluster cluster(2);
+  const auto quiet = [](TimePoint at) {
+    const auto into_cycle = (at - TimePoint(1ms)) % std::chrono::milliseconds(3000);
+    return at > TimePoint(1ms) && into_cycle < 1500ms;
+  };
+  cluster.network.set_drop_filter([&cluster, &quiet](const Message& m) {
+    return m.from == NodeId{0} && quiet(cluster.network.now());
+  });
+  for (std::uint64_t page = 0; page < 20; ++page)
+    cluster.vm->dirty(page);
+  for (int second = 0; second < 20; ++second) {
+    cluster.vm->dirty(static_cast<std::uint64_t>(second));
+    cluster.network.advance(1s);
+  }
+  CHECK(cluster.backups[0]->restore_point().epoch > 0);
+  CHECK(cluster.backups[0]->recent_longest_silence() >= 1500ms);
+  CHECK(cluster.promotions.empty());  // with the 500 ms timeout alone: suspected at every read
+  for (const auto& monitor : cluster.monitors)
+    CHECK(monitor->state() == FailoverMonitor::State::kWatching);
+
+  cluster.crash_primary();
+  cluster.network.advance(5s);
+  REQUIRE(cluster.promotions.size() == 1);
+  // Suspected after twice the longest silence (3 s and a bit, the last word being up to 1.5 s
+  // before the crash), decided one election window later.
+  const Duration took = *cluster.monitors[0]->decided_at() - cluster.crashed_at;
+  CHECK(took >= 3s - 1500ms);
+  CHECK(took <= 3s + 125ms + 200ms + 10ms);
+}
+
 TEST_CASE("claims whose first copies are lost are resent: still exactly one backup promotes") {
   Cluster cluster;
   for (std::uint64_t page = 0; page < 20; ++page)
