@@ -6,7 +6,10 @@
 //   - full replication with pages tracked in groups (WorkloadSpec::page_group, default 16), and
 //     how far its summary metrics are from the exact run's: the price of the speed.
 //
-//   build/release/bench/bench_sim_speed [SIMULATED_SECONDS [PAGE_GROUP [grouped]]]  (default 10 16)
+//   build/release/bench/bench_sim_speed [SIMULATED_SECONDS [PAGE_GROUP [grouped]]]  (default 60 16)
+//
+// At least a minute of simulated time: a run of 10 or 20 s lasts a few tens of milliseconds of
+// wall time, of which the first calls' symbol binding and page faults are a tenth.
 //
 // With `grouped` only the page-group run is made and timed (to profile it alone, e.g. under
 // `perf record`).
@@ -76,7 +79,7 @@ analysis::RunResult timed_run(const Scenario& scenario, double& speed) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const double simulated_s = argc > 1 ? std::atof(argv[1]) : 10.0;
+  const double simulated_s = argc > 1 ? std::atof(argv[1]) : 60.0;
   const long group = argc > 2 ? std::atol(argv[2]) : 16;
   const bool grouped_only = argc > 3 && std::string_view(argv[3]) == "grouped";
   if (!(simulated_s > 0.0) || group < 1 || group > kMaxPageGroup || (group & (group - 1)) != 0 ||
