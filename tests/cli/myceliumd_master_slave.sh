@@ -81,7 +81,8 @@ wait_for "the restarted node $master backs master $next" 10 backs "$master" "$ne
 sleep 1 # renewals of the restarted node's grant reach the master
 refused() { get "${admin[$1 - 1]}" /metrics | sed -n "s/^distribution_lease_messages_refused_replayed_total{node=\"$1\"} //p"; }
 for i in "${survivors[@]}"; do
-  [[ $(refused "$i") == "" || $(refused "$i") == 0 ]] || fail "node $i refused $(refused "$i") lease messages as replays"
+  count=$(refused "$i")
+  [[ ${count:-0} == 0 ]] || fail "node $i refused $count lease messages as replays"
 done
 [[ $(the_master 1 2 3) == "$next" ]] || fail "the restart changed the master"
 echo "myceliumd master-slave: node $master restarted and backs master $next"

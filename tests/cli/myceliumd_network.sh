@@ -3,8 +3,9 @@
 # learn each other, every one discovers the instance node 1 registers (from its config) and the
 # one node 2 registers through its admin API, with the time each learned it; a deregistration
 # reaches every node; a node killed with -9 is declared dead by the two others, who say since
-# when; restarted, it is heard and alive again; and SIGTERM makes a node leave (seen as left) and exit 0. A broken config exits 2 with a
-# located error, and starts nothing; bad admin requests get 400 or 409 and change nothing.
+# when; restarted, it is heard and alive again; and SIGTERM makes a node leave (seen as left)
+# and exit 0. A broken config exits 2 with a located error, and starts nothing; bad admin
+# requests get 400 or 409 and change nothing.
 # Usage: myceliumd_network.sh MYCELIUMD WORK_DIR
 set -euo pipefail
 myceliumd=$1 work=$2

@@ -55,7 +55,7 @@ on_failure() {
   done
   for n in $(seq "${#admin[@]}"); do
     echo "== node $n: GET /replication"
-    timeout 5 python3 -c "$http_get_py" "http://127.0.0.1:${admin[n-1]}/replication" 2>&1 | head -c 2000
+    get "${admin[n-1]}" /replication | head -c 2000
     echo
   done
   echo "== domains"
